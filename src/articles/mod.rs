@@ -1,0 +1,25 @@
+//! Articles and what organises them — sections, tags, authors — and the public pages that show
+//! them: home, section fronts, tag, author and date archives, and the article page.
+
+mod markdown;
+mod pages;
+pub mod service;
+pub mod slug;
+mod store;
+mod views;
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::app::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/tag/{slug}", get(pages::tag))
+        .route("/author/{slug}", get(pages::author))
+        .route("/archive/{year}", get(pages::archive_year))
+        .route("/archive/{year}/{month}", get(pages::archive_month))
+        .route("/{section}", get(pages::section))
+        .route("/{section}/{year}/{month}/{slug}", get(pages::article))
+}

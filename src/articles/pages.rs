@@ -1,0 +1,292 @@
+//! Handlers of the public article pages: they read the request, ask the service, and render.
+
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use super::service::{self, Lookup, Paged};
+use super::views::{self, CardView};
+use crate::app::AppState;
+use crate::db::Timestamp;
+use crate::error::{AppError, PageResult};
+use crate::site::layout::{self, Meta};
+use crate::web::query::PageParam;
+
+#[derive(Serialize)]
+struct HomeView {
+    lead: Option<CardView>,
+    latest: Vec<CardView>,
+    blocks: Vec<BlockView>,
+}
+
+#[derive(Serialize)]
+struct BlockView {
+    name: String,
+    slug: String,
+    url: String,
+    articles: Vec<CardView>,
+}
+
+fn newest(paged: &[service::Card]) -> Option<Timestamp> {
+    paged.iter().filter_map(|c| c.published_at).max()
+}
+
+pub async fn home(State(state): State<AppState>) -> PageResult<Response> {
+    let now = state.clock.now();
+    let site = layout::layout(&state).await?;
+    let tz = site.site.tz;
+    let home = service::home(&state.db, now).await?;
+    let last_modified = home
+        .lead
+        .iter()
+        .chain(&home.latest)
+        .filter_map(|c| c.published_at)
+        .max();
+    let view = HomeView {
+        lead: home.lead.as_ref().map(|c| views::card(c, tz)),
+        latest: views::cards(&home.latest, tz),
+        blocks: home
+            .blocks
+            .iter()
+            .map(|(s, cards)| BlockView {
+                name: s.name.clone(),
+                slug: s.slug.clone(),
+                url: format!("/{}", s.slug),
+                articles: views::cards(cards, tz),
+            })
+            .collect(),
+    };
+    let page = layout::render_page(
+        &state,
+        "home.html",
+        "/",
+        Meta::default(),
+        &view,
+        last_modified,
+    )
+    .await?;
+    Ok(page.into_response())
+}
+
+pub async fn section(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(param): Query<PageParam>,
+) -> PageResult<Response> {
+    let page_number = param.number()?;
+    let site = layout::layout(&state).await?;
+    let front = service::section_front(&state.db, state.clock.now(), &slug, page_number).await?;
+    let base = format!("/{}", front.section.slug);
+    let mut view = views::list(
+        front.section.name.clone(),
+        &front.articles,
+        &base,
+        site.site.tz,
+    );
+    view.description = front.section.description.clone();
+    view.parent = front.parent.as_ref().map(views::section_link);
+    view.children = front.children.iter().map(views::section_link).collect();
+    let mut meta = views::list_meta(
+        &front.section.name,
+        &front.section.description,
+        &front.articles,
+        &base,
+    );
+    meta.current_section = front
+        .parent
+        .as_ref()
+        .map_or(front.section.slug.clone(), |p| p.slug.clone());
+    render_list(
+        &state,
+        "section.html",
+        &base,
+        page_number,
+        meta,
+        &view,
+        &front.articles,
+    )
+    .await
+}
+
+pub async fn tag(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(param): Query<PageParam>,
+) -> PageResult<Response> {
+    let page_number = param.number()?;
+    let site = layout::layout(&state).await?;
+    let (tag, paged) = service::tag_page(&state.db, state.clock.now(), &slug, page_number).await?;
+    let base = format!("/tag/{}", tag.slug);
+    let view = views::list(tag.name.clone(), &paged, &base, site.site.tz);
+    let description = format!("The latest on {}.", tag.name);
+    let meta = views::list_meta(&tag.name, &description, &paged, &base);
+    render_list(&state, "tag.html", &base, page_number, meta, &view, &paged).await
+}
+
+pub async fn author(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(param): Query<PageParam>,
+) -> PageResult<Response> {
+    let page_number = param.number()?;
+    let site = layout::layout(&state).await?;
+    let (author, paged) =
+        service::author_page(&state.db, state.clock.now(), &slug, page_number).await?;
+    let base = format!("/author/{}", author.slug);
+    let mut view = views::list(author.name.clone(), &paged, &base, site.site.tz);
+    view.bio = author.bio.clone();
+    view.avatar = author.avatar_path.as_deref().map(crate::media::url);
+    let meta = views::list_meta(&author.name, &author.bio, &paged, &base);
+    render_list(
+        &state,
+        "author.html",
+        &base,
+        page_number,
+        meta,
+        &view,
+        &paged,
+    )
+    .await
+}
+
+pub async fn archive_year(
+    State(state): State<AppState>,
+    Path(year): Path<String>,
+    Query(param): Query<PageParam>,
+) -> PageResult<Response> {
+    archive(state, &year, None, param).await
+}
+
+pub async fn archive_month(
+    State(state): State<AppState>,
+    Path((year, month)): Path<(String, String)>,
+    Query(param): Query<PageParam>,
+) -> PageResult<Response> {
+    archive(state, &year, Some(&month), param).await
+}
+
+async fn archive(
+    state: AppState,
+    year: &str,
+    month: Option<&str>,
+    param: PageParam,
+) -> PageResult<Response> {
+    let page_number = param.number()?;
+    let bad = || AppError::not_found("there is no archive for that date");
+    let year: i32 = parse_digits(year, 4).ok_or_else(bad)?;
+    let month: Option<u32> = match month {
+        Some(m) => Some(parse_digits(m, 2).ok_or_else(bad)?),
+        None => None,
+    };
+    let site = layout::layout(&state).await?;
+    let tz = site.site.tz;
+    let paged =
+        service::archive(&state.db, state.clock.now(), tz, year, month, page_number).await?;
+    let (name, base) = match month {
+        Some(m) => (
+            format!("{} {year}", month_name(m)),
+            format!("/archive/{year:04}/{m:02}"),
+        ),
+        None => (year.to_string(), format!("/archive/{year:04}")),
+    };
+    let view = views::list(name.clone(), &paged, &base, tz);
+    let meta = views::list_meta(&format!("Archive: {name}"), "", &paged, &base);
+    render_list(
+        &state,
+        "archive.html",
+        &base,
+        page_number,
+        meta,
+        &view,
+        &paged,
+    )
+    .await
+}
+
+fn parse_digits<T: std::str::FromStr>(s: &str, len: usize) -> Option<T> {
+    (s.len() == len && s.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse().ok())
+        .flatten()
+}
+
+fn month_name(m: u32) -> &'static str {
+    const NAMES: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    NAMES[(m.clamp(1, 12) - 1) as usize]
+}
+
+async fn render_list<T: Serialize>(
+    state: &AppState,
+    template: &str,
+    base: &str,
+    page_number: i64,
+    meta: Meta,
+    view: &T,
+    paged: &Paged,
+) -> PageResult<Response> {
+    let path = if page_number > 1 {
+        format!("{base}?page={page_number}")
+    } else {
+        base.to_string()
+    };
+    let page =
+        layout::render_page(state, template, &path, meta, view, newest(&paged.items)).await?;
+    Ok(page.into_response())
+}
+
+pub async fn article(
+    State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+    Path((section, _year, _month, slug)): Path<(String, String, String, String)>,
+) -> PageResult<Response> {
+    let site = layout::layout(&state).await?;
+    let now = state.clock.now();
+    let lookup =
+        service::find_article(&state.db, now, site.site.tz, &section, uri.path(), &slug).await?;
+    match lookup {
+        Lookup::Found(page) => {
+            let (view, meta) = views::article(&page, &site.site);
+            let modified = Some(
+                page.article
+                    .updated_at
+                    .max(page.article.published_at.unwrap_or(now)),
+            );
+            let rendered =
+                layout::render_page(&state, "article.html", &page.path, meta, &view, modified)
+                    .await?;
+            Ok(rendered.into_response())
+        }
+        Lookup::MovedTo(path) => {
+            let location = HeaderValue::from_str(&path).map_err(anyhow::Error::from)?;
+            let headers = [
+                (header::LOCATION, location),
+                (
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("public, max-age=3600"),
+                ),
+            ];
+            Ok((StatusCode::MOVED_PERMANENTLY, headers).into_response())
+        }
+        Lookup::Gone => Err(AppError::Gone(
+            "this article has been withdrawn and is no longer available".into(),
+        )
+        .into()),
+        Lookup::NotFound => Err(AppError::not_found(
+            "we could not find that article; it may have moved or been unpublished",
+        )
+        .into()),
+    }
+}

@@ -1,0 +1,541 @@
+//! The rules of articles, sections, tags and authors: validation, URLs, redirects after a move,
+//! and the reads behind every public page. Services take only the database and "now", never
+//! HTTP types, so the CLI, jobs and tests call them directly.
+
+use chrono::{Datelike, TimeZone};
+use chrono_tz::Tz;
+
+use super::markdown;
+use super::slug;
+use super::store::{self, ArticleFields, AuthorRow, CardRow, Listing, SectionRow, TagRow};
+use crate::clock::Clock;
+use crate::db::{Db, Timestamp, Tx};
+use crate::error::{AppError, AppResult, FieldError};
+
+pub use store::{ArticleRow, NewSection};
+
+/// How many articles a section front, tag, author or archive page lists.
+pub const PAGE_SIZE: i64 = 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Draft,
+    Scheduled,
+    Published,
+    Archived,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Scheduled => "scheduled",
+            Status::Published => "published",
+            Status::Archived => "archived",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "draft" => Status::Draft,
+            "scheduled" => Status::Scheduled,
+            "published" => Status::Published,
+            "archived" => Status::Archived,
+            _ => return None,
+        })
+    }
+}
+
+/// What an editor (or the demo generator, or an importer) gives to create or change an article.
+#[derive(Debug, Clone)]
+pub struct ArticleInput {
+    pub section_id: i64,
+    /// Empty means "derive from the headline".
+    pub slug: String,
+    pub headline: String,
+    pub standfirst: String,
+    pub body_markdown: String,
+    pub lead_media_id: Option<i64>,
+    pub lead_alt: String,
+    pub lead_caption: String,
+    pub lead_credit: String,
+    pub status: Status,
+    pub published_at: Option<Timestamp>,
+    pub comments_open: bool,
+    pub newsletter_topic: Option<String>,
+    pub seo_title: String,
+    pub seo_description: String,
+    pub tag_ids: Vec<i64>,
+    pub author_ids: Vec<i64>,
+}
+
+impl ArticleInput {
+    fn validate(&mut self, now: Timestamp) -> AppResult<()> {
+        let mut errors = Vec::new();
+        let mut fail = |field: &str, message: &str| {
+            errors.push(FieldError {
+                field: field.into(),
+                message: message.into(),
+            })
+        };
+        self.headline = self.headline.trim().to_string();
+        if self.headline.is_empty() || self.headline.chars().count() > 300 {
+            fail("headline", "write a headline of 1 to 300 characters");
+        }
+        if self.slug.is_empty() {
+            self.slug = slug::slugify(&self.headline);
+        }
+        if !slug::is_valid(&self.slug) {
+            fail(
+                "slug",
+                "use lowercase letters, digits and single hyphens, at most 80 characters",
+            );
+        }
+        if self.standfirst.chars().count() > 1000 {
+            fail("standfirst", "keep the standfirst under 1,000 characters");
+        }
+        if self.body_markdown.len() > 1_000_000 {
+            fail("body", "the body is larger than 1 MB");
+        }
+        if self.lead_media_id.is_some() && self.lead_alt.trim().is_empty() {
+            fail(
+                "lead_alt",
+                "describe the lead image for readers who cannot see it",
+            );
+        }
+        match self.status {
+            Status::Published | Status::Archived => {
+                self.published_at.get_or_insert(now);
+            }
+            Status::Scheduled if self.published_at.is_none() => {
+                fail(
+                    "published_at",
+                    "a scheduled article needs a publication time",
+                );
+            }
+            _ => {}
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Invalid(errors))
+        }
+    }
+}
+
+/// The public path of an article: `/{section}/{yyyy}/{mm}/{slug}`, the month in the site's zone.
+pub fn article_path(section_slug: &str, published_at: Timestamp, slug: &str, tz: Tz) -> String {
+    let local = published_at.to_datetime().with_timezone(&tz);
+    format!(
+        "/{section_slug}/{:04}/{:02}/{slug}",
+        local.year(),
+        local.month()
+    )
+}
+
+/// Creates an article inside the caller's transaction (the demo loader and importers batch many).
+pub async fn create_article_in(
+    tx: &mut Tx,
+    now: Timestamp,
+    mut input: ArticleInput,
+) -> AppResult<i64> {
+    input.validate(now)?;
+    let body_html = markdown::render(&input.body_markdown);
+    // An article entered after its publication time (a backdated story, an import) has not been
+    // "updated" for readers: its last change is its publication.
+    let updated_at = input.published_at.filter(|p| *p < now).unwrap_or(now);
+    let id = store::insert_article(tx, &fields(&input, &body_html, updated_at), now)
+        .await
+        .map_err(slug_conflict)?;
+    store::replace_links(tx, id, &input.tag_ids, &input.author_ids).await?;
+    tx.bump_content_version().await?;
+    Ok(id)
+}
+
+pub async fn create_article(db: &Db, clock: &Clock, input: ArticleInput) -> AppResult<i64> {
+    let mut tx = db.begin().await?;
+    let id = create_article_in(&mut tx, clock.now(), input).await?;
+    tx.commit().await?;
+    db.content_changed();
+    Ok(id)
+}
+
+/// Saves changes to an article. When a published article's public path changes (new slug,
+/// section or date) the old path is kept as a redirect, so links in the wild keep working.
+pub async fn update_article(
+    db: &Db,
+    clock: &Clock,
+    tz: Tz,
+    id: i64,
+    mut input: ArticleInput,
+) -> AppResult<()> {
+    let now = clock.now();
+    input.validate(now)?;
+    let before = store::article_by_id(db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("no such article"))?;
+    let body_html = markdown::render(&input.body_markdown);
+    let mut tx = db.begin().await?;
+    store::update_article(&mut tx, id, &fields(&input, &body_html, now))
+        .await
+        .map_err(slug_conflict)?;
+    store::replace_links(&mut tx, id, &input.tag_ids, &input.author_ids).await?;
+    let after = with_after(&mut tx, id).await?;
+    if let (Some(old_at), Some(new_at)) = (before.published_at, after.published_at) {
+        let old_path = article_path(&before.section_slug, old_at, &before.slug, tz);
+        let new_path = article_path(&after.section_slug, new_at, &after.slug, tz);
+        if old_path != new_path {
+            store::insert_redirect(&mut tx, &old_path, id, now).await?;
+            store::delete_redirect(&mut tx, &new_path).await?;
+        }
+    }
+    tx.bump_content_version().await?;
+    tx.commit().await?;
+    db.content_changed();
+    Ok(())
+}
+
+/// The article's section slug after an update, read inside the same transaction.
+async fn with_after(tx: &mut Tx, id: i64) -> AppResult<AfterUpdate> {
+    use crate::with_tx;
+    const SQL: &str = "SELECT s.slug, a.slug, a.published_at FROM articles a \
+         JOIN sections s ON s.id = a.section_id WHERE a.id = $1";
+    let (section_slug, slug, published_at): (String, String, Option<Timestamp>) =
+        with_tx!(tx, c => sqlx::query_as(SQL).bind(id).fetch_one(c).await)?;
+    Ok(AfterUpdate {
+        section_slug,
+        slug,
+        published_at,
+    })
+}
+
+struct AfterUpdate {
+    section_slug: String,
+    slug: String,
+    published_at: Option<Timestamp>,
+}
+
+fn fields<'a>(
+    input: &'a ArticleInput,
+    body_html: &'a str,
+    updated_at: Timestamp,
+) -> ArticleFields<'a> {
+    ArticleFields {
+        section_id: input.section_id,
+        slug: &input.slug,
+        headline: &input.headline,
+        standfirst: &input.standfirst,
+        body_md: &input.body_markdown,
+        body_html,
+        lead_media_id: input.lead_media_id,
+        lead_alt: &input.lead_alt,
+        lead_caption: &input.lead_caption,
+        lead_credit: &input.lead_credit,
+        status: input.status.as_str(),
+        published_at: input.published_at,
+        updated_at,
+        comments_open: input.comments_open,
+        newsletter_topic: input.newsletter_topic.as_deref(),
+        seo_title: &input.seo_title,
+        seo_description: &input.seo_description,
+    }
+}
+
+fn slug_conflict(e: sqlx::Error) -> AppError {
+    if crate::db::is_unique_violation(&e) {
+        AppError::Conflict {
+            code: "slug_taken",
+            message: "another article in this section already uses that slug".into(),
+        }
+    } else if matches!(&e, sqlx::Error::Database(d) if d.kind() == sqlx::error::ErrorKind::ForeignKeyViolation)
+    {
+        AppError::Invalid(vec![FieldError {
+            field: "section_id".into(),
+            message: "choose an existing section, authors, tags and media".into(),
+        }])
+    } else {
+        e.into()
+    }
+}
+
+/// Sets the time an article was last changed, for importers and the demo's "Updated" stamps.
+pub async fn set_updated_at_in(tx: &mut Tx, id: i64, at: Timestamp) -> AppResult<()> {
+    use crate::with_tx;
+    with_tx!(tx, c => sqlx::query("UPDATE articles SET updated_at = $1 WHERE id = $2")
+        .bind(at).bind(id).execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+pub async fn create_section_in(tx: &mut Tx, section: &NewSection<'_>) -> AppResult<i64> {
+    if !slug::is_valid(section.slug) || slug::RESERVED.contains(&section.slug) {
+        return Err(AppError::Invalid(vec![FieldError {
+            field: "slug".into(),
+            message: format!("{:?} cannot be a section slug", section.slug),
+        }]));
+    }
+    let id = store::insert_section(tx, section).await?;
+    tx.bump_content_version().await?;
+    Ok(id)
+}
+
+pub async fn create_tag_in(tx: &mut Tx, name: &str) -> AppResult<i64> {
+    Ok(store::insert_tag(tx, name, &slug::slugify(name)).await?)
+}
+
+pub async fn create_author_in(
+    tx: &mut Tx,
+    name: &str,
+    bio: &str,
+    avatar_media_id: Option<i64>,
+) -> AppResult<i64> {
+    Ok(store::insert_author(tx, name, &slug::slugify(name), bio, avatar_media_id).await?)
+}
+
+pub async fn delete_all_in(tx: &mut Tx) -> AppResult<()> {
+    store::delete_all(tx).await?;
+    tx.bump_content_version().await?;
+    Ok(())
+}
+
+pub async fn count_articles(db: &Db) -> AppResult<i64> {
+    Ok(store::count_articles(db).await?)
+}
+
+pub async fn sections(db: &Db) -> AppResult<Vec<SectionRow>> {
+    Ok(store::sections(db).await?)
+}
+
+pub use store::{AuthorRow as Author, CardRow as Card, SectionRow as Section, TagRow as Tag};
+
+/// One page of a list, with what pagination links need.
+#[derive(Debug)]
+pub struct Paged {
+    pub items: Vec<CardRow>,
+    pub page: i64,
+    pub total_pages: i64,
+}
+
+async fn paged(db: &Db, now: Timestamp, listing: Listing, page: i64) -> AppResult<Paged> {
+    let total = store::count(db, now, listing).await?;
+    let total_pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    if page < 1 || page > total_pages {
+        return Err(AppError::not_found(format!(
+            "there is no page {page} here; the last page is {total_pages}"
+        )));
+    }
+    let items = store::cards(db, now, listing, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+    Ok(Paged {
+        items,
+        page,
+        total_pages,
+    })
+}
+
+/// The home page: the lead story, the latest news, and a block for each top-level section.
+pub struct Home {
+    pub lead: Option<CardRow>,
+    pub latest: Vec<CardRow>,
+    pub blocks: Vec<(SectionRow, Vec<CardRow>)>,
+}
+
+pub async fn home(db: &Db, now: Timestamp) -> AppResult<Home> {
+    let lead = store::cards(db, now, Listing::WithLeadImage, 1, 0)
+        .await?
+        .pop();
+    let mut latest = store::cards(db, now, Listing::All, 11, 0).await?;
+    latest.retain(|c| Some(c.id) != lead.as_ref().map(|l| l.id));
+    latest.truncate(10);
+    let mut blocks = Vec::new();
+    for section in store::sections(db).await? {
+        if section.parent_id.is_some() {
+            continue;
+        }
+        let cards = store::cards(db, now, Listing::Section(section.id), 4, 0).await?;
+        if !cards.is_empty() {
+            blocks.push((section, cards));
+        }
+    }
+    Ok(Home {
+        lead,
+        latest,
+        blocks,
+    })
+}
+
+pub struct SectionFront {
+    pub section: SectionRow,
+    pub parent: Option<SectionRow>,
+    pub children: Vec<SectionRow>,
+    pub articles: Paged,
+}
+
+pub async fn section_front(
+    db: &Db,
+    now: Timestamp,
+    slug: &str,
+    page: i64,
+) -> AppResult<SectionFront> {
+    let all = store::sections(db).await?;
+    let section = all
+        .iter()
+        .find(|s| s.slug == slug)
+        .cloned()
+        .ok_or_else(|| AppError::not_found("there is no such section"))?;
+    let parent = section
+        .parent_id
+        .and_then(|pid| all.iter().find(|s| s.id == pid).cloned());
+    let children = all
+        .iter()
+        .filter(|s| s.parent_id == Some(section.id))
+        .cloned()
+        .collect();
+    let articles = paged(db, now, Listing::Section(section.id), page).await?;
+    Ok(SectionFront {
+        section,
+        parent,
+        children,
+        articles,
+    })
+}
+
+pub async fn tag_page(
+    db: &Db,
+    now: Timestamp,
+    slug: &str,
+    page: i64,
+) -> AppResult<(TagRow, Paged)> {
+    let tag = store::tag_by_slug(db, slug)
+        .await?
+        .ok_or_else(|| AppError::not_found("there is no such tag"))?;
+    let articles = paged(db, now, Listing::Tag(tag.id), page).await?;
+    Ok((tag, articles))
+}
+
+pub async fn author_page(
+    db: &Db,
+    now: Timestamp,
+    slug: &str,
+    page: i64,
+) -> AppResult<(AuthorRow, Paged)> {
+    let author = store::author_by_slug(db, slug)
+        .await?
+        .ok_or_else(|| AppError::not_found("there is no such author"))?;
+    let articles = paged(db, now, Listing::Author(author.id), page).await?;
+    Ok((author, articles))
+}
+
+/// A month (or a whole year, `month: None`) of published articles, in the site's zone.
+pub async fn archive(
+    db: &Db,
+    now: Timestamp,
+    tz: Tz,
+    year: i32,
+    month: Option<u32>,
+    page: i64,
+) -> AppResult<Paged> {
+    let bad = || AppError::not_found("there is no archive for that date");
+    let (start, end) = match month {
+        Some(m) if (1..=12).contains(&m) => {
+            let (ny, nm) = if m == 12 {
+                (year + 1, 1)
+            } else {
+                (year, m + 1)
+            };
+            (
+                local_midnight(tz, year, m).ok_or_else(bad)?,
+                local_midnight(tz, ny, nm).ok_or_else(bad)?,
+            )
+        }
+        Some(_) => return Err(bad()),
+        None => (
+            local_midnight(tz, year, 1).ok_or_else(bad)?,
+            local_midnight(tz, year + 1, 1).ok_or_else(bad)?,
+        ),
+    };
+    paged(db, now, Listing::Between(start, end), page).await
+}
+
+fn local_midnight(tz: Tz, year: i32, month: u32) -> Option<Timestamp> {
+    if !(1..=9999).contains(&year) {
+        return None;
+    }
+    let local = tz.with_ymd_and_hms(year, month, 1, 0, 0, 0).earliest()?;
+    Some(Timestamp::from_datetime(local.with_timezone(&chrono::Utc)))
+}
+
+/// What a request for an article path finds.
+pub enum Lookup {
+    Found(Box<ArticlePage>),
+    /// The article lives at another path now (moved, or the date in the URL is wrong).
+    MovedTo(String),
+    /// The article was archived: readers get 410 Gone.
+    Gone,
+    NotFound,
+}
+
+pub struct ArticlePage {
+    pub article: ArticleRow,
+    pub path: String,
+    pub tags: Vec<TagRow>,
+    pub authors: Vec<AuthorRow>,
+    pub related: Vec<CardRow>,
+}
+
+pub async fn find_article(
+    db: &Db,
+    now: Timestamp,
+    tz: Tz,
+    section_slug: &str,
+    requested_path: &str,
+    slug: &str,
+) -> AppResult<Lookup> {
+    let found = store::article_by_slug(db, section_slug, slug).await?;
+    let article = match found {
+        Some(a) => a,
+        None => {
+            return Ok(match store::redirect_target(db, requested_path).await? {
+                Some(id) => match store::article_by_id(db, id).await? {
+                    Some(a) => public_path(&a, now, tz).map_or(Lookup::NotFound, Lookup::MovedTo),
+                    None => Lookup::NotFound,
+                },
+                None => Lookup::NotFound,
+            });
+        }
+    };
+    if article.status == Status::Archived.as_str() {
+        return Ok(Lookup::Gone);
+    }
+    let Some(path) = public_path(&article, now, tz) else {
+        return Ok(Lookup::NotFound);
+    };
+    if path != requested_path {
+        return Ok(Lookup::MovedTo(path));
+    }
+    let tags = store::tags_of(db, article.id).await?;
+    let authors = store::authors_of(db, article.id).await?;
+    let related = store::cards(
+        db,
+        now,
+        Listing::Related {
+            section_id: article.section_id,
+            article_id: article.id,
+        },
+        4,
+        0,
+    )
+    .await?;
+    Ok(Lookup::Found(Box::new(ArticlePage {
+        article,
+        path,
+        tags,
+        authors,
+        related,
+    })))
+}
+
+/// The article's path when readers may see it now; `None` for drafts and future articles.
+fn public_path(a: &ArticleRow, now: Timestamp, tz: Tz) -> Option<String> {
+    let published_at = a.published_at?;
+    (a.status == Status::Published.as_str() && published_at <= now)
+        .then(|| article_path(&a.section_slug, published_at, &a.slug, tz))
+}

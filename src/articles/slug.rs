@@ -1,0 +1,101 @@
+//! URL slugs: lowercase ASCII words joined by hyphens, so that a URL survives every client.
+
+/// Top-level paths that belong to the site itself, which a section slug may not take.
+pub const RESERVED: &[&str] = &[
+    "admin",
+    "api",
+    "archive",
+    "author",
+    "feed",
+    "healthz",
+    "images",
+    "media",
+    "newsletters",
+    "robots.txt",
+    "search",
+    "sitemap.xml",
+    "static",
+    "tag",
+    "wp-comments-post.php",
+    "__origami",
+];
+
+const MAX_LEN: usize = 80;
+
+/// Makes a slug from a title, folding common Latin accents ("Café Society" → "cafe-society").
+pub fn slugify(text: &str) -> String {
+    let mut slug = String::with_capacity(text.len());
+    let mut pending_hyphen = false;
+    let mut push = |c: char| {
+        if c.is_ascii_alphanumeric() {
+            if pending_hyphen && !slug.is_empty() {
+                slug.push('-');
+            }
+            pending_hyphen = false;
+            slug.push(c.to_ascii_lowercase());
+        } else if c != '\'' && c != '’' {
+            pending_hyphen = true;
+        }
+    };
+    for c in text.chars() {
+        match fold_accent(c) {
+            Some(folded) => folded.chars().for_each(&mut push),
+            None => push(c),
+        }
+    }
+    if slug.len() > MAX_LEN {
+        let cut = slug[..=MAX_LEN].rfind('-').unwrap_or(MAX_LEN);
+        slug.truncate(cut);
+    }
+    slug.trim_end_matches('-').to_string()
+}
+
+fn fold_accent(c: char) -> Option<&'static str> {
+    Some(match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => "a",
+        'æ' | 'Æ' => "ae",
+        'ç' | 'Ç' => "c",
+        'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => "e",
+        'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => "i",
+        'ñ' | 'Ñ' => "n",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' => "o",
+        'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => "u",
+        'ý' | 'ÿ' | 'Ý' => "y",
+        'ß' => "ss",
+        '&' => " and ",
+        _ => return None,
+    })
+}
+
+/// Whether `slug` is a well-formed slug (what [`slugify`] produces).
+pub fn is_valid(slug: &str) -> bool {
+    !slug.is_empty()
+        && slug.len() <= MAX_LEN
+        && !slug.starts_with('-')
+        && !slug.ends_with('-')
+        && !slug.contains("--")
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_plain_ascii_words() {
+        assert_eq!(slugify("Business News"), "business-news");
+        assert_eq!(
+            slugify("  Café Society: Öl & Gas!  "),
+            "cafe-society-ol-and-gas"
+        );
+        assert_eq!(slugify("Don't panic"), "dont-panic");
+        assert_eq!(slugify("???"), "");
+        assert!(slugify(&"word ".repeat(40)).len() <= MAX_LEN);
+        assert!(is_valid("white-house-watch"));
+        assert!(!is_valid("White"));
+        assert!(!is_valid("a--b"));
+        assert!(!is_valid("-a"));
+    }
+}

@@ -1,0 +1,313 @@
+//! What templates see: plain, serialisable views with URLs built and instants shown in the
+//! site's zone. Templates never compute anything from raw rows.
+
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use super::service::{self, ArticlePage, Author, Card, Paged, Section, Tag};
+use crate::media;
+use crate::site::dates::{self, Shown};
+use crate::site::layout::{Meta, MetaImage, absolute};
+use crate::site::settings::SiteSettings;
+
+#[derive(Serialize)]
+pub struct CardView {
+    pub url: String,
+    pub headline: String,
+    pub standfirst: String,
+    pub section_name: String,
+    pub section_url: String,
+    pub date_iso: String,
+    pub date_short: String,
+    pub image: Option<ImageView>,
+}
+
+#[derive(Serialize)]
+pub struct ImageView {
+    pub src: String,
+    pub width: i64,
+    pub height: i64,
+    pub alt: String,
+    pub caption: String,
+    pub credit: String,
+}
+
+#[derive(Serialize)]
+pub struct LinkView {
+    pub name: String,
+    pub url: String,
+}
+
+#[derive(Serialize)]
+pub struct Pagination {
+    pub page: i64,
+    pub total_pages: i64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct ListView {
+    pub name: String,
+    pub description: String,
+    pub parent: Option<LinkView>,
+    pub children: Vec<LinkView>,
+    pub avatar: Option<String>,
+    pub bio: String,
+    pub articles: Vec<CardView>,
+    pub pagination: Pagination,
+}
+
+pub fn card(c: &Card, tz: Tz) -> CardView {
+    let published = c
+        .published_at
+        .unwrap_or(crate::db::Timestamp::from_micros(0));
+    let shown = dates::show(published, tz);
+    CardView {
+        url: service::article_path(&c.section_slug, published, &c.slug, tz),
+        headline: c.headline.clone(),
+        standfirst: c.standfirst.clone(),
+        section_name: c.section_name.clone(),
+        section_url: format!("/{}", c.section_slug),
+        date_iso: shown.iso,
+        date_short: shown.short,
+        image: image(
+            c.lead_path.as_deref(),
+            c.lead_width,
+            c.lead_height,
+            &c.lead_alt,
+            "",
+            "",
+        ),
+    }
+}
+
+fn image(
+    path: Option<&str>,
+    width: Option<i64>,
+    height: Option<i64>,
+    alt: &str,
+    caption: &str,
+    credit: &str,
+) -> Option<ImageView> {
+    Some(ImageView {
+        src: media::url(path?),
+        width: width?,
+        height: height?,
+        alt: alt.to_string(),
+        caption: caption.to_string(),
+        credit: credit.to_string(),
+    })
+}
+
+pub fn cards(items: &[Card], tz: Tz) -> Vec<CardView> {
+    items.iter().map(|c| card(c, tz)).collect()
+}
+
+/// Links to the neighbouring pages of a list at `base` (a path without query).
+pub fn pagination(paged: &Paged, base: &str) -> Pagination {
+    let link = |n: i64| {
+        if n == 1 {
+            base.to_string()
+        } else {
+            format!("{base}?page={n}")
+        }
+    };
+    Pagination {
+        page: paged.page,
+        total_pages: paged.total_pages,
+        prev: (paged.page > 1).then(|| link(paged.page - 1)),
+        next: (paged.page < paged.total_pages).then(|| link(paged.page + 1)),
+    }
+}
+
+pub fn list(name: String, paged: &Paged, base: &str, tz: Tz) -> ListView {
+    ListView {
+        name,
+        description: String::new(),
+        parent: None,
+        children: Vec::new(),
+        avatar: None,
+        bio: String::new(),
+        articles: cards(&paged.items, tz),
+        pagination: pagination(paged, base),
+    }
+}
+
+pub fn section_link(s: &Section) -> LinkView {
+    LinkView {
+        name: s.name.clone(),
+        url: format!("/{}", s.slug),
+    }
+}
+
+/// Title suffix and rel links for page N of a list.
+pub fn list_meta(title: &str, description: &str, paged: &Paged, base: &str) -> Meta {
+    let p = pagination(paged, base);
+    Meta {
+        title: if paged.page > 1 {
+            format!("{title} – page {}", paged.page)
+        } else {
+            title.to_string()
+        },
+        description: description.to_string(),
+        prev: p.prev,
+        next: p.next,
+        ..Meta::default()
+    }
+}
+
+#[derive(Serialize)]
+pub struct ArticleView {
+    pub headline: String,
+    pub standfirst: String,
+    pub section: LinkView,
+    pub authors: Vec<LinkView>,
+    pub tags: Vec<LinkView>,
+    pub date_iso: String,
+    pub date_human: String,
+    pub updated: Option<Shown>,
+    pub image: Option<ImageView>,
+    pub body_html: String,
+    pub related: Vec<CardView>,
+    pub comments_open: bool,
+    pub comment_count: i64,
+    pub newsletter: Option<NewsletterPromo>,
+    pub json_ld: String,
+}
+
+#[derive(Serialize)]
+pub struct NewsletterPromo {
+    pub name: String,
+    pub slug: String,
+}
+
+/// An edit more than this long after publication is shown as "Updated …".
+const UPDATE_SHOWN_AFTER_SECONDS: i64 = 60;
+
+pub fn article(page: &ArticlePage, site: &SiteSettings) -> (ArticleView, Meta) {
+    let a = &page.article;
+    let tz = site.tz;
+    let published = a.published_at.unwrap_or(a.created_at);
+    let shown = dates::show(published, tz);
+    let updated = (a.updated_at > published.plus_seconds(UPDATE_SHOWN_AFTER_SECONDS))
+        .then(|| dates::show(a.updated_at, tz));
+    let authors: Vec<LinkView> = page
+        .authors
+        .iter()
+        .map(|au: &Author| LinkView {
+            name: au.name.clone(),
+            url: format!("/author/{}", au.slug),
+        })
+        .collect();
+    let tags = page
+        .tags
+        .iter()
+        .map(|t: &Tag| LinkView {
+            name: t.name.clone(),
+            url: format!("/tag/{}", t.slug),
+        })
+        .collect();
+    let image = image(
+        a.lead_path.as_deref(),
+        a.lead_width,
+        a.lead_height,
+        &a.lead_alt,
+        &a.lead_caption,
+        &a.lead_credit,
+    );
+    let canonical = absolute(&site.base_url, &page.path);
+    let meta_image = image.as_ref().map(|i| MetaImage {
+        url: absolute(&site.base_url, &i.src),
+        width: i.width,
+        height: i.height,
+        alt: i.alt.clone(),
+    });
+    let json_ld = json_ld(
+        page,
+        site,
+        &canonical,
+        &shown,
+        updated.as_ref(),
+        meta_image.as_ref(),
+    );
+    let meta = Meta {
+        title: if a.seo_title.is_empty() {
+            a.headline.clone()
+        } else {
+            a.seo_title.clone()
+        },
+        og_title: a.headline.clone(),
+        description: if a.seo_description.is_empty() {
+            a.standfirst.clone()
+        } else {
+            a.seo_description.clone()
+        },
+        og_type: "article",
+        image: meta_image,
+        current_section: a.section_slug.clone(),
+        ..Meta::default()
+    };
+    let view = ArticleView {
+        headline: a.headline.clone(),
+        standfirst: a.standfirst.clone(),
+        section: LinkView {
+            name: a.section_name.clone(),
+            url: format!("/{}", a.section_slug),
+        },
+        authors,
+        tags,
+        date_iso: shown.iso,
+        date_human: shown.human,
+        updated,
+        image,
+        body_html: a.body_html.clone(),
+        related: cards(&page.related, tz),
+        comments_open: a.comments_open,
+        comment_count: 0,
+        newsletter: a.newsletter_topic.as_ref().map(|name| NewsletterPromo {
+            slug: super::slug::slugify(name),
+            name: name.clone(),
+        }),
+        json_ld,
+    };
+    (view, meta)
+}
+
+/// NewsArticle structured data. `<` is escaped so the JSON can never close its script element.
+fn json_ld(
+    page: &ArticlePage,
+    site: &SiteSettings,
+    canonical: &str,
+    published: &Shown,
+    updated: Option<&Shown>,
+    image: Option<&MetaImage>,
+) -> String {
+    let a = &page.article;
+    let authors: Vec<_> = page
+        .authors
+        .iter()
+        .map(|au| {
+            serde_json::json!({
+                "@type": "Person",
+                "name": au.name,
+                "url": absolute(&site.base_url, &format!("/author/{}", au.slug)),
+            })
+        })
+        .collect();
+    let value = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": a.headline,
+        "description": a.standfirst,
+        "mainEntityOfPage": canonical,
+        "datePublished": published.iso,
+        "dateModified": updated.map_or(&published.iso, |u| &u.iso),
+        "articleSection": a.section_name,
+        "image": image.map(|i| vec![i.url.clone()]).unwrap_or_default(),
+        "author": authors,
+        "publisher": { "@type": "Organization", "name": site.name, "url": site.base_url },
+        "inLanguage": site.language,
+    });
+    value.to_string().replace('<', "\\u003c")
+}

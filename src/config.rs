@@ -1,0 +1,106 @@
+//! Configuration from flags and `BROADSHEET_*` environment variables, validated once at start.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::{Args, ValueEnum};
+
+/// Options every subcommand shares.
+#[derive(Debug, Clone, Args)]
+pub struct Common {
+    /// Folder for the SQLite database, media files and caches (created if missing).
+    #[arg(
+        long,
+        global = true,
+        env = "BROADSHEET_DATA_DIR",
+        default_value = "./data"
+    )]
+    pub data_dir: PathBuf,
+
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB [default: SQLite in the data dir].
+    #[arg(long, global = true, env = "BROADSHEET_DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Log filter, for example `info` or `broadsheet=debug,tower_http=info`.
+    #[arg(long, global = true, env = "BROADSHEET_LOG", default_value = "info")]
+    pub log: String,
+
+    /// Log as human-readable text or as one JSON object a line.
+    #[arg(long, global = true, env = "BROADSHEET_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Load the demo newsroom first when the database holds no articles.
+    #[arg(long, env = "BROADSHEET_DEMO")]
+    pub demo: bool,
+
+    /// Address and port to listen on.
+    #[arg(long, env = "BROADSHEET_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Folder of templates and static files that override the built-in theme, file by file.
+    #[arg(long, env = "BROADSHEET_THEME_DIR")]
+    pub theme_dir: Option<PathBuf>,
+
+    /// The public URL of the site, for canonical links and feeds [default: from the settings,
+    /// else http://LISTEN].
+    #[arg(long, env = "BROADSHEET_BASE_URL")]
+    pub base_url: Option<String>,
+
+    /// Serve public pages from the in-memory cache of rendered, compressed pages.
+    #[arg(long, env = "BROADSHEET_PAGE_CACHE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub page_cache: bool,
+
+    /// Memory the page cache may use, in MiB.
+    #[arg(long, env = "BROADSHEET_PAGE_CACHE_MB", default_value_t = 256)]
+    pub page_cache_mb: usize,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// How many articles to generate.
+    #[arg(long, env = "BROADSHEET_DEMO_ARTICLES", default_value_t = 500,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub articles: u32,
+
+    /// Seed of the generator: the same seed gives the same newsroom.
+    #[arg(long, env = "BROADSHEET_DEMO_SEED", default_value_t = 1)]
+    pub seed: u64,
+
+    /// Replace the content of a database that already has some.
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl Common {
+    /// Creates the data dir if needed and proves it writable, so a bad path fails at start
+    /// with its name rather than on the first upload.
+    pub fn prepare_data_dir(&self) -> anyhow::Result<PathBuf> {
+        let dir = &self.data_dir;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the data dir {}", dir.display()))?;
+        if !dir.is_dir() {
+            bail!("the data dir {} is not a folder", dir.display());
+        }
+        let probe = dir.join(format!(".write-test-{}", std::process::id()));
+        std::fs::write(&probe, b"ok")
+            .with_context(|| format!("the data dir {} is not writable", dir.display()))?;
+        std::fs::remove_file(&probe).ok();
+        Ok(dir.clone())
+    }
+
+    pub fn database_url(&self, data_dir: &Path) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("broadsheet.db").display()))
+    }
+}

@@ -1,0 +1,153 @@
+//! Storage on SQLite (the embedded default) or PostgreSQL (scale-out), from one set of SQL texts.
+//!
+//! Queries are written once in the dialect both engines share (`$N` placeholders, `ON CONFLICT`,
+//! `RETURNING`) and run through [`with_db!`] / [`with_tx!`], which compile the same code once per
+//! driver. `sqlx::Any` is avoided on purpose: it has no timestamp type and decodes booleans badly.
+//!
+//! Dialect forks: none yet beyond connection setup in [`connect`]; every fork must live there or
+//! as a visible `match` in a store and be listed here.
+
+mod connect;
+mod migrate;
+mod timestamp;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+pub use connect::{DbKind, connect};
+pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, migrate};
+pub use timestamp::Timestamp;
+
+/// A connection pool for either engine, plus the content generation that page caches follow.
+#[derive(Clone)]
+pub struct Db {
+    pub(crate) pool: Pool,
+    generation: Arc<AtomicU64>,
+}
+
+#[derive(Clone)]
+pub(crate) enum Pool {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+/// An open transaction on either engine; commit it or it rolls back when dropped.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Runs `$body` with `$pool` bound to the concrete pool, compiled once per engine.
+#[macro_export]
+macro_rules! with_db {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match &$db.pool {
+            $crate::db::Pool::Sqlite($pool) => $body,
+            $crate::db::Pool::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$conn` bound to the transaction's connection, compiled once per engine.
+#[macro_export]
+macro_rules! with_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            $crate::db::Tx::Sqlite(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+            $crate::db::Tx::Postgres(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+impl Db {
+    pub(crate) fn new(pool: Pool) -> Self {
+        Db {
+            pool,
+            generation: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    pub fn kind(&self) -> DbKind {
+        match self.pool {
+            Pool::Sqlite(_) => DbKind::Sqlite,
+            Pool::Postgres(_) => DbKind::Postgres,
+        }
+    }
+
+    pub async fn begin(&self) -> sqlx::Result<Tx> {
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// A number that changes whenever published content may have changed, in this process or
+    /// (through [`Db::refresh_generation`]) in another one. Caches compare it on every read.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Marks content as changed after a committed write in this process.
+    pub fn content_changed(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Reads the shared content version and moves the local generation when another process or
+    /// node has written since the last look. Returns whether anything changed.
+    pub async fn refresh_generation(&self, last_seen: &mut Option<i64>) -> sqlx::Result<bool> {
+        let version: i64 = with_db!(self, p => {
+            sqlx::query_scalar("SELECT version FROM content_version WHERE id = 1")
+                .fetch_one(p)
+                .await
+        })?;
+        let changed = last_seen.is_some_and(|seen| seen != version);
+        *last_seen = Some(version);
+        if changed {
+            self.content_changed();
+        }
+        Ok(changed)
+    }
+
+    pub async fn ping(&self) -> sqlx::Result<()> {
+        with_db!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))
+    }
+
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> sqlx::Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await,
+            Tx::Postgres(t) => t.commit().await,
+        }
+    }
+
+    /// Records in the shared content version that what readers see has changed, so every node's
+    /// page cache drops its copies. Call inside the transaction that makes the change.
+    pub async fn bump_content_version(&mut self) -> sqlx::Result<()> {
+        with_tx!(self, c => {
+            sqlx::query("UPDATE content_version SET version = version + 1 WHERE id = 1")
+                .execute(c)
+                .await
+                .map(|_| ())
+        })
+    }
+}
+
+/// Whether a database error is a unique-constraint violation (both engines report it the same way
+/// through sqlx's error kind).
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(e) if e.kind() == sqlx::error::ErrorKind::UniqueViolation)
+}

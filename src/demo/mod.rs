@@ -1,0 +1,430 @@
+//! The demo newsroom: a deterministic site — sections, tags, authors, photographs and a year of
+//! articles — generated from a seed, so a newcomer sees a complete site and tests and benchmarks
+//! get the same content every time for the same seed and clock.
+
+mod images;
+mod text;
+
+use std::collections::HashSet;
+use std::fmt;
+
+use rand::seq::{IndexedRandom, SliceRandom};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::articles::service::{self as articles, ArticleInput, NewSection, Status};
+use crate::clock::Clock;
+use crate::db::Db;
+use crate::media::MediaFiles;
+use crate::media::service::{self as media, ImageInput};
+use crate::site::settings::{self, SiteSettings};
+use text::Beat;
+
+pub struct DemoOptions {
+    pub articles: u32,
+    pub seed: u64,
+    /// Stored as the site's base URL when given.
+    pub base_url: Option<String>,
+}
+
+pub struct Summary {
+    pub sections: usize,
+    pub tags: usize,
+    pub authors: usize,
+    pub articles: u32,
+    pub photographs: usize,
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Demo newsroom loaded: {} sections, {} tags, {} authors, {} articles, {} photographs.",
+            self.sections, self.tags, self.authors, self.articles, self.photographs
+        )
+    }
+}
+
+struct SectionPlan {
+    name: &'static str,
+    description: &'static str,
+    beat: &'static Beat,
+    newsletter: &'static str,
+    parent: Option<usize>,
+    tags: &'static [&'static str],
+}
+
+const SECTIONS: &[SectionPlan] = &[
+    SectionPlan {
+        name: "Business News",
+        description: "Companies, work and the economy.",
+        beat: &text::BUSINESS,
+        newsletter: "Business Briefing",
+        parent: None,
+        tags: &[
+            "Retail",
+            "Airlines",
+            "Jobs",
+            "Mergers",
+            "Small Business",
+            "Supply Chains",
+            "Wages",
+        ],
+    },
+    SectionPlan {
+        name: "World",
+        description: "Reporting from every region.",
+        beat: &text::WORLD,
+        newsletter: "World Digest",
+        parent: None,
+        tags: &[
+            "Trade Deals",
+            "Migration",
+            "Humanitarian Aid",
+            "Diplomacy",
+            "Elections Abroad",
+            "Borders",
+            "Food Security",
+        ],
+    },
+    SectionPlan {
+        name: "Politics",
+        description: "Power, policy and the people who make it.",
+        beat: &text::POLITICS,
+        newsletter: "White House Watch",
+        parent: None,
+        tags: &[
+            "White House",
+            "Congress",
+            "Budget",
+            "Campaign 2028",
+            "Housing Policy",
+            "Ethics",
+            "Supreme Court",
+        ],
+    },
+    SectionPlan {
+        name: "Technology",
+        description: "The companies and ideas changing how we live.",
+        beat: &text::TECHNOLOGY,
+        newsletter: "Tech Dispatch",
+        parent: None,
+        tags: &[
+            "Artificial Intelligence",
+            "Semiconductors",
+            "Privacy",
+            "Cybersecurity",
+            "Start-ups",
+            "Open Source",
+            "Batteries",
+        ],
+    },
+    SectionPlan {
+        name: "Markets",
+        description: "Stocks, bonds, currencies and commodities.",
+        beat: &text::MARKETS,
+        newsletter: "Markets Morning",
+        parent: None,
+        tags: &[
+            "Interest Rates",
+            "Inflation",
+            "Bonds",
+            "Currencies",
+            "Earnings",
+            "Central Banks",
+            "Equities",
+        ],
+    },
+    SectionPlan {
+        name: "Opinion",
+        description: "Argument and analysis from our columnists.",
+        beat: &text::OPINION,
+        newsletter: "The Argument",
+        parent: None,
+        tags: &[
+            "Columns",
+            "Editorials",
+            "Letters",
+            "Cities",
+            "Education",
+            "Work Life",
+            "Transport",
+        ],
+    },
+    SectionPlan {
+        name: "Science",
+        description: "Discoveries, research and the natural world.",
+        beat: &text::SCIENCE,
+        newsletter: "Science Notes",
+        parent: None,
+        tags: &[
+            "Space",
+            "Oceans",
+            "Genetics",
+            "Physics",
+            "Wildlife",
+            "Health Research",
+            "Archaeology",
+        ],
+    },
+    SectionPlan {
+        name: "Sport",
+        description: "Results, analysis and the stories behind the games.",
+        beat: &text::SPORT,
+        newsletter: "Sport Extra",
+        parent: None,
+        tags: &[
+            "Football",
+            "Cricket",
+            "Athletics",
+            "Tennis",
+            "Rugby",
+            "Cycling",
+            "Olympics",
+        ],
+    },
+    SectionPlan {
+        name: "Commodities",
+        description: "Oil, metals and crops.",
+        beat: &text::MARKETS,
+        newsletter: "Markets Morning",
+        parent: Some(4),
+        tags: &["Oil", "Copper", "Gold"],
+    },
+    SectionPlan {
+        name: "Climate",
+        description: "The science and politics of a warming world.",
+        beat: &text::SCIENCE,
+        newsletter: "Science Notes",
+        parent: Some(6),
+        tags: &["Glaciers", "Heatwaves"],
+    },
+    SectionPlan {
+        name: "Europe",
+        description: "News from across the continent.",
+        beat: &text::WORLD,
+        newsletter: "World Digest",
+        parent: Some(1),
+        tags: &["European Union"],
+    },
+];
+
+const AUTHORS: &[(&str, usize)] = &[
+    ("Margot Ellingsen", 0),
+    ("Daniel Okonkwo", 2),
+    ("Sofia Marchetti", 3),
+    ("Ravi Chandrasekar", 4),
+    ("Eleanor Byrne", 6),
+    ("Tobias Wren", 7),
+];
+
+const YEAR_SECONDS: i64 = 365 * 24 * 3600;
+
+/// Replaces all content with a generated newsroom, in one transaction: either it is all there
+/// or nothing changed. Photographs are painted before the transaction opens.
+pub async fn load(
+    db: &Db,
+    clock: &Clock,
+    files: &MediaFiles,
+    options: &DemoOptions,
+) -> anyhow::Result<Summary> {
+    let now = clock.now();
+    let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
+    let photo_count = (options.articles as usize / 12).clamp(1, 40);
+    let photo_seed: u64 = rng.random();
+    let avatar_seed: u64 = rng.random();
+    let (photos, avatars) =
+        tokio::task::spawn_blocking(move || paint(photo_count, photo_seed, avatar_seed)).await??;
+
+    let mut tx = db.begin().await?;
+    articles::delete_all_in(&mut tx).await?;
+    media::delete_unused_in(&mut tx).await?;
+
+    let mut site = SiteSettings {
+        name: "The Broadsheet Ledger".into(),
+        description: "Independent news, analysis and opinion.".into(),
+        timezone: "America/New_York".into(),
+        language: "en".into(),
+        ..SiteSettings::default()
+    };
+    if let Some(url) = &options.base_url {
+        site.base_url = url.clone();
+    } else {
+        site.base_url = settings::load(db).await?.base_url;
+    }
+    settings::save_in(&mut tx, &site).await?;
+
+    let mut section_ids = Vec::new();
+    let mut tag_ids: Vec<Vec<(i64, &str)>> = Vec::new();
+    let mut tag_count = 0;
+    for (position, plan) in (0_i64..).zip(SECTIONS) {
+        let slug = crate::articles::slug::slugify(plan.name);
+        let id = articles::create_section_in(
+            &mut tx,
+            &NewSection {
+                parent_id: plan.parent.map(|p| section_ids[p]),
+                name: plan.name,
+                slug: &slug,
+                description: plan.description,
+                position,
+            },
+        )
+        .await?;
+        section_ids.push(id);
+        let mut tags = Vec::new();
+        for name in plan.tags {
+            tags.push((articles::create_tag_in(&mut tx, name).await?, *name));
+        }
+        tag_count += tags.len();
+        tag_ids.push(tags);
+    }
+
+    let mut author_ids = Vec::new();
+    for ((name, beat), avatar) in AUTHORS.iter().zip(&avatars) {
+        let avatar_id = media::add_image_in(
+            &mut tx,
+            files,
+            now,
+            &ImageInput {
+                bytes: avatar,
+                extension: "jpg",
+                width: images::AVATAR_SIZE,
+                height: images::AVATAR_SIZE,
+                alt: name,
+                caption: "",
+                credit: "",
+            },
+        )
+        .await?;
+        let bio = text::bio(&mut rng, SECTIONS[*beat].name);
+        author_ids.push((
+            articles::create_author_in(&mut tx, name, &bio, Some(avatar_id)).await?,
+            *beat,
+        ));
+    }
+
+    let mut photo_ids = Vec::new();
+    for photo in &photos {
+        let (alt, caption, credit) = text::caption(&mut rng);
+        let id = media::add_image_in(
+            &mut tx,
+            files,
+            now,
+            &ImageInput {
+                bytes: photo,
+                extension: "jpg",
+                width: images::WIDTH,
+                height: images::HEIGHT,
+                alt: &alt,
+                caption: &caption,
+                credit: &credit,
+            },
+        )
+        .await?;
+        photo_ids.push((id, alt, caption, credit));
+    }
+
+    let mut used_slugs = HashSet::new();
+    for n in 0..options.articles {
+        let s = rng.random_range(0..SECTIONS.len());
+        let plan = &SECTIONS[s];
+        let mut headline = text::headline(&mut rng, plan.beat);
+        let base_slug = crate::articles::slug::slugify(&headline);
+        let mut slug = base_slug.clone();
+        if !used_slugs.insert((s, slug.clone())) {
+            slug = format!("{base_slug}-{n}");
+            used_slugs.insert((s, slug.clone()));
+            headline.push_str(&format!(" ({})", rng.random_range(2..9) * 10));
+        }
+        let mut tags = tag_ids[s].clone();
+        if let Some(parent) = plan.parent {
+            tags.extend(tag_ids[parent].iter().copied());
+        }
+        tags.shuffle(&mut rng);
+        tags.truncate(rng.random_range(2..=4).min(tags.len()));
+        let mut authors: Vec<i64> = author_ids
+            .iter()
+            .filter(|(_, beat)| *beat == s || Some(*beat) == plan.parent)
+            .map(|(id, _)| *id)
+            .collect();
+        if authors.is_empty() || rng.random_bool(0.3) {
+            if let Some((id, _)) = author_ids.choose(&mut rng) {
+                if !authors.contains(id) {
+                    authors.push(*id);
+                }
+            }
+        }
+        authors.truncate(if rng.random_bool(0.8) { 1 } else { 2 });
+        let age = rng.random_range(0..YEAR_SECONDS);
+        let (status, published_at) = match rng.random_range(0..100) {
+            0 => (Status::Draft, None),
+            1 => (
+                Status::Scheduled,
+                Some(now.plus_seconds(rng.random_range(3600..7 * 86400))),
+            ),
+            2 => (Status::Archived, Some(now.plus_seconds(-age))),
+            _ => (Status::Published, Some(now.plus_seconds(-age))),
+        };
+        let lead =
+            (rng.random_bool(0.92)).then(|| &photo_ids[rng.random_range(0..photo_ids.len())]);
+        let first_tag = tags
+            .first()
+            .map(|(_, name)| (*name, crate::articles::slug::slugify(name)));
+        let section_slug = crate::articles::slug::slugify(plan.name);
+        let body = text::body(
+            &mut rng,
+            plan.beat,
+            (plan.name, &section_slug),
+            first_tag.as_ref().map(|(n, s)| (*n, s.as_str())),
+        );
+        let input = ArticleInput {
+            section_id: section_ids[s],
+            slug,
+            standfirst: text::standfirst(&mut rng, plan.beat),
+            headline,
+            body_markdown: body,
+            lead_media_id: lead.map(|l| l.0),
+            lead_alt: lead.map(|l| l.1.clone()).unwrap_or_default(),
+            lead_caption: lead.map(|l| l.2.clone()).unwrap_or_default(),
+            lead_credit: lead.map(|l| l.3.clone()).unwrap_or_default(),
+            status,
+            published_at,
+            comments_open: rng.random_bool(0.9),
+            newsletter_topic: rng.random_bool(0.75).then(|| plan.newsletter.to_string()),
+            seo_title: String::new(),
+            seo_description: String::new(),
+            tag_ids: tags.iter().map(|(id, _)| *id).collect(),
+            author_ids: authors,
+        };
+        let id = articles::create_article_in(&mut tx, now, input).await?;
+        if let Some(at) = published_at.filter(|_| rng.random_bool(0.15)) {
+            let edited = at.plus_seconds(rng.random_range(600..2 * 86400));
+            if edited < now {
+                articles::set_updated_at_in(&mut tx, id, edited).await?;
+            }
+        }
+    }
+    tx.commit().await?;
+    db.content_changed();
+    Ok(Summary {
+        sections: SECTIONS.len(),
+        tags: tag_count,
+        authors: AUTHORS.len(),
+        articles: options.articles,
+        photographs: photos.len(),
+    })
+}
+
+type Painted = (Vec<Vec<u8>>, Vec<Vec<u8>>);
+
+fn paint(photos: usize, photo_seed: u64, avatar_seed: u64) -> anyhow::Result<Painted> {
+    let mut rng = ChaCha8Rng::seed_from_u64(photo_seed);
+    let photos = (0..photos)
+        .map(|_| images::photograph(&mut rng))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut rng = ChaCha8Rng::seed_from_u64(avatar_seed);
+    let avatars = (0..AUTHORS.len())
+        .map(|_| images::avatar(&mut rng))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok((photos, avatars))
+}

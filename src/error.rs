@@ -1,0 +1,163 @@
+//! One error type in HTTP terms. Handlers of pages wrap it in [`PageError`] so the theme renders
+//! it; API handlers return it as the JSON envelope `{"error":{"code","message"}}`.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Gone(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{}", summarise(.0))]
+    Invalid(Vec<FieldError>),
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("the request is too large")]
+    TooLarge,
+    #[error("too many requests; try again later")]
+    RateLimited,
+    #[error("{0}")]
+    NotImplemented(String),
+    #[error("an internal error occurred")]
+    Internal(#[from] anyhow::Error),
+}
+
+fn summarise(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl AppError {
+    pub fn not_found(what: impl Into<String>) -> Self {
+        AppError::NotFound(what.into())
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Gone(_) => StatusCode::GONE,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            AppError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A stable machine-readable code for clients and tests.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::NotFound(_) => "not_found",
+            AppError::Gone(_) => "gone",
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Invalid(_) => "invalid",
+            AppError::Conflict { code, .. } => code,
+            AppError::TooLarge => "too_large",
+            AppError::RateLimited => "rate_limited",
+            AppError::NotImplemented(_) => "not_implemented",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    fn describe(&self) -> ErrorInfo {
+        if let AppError::Internal(e) = self {
+            tracing::error!(error = format!("{e:#}"), "internal error");
+        }
+        ErrorInfo {
+            status: self.status(),
+            code: self.code(),
+            message: self.to_string(),
+        }
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::RowNotFound => AppError::NotFound("not found".into()),
+            e if crate::db::is_unique_violation(&e) => AppError::Conflict {
+                code: "already_exists",
+                message: "an item with that name already exists".into(),
+            },
+            e => AppError::Internal(e.into()),
+        }
+    }
+}
+
+/// What an error page or envelope needs; carried in the response's extensions so the theme layer
+/// (which has the templates) can render the page.
+#[derive(Debug, Clone)]
+pub struct ErrorInfo {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+#[derive(Serialize)]
+struct Envelope<'a> {
+    error: EnvelopeBody<'a>,
+}
+
+#[derive(Serialize)]
+struct EnvelopeBody<'a> {
+    code: &'a str,
+    message: &'a str,
+}
+
+impl ErrorInfo {
+    pub fn json_response(&self) -> Response {
+        let body = Envelope {
+            error: EnvelopeBody {
+                code: self.code,
+                message: &self.message,
+            },
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.describe().json_response()
+    }
+}
+
+/// An error from a page handler: rendered with the theme's error template by
+/// [`crate::web::error_pages`].
+#[derive(Debug)]
+pub struct PageError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for PageError {
+    fn from(e: E) -> Self {
+        PageError(e.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let info = self.0.describe();
+        let mut response = (info.status, info.message.clone()).into_response();
+        response.extensions_mut().insert(info);
+        response
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+pub type PageResult<T> = Result<T, PageError>;

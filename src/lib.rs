@@ -1,0 +1,19 @@
+//! Broadsheet: a self-hosted news publishing platform in one binary.
+//!
+//! One room per capability (articles, media, newsletters, site), each with its routes, handlers,
+//! service and SQL side by side; shared plumbing (config, db, error, templates, web) in its own.
+//! A request flows router → handler → service → store.
+
+pub mod app;
+pub mod articles;
+pub mod clock;
+pub mod commands;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod media;
+pub mod newsletters;
+pub mod site;
+pub mod templates;
+pub mod web;

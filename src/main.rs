@@ -1,0 +1,69 @@
+//! The `broadsheet` command line: parse, set up logging, run one subcommand, and turn any error
+//! into one clear line and a non-zero exit.
+
+use std::process::ExitCode;
+
+use broadsheet::commands;
+use broadsheet::config::{Common, DemoArgs, LogFormat, ServeArgs};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "broadsheet",
+    version,
+    about = "A self-hosted news publishing platform"
+)]
+struct Cli {
+    #[command(flatten)]
+    common: Common,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the site (migrates the database first).
+    Serve(ServeArgs),
+    /// Bring the database schema up to date and exit.
+    Migrate,
+    /// Load a generated demo newsroom: sections, tags, authors, articles and photographs.
+    Demo(DemoArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli.common);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("broadsheet: error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => commands::serve(&cli.common, &args).await,
+            Command::Migrate => commands::migrate(&cli.common).await,
+            Command::Demo(args) => commands::demo(&cli.common, &args).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("broadsheet: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(common: &Common) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&common.log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match common.log_format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}

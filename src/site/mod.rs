@@ -1,0 +1,19 @@
+//! The site as a whole: settings, the layout every page shares, rendering of pages and error
+//! pages, and the health check.
+
+pub mod dates;
+pub mod layout;
+mod pages;
+pub mod settings;
+mod store;
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::app::AppState;
+
+pub use layout::{Layout, Meta, render_page};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/healthz", get(pages::healthz))
+}

@@ -1,0 +1,25 @@
+//! Operational endpoints.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde_json::json;
+
+use crate::app::AppState;
+
+/// Liveness and readiness in one: answers 200 only when the database answers.
+pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
+    match state.db.ping().await {
+        Ok(()) => (
+            StatusCode::OK,
+            Json(json!({ "status": "ok", "cached_pages": state.page_cache.len() })),
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: database unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable", "reason": "database unreachable" })),
+            )
+        }
+    }
+}

