@@ -97,16 +97,7 @@ pub async fn section(
         .parent
         .as_ref()
         .map_or(front.section.slug.clone(), |p| p.slug.clone());
-    render_list(
-        &state,
-        "section.html",
-        &base,
-        page_number,
-        meta,
-        &view,
-        &front.articles,
-    )
-    .await
+    render_list(&state, "section.html", &base, meta, &view, &front.articles).await
 }
 
 pub async fn tag(
@@ -121,7 +112,7 @@ pub async fn tag(
     let view = views::list(tag.name.clone(), &paged, &base, site.site.tz);
     let description = format!("The latest on {}.", tag.name);
     let meta = views::list_meta(&tag.name, &description, &paged, &base);
-    render_list(&state, "tag.html", &base, page_number, meta, &view, &paged).await
+    render_list(&state, "tag.html", &base, meta, &view, &paged).await
 }
 
 pub async fn author(
@@ -138,16 +129,7 @@ pub async fn author(
     view.bio = author.bio.clone();
     view.avatar = author.avatar_path.as_deref().map(crate::media::url);
     let meta = views::list_meta(&author.name, &author.bio, &paged, &base);
-    render_list(
-        &state,
-        "author.html",
-        &base,
-        page_number,
-        meta,
-        &view,
-        &paged,
-    )
-    .await
+    render_list(&state, "author.html", &base, meta, &view, &paged).await
 }
 
 pub async fn archive_year(
@@ -192,16 +174,7 @@ async fn archive(
     };
     let view = views::list(name.clone(), &paged, &base, tz);
     let meta = views::list_meta(&format!("Archive: {name}"), "", &paged, &base);
-    render_list(
-        &state,
-        "archive.html",
-        &base,
-        page_number,
-        meta,
-        &view,
-        &paged,
-    )
-    .await
+    render_list(&state, "archive.html", &base, meta, &view, &paged).await
 }
 
 fn parse_digits<T: std::str::FromStr>(s: &str, len: usize) -> Option<T> {
@@ -232,13 +205,12 @@ async fn render_list<T: Serialize>(
     state: &AppState,
     template: &str,
     base: &str,
-    page_number: i64,
     meta: Meta,
     view: &T,
     paged: &Paged,
 ) -> PageResult<Response> {
-    let path = if page_number > 1 {
-        format!("{base}?page={page_number}")
+    let path = if paged.page > 1 {
+        format!("{base}?page={}", paged.page)
     } else {
         base.to_string()
     };

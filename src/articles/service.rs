@@ -180,7 +180,7 @@ pub async fn update_article(
         .await
         .map_err(slug_conflict)?;
     store::replace_links(&mut tx, id, &input.tag_ids, &input.author_ids).await?;
-    let after = with_after(&mut tx, id).await?;
+    let after = location(&mut tx, id).await?;
     if let (Some(old_at), Some(new_at)) = (before.published_at, after.published_at) {
         let old_path = article_path(&before.section_slug, old_at, &before.slug, tz);
         let new_path = article_path(&after.section_slug, new_at, &after.slug, tz);
@@ -195,21 +195,21 @@ pub async fn update_article(
     Ok(())
 }
 
-/// The article's section slug after an update, read inside the same transaction.
-async fn with_after(tx: &mut Tx, id: i64) -> AppResult<AfterUpdate> {
+/// Where an article lives after an update, read inside the same transaction.
+async fn location(tx: &mut Tx, id: i64) -> AppResult<Location> {
     use crate::with_tx;
     const SQL: &str = "SELECT s.slug, a.slug, a.published_at FROM articles a \
          JOIN sections s ON s.id = a.section_id WHERE a.id = $1";
     let (section_slug, slug, published_at): (String, String, Option<Timestamp>) =
         with_tx!(tx, c => sqlx::query_as(SQL).bind(id).fetch_one(c).await)?;
-    Ok(AfterUpdate {
+    Ok(Location {
         section_slug,
         slug,
         published_at,
     })
 }
 
-struct AfterUpdate {
+struct Location {
     section_slug: String,
     slug: String,
     published_at: Option<Timestamp>,

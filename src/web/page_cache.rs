@@ -39,7 +39,8 @@ struct Maps {
     young_bytes: usize,
 }
 
-/// One page in every encoding, with the headers it was first served with.
+/// One page in every encoding, with the headers it was first served with (validators and
+/// `Vary` included, so a hit only adds the encoding).
 pub struct Entry {
     headers: HeaderMap,
     etag: HeaderValue,
@@ -133,13 +134,13 @@ pub async fn serve(State(state): State<CacheState>, request: Request, next: Next
         || request.uri().path().to_string(),
         |pq| pq.as_str().to_string(),
     );
-    let request_headers = request.headers().clone();
     let generation = state.db.generation();
     if state.cache.enabled {
         if let Some(entry) = state.cache.get(&key, generation) {
-            return respond(&entry, &request_headers);
+            return respond(&entry, request.headers());
         }
     }
+    let request_headers = request.headers().clone();
     let response = next.run(request).await;
     let Some(marker) = response.extensions().get::<Cacheable>().copied() else {
         return response;
@@ -159,11 +160,25 @@ pub async fn serve(State(state): State<CacheState>, request: Request, next: Next
     respond(&entry, &request_headers)
 }
 
-fn build_entry(headers: HeaderMap, marker: Cacheable, identity: Bytes, compress: bool) -> Entry {
+fn build_entry(
+    mut headers: HeaderMap,
+    marker: Cacheable,
+    identity: Bytes,
+    compress: bool,
+) -> Entry {
     let mut hasher = DefaultHasher::new();
     hasher.write(&identity);
     let etag = HeaderValue::from_str(&format!("W/\"{:016x}\"", hasher.finish()))
         .unwrap_or_else(|_| HeaderValue::from_static("W/\"0\""));
+    let last_modified = marker.last_modified.map(|t| t.to_system_time());
+    headers.remove(header::CONTENT_LENGTH);
+    headers.insert(header::ETAG, etag.clone());
+    headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    if let Some(v) =
+        last_modified.and_then(|m| HeaderValue::from_str(&httpdate::fmt_http_date(m)).ok())
+    {
+        headers.insert(header::LAST_MODIFIED, v);
+    }
     let (gzip, brotli) = if compress {
         (gzip(&identity), brotli(&identity))
     } else {
@@ -172,7 +187,7 @@ fn build_entry(headers: HeaderMap, marker: Cacheable, identity: Bytes, compress:
     Entry {
         headers,
         etag,
-        last_modified: marker.last_modified.map(|t| t.to_system_time()),
+        last_modified,
         identity,
         gzip,
         brotli,
@@ -269,15 +284,7 @@ fn not_modified(entry: &Entry, request: &HeaderMap) -> bool {
 
 fn respond(entry: &Entry, request: &HeaderMap) -> Response {
     let mut headers = entry.headers.clone();
-    headers.insert(header::ETAG, entry.etag.clone());
-    headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-    if let Some(modified) = entry.last_modified {
-        if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(modified)) {
-            headers.insert(header::LAST_MODIFIED, v);
-        }
-    }
     if not_modified(entry, request) {
-        headers.remove(header::CONTENT_LENGTH);
         headers.remove(header::CONTENT_TYPE);
         let mut response = StatusCode::NOT_MODIFIED.into_response();
         response.headers_mut().extend(headers);
@@ -291,7 +298,6 @@ fn respond(entry: &Entry, request: &HeaderMap) -> Response {
     if let Some(name) = encoding {
         headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(name));
     }
-    headers.remove(header::CONTENT_LENGTH);
     let mut response = Response::new(Body::from(body));
     *response.headers_mut() = headers;
     response
