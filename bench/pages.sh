@@ -83,7 +83,8 @@ measure() {
 }
 
 start_app true
-ARTICLE="$(curl -fs "http://127.0.0.1:$APP_PORT/" | grep -o 'href="/[a-z-]*/20[0-9][0-9]/[0-9][0-9]/[a-z0-9-]*"' | head -1 | cut -d'"' -f2)"
+curl -fs "http://127.0.0.1:$APP_PORT/" >"$WORK/home.html"
+ARTICLE="$(grep -o 'href="/[a-z-]*/20[0-9][0-9]/[0-9][0-9]/[a-z0-9-]*"' "$WORK/home.html" | awk 'NR == 1' | cut -d'"' -f2)"
 SECTION="/business-news"
 
 mkdir -p "$WORK/www" "$WORK/nginx"

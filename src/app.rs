@@ -18,11 +18,11 @@ use tracing::Level;
 use crate::clock::Clock;
 use crate::db::Db;
 use crate::media::MediaFiles;
-use crate::site::layout::LayoutCache;
+use crate::site::layout::RenderCache;
 use crate::templates::Templates;
-use crate::web::page_cache::{CacheState, PageCache};
+use crate::web::page_cache::{PageCache, PageCacheLayer};
 use crate::web::request_id::CountingIds;
-use crate::web::{assets, error_pages, page_cache, security};
+use crate::web::{assets, error_pages, security};
 use crate::{articles, media, newsletters, site};
 
 /// Everything a handler may need, cheap to clone.
@@ -33,7 +33,7 @@ pub struct AppState {
     pub templates: Arc<Templates>,
     pub media: Arc<MediaFiles>,
     pub page_cache: Arc<PageCache>,
-    pub layout_cache: Arc<LayoutCache>,
+    pub render_cache: Arc<RenderCache>,
 }
 
 /// Public forms are small; anything larger is refused before a handler runs.
@@ -42,9 +42,11 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
-    let cache = CacheState {
+    let ids = CountingIds::new();
+    let page_cache = PageCacheLayer {
         cache: state.page_cache.clone(),
         db: state.db.clone(),
+        ids: ids.clone(),
     };
     let trace = TraceLayer::new_for_http()
         .make_span_with(|request: &Request<_>| {
@@ -65,8 +67,6 @@ pub fn router(state: AppState) -> Router {
         .route("/static/{*path}", get(assets::serve))
         .fallback(error_pages::not_found)
         .layer(from_fn_with_state(state.clone(), error_pages::render))
-        .layer(from_fn_with_state(cache, page_cache::serve))
-        .layer(CompressionLayer::new())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -75,21 +75,37 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn(security::headers))
         .layer(trace)
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(SetRequestIdLayer::new(request_id, CountingIds::new()))
+        .layer(SetRequestIdLayer::new(request_id, ids))
+        .layer(page_cache)
+        .layer(CompressionLayer::new())
         .with_state(state)
 }
 
-/// Follows content changes made by other processes and nodes (a CLI `demo --force`, another
-/// server), so their page caches drop stale pages within `interval`.
-pub fn spawn_generation_watch(db: Db, interval: Duration) -> tokio::task::JoinHandle<()> {
+/// Keeps this node's caches true to the database: it follows content changes made by other
+/// processes and nodes (a CLI `demo --force`, another server), and moves the generation when an
+/// embargoed article's time comes, although nothing was written then. Both within `interval`.
+pub fn spawn_generation_watch(
+    db: Db,
+    clock: Clock,
+    interval: Duration,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut last_seen = None;
+        let mut next_publication = None;
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
             if let Err(e) = db.refresh_generation(&mut last_seen).await {
                 tracing::warn!(error = %e, "cannot read the content version");
+            }
+            let now = clock.now();
+            if next_publication.is_some_and(|at| at <= now) {
+                db.content_changed();
+            }
+            match articles::service::next_publication_after(&db, now).await {
+                Ok(next) => next_publication = next,
+                Err(e) => tracing::warn!(error = %e, "cannot read the next publication time"),
             }
         }
     })

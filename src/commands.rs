@@ -12,13 +12,16 @@ use crate::config::{Common, DemoArgs, ServeArgs};
 use crate::db::{self, Db};
 use crate::demo::{self, DemoOptions};
 use crate::media::MediaFiles;
-use crate::site::layout::LayoutCache;
+use crate::site::layout::RenderCache;
 use crate::site::settings;
 use crate::templates::Templates;
 use crate::web::page_cache::PageCache;
 
 /// How often a server looks for content changes made by other processes or nodes.
 const GENERATION_POLL: Duration = Duration::from_secs(1);
+
+/// Memory for prepared page contexts (see [`RenderCache`]).
+const RENDER_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 async fn open(common: &Common) -> anyhow::Result<(std::path::PathBuf, Db)> {
     let data_dir = common.prepare_data_dir()?;
@@ -92,9 +95,9 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
             args.page_cache,
             args.page_cache_mb.saturating_mul(1024 * 1024),
         )),
-        layout_cache: Arc::new(LayoutCache::default()),
+        render_cache: Arc::new(RenderCache::new(RENDER_CACHE_BYTES)),
     };
-    let watch = app::spawn_generation_watch(db.clone(), GENERATION_POLL);
+    let watch = app::spawn_generation_watch(db.clone(), Clock::System, GENERATION_POLL);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;

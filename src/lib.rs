@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod articles;
+pub mod cache;
 pub mod clock;
 pub mod commands;
 pub mod config;

@@ -77,9 +77,15 @@ impl Templates {
     }
 
     pub fn render<S: Serialize>(&self, name: &str, context: &S) -> anyhow::Result<String> {
+        self.render_value(name, Value::from(Serde(context)))
+    }
+
+    /// Renders from a context already converted to template values (see
+    /// [`crate::site::layout::RenderCache`]).
+    pub fn render_value(&self, name: &str, context: Value) -> anyhow::Result<String> {
         let template = self.env.get_template(name)?;
         template
-            .render(Value::from(Serde(context)))
+            .render(context)
             .with_context(|| format!("rendering {name}"))
     }
 

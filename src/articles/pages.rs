@@ -1,16 +1,18 @@
 //! Handlers of the public article pages: they read the request, ask the service, and render.
+//! Each first asks the render cache for the page's prepared context, and reads the database only
+//! when it has none for the current content generation.
 
 use axum::extract::{OriginalUri, Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::service::{self, Lookup, Paged};
-use super::views::{self, CardView};
+use super::views::{self, CardView, ListView};
 use crate::app::AppState;
 use crate::db::Timestamp;
 use crate::error::{AppError, PageResult};
-use crate::site::layout::{self, Meta};
+use crate::site::layout::{self, Built, Meta, Prepare, Ticket};
 use crate::web::query::PageParam;
 
 #[derive(Serialize)]
@@ -28,15 +30,28 @@ struct BlockView {
     articles: Vec<CardView>,
 }
 
-fn newest(paged: &[service::Card]) -> Option<Timestamp> {
-    paged.iter().filter_map(|c| c.published_at).max()
+/// The cache key of a page: its path and query, as requested.
+fn key(uri: &Uri) -> &str {
+    uri.path_and_query().map_or("/", |pq| pq.as_str())
 }
 
-pub async fn home(State(state): State<AppState>) -> PageResult<Response> {
-    let now = state.clock.now();
-    let site = layout::layout(&state).await?;
-    let tz = site.site.tz;
-    let home = service::home(&state.db, now).await?;
+/// Either the page rendered from its kept context, or the ticket to build it with.
+macro_rules! kept_or_ticket {
+    ($state:expr, $template:expr, $uri:expr) => {
+        match layout::prepared(&$state, $template, key(&$uri))? {
+            Prepare::Ready(page) => return Ok(page.into_response()),
+            Prepare::Build(ticket) => ticket,
+        }
+    };
+}
+
+pub async fn home(
+    State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+) -> PageResult<Response> {
+    let ticket = kept_or_ticket!(state, "home.html", uri);
+    let tz = layout::layout(&state).await?.site.tz;
+    let home = service::home(&state.db, state.clock.now()).await?;
     let last_modified = home
         .lead
         .iter()
@@ -57,33 +72,29 @@ pub async fn home(State(state): State<AppState>) -> PageResult<Response> {
             })
             .collect(),
     };
-    let page = layout::render_page(
-        &state,
-        "home.html",
-        "/",
-        Meta::default(),
-        &view,
+    let built = Built {
+        path: "/".into(),
+        meta: Meta::default(),
+        page: view,
         last_modified,
-    )
-    .await?;
-    Ok(page.into_response())
+    };
+    Ok(layout::render_fresh(&state, "home.html", ticket, built)
+        .await?
+        .into_response())
 }
 
 pub async fn section(
     State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
     Path(slug): Path<String>,
     Query(param): Query<PageParam>,
 ) -> PageResult<Response> {
+    let ticket = kept_or_ticket!(state, "section.html", uri);
     let page_number = param.number()?;
-    let site = layout::layout(&state).await?;
+    let tz = layout::layout(&state).await?.site.tz;
     let front = service::section_front(&state.db, state.clock.now(), &slug, page_number).await?;
     let base = format!("/{}", front.section.slug);
-    let mut view = views::list(
-        front.section.name.clone(),
-        &front.articles,
-        &base,
-        site.site.tz,
-    );
+    let mut view = views::list(front.section.name.clone(), &front.articles, &base, tz);
     view.description = front.section.description.clone();
     view.parent = front.parent.as_ref().map(views::section_link);
     view.children = front.children.iter().map(views::section_link).collect();
@@ -97,63 +108,80 @@ pub async fn section(
         .parent
         .as_ref()
         .map_or(front.section.slug.clone(), |p| p.slug.clone());
-    render_list(&state, "section.html", &base, meta, &view, &front.articles).await
+    render_list(
+        &state,
+        "section.html",
+        ticket,
+        &base,
+        meta,
+        view,
+        &front.articles,
+    )
+    .await
 }
 
 pub async fn tag(
     State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
     Path(slug): Path<String>,
     Query(param): Query<PageParam>,
 ) -> PageResult<Response> {
+    let ticket = kept_or_ticket!(state, "tag.html", uri);
     let page_number = param.number()?;
-    let site = layout::layout(&state).await?;
+    let tz = layout::layout(&state).await?.site.tz;
     let (tag, paged) = service::tag_page(&state.db, state.clock.now(), &slug, page_number).await?;
     let base = format!("/tag/{}", tag.slug);
-    let view = views::list(tag.name.clone(), &paged, &base, site.site.tz);
+    let view = views::list(tag.name.clone(), &paged, &base, tz);
     let description = format!("The latest on {}.", tag.name);
     let meta = views::list_meta(&tag.name, &description, &paged, &base);
-    render_list(&state, "tag.html", &base, meta, &view, &paged).await
+    render_list(&state, "tag.html", ticket, &base, meta, view, &paged).await
 }
 
 pub async fn author(
     State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
     Path(slug): Path<String>,
     Query(param): Query<PageParam>,
 ) -> PageResult<Response> {
+    let ticket = kept_or_ticket!(state, "author.html", uri);
     let page_number = param.number()?;
-    let site = layout::layout(&state).await?;
+    let tz = layout::layout(&state).await?.site.tz;
     let (author, paged) =
         service::author_page(&state.db, state.clock.now(), &slug, page_number).await?;
     let base = format!("/author/{}", author.slug);
-    let mut view = views::list(author.name.clone(), &paged, &base, site.site.tz);
+    let mut view = views::list(author.name.clone(), &paged, &base, tz);
     view.bio = author.bio.clone();
     view.avatar = author.avatar_path.as_deref().map(crate::media::url);
     let meta = views::list_meta(&author.name, &author.bio, &paged, &base);
-    render_list(&state, "author.html", &base, meta, &view, &paged).await
+    render_list(&state, "author.html", ticket, &base, meta, view, &paged).await
 }
 
 pub async fn archive_year(
     State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
     Path(year): Path<String>,
     Query(param): Query<PageParam>,
 ) -> PageResult<Response> {
-    archive(state, &year, None, param).await
+    archive(state, uri, &year, None, param).await
 }
 
 pub async fn archive_month(
     State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
     Path((year, month)): Path<(String, String)>,
     Query(param): Query<PageParam>,
 ) -> PageResult<Response> {
-    archive(state, &year, Some(&month), param).await
+    archive(state, uri, &year, Some(&month), param).await
 }
 
 async fn archive(
     state: AppState,
+    uri: Uri,
     year: &str,
     month: Option<&str>,
     param: PageParam,
 ) -> PageResult<Response> {
+    let ticket = kept_or_ticket!(state, "archive.html", uri);
     let page_number = param.number()?;
     let bad = || AppError::not_found("there is no archive for that date");
     let year: i32 = parse_digits(year, 4).ok_or_else(bad)?;
@@ -161,8 +189,7 @@ async fn archive(
         Some(m) => Some(parse_digits(m, 2).ok_or_else(bad)?),
         None => None,
     };
-    let site = layout::layout(&state).await?;
-    let tz = site.site.tz;
+    let tz = layout::layout(&state).await?.site.tz;
     let paged =
         service::archive(&state.db, state.clock.now(), tz, year, month, page_number).await?;
     let (name, base) = match month {
@@ -174,7 +201,7 @@ async fn archive(
     };
     let view = views::list(name.clone(), &paged, &base, tz);
     let meta = views::list_meta(&format!("Archive: {name}"), "", &paged, &base);
-    render_list(&state, "archive.html", &base, meta, &view, &paged).await
+    render_list(&state, "archive.html", ticket, &base, meta, view, &paged).await
 }
 
 fn parse_digits<T: std::str::FromStr>(s: &str, len: usize) -> Option<T> {
@@ -201,12 +228,13 @@ fn month_name(m: u32) -> &'static str {
     NAMES[(m.clamp(1, 12) - 1) as usize]
 }
 
-async fn render_list<T: Serialize>(
+async fn render_list(
     state: &AppState,
     template: &str,
+    ticket: Ticket,
     base: &str,
     meta: Meta,
-    view: &T,
+    view: ListView,
     paged: &Paged,
 ) -> PageResult<Response> {
     let path = if paged.page > 1 {
@@ -214,9 +242,19 @@ async fn render_list<T: Serialize>(
     } else {
         base.to_string()
     };
-    let page =
-        layout::render_page(state, template, &path, meta, view, newest(&paged.items)).await?;
-    Ok(page.into_response())
+    let built = Built {
+        path,
+        meta,
+        page: view,
+        last_modified: newest(&paged.items),
+    };
+    Ok(layout::render_fresh(state, template, ticket, built)
+        .await?
+        .into_response())
+}
+
+fn newest(cards: &[service::Card]) -> Option<Timestamp> {
+    cards.iter().filter_map(|c| c.published_at).max()
 }
 
 pub async fn article(
@@ -224,6 +262,7 @@ pub async fn article(
     OriginalUri(uri): OriginalUri,
     Path((section, _year, _month, slug)): Path<(String, String, String, String)>,
 ) -> PageResult<Response> {
+    let ticket = kept_or_ticket!(state, "article.html", uri);
     let site = layout::layout(&state).await?;
     let now = state.clock.now();
     let lookup =
@@ -231,14 +270,14 @@ pub async fn article(
     match lookup {
         Lookup::Found(page) => {
             let (view, meta) = views::article(&page, &site.site);
-            let modified = Some(
-                page.article
-                    .updated_at
-                    .max(page.article.published_at.unwrap_or(now)),
-            );
-            let rendered =
-                layout::render_page(&state, "article.html", &page.path, meta, &view, modified)
-                    .await?;
+            let published = page.article.published_at.unwrap_or(now);
+            let built = Built {
+                path: page.path.clone(),
+                meta,
+                page: view,
+                last_modified: Some(page.article.updated_at.max(published)),
+            };
+            let rendered = layout::render_fresh(&state, "article.html", ticket, built).await?;
             Ok(rendered.into_response())
         }
         Lookup::MovedTo(path) => {

@@ -539,3 +539,9 @@ fn public_path(a: &ArticleRow, now: Timestamp, tz: Tz) -> Option<String> {
     (a.status == Status::Published.as_str() && published_at <= now)
         .then(|| article_path(&a.section_slug, published_at, &a.slug, tz))
 }
+
+/// The next time a published article becomes visible, so caches can be refreshed the moment an
+/// embargo ends even though nothing was written then.
+pub async fn next_publication_after(db: &Db, now: Timestamp) -> AppResult<Option<Timestamp>> {
+    Ok(store::next_publication_after(db, now).await?)
+}

@@ -265,6 +265,12 @@ pub async fn redirect_target(db: &Db, path: &str) -> sqlx::Result<Option<i64>> {
     with_db!(db, p => sqlx::query_scalar(SQL).bind(path).fetch_optional(p).await)
 }
 
+pub async fn next_publication_after(db: &Db, now: Timestamp) -> sqlx::Result<Option<Timestamp>> {
+    const SQL: &str =
+        "SELECT MIN(published_at) FROM articles WHERE status = 'published' AND published_at > $1";
+    with_db!(db, p => sqlx::query_scalar(SQL).bind(now).fetch_one(p).await)
+}
+
 pub async fn count_articles(db: &Db) -> sqlx::Result<i64> {
     with_db!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM articles").fetch_one(p).await)
 }

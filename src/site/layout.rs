@@ -4,11 +4,14 @@
 
 use std::sync::{Arc, RwLock};
 
+use minijinja::Value;
+use minijinja::value::Serde;
 use serde::Serialize;
 
 use super::settings::{self, SiteSettings};
 use crate::app::AppState;
 use crate::articles;
+use crate::cache::GenerationCache;
 use crate::db::Timestamp;
 use crate::error::{AppError, PageResult};
 use crate::web::Page;
@@ -33,7 +36,7 @@ pub struct Meta {
     pub title: String,
     pub og_title: String,
     pub description: String,
-    /// Absolute; filled in by [`render_page`] from the path.
+    /// Absolute; filled in from the page's path when it is rendered.
     pub canonical: String,
     pub og_type: &'static str,
     pub image: Option<MetaImage>,
@@ -51,14 +54,32 @@ pub struct MetaImage {
     pub alt: String,
 }
 
-#[derive(Default)]
-pub struct LayoutCache {
-    current: RwLock<Option<(u64, Arc<Layout>)>>,
+/// What rendering keeps per content generation: the shared layout, and each page's prepared
+/// template context. With both, a page-cache miss (or the page cache turned off) costs only the
+/// template's execution: no query, no view building, no serialisation.
+pub struct RenderCache {
+    layout: RwLock<Option<(u64, Arc<Layout>)>>,
+    contexts: GenerationCache<Arc<Prepared>>,
+}
+
+impl RenderCache {
+    pub fn new(budget_bytes: usize) -> Self {
+        RenderCache {
+            layout: RwLock::new(None),
+            contexts: GenerationCache::new(budget_bytes),
+        }
+    }
+}
+
+/// A page's template context, converted to minijinja values once.
+pub struct Prepared {
+    context: Value,
+    last_modified: Option<Timestamp>,
 }
 
 pub async fn layout(state: &AppState) -> Result<Arc<Layout>, AppError> {
     let generation = state.db.generation();
-    if let Ok(guard) = state.layout_cache.current.read() {
+    if let Ok(guard) = state.render_cache.layout.read() {
         if let Some((g, layout)) = guard.as_ref() {
             if *g == generation {
                 return Ok(layout.clone());
@@ -81,7 +102,7 @@ pub async fn layout(state: &AppState) -> Result<Arc<Layout>, AppError> {
         nav,
         asset_v: state.templates.asset_version().to_string(),
     });
-    if let Ok(mut guard) = state.layout_cache.current.write() {
+    if let Ok(mut guard) = state.render_cache.layout.write() {
         *guard = Some((generation, layout.clone()));
     }
     Ok(layout)
@@ -94,29 +115,75 @@ struct Context<'a, T: Serialize> {
     page: &'a T,
 }
 
-/// Renders `template` with the shared layout. `path` is the page's own path, made absolute for
-/// the canonical link; the title gets the site name appended.
-pub async fn render_page<T: Serialize>(
+/// The outcome of looking for a page's prepared context.
+pub enum Prepare {
+    /// Rendered from the kept context.
+    Ready(Page),
+    /// Not kept: build the page's data and call [`render_fresh`] with this ticket.
+    Build(Ticket),
+}
+
+/// Remembers the key and the content generation seen before the page's data was read, so a
+/// context built from data that changed meanwhile is not kept.
+pub struct Ticket {
+    key: String,
+    generation: u64,
+}
+
+/// What a handler built for a page: its path (for the canonical link), head and data.
+pub struct Built<T> {
+    pub path: String,
+    pub meta: Meta,
+    pub page: T,
+    pub last_modified: Option<Timestamp>,
+}
+
+/// Renders `template` from the context kept under `key` (the request's path and query), if any.
+pub fn prepared(state: &AppState, template: &str, key: &str) -> PageResult<Prepare> {
+    let generation = state.db.generation();
+    match state.render_cache.contexts.get(key, generation) {
+        Some(prepared) => Ok(Prepare::Ready(render(state, template, &prepared)?)),
+        None => Ok(Prepare::Build(Ticket {
+            key: key.to_string(),
+            generation,
+        })),
+    }
+}
+
+/// Renders a freshly built page inside the shared layout and keeps its context for next time.
+pub async fn render_fresh<T: Serialize>(
     state: &AppState,
     template: &str,
-    path: &str,
-    mut meta: Meta,
-    page: &T,
-    last_modified: Option<Timestamp>,
+    ticket: Ticket,
+    built: Built<T>,
 ) -> PageResult<Page> {
     let layout = layout(state).await?;
-    finish_meta(&mut meta, &layout, path);
-    let html = state.templates.render(
-        template,
-        &Context {
-            layout: &layout,
-            meta: &meta,
-            page,
-        },
-    )?;
+    let mut meta = built.meta;
+    finish_meta(&mut meta, &layout, &built.path);
+    let context = Value::from(Serde(Context {
+        layout: &layout,
+        meta: &meta,
+        page: &built.page,
+    }));
+    let prepared = Arc::new(Prepared {
+        context,
+        last_modified: built.last_modified,
+    });
+    let page = render(state, template, &prepared)?;
+    let size = page.html.len() * 2;
+    state
+        .render_cache
+        .contexts
+        .insert(&ticket.key, ticket.generation, prepared, size);
+    Ok(page)
+}
+
+fn render(state: &AppState, template: &str, prepared: &Prepared) -> PageResult<Page> {
     Ok(Page {
-        html,
-        last_modified,
+        html: state
+            .templates
+            .render_value(template, prepared.context.clone())?,
+        last_modified: prepared.last_modified,
     })
 }
 

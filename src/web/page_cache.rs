@@ -1,25 +1,27 @@
 //! The in-memory cache of rendered public pages, stored pre-compressed (identity, gzip, brotli)
-//! with their validators. A hit does no query, no template work and no compression.
-//!
-//! Entries are tagged with the content generation they were rendered under ([`Db::generation`]);
-//! any committed change to what readers see moves the generation and every older entry becomes a
-//! miss. Memory stays bounded with two generations of maps: new entries fill the young map, and
-//! when it holds half the budget it becomes the old map and the previous old map is dropped, so
-//! pages read recently survive (hits in the old map move back to the young one).
+//! with their validators. It is the outermost service, so a hit does no routing, no query, no
+//! template work and no compression: it clones a prepared header map and a reference-counted
+//! body. Entries follow the content generation (see [`crate::cache`]).
 
-use std::collections::HashMap;
+use std::convert::Infallible;
+use std::future::Future;
 use std::hash::{DefaultHasher, Hasher};
 use std::io::Write;
-use std::sync::{Arc, RwLock};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::SystemTime;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
+use axum::extract::Request;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use tower::{Layer, Service};
+use tower_http::request_id::MakeRequestId;
 
 use super::Cacheable;
+use super::request_id::CountingIds;
+use crate::cache::GenerationCache;
 use crate::db::Db;
 
 /// The largest page the cache will hold; anything bigger is served but not kept.
@@ -27,20 +29,11 @@ const MAX_PAGE_BYTES: usize = 4 * 1024 * 1024;
 
 pub struct PageCache {
     enabled: bool,
-    budget_bytes: usize,
-    maps: RwLock<Maps>,
+    entries: GenerationCache<Arc<Entry>>,
 }
 
-#[derive(Default)]
-struct Maps {
-    generation: u64,
-    young: HashMap<String, Arc<Entry>>,
-    old: HashMap<String, Arc<Entry>>,
-    young_bytes: usize,
-}
-
-/// One page in every encoding, with the headers it was first served with (validators and
-/// `Vary` included, so a hit only adds the encoding).
+/// One page in every encoding, with the headers it was first served with (validators, `Vary`
+/// and security headers included, so a hit only adds the encoding and a request id).
 pub struct Entry {
     headers: HeaderMap,
     etag: HeaderValue,
@@ -62,102 +55,132 @@ impl PageCache {
     pub fn new(enabled: bool, budget_bytes: usize) -> Self {
         PageCache {
             enabled,
-            budget_bytes,
-            maps: RwLock::new(Maps::default()),
+            entries: GenerationCache::new(budget_bytes),
         }
     }
 
-    pub fn enabled(&self) -> bool {
-        self.enabled
-    }
-
-    fn get(&self, key: &str, generation: u64) -> Option<Arc<Entry>> {
-        let maps = self.maps.read().ok()?;
-        if maps.generation != generation {
-            return None;
-        }
-        if let Some(entry) = maps.young.get(key) {
-            return Some(entry.clone());
-        }
-        let entry = maps.old.get(key)?.clone();
-        drop(maps);
-        self.insert(key, generation, entry.clone());
-        Some(entry)
-    }
-
-    fn insert(&self, key: &str, generation: u64, entry: Arc<Entry>) {
-        let Ok(mut maps) = self.maps.write() else {
-            return;
-        };
-        if generation < maps.generation {
-            return;
-        }
-        if generation > maps.generation {
-            *maps = Maps {
-                generation,
-                ..Maps::default()
-            };
-        }
-        maps.young_bytes += entry.size();
-        maps.young.insert(key.to_string(), entry);
-        if maps.young_bytes > self.budget_bytes / 2 {
-            maps.old = std::mem::take(&mut maps.young);
-            maps.young_bytes = 0;
-        }
-    }
-
-    /// How many pages are held, for tests and the health page.
+    /// How many pages are held, for tests and the health check.
     pub fn len(&self) -> usize {
-        self.maps
-            .read()
-            .map(|m| m.young.len() + m.old.len())
-            .unwrap_or(0)
+        self.entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.entries.is_empty()
+    }
+}
+
+/// Wraps the whole application: answers cached pages itself, and stores what the application
+/// marks [`Cacheable`].
+#[derive(Clone)]
+pub struct PageCacheLayer {
+    pub cache: Arc<PageCache>,
+    pub db: Db,
+    pub ids: CountingIds,
+}
+
+impl<S> Layer<S> for PageCacheLayer {
+    type Service = PageCacheService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        PageCacheService {
+            inner,
+            layer: self.clone(),
+        }
     }
 }
 
 #[derive(Clone)]
-pub struct CacheState {
-    pub cache: Arc<PageCache>,
-    pub db: Db,
+pub struct PageCacheService<S> {
+    inner: S,
+    layer: PageCacheLayer,
 }
 
-/// Middleware: answer public pages from the cache, or render, store and answer.
-pub async fn serve(State(state): State<CacheState>, request: Request, next: Next) -> Response {
-    if request.method() != Method::GET && request.method() != Method::HEAD {
-        return next.run(request).await;
+type BoxedResponse = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+impl<S> Service<Request> for PageCacheService<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxedResponse;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
     }
-    let key = request.uri().path_and_query().map_or_else(
-        || request.uri().path().to_string(),
-        |pq| pq.as_str().to_string(),
-    );
-    let generation = state.db.generation();
-    if state.cache.enabled {
-        if let Some(entry) = state.cache.get(&key, generation) {
-            return respond(&entry, request.headers());
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let readable = request.method() == Method::GET || request.method() == Method::HEAD;
+        let enabled = self.layer.cache.enabled;
+        if readable && enabled {
+            let key = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
+            if let Some(entry) = self
+                .layer
+                .cache
+                .entries
+                .get(key, self.layer.db.generation())
+            {
+                let mut response = respond(&entry, request.headers());
+                let id = self.layer.ids.make_request_id(&request);
+                if let Some(id) = id {
+                    let id = id.into_header_value();
+                    tracing::info!(
+                        target: "broadsheet::access",
+                        id = id.to_str().unwrap_or("-"),
+                        path = key,
+                        status = response.status().as_u16(),
+                        "served from the page cache"
+                    );
+                    response.headers_mut().insert(REQUEST_ID.clone(), id);
+                }
+                return Box::pin(std::future::ready(Ok(response)));
+            }
         }
+        let ready_inner = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, ready_inner);
+        if !readable {
+            return Box::pin(inner.call(request));
+        }
+        let layer = self.layer.clone();
+        Box::pin(async move {
+            let key = request
+                .uri()
+                .path_and_query()
+                .map_or("/", |pq| pq.as_str())
+                .to_string();
+            let request_headers = request.headers().clone();
+            let generation = layer.db.generation();
+            let response = inner.call(request).await?;
+            let Some(marker) = response.extensions().get::<Cacheable>().copied() else {
+                return Ok(response);
+            };
+            if response.status() != StatusCode::OK {
+                return Ok(response);
+            }
+            let (parts, body) = response.into_parts();
+            let Ok(bytes) = axum::body::to_bytes(body, MAX_PAGE_BYTES).await else {
+                return Ok(StatusCode::INTERNAL_SERVER_ERROR.into_response());
+            };
+            let request_id = parts.headers.get(&REQUEST_ID).cloned();
+            let mut headers = parts.headers;
+            headers.remove(&REQUEST_ID);
+            let entry = Arc::new(build_entry(headers, marker, bytes, enabled));
+            if enabled {
+                layer
+                    .cache
+                    .entries
+                    .insert(&key, generation, entry.clone(), entry.size());
+            }
+            let mut response = respond(&entry, &request_headers);
+            if let Some(id) = request_id {
+                response.headers_mut().insert(REQUEST_ID.clone(), id);
+            }
+            Ok(response)
+        })
     }
-    let request_headers = request.headers().clone();
-    let response = next.run(request).await;
-    let Some(marker) = response.extensions().get::<Cacheable>().copied() else {
-        return response;
-    };
-    if response.status() != StatusCode::OK {
-        return response;
-    }
-    let (parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_PAGE_BYTES).await else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    let compress = state.cache.enabled;
-    let entry = Arc::new(build_entry(parts.headers, marker, bytes, compress));
-    if compress {
-        state.cache.insert(&key, generation, entry.clone());
-    }
-    respond(&entry, &request_headers)
 }
 
 fn build_entry(
@@ -323,33 +346,5 @@ mod tests {
         assert_eq!(negotiate(&accept("gzip")), Encoding::Gzip);
         assert_eq!(negotiate(&accept("br;q=0, gzip;q=0.5")), Encoding::Gzip);
         assert_eq!(negotiate(&accept("identity")), Encoding::Identity);
-    }
-
-    #[test]
-    fn cache_forgets_older_generations_and_stays_within_budget() {
-        let cache = PageCache::new(true, 1000);
-        let entry = |n: usize| {
-            Arc::new(build_entry(
-                HeaderMap::new(),
-                Cacheable {
-                    last_modified: None,
-                },
-                Bytes::from(vec![b'x'; n]),
-                false,
-            ))
-        };
-        cache.insert("/a", 1, entry(100));
-        assert!(cache.get("/a", 1).is_some());
-        assert!(cache.get("/a", 2).is_none(), "a newer generation misses");
-        cache.insert("/b", 2, entry(100));
-        assert!(cache.get("/a", 2).is_none(), "older entries were dropped");
-        for i in 0..30 {
-            cache.insert(&format!("/p{i}"), 2, entry(100));
-        }
-        assert!(
-            cache.len() <= 12,
-            "bounded by the budget, holds {}",
-            cache.len()
-        );
     }
 }

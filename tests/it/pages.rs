@@ -173,9 +173,18 @@ db_tests! {
         }
         assert_eq!(app.get("/business-news/2026/06/embargoed-story").await.status, StatusCode::NOT_FOUND);
         assert_eq!(app.get("/business-news/2026/06/tomorrows-news").await.status, StatusCode::NOT_FOUND);
+        // Nothing is written when the embargo ends: the watcher notices the time has come.
+        let watch = broadsheet::app::spawn_generation_watch(
+            app.db.clone(),
+            app.clock.clone(),
+            std::time::Duration::from_millis(20),
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         app.clock.advance_seconds(601);
-        app.db.content_changed();
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        watch.abort();
         assert_eq!(app.get("/business-news/2026/06/embargoed-story").await.status, StatusCode::OK);
+        assert!(app.get("/").await.text().contains("Embargoed story"), "the cached home page was dropped");
     }
 
     async fn moved_articles_redirect_permanently(app) {

@@ -15,7 +15,7 @@ use broadsheet::clock::Clock;
 use broadsheet::db::{self, Db, Timestamp};
 use broadsheet::demo::{self, DemoOptions};
 use broadsheet::media::MediaFiles;
-use broadsheet::site::layout::LayoutCache;
+use broadsheet::site::layout::RenderCache;
 use broadsheet::templates::Templates;
 use broadsheet::web::page_cache::PageCache;
 use http_body_util::BodyExt;
@@ -87,7 +87,7 @@ impl TestApp {
             templates: Arc::new(Templates::load(None).expect("built-in theme loads")),
             media: Arc::new(MediaFiles::new(data_dir.path())),
             page_cache: Arc::new(PageCache::new(true, 64 * 1024 * 1024)),
-            layout_cache: Arc::new(LayoutCache::default()),
+            render_cache: Arc::new(RenderCache::new(16 * 1024 * 1024)),
         };
         TestApp {
             router: app::router(state.clone()),
