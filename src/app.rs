@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, Request, StatusCode};
+use axum::http::{Extensions, HeaderMap, HeaderName, Request, StatusCode, Version};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -22,7 +23,7 @@ use crate::site::layout::RenderCache;
 use crate::templates::Templates;
 use crate::web::page_cache::{PageCache, PageCacheLayer};
 use crate::web::request_id::CountingIds;
-use crate::web::{assets, error_pages, security};
+use crate::web::{Cacheable, assets, error_pages, security};
 use crate::{articles, media, newsletters, site};
 
 /// Everything a handler may need, cheap to clone.
@@ -42,6 +43,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
+    let cache_enabled = state.page_cache.enabled();
     let ids = CountingIds::new();
     let page_cache = PageCacheLayer {
         cache: state.page_cache.clone(),
@@ -76,9 +78,18 @@ pub fn router(state: AppState) -> Router {
         .layer(trace)
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, ids))
+        .layer(compression(cache_enabled))
         .layer(page_cache)
-        .layer(CompressionLayer::new())
         .with_state(state)
+}
+
+/// Compresses responses for clients that accept it, except public pages while the page cache is
+/// on: the cache keeps those compressed already, and hits never reach this layer.
+fn compression(page_cache_enabled: bool) -> CompressionLayer<impl Predicate> {
+    let not_cached_page = move |_: StatusCode, _: Version, _: &HeaderMap, ext: &Extensions| {
+        !(page_cache_enabled && ext.get::<Cacheable>().is_some())
+    };
+    CompressionLayer::new().compress_when(DefaultPredicate::new().and(not_cached_page))
 }
 
 /// Keeps this node's caches true to the database: it follows content changes made by other

@@ -59,6 +59,10 @@ impl PageCache {
         }
     }
 
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
     /// How many pages are held, for tests and the health check.
     pub fn len(&self) -> usize {
         self.entries.len()
