@@ -22,6 +22,10 @@ pub enum AppError {
     BadRequest(String),
     #[error("{}", summarise(.0))]
     Invalid(Vec<FieldError>),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
     #[error("the request is too large")]
@@ -53,6 +57,8 @@ impl AppError {
             AppError::Gone(_) => StatusCode::GONE,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -68,6 +74,8 @@ impl AppError {
             AppError::Gone(_) => "gone",
             AppError::BadRequest(_) => "bad_request",
             AppError::Invalid(_) => "invalid",
+            AppError::Unauthorized(_) => "unauthorized",
+            AppError::Forbidden(_) => "forbidden",
             AppError::Conflict { code, .. } => code,
             AppError::TooLarge => "too_large",
             AppError::RateLimited => "rate_limited",

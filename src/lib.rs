@@ -4,6 +4,7 @@
 //! service and SQL side by side; shared plumbing (config, db, error, templates, web) in its own.
 //! A request flows router → handler → service → store.
 
+pub mod accounts;
 pub mod app;
 pub mod articles;
 pub mod cache;
@@ -13,8 +14,11 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod jobs;
+pub mod mail;
 pub mod media;
 pub mod newsletters;
+pub mod secrets;
 pub mod site;
 pub mod templates;
 pub mod web;

@@ -62,7 +62,7 @@ CREATE TABLE articles (
     lead_alt         TEXT NOT NULL DEFAULT '',
     lead_caption     TEXT NOT NULL DEFAULT '',
     lead_credit      TEXT NOT NULL DEFAULT '',
-    status           TEXT NOT NULL CHECK (status IN ('draft', 'scheduled', 'published', 'archived')),
+    status           TEXT NOT NULL CHECK (status IN ('draft', 'review', 'scheduled', 'published', 'archived')),
     published_at     BIGINT,
     created_at       BIGINT NOT NULL,
     updated_at       BIGINT NOT NULL,

@@ -4,6 +4,7 @@
 
 use chrono::{Datelike, TimeZone};
 use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
 
 use super::markdown;
 use super::slug;
@@ -11,15 +12,19 @@ use super::store::{self, ArticleFields, AuthorRow, CardRow, Listing, SectionRow,
 use crate::clock::Clock;
 use crate::db::{Db, Timestamp, Tx};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::jobs;
 
 pub use store::{ArticleRow, NewSection};
 
 /// How many articles a section front, tag, author or archive page lists.
 pub const PAGE_SIZE: i64 = 20;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Status {
     Draft,
+    /// Submitted for review by a contributor.
+    Review,
     Scheduled,
     Published,
     Archived,
@@ -29,6 +34,7 @@ impl Status {
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Draft => "draft",
+            Status::Review => "review",
             Status::Scheduled => "scheduled",
             Status::Published => "published",
             Status::Archived => "archived",
@@ -38,6 +44,7 @@ impl Status {
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "draft" => Status::Draft,
+            "review" => Status::Review,
             "scheduled" => Status::Scheduled,
             "published" => Status::Published,
             "archived" => Status::Archived,
@@ -47,7 +54,8 @@ impl Status {
 }
 
 /// What an editor (or the demo generator, or an importer) gives to create or change an article.
-#[derive(Debug, Clone)]
+/// It is also the snapshot a revision keeps.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ArticleInput {
     pub section_id: i64,
     /// Empty means "derive from the headline".
@@ -67,6 +75,9 @@ pub struct ArticleInput {
     pub seo_description: String,
     pub tag_ids: Vec<i64>,
     pub author_ids: Vec<i64>,
+    /// The account that created the article; its "own" article for authors and contributors.
+    #[serde(default)]
+    pub created_by: Option<i64>,
 }
 
 impl ArticleInput {
@@ -144,12 +155,40 @@ pub async fn create_article_in(
     // An article entered after its publication time (a backdated story, an import) has not been
     // "updated" for readers: its last change is its publication.
     let updated_at = input.published_at.filter(|p| *p < now).unwrap_or(now);
-    let id = store::insert_article(tx, &fields(&input, &body_html, updated_at), now)
-        .await
-        .map_err(slug_conflict)?;
+    let id = store::insert_article(
+        tx,
+        &fields(&input, &body_html, updated_at),
+        now,
+        input.created_by,
+    )
+    .await
+    .map_err(slug_conflict)?;
     store::replace_links(tx, id, &input.tag_ids, &input.author_ids).await?;
-    tx.bump_content_version().await?;
+    after_save(tx, id, &input, input.created_by, now).await?;
     Ok(id)
+}
+
+/// What every save does besides the row itself, in the same transaction: keep a revision,
+/// (re)schedule or cancel the publication job, and tell caches that content changed.
+async fn after_save(
+    tx: &mut Tx,
+    id: i64,
+    input: &ArticleInput,
+    by: Option<i64>,
+    now: Timestamp,
+) -> AppResult<()> {
+    let snapshot = serde_json::to_string(input).map_err(anyhow::Error::from)?;
+    store::insert_revision(tx, id, by, now, &input.headline, &snapshot).await?;
+    let key = format!("publish:{id}");
+    match (input.status, input.published_at) {
+        (Status::Scheduled, Some(at)) => {
+            let job = jobs::Job::PublishArticle { article_id: id };
+            jobs::enqueue_in(tx, &job, at, Some(&key), now).await?;
+        }
+        _ => jobs::cancel_in(tx, &key, now).await?,
+    }
+    tx.bump_content_version().await?;
+    Ok(())
 }
 
 pub async fn create_article(db: &Db, clock: &Clock, input: ArticleInput) -> AppResult<i64> {
@@ -160,6 +199,14 @@ pub async fn create_article(db: &Db, clock: &Clock, input: ArticleInput) -> AppR
     Ok(id)
 }
 
+/// Who saves, and which version they edited: a save based on an older version than the stored
+/// one is refused, so when two people edit one article the second cannot overwrite the first.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Edit {
+    pub by: Option<i64>,
+    pub expected_version: Option<Timestamp>,
+}
+
 /// Saves changes to an article. When a published article's public path changes (new slug,
 /// section or date) the old path is kept as a redirect, so links in the wild keep working.
 pub async fn update_article(
@@ -168,6 +215,7 @@ pub async fn update_article(
     tz: Tz,
     id: i64,
     mut input: ArticleInput,
+    edit: Edit,
 ) -> AppResult<()> {
     let now = clock.now();
     input.validate(now)?;
@@ -176,6 +224,21 @@ pub async fn update_article(
         .ok_or_else(|| AppError::not_found("no such article"))?;
     let body_html = markdown::render(&input.body_markdown);
     let mut tx = db.begin().await?;
+    let stored = store::edit_row_in(&mut tx, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("no such article"))?;
+    if edit
+        .expected_version
+        .is_some_and(|v| v != stored.updated_at)
+    {
+        return Err(AppError::Conflict {
+            code: "edit_conflict",
+            message: "someone else saved this article after you opened it; your changes were \
+                      not saved. Copy them, reload the article and apply them again"
+                .into(),
+        });
+    }
+    input.created_by = stored.created_by;
     store::update_article(&mut tx, id, &fields(&input, &body_html, now))
         .await
         .map_err(slug_conflict)?;
@@ -189,7 +252,7 @@ pub async fn update_article(
             store::delete_redirect(&mut tx, &new_path).await?;
         }
     }
-    tx.bump_content_version().await?;
+    after_save(&mut tx, id, &input, edit.by, now).await?;
     tx.commit().await?;
     db.content_changed();
     Ok(())
@@ -544,4 +607,168 @@ fn public_path(a: &ArticleRow, now: Timestamp, tz: Tz) -> Option<String> {
 /// embargo ends even though nothing was written then.
 pub async fn next_publication_after(db: &Db, now: Timestamp) -> AppResult<Option<Timestamp>> {
     Ok(store::next_publication_after(db, now).await?)
+}
+
+/// Publishes a scheduled article whose time has come (the job queue calls this; running it
+/// twice, or after someone unscheduled the article, does nothing).
+pub async fn publish_if_due(db: &Db, clock: &Clock, id: i64) -> AppResult<()> {
+    let mut tx = db.begin().await?;
+    let published = store::publish_if_due(&mut tx, id, clock.now()).await?;
+    if published {
+        tx.bump_content_version().await?;
+    }
+    tx.commit().await?;
+    if published {
+        db.content_changed();
+    }
+    Ok(())
+}
+
+/// An article as the editor shows it.
+pub struct Editable {
+    pub id: i64,
+    pub input: ArticleInput,
+    pub status: Status,
+    /// The stored `updated_at`; the editor sends it back so a conflicting save is caught.
+    pub version: Timestamp,
+    pub created_by: Option<i64>,
+    pub public_path: Option<String>,
+}
+
+pub async fn editable(db: &Db, tz: Tz, id: i64) -> AppResult<Editable> {
+    let row = store::edit_row(db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("no such article"))?;
+    let (tag_ids, author_ids) = store::link_ids(db, id).await?;
+    let status = Status::parse(&row.status)
+        .ok_or_else(|| anyhow::anyhow!("article {id} has an unknown status"))?;
+    let public_path = match (status, row.published_at) {
+        (Status::Published, Some(at)) => {
+            let section = store::sections(db)
+                .await?
+                .into_iter()
+                .find(|s| s.id == row.section_id)
+                .map(|s| s.slug);
+            section.map(|s| article_path(&s, at, &row.slug, tz))
+        }
+        _ => None,
+    };
+    Ok(Editable {
+        id,
+        status,
+        version: row.updated_at,
+        created_by: row.created_by,
+        public_path,
+        input: ArticleInput {
+            section_id: row.section_id,
+            slug: row.slug,
+            headline: row.headline,
+            standfirst: row.standfirst,
+            body_markdown: row.body_md,
+            lead_media_id: row.lead_media_id,
+            lead_alt: row.lead_alt,
+            lead_caption: row.lead_caption,
+            lead_credit: row.lead_credit,
+            status,
+            published_at: row.published_at,
+            comments_open: row.comments_open,
+            newsletter_topic: row.newsletter_topic,
+            seo_title: row.seo_title,
+            seo_description: row.seo_description,
+            tag_ids,
+            author_ids,
+            created_by: row.created_by,
+        },
+    })
+}
+
+pub use store::{AdminFilter, AdminRow, RevisionRow};
+
+pub struct AdminPage {
+    pub rows: Vec<AdminRow>,
+    pub page: i64,
+    pub total_pages: i64,
+    pub total: i64,
+}
+
+pub async fn admin_list(
+    db: &Db,
+    filter: &AdminFilter,
+    page: i64,
+    per_page: i64,
+) -> AppResult<AdminPage> {
+    let total = store::admin_count(db, filter).await?;
+    let total_pages = ((total + per_page - 1) / per_page).max(1);
+    let page = page.clamp(1, total_pages);
+    let rows = store::admin_rows(db, filter, per_page, (page - 1) * per_page).await?;
+    Ok(AdminPage {
+        rows,
+        page,
+        total_pages,
+        total,
+    })
+}
+
+pub async fn tags(db: &Db) -> AppResult<Vec<TagRow>> {
+    Ok(store::tags(db).await?)
+}
+
+pub async fn authors(db: &Db) -> AppResult<Vec<AuthorRow>> {
+    Ok(store::authors(db).await?)
+}
+
+/// The ids of tags by name, creating the ones that do not exist yet (the editor's "create on the
+/// fly").
+pub async fn ensure_tags(db: &Db, names: &[String]) -> AppResult<Vec<i64>> {
+    let mut tx = db.begin().await?;
+    let mut ids = Vec::new();
+    for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+        let tag_slug = slug::slugify(name);
+        if tag_slug.is_empty() {
+            continue;
+        }
+        let id = match store::tag_id_by_slug_in(&mut tx, &tag_slug).await? {
+            Some(id) => id,
+            None => store::insert_tag(&mut tx, name, &tag_slug).await?,
+        };
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    tx.commit().await?;
+    Ok(ids)
+}
+
+pub async fn revisions(db: &Db, article_id: i64) -> AppResult<Vec<RevisionRow>> {
+    Ok(store::revisions(db, article_id).await?)
+}
+
+/// Restores a revision: its content becomes a new save (so the restore is itself a revision).
+pub async fn restore_revision(
+    db: &Db,
+    clock: &Clock,
+    tz: Tz,
+    article_id: i64,
+    revision_id: i64,
+    by: Option<i64>,
+) -> AppResult<()> {
+    let revision = store::revisions(db, article_id)
+        .await?
+        .into_iter()
+        .find(|r| r.id == revision_id)
+        .ok_or_else(|| AppError::not_found("no such revision of this article"))?;
+    let input: ArticleInput =
+        serde_json::from_str(&revision.snapshot).map_err(anyhow::Error::from)?;
+    update_article(
+        db,
+        clock,
+        tz,
+        article_id,
+        input,
+        Edit {
+            by,
+            expected_version: None,
+        },
+    )
+    .await
 }

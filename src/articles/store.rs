@@ -335,18 +335,19 @@ pub async fn insert_article(
     tx: &mut Tx,
     f: &ArticleFields<'_>,
     created_at: Timestamp,
+    created_by: Option<i64>,
 ) -> sqlx::Result<i64> {
     const SQL: &str = "INSERT INTO articles (section_id, slug, headline, standfirst, body_md, \
          body_html, lead_media_id, lead_alt, lead_caption, lead_credit, status, published_at, \
-         updated_at, comments_open, newsletter_topic, seo_title, seo_description, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
-         RETURNING id";
+         updated_at, comments_open, newsletter_topic, seo_title, seo_description, created_at, \
+         created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+         $16, $17, $18, $19) RETURNING id";
     with_tx!(tx, c => sqlx::query_scalar(SQL)
         .bind(f.section_id).bind(f.slug).bind(f.headline).bind(f.standfirst).bind(f.body_md)
         .bind(f.body_html).bind(f.lead_media_id).bind(f.lead_alt).bind(f.lead_caption)
         .bind(f.lead_credit).bind(f.status).bind(f.published_at).bind(f.updated_at)
         .bind(f.comments_open).bind(f.newsletter_topic).bind(f.seo_title).bind(f.seo_description)
-        .bind(created_at)
+        .bind(created_at).bind(created_by)
         .fetch_one(c).await)
 }
 
@@ -425,4 +426,178 @@ pub async fn delete_all(tx: &mut Tx) -> sqlx::Result<()> {
         }
         Ok(())
     })
+}
+
+/// The editable form of an article, as stored.
+#[derive(Debug, Clone, FromRow)]
+pub struct EditRow {
+    pub section_id: i64,
+    pub slug: String,
+    pub headline: String,
+    pub standfirst: String,
+    pub body_md: String,
+    pub lead_media_id: Option<i64>,
+    pub lead_alt: String,
+    pub lead_caption: String,
+    pub lead_credit: String,
+    pub status: String,
+    pub published_at: Option<Timestamp>,
+    pub updated_at: Timestamp,
+    pub comments_open: bool,
+    pub newsletter_topic: Option<String>,
+    pub seo_title: String,
+    pub seo_description: String,
+    pub created_by: Option<i64>,
+}
+
+pub async fn edit_row(db: &Db, id: i64) -> sqlx::Result<Option<EditRow>> {
+    const SQL: &str = "SELECT section_id, slug, headline, standfirst, body_md, lead_media_id, \
+         lead_alt, lead_caption, lead_credit, status, published_at, updated_at, comments_open, \
+         newsletter_topic, seo_title, seo_description, created_by FROM articles WHERE id = $1";
+    with_db!(db, p => sqlx::query_as(SQL).bind(id).fetch_optional(p).await)
+}
+
+pub async fn edit_row_in(tx: &mut Tx, id: i64) -> sqlx::Result<Option<EditRow>> {
+    const SQL: &str = "SELECT section_id, slug, headline, standfirst, body_md, lead_media_id, \
+         lead_alt, lead_caption, lead_credit, status, published_at, updated_at, comments_open, \
+         newsletter_topic, seo_title, seo_description, created_by FROM articles WHERE id = $1";
+    with_tx!(tx, c => sqlx::query_as(SQL).bind(id).fetch_optional(c).await)
+}
+
+pub async fn link_ids(db: &Db, article_id: i64) -> sqlx::Result<(Vec<i64>, Vec<i64>)> {
+    const TAGS: &str = "SELECT tag_id FROM article_tags WHERE article_id = $1 ORDER BY position";
+    const AUTHORS: &str =
+        "SELECT author_id FROM article_authors WHERE article_id = $1 ORDER BY position";
+    with_db!(db, p => {
+        let tags = sqlx::query_scalar(TAGS).bind(article_id).fetch_all(p).await?;
+        let authors = sqlx::query_scalar(AUTHORS).bind(article_id).fetch_all(p).await?;
+        Ok((tags, authors))
+    })
+}
+
+/// Flips a scheduled article to published once its time has come; returns whether it did.
+pub async fn publish_if_due(tx: &mut Tx, id: i64, now: Timestamp) -> sqlx::Result<bool> {
+    const SQL: &str = "UPDATE articles SET status = 'published' \
+         WHERE id = $1 AND status = 'scheduled' AND published_at <= $2";
+    with_tx!(tx, c => sqlx::query(SQL).bind(id).bind(now).execute(c).await
+        .map(|r| r.rows_affected() > 0))
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct AdminRow {
+    pub id: i64,
+    pub headline: String,
+    pub status: String,
+    pub published_at: Option<Timestamp>,
+    pub updated_at: Timestamp,
+    pub section_name: String,
+    pub section_slug: String,
+    pub slug: String,
+    pub created_by: Option<i64>,
+}
+
+/// The admin list's filters: each is a bound parameter that, when NULL, filters nothing.
+macro_rules! admin_filtered {
+    ($select:literal, $tail:literal) => {
+        concat!(
+            $select,
+            "WHERE ($1 IS NULL OR a.status = $1) \
+         AND ($2 IS NULL OR a.section_id = $2 OR a.section_id IN (SELECT id FROM sections WHERE parent_id = $2)) \
+         AND ($3 IS NULL OR a.id IN (SELECT article_id FROM article_tags WHERE tag_id = $3)) \
+         AND ($4 IS NULL OR a.id IN (SELECT article_id FROM article_authors WHERE author_id = $4)) \
+         AND ($5 IS NULL OR a.created_by = $5) \
+         AND ($6 IS NULL OR lower(a.headline) LIKE $6)",
+            $tail
+        )
+    };
+}
+
+/// Filters of the admin's article list; every value is bound, never spliced.
+#[derive(Debug, Clone, Default)]
+pub struct AdminFilter {
+    pub status: Option<String>,
+    pub section_id: Option<i64>,
+    pub tag_id: Option<i64>,
+    pub author_id: Option<i64>,
+    pub created_by: Option<i64>,
+    pub headline: Option<String>,
+}
+
+pub async fn admin_rows(
+    db: &Db,
+    f: &AdminFilter,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<AdminRow>> {
+    const SQL: &str = admin_filtered!(
+        "SELECT a.id, a.headline, a.status, a.published_at, a.updated_at, \
+         s.name AS section_name, s.slug AS section_slug, a.slug, a.created_by \
+         FROM articles a JOIN sections s ON s.id = a.section_id ",
+        " ORDER BY a.updated_at DESC, a.id DESC LIMIT $7 OFFSET $8"
+    );
+    let pattern = f
+        .headline
+        .as_ref()
+        .map(|h| format!("%{}%", h.to_lowercase()));
+    with_db!(db, p => sqlx::query_as(SQL)
+        .bind(f.status.as_deref()).bind(f.section_id).bind(f.tag_id).bind(f.author_id)
+        .bind(f.created_by).bind(pattern.as_deref()).bind(limit).bind(offset)
+        .fetch_all(p).await)
+}
+
+pub async fn admin_count(db: &Db, f: &AdminFilter) -> sqlx::Result<i64> {
+    const SQL: &str = admin_filtered!("SELECT COUNT(*) FROM articles a ", "");
+    let pattern = f
+        .headline
+        .as_ref()
+        .map(|h| format!("%{}%", h.to_lowercase()));
+    with_db!(db, p => sqlx::query_scalar(SQL)
+        .bind(f.status.as_deref()).bind(f.section_id).bind(f.tag_id).bind(f.author_id)
+        .bind(f.created_by).bind(pattern.as_deref())
+        .fetch_one(p).await)
+}
+
+pub async fn tags(db: &Db) -> sqlx::Result<Vec<TagRow>> {
+    with_db!(db, p => sqlx::query_as("SELECT id, name, slug FROM tags ORDER BY lower(name)")
+        .fetch_all(p).await)
+}
+
+pub async fn authors(db: &Db) -> sqlx::Result<Vec<AuthorRow>> {
+    const SQL: &str = "SELECT au.id, au.name, au.slug, au.bio, m.path AS avatar_path \
+         FROM authors au LEFT JOIN media m ON m.id = au.avatar_media_id ORDER BY lower(au.name)";
+    with_db!(db, p => sqlx::query_as(SQL).fetch_all(p).await)
+}
+
+pub async fn tag_id_by_slug_in(tx: &mut Tx, slug: &str) -> sqlx::Result<Option<i64>> {
+    with_tx!(tx, c => sqlx::query_scalar("SELECT id FROM tags WHERE slug = $1")
+        .bind(slug).fetch_optional(c).await)
+}
+
+pub async fn insert_revision(
+    tx: &mut Tx,
+    article_id: i64,
+    user_id: Option<i64>,
+    at: Timestamp,
+    headline: &str,
+    snapshot: &str,
+) -> sqlx::Result<()> {
+    const SQL: &str = "INSERT INTO revisions (article_id, user_id, created_at, headline, snapshot) \
+         VALUES ($1, $2, $3, $4, $5)";
+    with_tx!(tx, c => sqlx::query(SQL).bind(article_id).bind(user_id).bind(at).bind(headline)
+        .bind(snapshot).execute(c).await.map(|_| ()))
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct RevisionRow {
+    pub id: i64,
+    pub user_id: Option<i64>,
+    pub created_at: Timestamp,
+    pub headline: String,
+    pub snapshot: String,
+}
+
+pub async fn revisions(db: &Db, article_id: i64) -> sqlx::Result<Vec<RevisionRow>> {
+    const SQL: &str = "SELECT id, user_id, created_at, headline, snapshot FROM revisions \
+         WHERE article_id = $1 ORDER BY created_at DESC, id DESC";
+    with_db!(db, p => sqlx::query_as(SQL).bind(article_id).fetch_all(p).await)
 }

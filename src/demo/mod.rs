@@ -395,6 +395,7 @@ pub async fn load(
             seo_description: String::new(),
             tag_ids: tags.iter().map(|(id, _)| *id).collect(),
             author_ids: authors,
+            created_by: None,
         };
         let id = articles::create_article_in(&mut tx, now, input).await?;
         if let Some(at) = published_at.filter(|_| rng.random_bool(0.15)) {

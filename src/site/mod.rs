@@ -12,7 +12,6 @@ use axum::routing::get;
 
 use crate::app::AppState;
 
-
 pub fn routes() -> Router<AppState> {
     Router::new().route("/healthz", get(pages::healthz))
 }

@@ -91,6 +91,8 @@ pub async fn not_found() -> PageError {
 fn title(status: StatusCode) -> &'static str {
     match status.as_u16() {
         400 => "Bad request",
+        401 => "Please sign in",
+        403 => "Not allowed",
         404 => "Page not found",
         405 => "Method not allowed",
         410 => "This article has been removed",

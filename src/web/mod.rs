@@ -7,6 +7,7 @@ pub mod page_cache;
 pub mod query;
 pub mod request_id;
 pub mod security;
+pub mod session;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

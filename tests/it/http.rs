@@ -96,7 +96,7 @@ db_tests! {
         let other = broadsheet::db::connect(&app.url, 2).await.unwrap();
         let mut input = article(&n, "Cached story");
         input.standfirst = "Changed elsewhere.".into();
-        articles::update_article(&other, &app.clock, chrono_tz::UTC, id, input).await.unwrap();
+        articles::update_article(&other, &app.clock, chrono_tz::UTC, id, input, Default::default()).await.unwrap();
         other.close().await;
         assert!(
             app.get(path).await.text().contains("Standfirst of Cached story."),

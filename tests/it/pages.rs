@@ -68,7 +68,7 @@ db_tests! {
         app.clock.advance_seconds(7200);
         let mut input = article(&n, "Edited later");
         input.standfirst = "A corrected standfirst.".into();
-        articles::update_article(&app.db, &app.clock, chrono_tz::UTC, id, input).await.unwrap();
+        articles::update_article(&app.db, &app.clock, chrono_tz::UTC, id, input, Default::default()).await.unwrap();
         let html = app.get("/business-news/2026/06/edited-later").await.text();
         assert!(html.contains("A corrected standfirst."), "cache was invalidated");
         assert!(html.contains("Updated <time datetime=\"2026-06-15T14:00:00+00:00\">"));
@@ -196,7 +196,7 @@ db_tests! {
         let mut input = article(&n, "Original headline");
         input.slug = "better-slug".into();
         input.section_id = n.markets;
-        articles::update_article(&app.db, &app.clock, chrono_tz::UTC, id, input).await.unwrap();
+        articles::update_article(&app.db, &app.clock, chrono_tz::UTC, id, input, Default::default()).await.unwrap();
 
         let moved = app.get(old).await;
         assert_eq!(moved.status, StatusCode::MOVED_PERMANENTLY);

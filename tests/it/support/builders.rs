@@ -77,6 +77,7 @@ pub fn article(n: &Newsroom, headline: &str) -> ArticleInput {
         seo_description: String::new(),
         tag_ids: vec![n.tag],
         author_ids: vec![n.author],
+        created_by: None,
     }
 }
 

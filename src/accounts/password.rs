@@ -1,0 +1,96 @@
+//! Passwords: argon2id with OWASP's recommended parameters (19 MiB, 2 passes, 1 lane), at least
+//! 12 characters, and never one of the passwords attackers try first.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+
+pub const MIN_LENGTH: usize = 12;
+pub const MAX_LENGTH: usize = 1024;
+
+static COMMON: &str = include_str!("common_passwords.txt");
+
+fn hasher() -> anyhow::Result<Argon2<'static>> {
+    let params = Params::new(19 * 1024, 2, 1, None)
+        .map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+}
+
+/// Why a password is refused, in words for the person choosing it; `None` when it is fine.
+pub fn weakness(password: &str, email: &str) -> Option<String> {
+    let length = password.chars().count();
+    if length < MIN_LENGTH {
+        return Some(format!("use at least {MIN_LENGTH} characters"));
+    }
+    if length > MAX_LENGTH {
+        return Some(format!("use at most {MAX_LENGTH} characters"));
+    }
+    let lower = password.to_lowercase();
+    if COMMON.lines().any(|common| common == lower) {
+        return Some("that password is on the list of the most common ones; choose another".into());
+    }
+    let mut chars = lower.chars();
+    if let Some(first) = chars.next() {
+        if chars.all(|c| c == first) {
+            return Some("a password of one repeated character is easy to guess".into());
+        }
+    }
+    let local = email.split('@').next().unwrap_or("").to_lowercase();
+    if local.len() >= 4 && lower.contains(&local) {
+        return Some("do not build the password from your email address".into());
+    }
+    None
+}
+
+pub fn hash(password: &str) -> anyhow::Result<String> {
+    let mut salt_bytes = [0u8; 16];
+    getrandom::fill(&mut salt_bytes)
+        .map_err(|e| anyhow::anyhow!("no randomness available: {e}"))?;
+    let salt = SaltString::encode_b64(&salt_bytes)
+        .map_err(|e| anyhow::anyhow!("encoding a salt failed: {e}"))?;
+    hasher()?
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("hashing a password failed: {e}"))
+}
+
+pub fn verify(password: &str, stored: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return false;
+    };
+    hasher().is_ok_and(|h| h.verify_password(password.as_bytes(), &parsed).is_ok())
+}
+
+/// Spends the time of a verification, so a sign-in for an unknown account takes as long as one
+/// for a known account and timing reveals nothing.
+pub fn waste_time(password: &str) {
+    static DUMMY: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    if let Some(stored) = DUMMY.get_or_init(|| hash("not a real password at all").ok()) {
+        verify(password, stored);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_refuses_short_common_and_derived_passwords() {
+        assert!(weakness("short", "a@b.c").is_some());
+        assert!(
+            weakness("Password1234", "a@b.c").is_some(),
+            "common, any case"
+        );
+        assert!(weakness("aaaaaaaaaaaaaa", "a@b.c").is_some());
+        assert!(weakness("margot-rocks-2026", "margot@news.example").is_some());
+        assert!(weakness("plum orchard at dusk", "margot@news.example").is_none());
+    }
+
+    #[test]
+    fn hashes_are_argon2id_and_verify() {
+        let h = hash("plum orchard at dusk").unwrap();
+        assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
+        assert!(verify("plum orchard at dusk", &h));
+        assert!(!verify("plum orchard at dawn", &h));
+        assert!(!verify("anything", "not a hash"));
+    }
+}

@@ -1,0 +1,421 @@
+//! Accounts: people and roles, passwords, sessions, one-time links and the sign-in rate limit.
+//! No answer here reveals whether an address has an account.
+
+use serde::Serialize;
+
+use super::password;
+use super::roles::Role;
+use super::store::{self, NewSession, NewUser, UserRow};
+use crate::clock::Clock;
+use crate::db::{Db, Timestamp};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::secrets;
+
+/// A session ends after this long without a request...
+pub const IDLE_SECONDS: i64 = 12 * 3600;
+/// ...and after this long in any case.
+pub const ABSOLUTE_SECONDS: i64 = 14 * 24 * 3600;
+/// Setup and reset links expire after this long.
+pub const LINK_SECONDS: i64 = 24 * 3600;
+/// Failed sign-ins are counted over this window.
+pub const FAILURE_WINDOW_SECONDS: i64 = 15 * 60;
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub disabled: bool,
+    pub has_password: bool,
+    pub author_id: Option<i64>,
+    pub created_at: Timestamp,
+}
+
+impl User {
+    fn from_row(row: UserRow) -> AppResult<User> {
+        let role = Role::parse(&row.role)
+            .ok_or_else(|| anyhow::anyhow!("user {} has an unknown role {:?}", row.id, row.role))?;
+        Ok(User {
+            id: row.id,
+            email: row.email,
+            name: row.name,
+            role,
+            disabled: row.disabled,
+            has_password: row.password_hash.is_some(),
+            author_id: row.author_id,
+            created_at: row.created_at,
+        })
+    }
+}
+
+/// Email addresses compare without regard to case or surrounding space.
+pub fn normalise_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> AppError {
+    AppError::Invalid(vec![FieldError {
+        field: field.into(),
+        message: message.into(),
+    }])
+}
+
+fn check_email(email: &str) -> AppResult<()> {
+    let valid = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
+        })
+        && !email.contains(char::is_whitespace);
+    if valid {
+        Ok(())
+    } else {
+        Err(invalid(
+            "email",
+            "enter an email address such as name@example.com",
+        ))
+    }
+}
+
+pub struct NewAccount {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    /// `None` creates the account without a password; give the person a setup link.
+    pub password: Option<String>,
+}
+
+pub async fn create_user(db: &Db, clock: &Clock, account: NewAccount) -> AppResult<User> {
+    let email = normalise_email(&account.email);
+    check_email(&email)?;
+    let name = account.name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(invalid("name", "give a name of 1 to 200 characters"));
+    }
+    let hash = match &account.password {
+        Some(pw) => {
+            if let Some(why) = password::weakness(pw, &email) {
+                return Err(invalid("password", why));
+            }
+            Some(password::hash(pw)?)
+        }
+        None => None,
+    };
+    let mut tx = db.begin().await?;
+    let id = store::insert_user(
+        &mut tx,
+        &NewUser {
+            email: &email,
+            name,
+            role: account.role.as_str(),
+            password_hash: hash.as_deref(),
+            author_id: None,
+        },
+        clock.now(),
+    )
+    .await
+    .map_err(|e| {
+        if crate::db::is_unique_violation(&e) {
+            AppError::Conflict {
+                code: "email_taken",
+                message: "an account with that email address already exists".into(),
+            }
+        } else {
+            e.into()
+        }
+    })?;
+    tx.commit().await?;
+    user(db, id).await
+}
+
+pub async fn user(db: &Db, id: i64) -> AppResult<User> {
+    let row = store::user_by_id(db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("no such account"))?;
+    User::from_row(row)
+}
+
+pub async fn user_by_email(db: &Db, email: &str) -> AppResult<User> {
+    let row = store::user_by_email(db, &normalise_email(email))
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("no account has the address {email}")))?;
+    User::from_row(row)
+}
+
+pub async fn users(db: &Db) -> AppResult<Vec<User>> {
+    store::users(db)
+        .await?
+        .into_iter()
+        .map(User::from_row)
+        .collect()
+}
+
+pub async fn count_active_administrators(db: &Db) -> AppResult<i64> {
+    Ok(store::count_active_administrators(db).await?)
+}
+
+/// Changes a role; the last active administrator cannot be demoted.
+pub async fn set_role(db: &Db, clock: &Clock, id: i64, role: Role) -> AppResult<()> {
+    let current = user(db, id).await?;
+    if current.role == Role::Administrator
+        && role != Role::Administrator
+        && !current.disabled
+        && count_active_administrators(db).await? <= 1
+    {
+        return Err(AppError::Conflict {
+            code: "last_administrator",
+            message: "the site needs at least one active administrator".into(),
+        });
+    }
+    let mut tx = db.begin().await?;
+    store::set_role(&mut tx, id, role.as_str(), clock.now()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Disables (or re-enables) an account; disabling ends its sessions at once.
+pub async fn set_disabled(db: &Db, clock: &Clock, id: i64, disabled: bool) -> AppResult<()> {
+    let current = user(db, id).await?;
+    if disabled
+        && current.role == Role::Administrator
+        && !current.disabled
+        && count_active_administrators(db).await? <= 1
+    {
+        return Err(AppError::Conflict {
+            code: "last_administrator",
+            message: "the site needs at least one active administrator".into(),
+        });
+    }
+    let mut tx = db.begin().await?;
+    store::set_disabled(&mut tx, id, disabled, clock.now()).await?;
+    if disabled {
+        store::delete_sessions_of(&mut tx, id).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets a new password and ends every session of the account.
+pub async fn set_password(db: &Db, clock: &Clock, id: i64, new_password: &str) -> AppResult<()> {
+    let account = user(db, id).await?;
+    if let Some(why) = password::weakness(new_password, &account.email) {
+        return Err(invalid("password", why));
+    }
+    let hash = password::hash(new_password)?;
+    let mut tx = db.begin().await?;
+    store::set_password_hash(&mut tx, id, &hash, clock.now()).await?;
+    store::delete_sessions_of(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkPurpose {
+    Setup,
+    Reset,
+}
+
+impl LinkPurpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            LinkPurpose::Setup => "setup",
+            LinkPurpose::Reset => "reset",
+        }
+    }
+}
+
+/// Issues a single-use link token for `purpose`; only its digest is stored.
+pub async fn issue_link(
+    db: &Db,
+    clock: &Clock,
+    id: i64,
+    purpose: LinkPurpose,
+) -> AppResult<String> {
+    let token = secrets::random_token()?;
+    let now = clock.now();
+    let mut tx = db.begin().await?;
+    store::insert_link(
+        &mut tx,
+        &secrets::sha256_hex(&token),
+        id,
+        purpose.as_str(),
+        now,
+        now.plus_seconds(LINK_SECONDS),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+pub async fn link_is_usable(
+    db: &Db,
+    clock: &Clock,
+    token: &str,
+    purpose: LinkPurpose,
+) -> AppResult<bool> {
+    Ok(store::link_is_usable(
+        db,
+        &secrets::sha256_hex(token),
+        purpose.as_str(),
+        clock.now(),
+    )
+    .await?)
+}
+
+/// Uses a link to set a password: the link works once, and only before it expires.
+pub async fn redeem_link(
+    db: &Db,
+    clock: &Clock,
+    token: &str,
+    purpose: LinkPurpose,
+    new_password: &str,
+) -> AppResult<User> {
+    let now = clock.now();
+    let gone = || {
+        AppError::Gone("this link has expired or has already been used; ask for a new one".into())
+    };
+    let hash_of_token = secrets::sha256_hex(token);
+    if !store::link_is_usable(db, &hash_of_token, purpose.as_str(), now).await? {
+        return Err(gone());
+    }
+    let mut tx = db.begin().await?;
+    let id = store::use_link(&mut tx, &hash_of_token, purpose.as_str(), now)
+        .await?
+        .ok_or_else(gone)?;
+    let account = match store::user_by_id(db, id).await? {
+        Some(row) => User::from_row(row)?,
+        None => return Err(gone()),
+    };
+    if let Some(why) = password::weakness(new_password, &account.email) {
+        return Err(invalid("password", why));
+    }
+    let hash = password::hash(new_password)?;
+    store::set_password_hash(&mut tx, id, &hash, now).await?;
+    store::delete_sessions_of(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(account)
+}
+
+/// A signed-in session: the cookie value goes to the browser, never to the database.
+pub struct Session {
+    pub token: String,
+    pub user: User,
+}
+
+pub struct Visitor<'a> {
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+}
+
+/// Checks a password and opens a session. Wrong address, wrong password and disabled account
+/// all get the same answer after the same work; too many failures get a 429 for a while.
+pub async fn sign_in(
+    db: &Db,
+    clock: &Clock,
+    email: &str,
+    password_text: &str,
+    visitor: &Visitor<'_>,
+) -> AppResult<Session> {
+    let now = clock.now();
+    let email = normalise_email(email);
+    let window_start = now.plus_seconds(-FAILURE_WINDOW_SECONDS);
+    let account_scope = format!("account:{email}");
+    let address_scope = format!("ip:{}", visitor.ip);
+    if store::failures_since(db, &account_scope, window_start).await? >= MAX_FAILURES_PER_ACCOUNT
+        || store::failures_since(db, &address_scope, window_start).await?
+            >= MAX_FAILURES_PER_ADDRESS
+    {
+        return Err(AppError::RateLimited);
+    }
+    let row = store::user_by_email(db, &email).await?;
+    let verified = match &row {
+        Some(r) => r
+            .password_hash
+            .as_deref()
+            .is_some_and(|h| password::verify(password_text, h)),
+        None => {
+            password::waste_time(password_text);
+            false
+        }
+    };
+    let Some(row) = row.filter(|r| verified && !r.disabled) else {
+        store::record_failure(db, &account_scope, now).await?;
+        store::record_failure(db, &address_scope, now).await?;
+        return Err(AppError::Unauthorized(
+            "that email address and password do not match an active account".into(),
+        ));
+    };
+    store::clear_failures(db, &account_scope).await?;
+    let token = secrets::random_token()?;
+    let csrf = secrets::random_token()?;
+    let mut tx = db.begin().await?;
+    store::insert_session(
+        &mut tx,
+        &NewSession {
+            token_hash: &secrets::sha256_hex(&token),
+            user_id: row.id,
+            csrf_token: &csrf,
+            expires_at: now.plus_seconds(ABSOLUTE_SECONDS),
+            ip: visitor.ip,
+            user_agent: &visitor.user_agent.chars().take(300).collect::<String>(),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Session {
+        token,
+        user: User::from_row(row)?,
+    })
+}
+
+/// The person behind a session cookie, with the session's CSRF token.
+pub struct SignedIn {
+    pub user: User,
+    pub csrf_token: String,
+}
+
+/// Finds a live session; idle or expired sessions end here.
+pub async fn signed_in(db: &Db, clock: &Clock, token: &str) -> AppResult<Option<SignedIn>> {
+    let now = clock.now();
+    let digest = secrets::sha256_hex(token);
+    let Some(session) = store::session(db, &digest).await? else {
+        return Ok(None);
+    };
+    if session.expires_at <= now || session.last_seen_at.plus_seconds(IDLE_SECONDS) <= now {
+        store::delete_session(db, &digest).await?;
+        return Ok(None);
+    }
+    let Some(row) = store::user_by_id(db, session.user_id).await? else {
+        return Ok(None);
+    };
+    if row.disabled {
+        return Ok(None);
+    }
+    if session.last_seen_at.plus_seconds(60) <= now {
+        store::touch_session(db, &digest, now).await?;
+    }
+    Ok(Some(SignedIn {
+        user: User::from_row(row)?,
+        csrf_token: session.csrf_token,
+    }))
+}
+
+pub async fn sign_out(db: &Db, token: &str) -> AppResult<()> {
+    Ok(store::delete_session(db, &secrets::sha256_hex(token)).await?)
+}
+
+/// Ends every session of the account, on every device.
+pub async fn sign_out_everywhere(db: &Db, id: i64) -> AppResult<u64> {
+    let mut tx = db.begin().await?;
+    let n = store::delete_sessions_of(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// Forgets old failures and expired sessions and links.
+pub async fn prune(db: &Db, now: Timestamp) -> AppResult<()> {
+    Ok(store::prune(db, now.plus_seconds(-LINK_SECONDS), now).await?)
+}

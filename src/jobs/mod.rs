@@ -1,0 +1,117 @@
+//! The durable job queue: work that must happen later or survive a crash (publishing a
+//! scheduled article, sending mail). Jobs live in the database; any node's worker claims a due
+//! job atomically, so each runs on exactly one node; failures retry with exponential backoff.
+//! Jobs are idempotent: running one twice does no harm.
+
+mod store;
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::articles;
+use crate::clock::Clock;
+use crate::db::{Db, Timestamp, Tx};
+use crate::error::AppResult;
+
+/// Give up on a job after this many attempts.
+pub const MAX_ATTEMPTS: i64 = 10;
+/// A claimed job is another worker's to take again if not finished within this lease.
+const LEASE_SECONDS: i64 = 300;
+
+/// Every kind of job, with its payload.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Job {
+    PublishArticle { article_id: i64 },
+}
+
+impl Job {
+    fn kind(&self) -> &'static str {
+        match self {
+            Job::PublishArticle { .. } => "publish_article",
+        }
+    }
+}
+
+/// Queues `job` to run at `run_at`. A job with the same `dedupe_key` is replaced, so
+/// rescheduling an article moves its one job rather than adding another.
+pub async fn enqueue_in(
+    tx: &mut Tx,
+    job: &Job,
+    run_at: Timestamp,
+    dedupe_key: Option<&str>,
+    now: Timestamp,
+) -> AppResult<()> {
+    let payload = serde_json::to_string(job).map_err(anyhow::Error::from)?;
+    store::enqueue(tx, job.kind(), &payload, run_at, dedupe_key, now).await?;
+    Ok(())
+}
+
+pub async fn cancel_in(tx: &mut Tx, dedupe_key: &str, now: Timestamp) -> AppResult<()> {
+    Ok(store::cancel(tx, dedupe_key, now).await?)
+}
+
+pub async fn pending(db: &Db, kind: &str) -> AppResult<i64> {
+    Ok(store::pending(db, kind).await?)
+}
+
+/// Runs every due job once; returns how many ran. Workers call it on a timer; tests call it
+/// directly with a fixed clock.
+pub async fn run_due(db: &Db, clock: &Clock, worker: &str) -> AppResult<usize> {
+    let mut ran = 0;
+    loop {
+        let now = clock.now();
+        let Some(claimed) = store::claim(db, worker, now, now.plus_seconds(LEASE_SECONDS)).await?
+        else {
+            return Ok(ran);
+        };
+        ran += 1;
+        let outcome = match serde_json::from_str::<Job>(&claimed.payload) {
+            Ok(job) => perform(db, clock, &job).await,
+            Err(e) => Err(anyhow::anyhow!("unreadable job payload: {e}").into()),
+        };
+        match outcome {
+            Ok(()) => store::complete(db, claimed.id, clock.now()).await?,
+            Err(e) => {
+                let message = e.to_string();
+                tracing::warn!(job = claimed.id, kind = claimed.kind, error = %message, "job failed");
+                let retry_at = (claimed.attempts < MAX_ATTEMPTS).then(|| {
+                    let backoff = 2_i64.saturating_pow(claimed.attempts.clamp(0, 12) as u32);
+                    clock.now().plus_seconds(backoff.min(3600))
+                });
+                store::fail(db, claimed.id, &message, retry_at, clock.now()).await?;
+            }
+        }
+    }
+}
+
+async fn perform(db: &Db, clock: &Clock, job: &Job) -> AppResult<()> {
+    match job {
+        Job::PublishArticle { article_id } => {
+            articles::service::publish_if_due(db, clock, *article_id).await
+        }
+    }
+}
+
+/// The worker loop of a server: looks for due jobs every `interval`.
+pub fn spawn_worker(db: Db, clock: Clock, interval: Duration) -> tokio::task::JoinHandle<()> {
+    let worker = format!(
+        "{}-{}",
+        std::process::id(),
+        crate::secrets::random_token()
+            .unwrap_or_default()
+            .get(..8)
+            .unwrap_or("")
+    );
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            if let Err(e) = run_due(&db, &clock, &worker).await {
+                tracing::warn!(error = %e, "the job worker could not run");
+            }
+        }
+    })
+}

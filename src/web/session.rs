@@ -1,0 +1,180 @@
+//! Who is asking: the session cookie, the signed-in person, CSRF tokens for their forms, and the
+//! same-origin check that protects public forms without per-visitor tokens.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::accounts::service::{self as accounts, ABSOLUTE_SECONDS, User};
+use crate::app::AppState;
+use crate::error::{AppError, PageError};
+use crate::secrets;
+
+pub const COOKIE: &str = "bs_session";
+
+/// The value of a cookie in a request.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (k, v) = pair.trim().split_once('=')?;
+            (k == name).then_some(v)
+        })
+}
+
+/// `Set-Cookie` for a new session: HttpOnly and SameSite=Lax always, Secure behind HTTPS.
+pub fn session_cookie(token: &str, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={ABSOLUTE_SECONDS}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("bs_session=; Path=/"))
+}
+
+pub fn clear_session_cookie() -> HeaderValue {
+    HeaderValue::from_static("bs_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+}
+
+/// A signed-in person. As an extractor it sends anyone else to the sign-in page.
+pub struct CurrentUser {
+    pub user: User,
+    pub csrf_token: String,
+    pub session_token: String,
+}
+
+impl CurrentUser {
+    /// Refuses a form whose CSRF token is not this session's.
+    pub fn check_csrf(&self, submitted: &str) -> Result<(), AppError> {
+        if secrets::constant_time_eq(submitted, &self.csrf_token) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(
+                "this form has expired or did not come from this site; reload the page and try again"
+                    .into(),
+            ))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let token = cookie(&parts.headers, COOKIE).map(str::to_string);
+        let found = match &token {
+            Some(t) => accounts::signed_in(&state.db, &state.clock, t)
+                .await
+                .map_err(|e| PageError(e).into_response())?,
+            None => None,
+        };
+        match (found, token) {
+            (Some(signed_in), Some(session_token)) => Ok(CurrentUser {
+                user: signed_in.user,
+                csrf_token: signed_in.csrf_token,
+                session_token,
+            }),
+            _ => {
+                let next = parts
+                    .uri
+                    .path_and_query()
+                    .map_or("/admin", |pq| pq.as_str());
+                let target = if parts.method == axum::http::Method::GET {
+                    format!("/admin/login?next={}", urlencode(next))
+                } else {
+                    "/admin/login".to_string()
+                };
+                Err(Redirect::to(&target).into_response())
+            }
+        }
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The client's address, for rate limits and the session list.
+pub fn client_ip(parts_extensions: &axum::http::Extensions) -> String {
+    parts_extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string())
+}
+
+/// Refuses a cross-site form post. Browsers send `Sec-Fetch-Site` (and `Origin` on POST); a
+/// request that says it came from another site is refused, so public pages need no per-visitor
+/// token and stay cacheable.
+pub struct SameOrigin;
+
+impl<S: Send + Sync> FromRequestParts<S> for SameOrigin {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, PageError> {
+        let forbidden = || {
+            PageError(AppError::Forbidden(
+                "this form was sent from another site, so it was refused".into(),
+            ))
+        };
+        if let Some(site) = parts
+            .headers
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok())
+        {
+            if site != "same-origin" && site != "none" {
+                return Err(forbidden());
+            }
+        }
+        if let Some(origin) = parts
+            .headers
+            .get(header::ORIGIN)
+            .and_then(|v| v.to_str().ok())
+        {
+            let host = parts
+                .headers
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok());
+            let origin_host = origin.split("://").nth(1);
+            if origin == "null" || origin_host.is_none() || origin_host != host {
+                return Err(forbidden());
+            }
+        }
+        Ok(SameOrigin)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_found_by_name() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; bs_session=xyz; b=2"),
+        );
+        assert_eq!(cookie(&h, COOKIE), Some("xyz"));
+        assert_eq!(cookie(&h, "c"), None);
+        let c = session_cookie("tok", true);
+        let c = c.to_str().unwrap();
+        assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && c.contains("Secure"));
+        assert!(
+            !session_cookie("tok", false)
+                .to_str()
+                .unwrap()
+                .contains("Secure")
+        );
+    }
+}
