@@ -18,13 +18,14 @@ use tracing::Level;
 
 use crate::clock::Clock;
 use crate::db::Db;
+use crate::mail::Mailer;
 use crate::media::MediaFiles;
 use crate::site::layout::RenderCache;
 use crate::templates::Templates;
 use crate::web::page_cache::{PageCache, PageCacheLayer};
 use crate::web::request_id::CountingIds;
 use crate::web::{Cacheable, assets, error_pages, security};
-use crate::{articles, media, newsletters, site};
+use crate::{admin, articles, media, newsletters, site};
 
 /// Everything a handler may need, cheap to clone.
 #[derive(Clone)]
@@ -33,6 +34,7 @@ pub struct AppState {
     pub clock: Clock,
     pub templates: Arc<Templates>,
     pub media: Arc<MediaFiles>,
+    pub mailer: Arc<Mailer>,
     pub page_cache: Arc<PageCache>,
     pub render_cache: Arc<RenderCache>,
 }
@@ -63,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .on_response(DefaultOnResponse::new().level(Level::INFO));
     Router::new()
         .merge(site::routes())
+        .merge(admin::routes())
         .merge(articles::routes())
         .merge(media::routes())
         .merge(newsletters::routes())

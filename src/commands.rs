@@ -5,12 +5,17 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 
+use crate::accounts::Role;
+use crate::accounts::service::{self as accounts, LinkPurpose, NewAccount};
 use crate::app::{self, AppState};
 use crate::articles;
 use crate::clock::Clock;
+use crate::config::UserCommand;
 use crate::config::{Common, DemoArgs, ServeArgs};
 use crate::db::{self, Db};
 use crate::demo::{self, DemoOptions};
+use crate::jobs;
+use crate::mail::Mailer;
 use crate::media::MediaFiles;
 use crate::site::layout::RenderCache;
 use crate::site::settings;
@@ -19,6 +24,9 @@ use crate::web::page_cache::PageCache;
 
 /// How often a server looks for content changes made by other processes or nodes.
 const GENERATION_POLL: Duration = Duration::from_secs(1);
+
+/// How often a server looks for due jobs; scheduled articles go out within this (plus the job).
+const JOB_POLL: Duration = Duration::from_secs(1);
 
 /// Memory for prepared page contexts (see [`RenderCache`]).
 const RENDER_CACHE_BYTES: usize = 64 * 1024 * 1024;
@@ -86,11 +94,17 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("--base-url: {e}"))?;
         tx.commit().await?;
     }
+    let mailer = Mailer::new(args.smtp_url.as_deref(), &args.mail_from, &data_dir)?;
+    if args.demo {
+        print_demo_accounts(&db, &clock).await?;
+    }
+    ensure_administrator(&db, &clock, &args.admin_email, &base_url).await?;
     let state = AppState {
         db: db.clone(),
-        clock,
+        clock: clock.clone(),
         templates: Arc::new(templates),
         media: Arc::new(media),
+        mailer: Arc::new(mailer),
         page_cache: Arc::new(PageCache::new(
             args.page_cache,
             args.page_cache_mb.saturating_mul(1024 * 1024),
@@ -98,6 +112,7 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
         render_cache: Arc::new(RenderCache::new(RENDER_CACHE_BYTES)),
     };
     let watch = app::spawn_generation_watch(db.clone(), Clock::System, GENERATION_POLL);
+    let worker = jobs::spawn_worker(db.clone(), Clock::System, JOB_POLL);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -111,6 +126,210 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
         .await
         .context("the server stopped with an error")?;
     watch.abort();
+    worker.abort();
     db.close().await;
+    Ok(())
+}
+
+/// The public URL the site settings give, for links printed on the terminal.
+async fn site_base_url(db: &Db) -> anyhow::Result<String> {
+    Ok(settings::load(db)
+        .await?
+        .base_url
+        .trim_end_matches('/')
+        .to_string())
+}
+
+fn link_url(base_url: &str, purpose: LinkPurpose, token: &str) -> String {
+    let segment = match purpose {
+        LinkPurpose::Setup => "setup",
+        LinkPurpose::Reset => "reset",
+    };
+    format!(
+        "{}/admin/password/{segment}/{token}",
+        base_url.trim_end_matches('/')
+    )
+}
+
+/// A site with no active administrator gets one, with a one-time link to set its password.
+async fn ensure_administrator(
+    db: &Db,
+    clock: &Clock,
+    email: &str,
+    base_url: &str,
+) -> anyhow::Result<()> {
+    if accounts::count_active_administrators(db).await? > 0 {
+        return Ok(());
+    }
+    let user = match accounts::user_by_email(db, email).await {
+        Ok(user) => user,
+        Err(_) => {
+            let account = NewAccount {
+                email: email.to_string(),
+                name: "Administrator".into(),
+                role: Role::Administrator,
+                password: None,
+            };
+            accounts::create_user(db, clock, account)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot create the first administrator: {e}"))?
+        }
+    };
+    let token = accounts::issue_link(db, clock, user.id, LinkPurpose::Setup).await?;
+    println!(
+        "No administrator has a password yet. Set one for {} within 24 hours at:\n  {}",
+        user.email,
+        link_url(base_url, LinkPurpose::Setup, &token)
+    );
+    Ok(())
+}
+
+const DEMO_ACCOUNTS: [(&str, &str, Role); 4] = [
+    (
+        "admin@demo.example",
+        "Demo Administrator",
+        Role::Administrator,
+    ),
+    ("editor@demo.example", "Demo Editor", Role::Editor),
+    ("author@demo.example", "Demo Author", Role::Author),
+    (
+        "contributor@demo.example",
+        "Demo Contributor",
+        Role::Contributor,
+    ),
+];
+
+/// One account for each role, with fresh passwords printed at every demo start.
+async fn print_demo_accounts(db: &Db, clock: &Clock) -> anyhow::Result<()> {
+    println!("Demo accounts (sign in at /admin/login):");
+    for (email, name, role) in DEMO_ACCOUNTS {
+        let password = format!("demo-{}", &crate::secrets::random_token()?[..16]);
+        let user = match accounts::user_by_email(db, email).await {
+            Ok(user) => user,
+            Err(_) => accounts::create_user(
+                db,
+                clock,
+                NewAccount {
+                    email: email.into(),
+                    name: name.into(),
+                    role,
+                    password: None,
+                },
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot create demo account {email}: {e}"))?,
+        };
+        accounts::set_password(db, clock, user.id, &password)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot set the password of {email}: {e}"))?;
+        println!("  {:<13} {email:<26} {password}", role.as_str());
+    }
+    Ok(())
+}
+
+fn parse_role(role: &str) -> anyhow::Result<Role> {
+    Role::parse(role).ok_or_else(|| {
+        anyhow::anyhow!("--role {role:?}: use administrator, editor, author or contributor")
+    })
+}
+
+pub async fn user(common: &Common, command: UserCommand) -> anyhow::Result<()> {
+    let (_, db) = open(common).await?;
+    let clock = Clock::System;
+    let result = run_user_command(&db, &clock, command).await;
+    db.close().await;
+    result
+}
+
+async fn run_user_command(db: &Db, clock: &Clock, command: UserCommand) -> anyhow::Result<()> {
+    let fail = |e: crate::error::AppError| anyhow::anyhow!("{e}");
+    match command {
+        UserCommand::Add {
+            email,
+            name,
+            role,
+            password_stdin,
+        } => {
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .read_line(&mut line)
+                    .context("cannot read the password from standard input")?;
+                Some(line.trim_end_matches(['\r', '\n']).to_string())
+            } else {
+                None
+            };
+            let has_password = password.is_some();
+            let account = NewAccount {
+                email,
+                name,
+                role: parse_role(&role)?,
+                password,
+            };
+            let user = accounts::create_user(db, clock, account)
+                .await
+                .map_err(fail)?;
+            println!(
+                "Added {} <{}> as {}.",
+                user.name,
+                user.email,
+                user.role.as_str()
+            );
+            if !has_password {
+                let token = accounts::issue_link(db, clock, user.id, LinkPurpose::Setup)
+                    .await
+                    .map_err(fail)?;
+                let url = link_url(&site_base_url(db).await?, LinkPurpose::Setup, &token);
+                println!("One-time setup link (valid 24 hours):\n  {url}");
+            }
+        }
+        UserCommand::List => {
+            for u in accounts::users(db).await.map_err(fail)? {
+                let state = if u.disabled {
+                    "disabled"
+                } else if u.has_password {
+                    "active"
+                } else {
+                    "invited"
+                };
+                println!(
+                    "{:<32} {:<14} {:<9} {}",
+                    u.email,
+                    u.role.as_str(),
+                    state,
+                    u.name
+                );
+            }
+        }
+        UserCommand::SetRole { email, role } => {
+            let user = accounts::user_by_email(db, &email).await.map_err(fail)?;
+            accounts::set_role(db, clock, user.id, parse_role(&role)?)
+                .await
+                .map_err(fail)?;
+            println!("{email} is now {role}.");
+        }
+        UserCommand::Disable { email } => {
+            let user = accounts::user_by_email(db, &email).await.map_err(fail)?;
+            accounts::set_disabled(db, clock, user.id, true)
+                .await
+                .map_err(fail)?;
+            println!("{email} is disabled; its sessions have ended.");
+        }
+        UserCommand::Enable { email } => {
+            let user = accounts::user_by_email(db, &email).await.map_err(fail)?;
+            accounts::set_disabled(db, clock, user.id, false)
+                .await
+                .map_err(fail)?;
+            println!("{email} is enabled.");
+        }
+        UserCommand::ResetPassword { email } => {
+            let user = accounts::user_by_email(db, &email).await.map_err(fail)?;
+            let token = accounts::issue_link(db, clock, user.id, LinkPurpose::Reset)
+                .await
+                .map_err(fail)?;
+            let url = link_url(&site_base_url(db).await?, LinkPurpose::Reset, &token);
+            println!("One-time password link for {email} (valid 24 hours):\n  {url}");
+        }
+    }
     Ok(())
 }

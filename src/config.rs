@@ -60,6 +60,28 @@ pub struct ServeArgs {
     #[arg(long, env = "BROADSHEET_PAGE_CACHE", default_value_t = true, action = clap::ArgAction::Set)]
     pub page_cache: bool,
 
+    /// SMTP server for outgoing mail, e.g. smtp://user:pass@mail.example:587 (STARTTLS) or
+    /// smtps://…:465 [default: write .eml files to <data-dir>/outbox].
+    #[arg(long, env = "BROADSHEET_SMTP_URL")]
+    pub smtp_url: Option<String>,
+
+    /// Sender of outgoing mail.
+    #[arg(
+        long,
+        env = "BROADSHEET_MAIL_FROM",
+        default_value = "Broadsheet <broadsheet@localhost>"
+    )]
+    pub mail_from: String,
+
+    /// Address of the first administrator, created (with a one-time setup link) when the site
+    /// has none.
+    #[arg(
+        long,
+        env = "BROADSHEET_ADMIN_EMAIL",
+        default_value = "admin@localhost"
+    )]
+    pub admin_email: String,
+
     /// Memory the page cache may use, in MiB.
     #[arg(long, env = "BROADSHEET_PAGE_CACHE_MB", default_value_t = 256)]
     pub page_cache_mb: usize,
@@ -103,4 +125,45 @@ impl Common {
             .clone()
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("broadsheet.db").display()))
     }
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum UserCommand {
+    /// Add an account. Without --password-stdin, prints a one-time setup link instead.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// administrator, editor, author or contributor.
+        #[arg(long)]
+        role: String,
+        /// Read the password from standard input (one line).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List accounts.
+    List,
+    /// Change an account's role.
+    SetRole {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        role: String,
+    },
+    /// Disable an account and end its sessions.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Enable a disabled account.
+    Enable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Print a one-time link that sets a new password.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+    },
 }

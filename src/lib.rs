@@ -5,6 +5,7 @@
 //! A request flows router → handler → service → store.
 
 pub mod accounts;
+pub mod admin;
 pub mod app;
 pub mod articles;
 pub mod cache;

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use broadsheet::commands;
-use broadsheet::config::{Common, DemoArgs, LogFormat, ServeArgs};
+use broadsheet::config::{Common, DemoArgs, LogFormat, ServeArgs, UserCommand};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -28,6 +28,9 @@ enum Command {
     Migrate,
     /// Load a generated demo newsroom: sections, tags, authors, articles and photographs.
     Demo(DemoArgs),
+    /// Manage the people who run the newsroom.
+    #[command(subcommand)]
+    User(UserCommand),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
             Command::Serve(args) => commands::serve(&cli.common, &args).await,
             Command::Migrate => commands::migrate(&cli.common).await,
             Command::Demo(args) => commands::demo(&cli.common, &args).await,
+            Command::User(command) => commands::user(&cli.common, command).await,
         }
     });
     match result {

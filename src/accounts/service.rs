@@ -66,7 +66,11 @@ fn invalid(field: &str, message: impl Into<String>) -> AppError {
 fn check_email(email: &str) -> AppResult<()> {
     let valid = email.len() <= 254
         && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
+            !local.is_empty()
+                && !domain.is_empty()
+                && !domain.contains('@')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
         })
         && !email.contains(char::is_whitespace);
     if valid {

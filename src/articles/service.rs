@@ -772,3 +772,47 @@ pub async fn restore_revision(
     )
     .await
 }
+
+/// The editor's live preview: the same rendering and sanitising as a saved body.
+pub fn preview_html(markdown_text: &str) -> String {
+    markdown::render(markdown_text)
+}
+
+/// What changed between two saved versions, field by field, for the revisions page.
+pub fn diff(before: &ArticleInput, after: &ArticleInput) -> Vec<(&'static str, String, String)> {
+    let text = |a: &ArticleInput| {
+        [
+            ("Headline", a.headline.clone()),
+            ("Standfirst", a.standfirst.clone()),
+            ("Slug", a.slug.clone()),
+            ("Body", a.body_markdown.clone()),
+            ("Status", a.status.as_str().to_string()),
+            (
+                "Published",
+                a.published_at
+                    .map(|t| t.to_datetime().to_rfc3339())
+                    .unwrap_or_default(),
+            ),
+            ("Section", a.section_id.to_string()),
+            ("Tags", format!("{:?}", a.tag_ids)),
+            ("Authors", format!("{:?}", a.author_ids)),
+            (
+                "Lead image",
+                a.lead_media_id.map(|m| m.to_string()).unwrap_or_default(),
+            ),
+            ("Alt text", a.lead_alt.clone()),
+            ("Caption", a.lead_caption.clone()),
+            ("Credit", a.lead_credit.clone()),
+            ("Newsletter", a.newsletter_topic.clone().unwrap_or_default()),
+            ("Comments open", a.comments_open.to_string()),
+            ("SEO title", a.seo_title.clone()),
+            ("SEO description", a.seo_description.clone()),
+        ]
+    };
+    text(before)
+        .into_iter()
+        .zip(text(after))
+        .filter(|((_, x), (_, y))| x != y)
+        .map(|((field, x), (_, y))| (field, x, y))
+        .collect()
+}

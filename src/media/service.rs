@@ -2,7 +2,7 @@
 
 use super::files::{MediaFiles, content_type};
 use super::store::{self, NewMedia};
-use crate::db::{Timestamp, Tx};
+use crate::db::{Db, Timestamp, Tx};
 use crate::error::AppResult;
 
 /// An image whose format and dimensions the caller has established.
@@ -45,4 +45,10 @@ pub async fn add_image_in(
 
 pub async fn delete_unused_in(tx: &mut Tx) -> AppResult<u64> {
     Ok(store::delete_unused(tx).await?)
+}
+
+pub use super::store::MediaRow as MediaItem;
+
+pub async fn library(db: &Db, limit: i64) -> AppResult<Vec<MediaItem>> {
+    Ok(store::library(db, limit).await?)
 }

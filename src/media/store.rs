@@ -1,7 +1,9 @@
 //! SQL for media items. Private to the media room.
 
-use crate::db::{Timestamp, Tx};
-use crate::with_tx;
+use sqlx::FromRow;
+
+use crate::db::{Db, Timestamp, Tx};
+use crate::{with_db, with_tx};
 
 pub struct NewMedia<'a> {
     pub sha256: &'a str,
@@ -33,4 +35,20 @@ pub async fn delete_unused(tx: &mut Tx) -> sqlx::Result<u64> {
          (SELECT lead_media_id FROM articles WHERE lead_media_id IS NOT NULL) \
          AND id NOT IN (SELECT avatar_media_id FROM authors WHERE avatar_media_id IS NOT NULL)";
     with_tx!(tx, c => sqlx::query(SQL).execute(c).await.map(|r| r.rows_affected()))
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct MediaRow {
+    pub id: i64,
+    pub path: String,
+    pub width: i64,
+    pub height: i64,
+    pub alt: String,
+}
+
+/// The library, newest first.
+pub async fn library(db: &Db, limit: i64) -> sqlx::Result<Vec<MediaRow>> {
+    const SQL: &str = "SELECT id, path, width, height, alt FROM media \
+         ORDER BY created_at DESC, id DESC LIMIT $1";
+    with_db!(db, p => sqlx::query_as(SQL).bind(limit).fetch_all(p).await)
 }

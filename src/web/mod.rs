@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod error_pages;
+pub mod form;
 pub mod page_cache;
 pub mod query;
 pub mod request_id;

@@ -45,6 +45,7 @@ fn every_subcommand_has_help() {
         (vec!["serve", "--help"], "--theme-dir"),
         (vec!["migrate", "--help"], "--database-url"),
         (vec!["demo", "--help"], "--articles"),
+        (vec!["user", "add", "--help"], "--password-stdin"),
     ] {
         let o = broadsheet(&args);
         assert!(o.status.success(), "{args:?}");
@@ -256,4 +257,203 @@ fn serve_answers_and_stops_on_sigterm() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+fn broadsheet_with_stdin(args: &[&str], input: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_broadsheet"))
+        .args(args)
+        .env_remove("BROADSHEET_DATABASE_URL")
+        .env_remove("BROADSHEET_DATA_DIR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn people_are_managed_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let stdout = |o: &Output| String::from_utf8_lossy(&o.stdout).into_owned();
+
+    let added = broadsheet_with_stdin(
+        &[
+            "--data-dir",
+            d,
+            "user",
+            "add",
+            "--email",
+            "Ed@News.example",
+            "--name",
+            "Ed Itor",
+            "--role",
+            "editor",
+            "--password-stdin",
+        ],
+        "plum orchard at dusk\n",
+    );
+    assert!(added.status.success(), "{}", stderr(&added));
+    assert!(stdout(&added).contains("Added Ed Itor <ed@news.example> as editor."));
+
+    let invited = broadsheet(&[
+        "--data-dir",
+        d,
+        "user",
+        "add",
+        "--email",
+        "new@news.example",
+        "--name",
+        "New",
+        "--role",
+        "author",
+    ]);
+    assert!(invited.status.success(), "{}", stderr(&invited));
+    assert!(
+        stdout(&invited).contains("/admin/password/setup/"),
+        "a setup link is printed"
+    );
+
+    let list = broadsheet(&["--data-dir", d, "user", "list"]);
+    let listed = stdout(&list);
+    assert!(listed.contains("ed@news.example") && listed.contains("active"));
+    assert!(listed.contains("new@news.example") && listed.contains("invited"));
+
+    assert!(
+        broadsheet(&[
+            "--data-dir",
+            d,
+            "user",
+            "set-role",
+            "--email",
+            "new@news.example",
+            "--role",
+            "contributor"
+        ])
+        .status
+        .success()
+    );
+    assert!(stdout(&broadsheet(&["--data-dir", d, "user", "list"])).contains("contributor"));
+    assert!(
+        broadsheet(&[
+            "--data-dir",
+            d,
+            "user",
+            "disable",
+            "--email",
+            "ed@news.example"
+        ])
+        .status
+        .success()
+    );
+    assert!(stdout(&broadsheet(&["--data-dir", d, "user", "list"])).contains("disabled"));
+    let reset = broadsheet(&[
+        "--data-dir",
+        d,
+        "user",
+        "reset-password",
+        "--email",
+        "ed@news.example",
+    ]);
+    assert!(stdout(&reset).contains("/admin/password/reset/"));
+
+    assert_clean_failure(
+        &broadsheet(&[
+            "--data-dir",
+            d,
+            "user",
+            "set-role",
+            "--email",
+            "ed@news.example",
+            "--role",
+            "king",
+        ]),
+        "--role \"king\"",
+    );
+    assert_clean_failure(
+        &broadsheet_with_stdin(
+            &[
+                "--data-dir",
+                d,
+                "user",
+                "add",
+                "--email",
+                "w@news.example",
+                "--name",
+                "W",
+                "--role",
+                "author",
+                "--password-stdin",
+            ],
+            "password1234\n",
+        ),
+        "most common",
+    );
+    assert_clean_failure(
+        &broadsheet(&[
+            "--data-dir",
+            d,
+            "user",
+            "disable",
+            "--email",
+            "ghost@news.example",
+        ]),
+        "no account has the address",
+    );
+    assert_clean_failure(
+        &broadsheet(&[
+            "--data-dir",
+            d,
+            "user",
+            "add",
+            "--email",
+            "new@news.example",
+            "--name",
+            "Again",
+            "--role",
+            "author",
+        ]),
+        "already exists",
+    );
+}
+
+#[test]
+fn first_serve_prints_a_setup_link_for_an_administrator() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_broadsheet"))
+        .args([
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--admin-email",
+            "chief@news.example",
+        ])
+        .env_remove("BROADSHEET_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = String::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains("is serving") {
+            break;
+        }
+    }
+    child.kill().ok();
+    child.wait().ok();
+    assert!(seen.contains("chief@news.example"), "{seen}");
+    assert!(seen.contains("/admin/password/setup/"), "{seen}");
 }

@@ -57,8 +57,33 @@ async fn pages_pass_the_nu_html_checker() {
         ("not-found", "/no/such/page", StatusCode::NOT_FOUND),
         ("gone", "/business-news/2026/06/withdrawn", StatusCode::GONE),
     ];
+    app.add_user(
+        "chief@news.example",
+        broadsheet::accounts::Role::Administrator,
+    )
+    .await;
+    let chief = app.sign_in("chief@news.example").await;
+    let admin_pages = [
+        ("admin-login", "/admin/login"),
+        ("admin-dashboard", "/admin"),
+        ("admin-articles", "/admin/articles"),
+        ("admin-editor", "/admin/articles/1"),
+        ("admin-new", "/admin/articles/new"),
+        ("admin-revisions", "/admin/articles/1/revisions"),
+        ("admin-people", "/admin/people"),
+        ("admin-outbox", "/admin/outbox"),
+        ("admin-account", "/admin/account"),
+        ("admin-reset", "/admin/password-reset"),
+    ];
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
+    for (name, path) in admin_pages {
+        let page = app.get_as(path, &chief).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        let file = dir.path().join(format!("{name}.html"));
+        std::fs::write(&file, &page.bytes).unwrap();
+        files.push(file);
+    }
     for (name, path, status) in pages {
         let page = app.get(path).await;
         assert_eq!(page.status, status, "{path}");

@@ -5,6 +5,7 @@
 
 mod support;
 
+mod admin;
 mod cli;
 mod html_validity;
 mod http;

@@ -2,6 +2,7 @@
 //! folder, or a PostgreSQL database cloned from a migrated template), a fixed clock and a data
 //! dir. `db_tests!` runs each test body once on each engine.
 
+pub mod admin;
 pub mod builders;
 pub mod postgres;
 
@@ -14,6 +15,7 @@ use broadsheet::app::{self, AppState};
 use broadsheet::clock::Clock;
 use broadsheet::db::{self, Db, Timestamp};
 use broadsheet::demo::{self, DemoOptions};
+use broadsheet::mail::Mailer;
 use broadsheet::media::MediaFiles;
 use broadsheet::site::layout::RenderCache;
 use broadsheet::templates::Templates;
@@ -86,6 +88,10 @@ impl TestApp {
             clock: clock.clone(),
             templates: Arc::new(Templates::load(None).expect("built-in theme loads")),
             media: Arc::new(MediaFiles::new(data_dir.path())),
+            mailer: Arc::new(
+                Mailer::new(None, "Broadsheet <news@test.example>", data_dir.path())
+                    .expect("the outbox mailer"),
+            ),
             page_cache: Arc::new(PageCache::new(true, 64 * 1024 * 1024)),
             render_cache: Arc::new(RenderCache::new(16 * 1024 * 1024)),
         };

@@ -1,0 +1,947 @@
+//! The article list, the editor and the workflow: draft → submitted for review → scheduled or
+//! published → archived, with revisions and restore. Who may do what is decided here from the
+//! capability table, on every request.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{NaiveDateTime, TimeZone};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use super::render::{self, Screen};
+use super::require;
+use crate::accounts::service as accounts;
+use crate::accounts::{Capability, allows};
+use crate::app::AppState;
+use crate::articles::service::{
+    self as articles, AdminFilter, ArticleInput, Edit, Editable, Status,
+};
+use crate::db::Timestamp;
+use crate::error::{AppError, FieldError, PageResult};
+use crate::media::service as media;
+use crate::site::{dates, layout};
+use crate::web::form::FormFields;
+use crate::web::session::CurrentUser;
+
+const PER_PAGE: i64 = 30;
+
+fn status_label(status: Status) -> &'static str {
+    match status {
+        Status::Draft => "Draft",
+        Status::Review => "Submitted for review",
+        Status::Scheduled => "Scheduled",
+        Status::Published => "Published",
+        Status::Archived => "Archived",
+    }
+}
+
+const STATUSES: [Status; 5] = [
+    Status::Draft,
+    Status::Review,
+    Status::Scheduled,
+    Status::Published,
+    Status::Archived,
+];
+
+fn is_own(me: &CurrentUser, created_by: Option<i64>) -> bool {
+    created_by == Some(me.user.id)
+}
+
+/// Editing: everything for editors; one's own articles for authors, and one's own unpublished
+/// drafts for contributors.
+fn may_edit(me: &CurrentUser, article: &Editable) -> bool {
+    let role = me.user.role;
+    allows(role, Capability::EditAnyArticle)
+        || (is_own(me, article.created_by)
+            && (allows(role, Capability::PublishOwnArticle)
+                || matches!(article.status, Status::Draft | Status::Review)))
+}
+
+fn may_publish(me: &CurrentUser, created_by: Option<i64>) -> bool {
+    let role = me.user.role;
+    allows(role, Capability::EditAnyArticle)
+        || (is_own(me, created_by) && allows(role, Capability::PublishOwnArticle))
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    status: Option<String>,
+    section: Option<String>,
+    tag: Option<String>,
+    author: Option<String>,
+    q: Option<String>,
+    page: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Choice {
+    id: String,
+    name: String,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct StatusChoice {
+    value: &'static str,
+    label: &'static str,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct ListRow {
+    id: i64,
+    headline: String,
+    section: String,
+    status: String,
+    status_label: &'static str,
+    updated: String,
+}
+
+#[derive(Serialize)]
+struct ListView {
+    rows: Vec<ListRow>,
+    total: i64,
+    page: i64,
+    total_pages: i64,
+    prev: Option<String>,
+    next: Option<String>,
+    q: String,
+    statuses: Vec<StatusChoice>,
+    sections: Vec<Choice>,
+    tags: Vec<Choice>,
+    authors: Vec<Choice>,
+}
+
+fn id_param(value: Option<&str>) -> Option<i64> {
+    value.filter(|v| !v.is_empty()).and_then(|v| v.parse().ok())
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Query(q): Query<ListQuery>,
+) -> PageResult<Response> {
+    require(&me, Capability::WriteOwnArticle)?;
+    let tz = layout::layout(&state).await?.site.tz;
+    let status = q
+        .status
+        .as_deref()
+        .and_then(Status::parse)
+        .map(|s| s.as_str().to_string());
+    let filter = AdminFilter {
+        status: status.clone(),
+        section_id: id_param(q.section.as_deref()),
+        tag_id: id_param(q.tag.as_deref()),
+        author_id: id_param(q.author.as_deref()),
+        created_by: (!allows(me.user.role, Capability::EditAnyArticle)).then_some(me.user.id),
+        headline: q.q.clone().filter(|s| !s.trim().is_empty()),
+    };
+    let page = id_param(q.page.as_deref()).unwrap_or(1);
+    let listed = articles::admin_list(&state.db, &filter, page, PER_PAGE).await?;
+    let link = |n: i64| {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("status", q.status.as_deref()),
+            ("section", q.section.as_deref()),
+            ("tag", q.tag.as_deref()),
+            ("author", q.author.as_deref()),
+            ("q", q.q.as_deref()),
+        ] {
+            if let Some(v) = v.filter(|v| !v.is_empty()) {
+                query.append_pair(k, v);
+            }
+        }
+        query.append_pair("page", &n.to_string());
+        format!("/admin/articles?{}", query.finish())
+    };
+    let selected = |id: i64, chosen: Option<i64>| Some(id) == chosen;
+    let view = ListView {
+        rows: listed
+            .rows
+            .iter()
+            .map(|r| ListRow {
+                id: r.id,
+                headline: r.headline.clone(),
+                section: r.section_name.clone(),
+                status_label: Status::parse(&r.status).map_or("", status_label),
+                status: r.status.clone(),
+                updated: dates::show(r.updated_at, tz).human,
+            })
+            .collect(),
+        total: listed.total,
+        page: listed.page,
+        total_pages: listed.total_pages,
+        prev: (listed.page > 1).then(|| link(listed.page - 1)),
+        next: (listed.page < listed.total_pages).then(|| link(listed.page + 1)),
+        q: q.q.clone().unwrap_or_default(),
+        statuses: STATUSES
+            .iter()
+            .map(|s| StatusChoice {
+                value: s.as_str(),
+                label: status_label(*s),
+                selected: status.as_deref() == Some(s.as_str()),
+            })
+            .collect(),
+        sections: articles::sections(&state.db)
+            .await?
+            .into_iter()
+            .map(|s| Choice {
+                selected: selected(s.id, filter.section_id),
+                id: s.id.to_string(),
+                name: s.name,
+            })
+            .collect(),
+        tags: articles::tags(&state.db)
+            .await?
+            .into_iter()
+            .map(|t| Choice {
+                selected: selected(t.id, filter.tag_id),
+                id: t.id.to_string(),
+                name: t.name,
+            })
+            .collect(),
+        authors: articles::authors(&state.db)
+            .await?
+            .into_iter()
+            .map(|a| Choice {
+                selected: selected(a.id, filter.author_id),
+                id: a.id.to_string(),
+                name: a.name,
+            })
+            .collect(),
+    };
+    render::page(
+        &state,
+        Some(&me),
+        Screen::new("admin/articles.html", "Articles", "articles"),
+        &view,
+    )
+    .await
+}
+
+/// The editor's fields as text, exactly as typed, so a refused save loses nothing.
+#[derive(Serialize, Default)]
+struct FormView {
+    headline: String,
+    standfirst: String,
+    body: String,
+    slug: String,
+    tags: String,
+    lead_alt: String,
+    lead_caption: String,
+    lead_credit: String,
+    newsletter_topic: String,
+    comments_open: bool,
+    seo_title: String,
+    seo_description: String,
+    publish_at: String,
+}
+
+#[derive(Serialize)]
+struct ActionButton {
+    value: &'static str,
+    label: &'static str,
+    secondary: bool,
+}
+
+#[derive(Serialize)]
+struct MediaChoice {
+    id: i64,
+    label: String,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct EditorView {
+    id: Option<i64>,
+    action: String,
+    version: i64,
+    status: &'static str,
+    status_label: &'static str,
+    public_url: Option<String>,
+    form: FormView,
+    sections: Vec<Choice>,
+    authors: Vec<Choice>,
+    media: Vec<MediaChoice>,
+    tag_names: Vec<String>,
+    actions: Vec<ActionButton>,
+    preview_html: String,
+}
+
+/// The state of the editor, from stored data or from a submitted form.
+struct Draft {
+    id: Option<i64>,
+    version: Timestamp,
+    status: Status,
+    created_by: Option<i64>,
+    public_path: Option<String>,
+    section_id: Option<i64>,
+    author_ids: Vec<i64>,
+    lead_media_id: Option<i64>,
+    form: FormView,
+}
+
+fn local_input(at: Option<Timestamp>, tz: Tz) -> String {
+    at.map(|t| {
+        t.to_datetime()
+            .with_timezone(&tz)
+            .format("%Y-%m-%dT%H:%M")
+            .to_string()
+    })
+    .unwrap_or_default()
+}
+
+fn parse_local(value: &str, tz: Tz) -> Result<Option<Timestamp>, FieldError> {
+    if value.trim().is_empty() {
+        return Ok(None);
+    }
+    let bad = || FieldError {
+        field: "publish_at".into(),
+        message: "give the publication time as a date and time".into(),
+    };
+    let naive = NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M:%S"))
+        .map_err(|_| bad())?;
+    let local = tz.from_local_datetime(&naive).earliest().ok_or_else(bad)?;
+    Ok(Some(Timestamp::from_datetime(
+        local.with_timezone(&chrono::Utc),
+    )))
+}
+
+async fn editor_page(
+    state: &AppState,
+    me: &CurrentUser,
+    draft: Draft,
+    notice: Option<&str>,
+    errors: &[FieldError],
+    status_code: StatusCode,
+) -> PageResult<Response> {
+    let sections = articles::sections(&state.db).await?;
+    let section_id = draft.section_id.or_else(|| sections.first().map(|s| s.id));
+    let publishable = may_publish(me, draft.created_by.or(Some(me.user.id)));
+    let mut actions = vec![ActionButton {
+        value: "save",
+        label: "Save",
+        secondary: false,
+    }];
+    if publishable {
+        actions.push(ActionButton {
+            value: "publish",
+            label: "Publish now",
+            secondary: false,
+        });
+        actions.push(ActionButton {
+            value: "schedule",
+            label: "Schedule",
+            secondary: true,
+        });
+    } else if draft.status != Status::Review {
+        actions.push(ActionButton {
+            value: "submit",
+            label: "Submit for review",
+            secondary: false,
+        });
+    }
+    if publishable && draft.id.is_some() && draft.status != Status::Draft {
+        actions.push(ActionButton {
+            value: "unpublish",
+            label: "Back to draft",
+            secondary: true,
+        });
+    }
+    if publishable && draft.id.is_some() && draft.status != Status::Archived {
+        actions.push(ActionButton {
+            value: "archive",
+            label: "Archive",
+            secondary: true,
+        });
+    }
+    let base_url = layout::layout(state).await?.site.base_url.clone();
+    let view = EditorView {
+        id: draft.id,
+        action: draft.id.map_or("/admin/articles".to_string(), |id| {
+            format!("/admin/articles/{id}")
+        }),
+        version: draft.version.micros(),
+        status: draft.status.as_str(),
+        status_label: status_label(draft.status),
+        public_url: draft
+            .public_path
+            .map(|p| format!("{}{p}", base_url.trim_end_matches('/'))),
+        preview_html: articles::preview_html(&draft.form.body),
+        sections: sections
+            .into_iter()
+            .map(|s| Choice {
+                selected: Some(s.id) == section_id,
+                id: s.id.to_string(),
+                name: if s.parent_id.is_some() {
+                    format!("— {}", s.name)
+                } else {
+                    s.name
+                },
+            })
+            .collect(),
+        authors: articles::authors(&state.db)
+            .await?
+            .into_iter()
+            .map(|a| Choice {
+                selected: draft.author_ids.contains(&a.id),
+                id: a.id.to_string(),
+                name: a.name,
+            })
+            .collect(),
+        media: media::library(&state.db, 200)
+            .await?
+            .into_iter()
+            .map(|m| MediaChoice {
+                selected: Some(m.id) == draft.lead_media_id,
+                label: format!(
+                    "{} ({}×{})",
+                    if m.alt.is_empty() {
+                        m.path.as_str()
+                    } else {
+                        m.alt.as_str()
+                    },
+                    m.width,
+                    m.height
+                ),
+                id: m.id,
+            })
+            .collect(),
+        tag_names: articles::tags(&state.db)
+            .await?
+            .into_iter()
+            .map(|t| t.name)
+            .collect(),
+        form: draft.form,
+        actions,
+    };
+    let title = if view.id.is_some() {
+        "Edit article"
+    } else {
+        "New article"
+    };
+    let screen = Screen {
+        notice,
+        errors,
+        status: status_code,
+        ..Screen::new("admin/editor.html", title, "articles")
+    };
+    render::page(state, Some(me), screen, &view).await
+}
+
+pub async fn new_form(State(state): State<AppState>, me: CurrentUser) -> PageResult<Response> {
+    require(&me, Capability::WriteOwnArticle)?;
+    let draft = Draft {
+        id: None,
+        version: Timestamp::from_micros(0),
+        status: Status::Draft,
+        created_by: Some(me.user.id),
+        public_path: None,
+        section_id: None,
+        author_ids: me.user.author_id.into_iter().collect(),
+        lead_media_id: None,
+        form: FormView {
+            comments_open: true,
+            ..FormView::default()
+        },
+    };
+    editor_page(&state, &me, draft, None, &[], StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct EditQuery {
+    notice: Option<String>,
+}
+
+fn notice_text(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "saved" => "Saved.",
+        "published" => "Published.",
+        "scheduled" => "Scheduled: it will be published at the time given.",
+        "submitted" => "Submitted for review.",
+        "unpublished" => "Taken off the site; it is a draft again.",
+        "archived" => "Archived: readers now get 410 Gone.",
+        "restored" => "Revision restored.",
+        _ => return None,
+    })
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<EditQuery>,
+) -> PageResult<Response> {
+    let tz = layout::layout(&state).await?.site.tz;
+    let article = articles::editable(&state.db, tz, id).await?;
+    if !may_edit(&me, &article) {
+        return Err(AppError::Forbidden("you may not edit this article".into()).into());
+    }
+    let tag_names: Vec<String> = articles::tags(&state.db)
+        .await?
+        .into_iter()
+        .filter(|t| article.input.tag_ids.contains(&t.id))
+        .map(|t| t.name)
+        .collect();
+    let input = &article.input;
+    let draft = Draft {
+        id: Some(id),
+        version: article.version,
+        status: article.status,
+        created_by: article.created_by,
+        public_path: article.public_path.clone(),
+        section_id: Some(input.section_id),
+        author_ids: input.author_ids.clone(),
+        lead_media_id: input.lead_media_id,
+        form: FormView {
+            headline: input.headline.clone(),
+            standfirst: input.standfirst.clone(),
+            body: input.body_markdown.clone(),
+            slug: input.slug.clone(),
+            tags: tag_names.join(", "),
+            lead_alt: input.lead_alt.clone(),
+            lead_caption: input.lead_caption.clone(),
+            lead_credit: input.lead_credit.clone(),
+            newsletter_topic: input.newsletter_topic.clone().unwrap_or_default(),
+            comments_open: input.comments_open,
+            seo_title: input.seo_title.clone(),
+            seo_description: input.seo_description.clone(),
+            publish_at: local_input(input.published_at, tz),
+        },
+    };
+    let notice = q.notice.as_deref().and_then(notice_text);
+    editor_page(&state, &me, draft, notice, &[], StatusCode::OK).await
+}
+
+/// Reads the submitted editor into the draft it shows and the input it saves.
+fn read_form(form: &FormFields) -> (FormView, Option<i64>, Vec<i64>, Option<i64>) {
+    let view = FormView {
+        headline: form.get("headline").into(),
+        standfirst: form.get("standfirst").into(),
+        body: form.get("body").into(),
+        slug: form.get("slug").trim().into(),
+        tags: form.get("tags").into(),
+        lead_alt: form.get("lead_alt").into(),
+        lead_caption: form.get("lead_caption").into(),
+        lead_credit: form.get("lead_credit").into(),
+        newsletter_topic: form.get("newsletter_topic").trim().into(),
+        comments_open: form.get("comments_open") == "on",
+        seo_title: form.get("seo_title").into(),
+        seo_description: form.get("seo_description").into(),
+        publish_at: form.get("publish_at").into(),
+    };
+    let section_id = form.get("section_id").parse().ok();
+    let author_ids = form
+        .all("author_ids")
+        .into_iter()
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let lead = id_param(Some(form.get("lead_media_id")));
+    (view, section_id, author_ids, lead)
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    form: FormFields,
+) -> PageResult<Response> {
+    me.check_csrf(form.get("_csrf"))?;
+    require(&me, Capability::WriteOwnArticle)?;
+    submit(&state, &me, None, &form).await
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+    form: FormFields,
+) -> PageResult<Response> {
+    me.check_csrf(form.get("_csrf"))?;
+    let tz = layout::layout(&state).await?.site.tz;
+    let article = articles::editable(&state.db, tz, id).await?;
+    if !may_edit(&me, &article) {
+        return Err(AppError::Forbidden("you may not edit this article".into()).into());
+    }
+    submit(&state, &me, Some(article), &form).await
+}
+
+/// Saves a new or existing article with the status the pressed button asks for.
+async fn submit(
+    state: &AppState,
+    me: &CurrentUser,
+    existing: Option<Editable>,
+    form: &FormFields,
+) -> PageResult<Response> {
+    let tz = layout::layout(state).await?.site.tz;
+    let now = state.clock.now();
+    let (view, section_id, author_ids, lead_media_id) = read_form(form);
+    let created_by = existing.as_ref().map_or(Some(me.user.id), |e| e.created_by);
+    let current = existing.as_ref().map_or(Status::Draft, |e| e.status);
+    let mut errors = Vec::new();
+    let publish_at = parse_local(&view.publish_at, tz).unwrap_or_else(|e| {
+        errors.push(e);
+        None
+    });
+    let action = form.get("action");
+    let publishing = matches!(action, "publish" | "schedule" | "unpublish" | "archive");
+    if publishing && !may_publish(me, created_by) {
+        return Err(AppError::Forbidden(
+            "your role may not publish; submit the article for review".into(),
+        )
+        .into());
+    }
+    let (status, published_at, notice) = match action {
+        "publish" => (
+            Status::Published,
+            Some(publish_at.filter(|t| *t <= now).unwrap_or(now)),
+            "published",
+        ),
+        "schedule" => match publish_at {
+            Some(at) if at > now => (Status::Scheduled, Some(at), "scheduled"),
+            _ => {
+                errors.push(FieldError {
+                    field: "publish_at".into(),
+                    message: "to schedule, give a publication time in the future".into(),
+                });
+                (Status::Scheduled, publish_at, "scheduled")
+            }
+        },
+        "submit" => (Status::Review, publish_at, "submitted"),
+        "unpublish" => (Status::Draft, None, "unpublished"),
+        "archive" => (Status::Archived, publish_at.or(Some(now)), "archived"),
+        _ => (current, publish_at, "saved"),
+    };
+    let Some(section_id) = section_id else {
+        errors.push(FieldError {
+            field: "section_id".into(),
+            message: "choose a section".into(),
+        });
+        return refused(
+            state,
+            me,
+            existing,
+            view,
+            current,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    if !errors.is_empty() {
+        return refused_with(
+            state,
+            me,
+            existing,
+            view,
+            section_id,
+            author_ids,
+            lead_media_id,
+            current,
+            errors,
+        )
+        .await;
+    }
+    let tag_names: Vec<String> = view.tags.split(',').map(str::to_string).collect();
+    let tag_ids = articles::ensure_tags(&state.db, &tag_names).await?;
+    let input = ArticleInput {
+        section_id,
+        slug: view.slug.clone(),
+        headline: view.headline.clone(),
+        standfirst: view.standfirst.clone(),
+        body_markdown: view.body.clone(),
+        lead_media_id,
+        lead_alt: view.lead_alt.clone(),
+        lead_caption: view.lead_caption.clone(),
+        lead_credit: view.lead_credit.clone(),
+        status,
+        published_at,
+        comments_open: view.comments_open,
+        newsletter_topic: Some(view.newsletter_topic.clone()).filter(|t| !t.is_empty()),
+        seo_title: view.seo_title.clone(),
+        seo_description: view.seo_description.clone(),
+        tag_ids,
+        author_ids: author_ids.clone(),
+        created_by,
+    };
+    let result = match &existing {
+        None => articles::create_article(&state.db, &state.clock, input).await,
+        Some(article) => {
+            let version = form.get("version").parse().ok().map(Timestamp::from_micros);
+            let edit = Edit {
+                by: Some(me.user.id),
+                expected_version: version.or(Some(article.version)),
+            };
+            articles::update_article(&state.db, &state.clock, tz, article.id, input, edit)
+                .await
+                .map(|()| article.id)
+        }
+    };
+    match result {
+        Ok(id) => {
+            Ok(Redirect::to(&format!("/admin/articles/{id}?notice={notice}")).into_response())
+        }
+        Err(AppError::Invalid(errors)) => {
+            refused_with(
+                state,
+                me,
+                existing,
+                view,
+                section_id,
+                author_ids,
+                lead_media_id,
+                current,
+                errors,
+            )
+            .await
+        }
+        Err(e @ AppError::Conflict { .. }) => {
+            let status = e.status();
+            let errors = vec![FieldError {
+                field: "article".into(),
+                message: e.to_string(),
+            }];
+            let mut response = refused_with(
+                state,
+                me,
+                existing,
+                view,
+                section_id,
+                author_ids,
+                lead_media_id,
+                current,
+                errors,
+            )
+            .await?;
+            *response.status_mut() = status;
+            Ok(response)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn refused_with(
+    state: &AppState,
+    me: &CurrentUser,
+    existing: Option<Editable>,
+    view: FormView,
+    section_id: i64,
+    author_ids: Vec<i64>,
+    lead_media_id: Option<i64>,
+    current: Status,
+    errors: Vec<FieldError>,
+) -> PageResult<Response> {
+    let draft = Draft {
+        id: existing.as_ref().map(|e| e.id),
+        version: existing
+            .as_ref()
+            .map_or(Timestamp::from_micros(0), |e| e.version),
+        status: current,
+        created_by: existing.as_ref().map_or(Some(me.user.id), |e| e.created_by),
+        public_path: existing.and_then(|e| e.public_path),
+        section_id: Some(section_id),
+        author_ids,
+        lead_media_id,
+        form: view,
+    };
+    editor_page(
+        state,
+        me,
+        draft,
+        None,
+        &errors,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
+async fn refused(
+    state: &AppState,
+    me: &CurrentUser,
+    existing: Option<Editable>,
+    view: FormView,
+    current: Status,
+    errors: Vec<FieldError>,
+    status: StatusCode,
+) -> PageResult<Response> {
+    let mut response = refused_with(
+        state,
+        me,
+        existing,
+        view,
+        0,
+        Vec::new(),
+        None,
+        current,
+        errors,
+    )
+    .await?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// Bulk actions from the article list: the same rules as the editor, article by article.
+pub async fn bulk(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    form: FormFields,
+) -> PageResult<Response> {
+    me.check_csrf(form.get("_csrf"))?;
+    let tz = layout::layout(&state).await?.site.tz;
+    let now = state.clock.now();
+    for id in form
+        .all("ids")
+        .into_iter()
+        .filter_map(|v| v.parse::<i64>().ok())
+    {
+        let article = articles::editable(&state.db, tz, id).await?;
+        if !may_publish(&me, article.created_by) {
+            return Err(AppError::Forbidden(format!(
+                "you may not change the status of article {id}"
+            ))
+            .into());
+        }
+        let mut input = article.input.clone();
+        match form.get("action") {
+            "draft" => {
+                input.status = Status::Draft;
+                input.published_at = None;
+            }
+            "archive" => input.status = Status::Archived,
+            "publish" => {
+                input.status = Status::Published;
+                input.published_at = Some(input.published_at.filter(|t| *t <= now).unwrap_or(now));
+            }
+            other => {
+                return Err(AppError::BadRequest(format!("unknown bulk action {other:?}")).into());
+            }
+        }
+        let edit = Edit {
+            by: Some(me.user.id),
+            expected_version: Some(article.version),
+        };
+        articles::update_article(&state.db, &state.clock, tz, id, input, edit).await?;
+    }
+    Ok(Redirect::to("/admin/articles").into_response())
+}
+
+/// The live preview: the body rendered by the same code as the site.
+pub async fn preview(me: CurrentUser, form: FormFields) -> PageResult<Response> {
+    me.check_csrf(form.get("_csrf"))?;
+    let mut response = articles::preview_html(form.get("body")).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+#[derive(Serialize)]
+struct RevisionView {
+    id: i64,
+    when: String,
+    by: String,
+    headline: String,
+}
+
+#[derive(Serialize)]
+struct DiffRow {
+    field: &'static str,
+    before: String,
+    after: String,
+}
+
+#[derive(Serialize)]
+struct RevisionsView {
+    id: i64,
+    headline: String,
+    revisions: Vec<RevisionView>,
+    from: Option<i64>,
+    to: Option<i64>,
+    diff: Vec<DiffRow>,
+}
+
+#[derive(Deserialize)]
+pub struct CompareQuery {
+    from: Option<i64>,
+    to: Option<i64>,
+}
+
+pub async fn revisions(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<CompareQuery>,
+) -> PageResult<Response> {
+    let tz = layout::layout(&state).await?.site.tz;
+    let article = articles::editable(&state.db, tz, id).await?;
+    if !may_edit(&me, &article) {
+        return Err(AppError::Forbidden("you may not edit this article".into()).into());
+    }
+    let rows = articles::revisions(&state.db, id).await?;
+    let people = accounts::users(&state.db).await?;
+    let name_of = |uid: Option<i64>| {
+        uid.and_then(|u| people.iter().find(|p| p.id == u))
+            .map_or("the system".to_string(), |p| p.name.clone())
+    };
+    let snapshot = |rid: Option<i64>| {
+        rid.and_then(|r| rows.iter().find(|x| x.id == r))
+            .and_then(|r| serde_json::from_str::<ArticleInput>(&r.snapshot).ok())
+    };
+    let diff = match (snapshot(q.from), snapshot(q.to)) {
+        (Some(a), Some(b)) => articles::diff(&a, &b)
+            .into_iter()
+            .map(|(field, before, after)| DiffRow {
+                field,
+                before,
+                after,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let view = RevisionsView {
+        id,
+        headline: article.input.headline.clone(),
+        revisions: rows
+            .iter()
+            .map(|r| RevisionView {
+                id: r.id,
+                when: dates::show(r.created_at, tz).human,
+                by: name_of(r.user_id),
+                headline: r.headline.clone(),
+            })
+            .collect(),
+        from: q.from,
+        to: q.to,
+        diff,
+    };
+    render::page(
+        &state,
+        Some(&me),
+        Screen::new("admin/revisions.html", "Revisions", "articles"),
+        &view,
+    )
+    .await
+}
+
+pub async fn restore(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path((id, revision)): Path<(i64, i64)>,
+    form: FormFields,
+) -> PageResult<Response> {
+    me.check_csrf(form.get("_csrf"))?;
+    let tz = layout::layout(&state).await?.site.tz;
+    let article = articles::editable(&state.db, tz, id).await?;
+    if !may_edit(&me, &article) || !may_publish(&me, article.created_by) {
+        return Err(
+            AppError::Forbidden("you may not restore revisions of this article".into()).into(),
+        );
+    }
+    articles::restore_revision(&state.db, &state.clock, tz, id, revision, Some(me.user.id)).await?;
+    Ok(Redirect::to(&format!("/admin/articles/{id}?notice=restored")).into_response())
+}

@@ -1,0 +1,315 @@
+//! Signing in and out, password links (first password and reset), and the account page.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::{Deserialize, Serialize};
+
+use super::render::{self, Screen};
+use crate::accounts::service::{self as accounts, LinkPurpose, User, Visitor};
+use crate::app::AppState;
+use crate::error::{AppError, FieldError, PageResult};
+use crate::mail::OutgoingMail;
+use crate::site::layout;
+use crate::web::form::FormFields;
+use crate::web::session::{self, CurrentUser, SameOrigin};
+
+#[derive(Serialize)]
+struct LoginView {
+    email: String,
+    next: String,
+}
+
+#[derive(Deserialize)]
+pub struct NextParam {
+    next: Option<String>,
+}
+
+/// Only admin paths are followed after signing in, so the form cannot redirect elsewhere.
+fn safe_next(next: &str) -> String {
+    if next.starts_with("/admin") && !next.starts_with("//") && !next.contains('\\') {
+        next.to_string()
+    } else {
+        "/admin".to_string()
+    }
+}
+
+pub async fn login_form(
+    State(state): State<AppState>,
+    Query(q): Query<NextParam>,
+) -> PageResult<Response> {
+    let view = LoginView {
+        email: String::new(),
+        next: safe_next(q.next.as_deref().unwrap_or("/admin")),
+    };
+    render::page(
+        &state,
+        None,
+        Screen::new("admin/login.html", "Sign in", ""),
+        &view,
+    )
+    .await
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    _same_origin: SameOrigin,
+    parts: axum::http::request::Parts,
+    form: FormFields,
+) -> PageResult<Response> {
+    let ip = session::client_ip(&parts.extensions);
+    let user_agent = parts
+        .headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let visitor = Visitor {
+        ip: &ip,
+        user_agent,
+    };
+    let next = safe_next(form.get("next"));
+    match accounts::sign_in(
+        &state.db,
+        &state.clock,
+        form.get("email"),
+        form.get("password"),
+        &visitor,
+    )
+    .await
+    {
+        Ok(signed_in) => {
+            let secure = layout::layout(&state)
+                .await?
+                .site
+                .base_url
+                .starts_with("https://");
+            let mut response = Redirect::to(&next).into_response();
+            response.headers_mut().insert(
+                header::SET_COOKIE,
+                session::session_cookie(&signed_in.token, secure),
+            );
+            Ok(response)
+        }
+        Err(e @ (AppError::Unauthorized(_) | AppError::RateLimited)) => {
+            let status = e.status();
+            let message = match e {
+                AppError::RateLimited => {
+                    "Too many failed attempts. Wait 15 minutes and try again.".to_string()
+                }
+                other => format!("{}.", capitalised(&other.to_string())),
+            };
+            let errors = [FieldError {
+                field: "sign-in".into(),
+                message,
+            }];
+            let view = LoginView {
+                email: form.get("email").to_string(),
+                next,
+            };
+            let screen = Screen {
+                errors: &errors,
+                status,
+                ..Screen::new("admin/login.html", "Sign in", "")
+            };
+            render::page(&state, None, screen, &view).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    form: FormFields,
+) -> PageResult<Response> {
+    me.check_csrf(form.get("_csrf"))?;
+    accounts::sign_out(&state.db, &me.session_token).await?;
+    signed_out_response()
+}
+
+pub async fn logout_everywhere(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    form: FormFields,
+) -> PageResult<Response> {
+    me.check_csrf(form.get("_csrf"))?;
+    accounts::sign_out_everywhere(&state.db, me.user.id).await?;
+    signed_out_response()
+}
+
+fn signed_out_response() -> PageResult<Response> {
+    let mut response = Redirect::to("/admin/login").into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, session::clear_session_cookie());
+    Ok(response)
+}
+
+pub async fn account(State(state): State<AppState>, me: CurrentUser) -> PageResult<Response> {
+    render::page(
+        &state,
+        Some(&me),
+        Screen::new("admin/account.html", "Your account", "account"),
+        &(),
+    )
+    .await
+}
+
+pub async fn reset_request_form(State(state): State<AppState>) -> PageResult<Response> {
+    let screen = Screen::new("admin/reset_request.html", "Reset your password", "");
+    render::page(&state, None, screen, &()).await
+}
+
+/// Always answers the same way, so the form does not reveal which addresses have accounts.
+pub async fn reset_request(
+    State(state): State<AppState>,
+    _same_origin: SameOrigin,
+    form: FormFields,
+) -> PageResult<Response> {
+    if let Ok(user) = accounts::user_by_email(&state.db, form.get("email")).await {
+        if !user.disabled {
+            send_password_link(&state, &user, LinkPurpose::Reset).await?;
+        }
+    }
+    let screen = Screen {
+        notice: Some(
+            "If that address belongs to an account, a link is on its way. It works once, for 24 hours.",
+        ),
+        ..Screen::new("admin/reset_request.html", "Reset your password", "")
+    };
+    render::page(&state, None, screen, &()).await
+}
+
+fn purpose_of(segment: &str) -> Result<LinkPurpose, AppError> {
+    match segment {
+        "setup" => Ok(LinkPurpose::Setup),
+        "reset" => Ok(LinkPurpose::Reset),
+        _ => Err(AppError::not_found("there is no such link")),
+    }
+}
+
+#[derive(Serialize)]
+struct SetPasswordView {
+    usable: bool,
+    action: String,
+}
+
+pub async fn set_password_form(
+    State(state): State<AppState>,
+    Path((purpose, token)): Path<(String, String)>,
+) -> PageResult<Response> {
+    let kind = purpose_of(&purpose)?;
+    let usable = accounts::link_is_usable(&state.db, &state.clock, &token, kind).await?;
+    let view = SetPasswordView {
+        usable,
+        action: format!("/admin/password/{purpose}/{token}"),
+    };
+    let screen = Screen {
+        status: if usable {
+            StatusCode::OK
+        } else {
+            StatusCode::GONE
+        },
+        ..Screen::new("admin/set_password.html", "Choose a password", "")
+    };
+    render::page(&state, None, screen, &view).await
+}
+
+pub async fn set_password(
+    State(state): State<AppState>,
+    Path((purpose, token)): Path<(String, String)>,
+    _same_origin: SameOrigin,
+    form: FormFields,
+) -> PageResult<Response> {
+    let kind = purpose_of(&purpose)?;
+    let password = form.get("password");
+    let mismatch = password != form.get("confirm");
+    let result = if mismatch {
+        Err(AppError::Invalid(vec![FieldError {
+            field: "confirm".into(),
+            message: "the two passwords differ".into(),
+        }]))
+    } else {
+        accounts::redeem_link(&state.db, &state.clock, &token, kind, password).await
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to("/admin/login?next=/admin").into_response()),
+        Err(AppError::Invalid(errors)) => {
+            let view = SetPasswordView {
+                usable: true,
+                action: format!("/admin/password/{purpose}/{token}"),
+            };
+            let screen = Screen {
+                errors: &errors,
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                ..Screen::new("admin/set_password.html", "Choose a password", "")
+            };
+            render::page(&state, None, screen, &view).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The absolute URL of a password link.
+pub async fn password_link(
+    state: &AppState,
+    user: &User,
+    purpose: LinkPurpose,
+) -> PageResult<String> {
+    let token = accounts::issue_link(&state.db, &state.clock, user.id, purpose).await?;
+    let base = layout::layout(state).await?.site.base_url.clone();
+    let segment = match purpose {
+        LinkPurpose::Setup => "setup",
+        LinkPurpose::Reset => "reset",
+    };
+    Ok(format!(
+        "{}/admin/password/{segment}/{token}",
+        base.trim_end_matches('/')
+    ))
+}
+
+#[derive(Serialize)]
+struct LinkMail<'a> {
+    name: &'a str,
+    site_name: &'a str,
+    link: &'a str,
+    purpose: &'a str,
+}
+
+/// Emails a password link through the mail component.
+pub async fn send_password_link(
+    state: &AppState,
+    user: &User,
+    purpose: LinkPurpose,
+) -> PageResult<()> {
+    let link = password_link(state, user, purpose).await?;
+    let site = layout::layout(state).await?;
+    let context = LinkMail {
+        name: &user.name,
+        site_name: &site.site.name,
+        link: &link,
+        purpose: match purpose {
+            LinkPurpose::Setup => "setup",
+            LinkPurpose::Reset => "reset",
+        },
+    };
+    let templates = &state.templates;
+    let mail = OutgoingMail {
+        to: user.email.clone(),
+        subject: templates
+            .render("email/password_link/subject.txt", &context)?
+            .trim()
+            .to_string(),
+        text: templates.render("email/password_link/body.txt", &context)?,
+        html: Some(templates.render("email/password_link/body.html", &context)?),
+    };
+    state.mailer.send(mail).await.map_err(AppError::Internal)?;
+    Ok(())
+}

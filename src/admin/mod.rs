@@ -1,0 +1,72 @@
+//! The newsroom admin at `/admin`: server-rendered pages that compose the rooms' services. It
+//! owns no SQL; every action checks the signed-in person's capability on the server.
+
+mod articles;
+mod auth;
+mod dashboard;
+mod outbox;
+mod people;
+mod render;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+use crate::accounts::{Capability, allows};
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::web::session::CurrentUser;
+
+pub use auth::{password_link, send_password_link};
+
+/// Article bodies may be long; other forms stay small.
+const ADMIN_BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/login", get(auth::login_form).post(auth::login))
+        .route("/admin/logout", post(auth::logout))
+        .route("/admin/logout-everywhere", post(auth::logout_everywhere))
+        .route("/admin/account", get(auth::account))
+        .route(
+            "/admin/password-reset",
+            get(auth::reset_request_form).post(auth::reset_request),
+        )
+        .route(
+            "/admin/password/{purpose}/{token}",
+            get(auth::set_password_form).post(auth::set_password),
+        )
+        .route("/admin", get(dashboard::show))
+        .route(
+            "/admin/articles",
+            get(articles::list).post(articles::create),
+        )
+        .route("/admin/articles/new", get(articles::new_form))
+        .route("/admin/articles/bulk", post(articles::bulk))
+        .route(
+            "/admin/articles/{id}",
+            get(articles::edit_form).post(articles::save),
+        )
+        .route("/admin/articles/{id}/revisions", get(articles::revisions))
+        .route(
+            "/admin/articles/{id}/revisions/{revision}/restore",
+            post(articles::restore),
+        )
+        .route("/admin/preview", post(articles::preview))
+        .route("/admin/people", get(people::list).post(people::add))
+        .route("/admin/people/{id}", post(people::update))
+        .route("/admin/outbox", get(outbox::list))
+        .layer(DefaultBodyLimit::max(ADMIN_BODY_LIMIT))
+}
+
+/// Refuses, with a clear 403, anyone whose role lacks `capability`.
+pub fn require(me: &CurrentUser, capability: Capability) -> Result<(), AppError> {
+    if allows(me.user.role, capability) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "your role ({}) may not do this",
+            me.user.role.as_str()
+        )))
+    }
+}

@@ -1,0 +1,43 @@
+//! The outbox: mail written to the data dir when no SMTP server is configured.
+
+use axum::extract::State;
+use axum::response::Response;
+use serde::Serialize;
+
+use super::render::{self, Screen};
+use super::require;
+use crate::accounts::Capability;
+use crate::app::AppState;
+use crate::error::PageResult;
+use crate::mail::{OutboxItem, read_outbox};
+use crate::web::session::CurrentUser;
+
+#[derive(Serialize)]
+struct OutboxView {
+    smtp: bool,
+    folder: String,
+    messages: Vec<OutboxItem>,
+}
+
+pub async fn list(State(state): State<AppState>, me: CurrentUser) -> PageResult<Response> {
+    require(&me, Capability::ViewOutbox)?;
+    let view = match state.mailer.outbox() {
+        Some(dir) => OutboxView {
+            smtp: false,
+            folder: dir.display().to_string(),
+            messages: read_outbox(dir, 100)?,
+        },
+        None => OutboxView {
+            smtp: true,
+            folder: String::new(),
+            messages: Vec::new(),
+        },
+    };
+    render::page(
+        &state,
+        Some(&me),
+        Screen::new("admin/outbox.html", "Outbox", "outbox"),
+        &view,
+    )
+    .await
+}

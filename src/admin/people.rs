@@ -1,0 +1,111 @@
+//! People: add accounts (with an emailed setup link), change roles, disable, send reset links.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Serialize;
+
+use super::auth::send_password_link;
+use super::render::{self, Screen};
+use super::require;
+use crate::accounts::roles::TABLE;
+use crate::accounts::service::{self as accounts, LinkPurpose, NewAccount, User};
+use crate::accounts::{Capability, Role};
+use crate::app::AppState;
+use crate::error::{AppError, PageResult};
+use crate::web::form::FormFields;
+use crate::web::session::CurrentUser;
+
+#[derive(Serialize)]
+struct CapabilityRow {
+    label: &'static str,
+    roles: [bool; 4],
+}
+
+#[derive(Serialize)]
+struct PeopleView {
+    people: Vec<User>,
+    roles: Vec<&'static str>,
+    capabilities: Vec<CapabilityRow>,
+}
+
+async fn show(state: &AppState, me: &CurrentUser, notice: Option<&str>) -> PageResult<Response> {
+    let view = PeopleView {
+        people: accounts::users(&state.db).await?,
+        roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
+        capabilities: TABLE
+            .iter()
+            .map(|(_, label, roles)| CapabilityRow {
+                label,
+                roles: *roles,
+            })
+            .collect(),
+    };
+    let screen = Screen {
+        notice,
+        ..Screen::new("admin/people.html", "People", "people")
+    };
+    render::page(state, Some(me), screen, &view).await
+}
+
+pub async fn list(State(state): State<AppState>, me: CurrentUser) -> PageResult<Response> {
+    require(&me, Capability::ManagePeople)?;
+    show(&state, &me, None).await
+}
+
+fn role_of(form: &FormFields) -> Result<Role, AppError> {
+    Role::parse(form.get("role")).ok_or_else(|| {
+        AppError::BadRequest("role must be administrator, editor, author or contributor".into())
+    })
+}
+
+pub async fn add(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    form: FormFields,
+) -> PageResult<Response> {
+    me.check_csrf(form.get("_csrf"))?;
+    require(&me, Capability::ManagePeople)?;
+    let account = NewAccount {
+        email: form.get("email").into(),
+        name: form.get("name").into(),
+        role: role_of(&form)?,
+        password: None,
+    };
+    let user = accounts::create_user(&state.db, &state.clock, account).await?;
+    send_password_link(&state, &user, LinkPurpose::Setup).await?;
+    Ok(Redirect::to("/admin/people").into_response())
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+    form: FormFields,
+) -> PageResult<Response> {
+    me.check_csrf(form.get("_csrf"))?;
+    require(&me, Capability::ManagePeople)?;
+    let (db, clock) = (&state.db, &state.clock);
+    let notice = match form.get("action") {
+        "role" => {
+            accounts::set_role(db, clock, id, role_of(&form)?).await?;
+            "Role changed."
+        }
+        "disable" => {
+            accounts::set_disabled(db, clock, id, true).await?;
+            "Account disabled; its sessions have ended."
+        }
+        "enable" => {
+            accounts::set_disabled(db, clock, id, false).await?;
+            "Account enabled."
+        }
+        "reset" => {
+            let user = accounts::user(db, id).await?;
+            send_password_link(&state, &user, LinkPurpose::Reset).await?;
+            "A password link was sent."
+        }
+        other => {
+            return Err(AppError::BadRequest(format!("unknown action {other:?}")).into());
+        }
+    };
+    show(&state, &me, Some(notice)).await
+}
