@@ -35,8 +35,16 @@ pub struct AppState {
     pub templates: Arc<Templates>,
     pub media: Arc<MediaFiles>,
     pub mailer: Arc<Mailer>,
+    pub limits: Limits,
     pub page_cache: Arc<PageCache>,
     pub render_cache: Arc<RenderCache>,
+}
+
+/// Size limits an operator may set.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// The largest media upload, in bytes.
+    pub upload_bytes: usize,
 }
 
 /// Public forms are small; anything larger is refused before a handler runs.
@@ -66,6 +74,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(site::routes())
         .merge(admin::routes())
+        .merge(admin::upload_routes(state.limits.upload_bytes))
         .merge(articles::routes())
         .merge(media::routes())
         .merge(newsletters::routes())

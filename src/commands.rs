@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 
 use crate::accounts::Role;
 use crate::accounts::service::{self as accounts, LinkPurpose, NewAccount};
-use crate::app::{self, AppState};
+use crate::app::{self, AppState, Limits};
 use crate::articles;
 use crate::clock::Clock;
 use crate::config::UserCommand;
@@ -105,6 +105,9 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
         templates: Arc::new(templates),
         media: Arc::new(media),
         mailer: Arc::new(mailer),
+        limits: Limits {
+            upload_bytes: args.max_upload_mb.saturating_mul(1024 * 1024),
+        },
         page_cache: Arc::new(PageCache::new(
             args.page_cache,
             args.page_cache_mb.saturating_mul(1024 * 1024),

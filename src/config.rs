@@ -82,6 +82,10 @@ pub struct ServeArgs {
     )]
     pub admin_email: String,
 
+    /// The largest media upload, in MiB.
+    #[arg(long, env = "BROADSHEET_MAX_UPLOAD_MB", default_value_t = 20)]
+    pub max_upload_mb: usize,
+
     /// Memory the page cache may use, in MiB.
     #[arg(long, env = "BROADSHEET_PAGE_CACHE_MB", default_value_t = 256)]
     pub page_cache_mb: usize,

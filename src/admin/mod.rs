@@ -4,6 +4,7 @@
 mod articles;
 mod auth;
 mod dashboard;
+mod media;
 mod outbox;
 mod people;
 mod render;
@@ -56,7 +57,16 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/people", get(people::list).post(people::add))
         .route("/admin/people/{id}", post(people::update))
         .route("/admin/outbox", get(outbox::list))
+        .route("/admin/media/{id}", get(media::item).post(media::update))
+        .route("/admin/media/{id}/delete", post(media::delete))
         .layer(DefaultBodyLimit::max(ADMIN_BODY_LIMIT))
+}
+
+/// The upload route, with the configured size limit (plus room for the form around the file).
+pub fn upload_routes(upload_bytes: usize) -> Router<AppState> {
+    Router::new()
+        .route("/admin/media", get(media::list).post(media::upload))
+        .layer(DefaultBodyLimit::max(upload_bytes + 64 * 1024))
 }
 
 /// Refuses, with a clear 403, anyone whose role lacks `capability`.

@@ -42,6 +42,20 @@ impl MediaFiles {
         Ok(Stored { sha256, path })
     }
 
+    /// Removes a stored file; one already gone is fine.
+    pub fn remove(&self, path: &str) -> anyhow::Result<()> {
+        let Some(file) = self.locate(path) else {
+            return Ok(());
+        };
+        match std::fs::remove_file(&file) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => {
+                Err(anyhow::Error::new(e).context(format!("cannot delete {}", file.display())))
+            }
+        }
+    }
+
     /// The file for a stored path, or `None` for anything that is not one of ours.
     pub fn locate(&self, path: &str) -> Option<PathBuf> {
         let mut parts = path.split('/');

@@ -2,6 +2,7 @@
 //! editorial metadata in the database. (The image service will resize them on the fly.)
 
 pub mod files;
+mod inspect;
 mod pages;
 pub mod service;
 mod store;

@@ -72,6 +72,8 @@ async fn pages_pass_the_nu_html_checker() {
         ("admin-revisions", "/admin/articles/1/revisions"),
         ("admin-people", "/admin/people"),
         ("admin-outbox", "/admin/outbox"),
+        ("admin-media", "/admin/media"),
+        ("admin-media-item", "/admin/media/1"),
         ("admin-account", "/admin/account"),
         ("admin-reset", "/admin/password-reset"),
     ];

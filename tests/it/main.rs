@@ -9,6 +9,7 @@ mod admin;
 mod cli;
 mod html_validity;
 mod http;
+mod media;
 mod migrations;
 mod pages;
 mod snapshots;

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
-use broadsheet::app::{self, AppState};
+use broadsheet::app::{self, AppState, Limits};
 use broadsheet::clock::Clock;
 use broadsheet::db::{self, Db, Timestamp};
 use broadsheet::demo::{self, DemoOptions};
@@ -92,6 +92,9 @@ impl TestApp {
                 Mailer::new(None, "Broadsheet <news@test.example>", data_dir.path())
                     .expect("the outbox mailer"),
             ),
+            limits: Limits {
+                upload_bytes: 2 * 1024 * 1024,
+            },
             page_cache: Arc::new(PageCache::new(true, 64 * 1024 * 1024)),
             render_cache: Arc::new(RenderCache::new(16 * 1024 * 1024)),
         };

@@ -1,6 +1,34 @@
 // Enhancements for the editor; every form also works without this file.
 (function () {
   "use strict";
+  // The focal point: a click on the picture sets the two numbers of the form.
+  var focal = document.querySelector("[data-focal]");
+  if (focal) {
+    var img = focal.querySelector("img");
+    var mark = focal.querySelector(".focal-mark");
+    var fx = document.querySelector("[data-focal-x]");
+    var fy = document.querySelector("[data-focal-y]");
+    var place = function () {
+      mark.style.left = fx.value / 10 + "%";
+      mark.style.top = fy.value / 10 + "%";
+      mark.hidden = false;
+    };
+    place();
+    fx.addEventListener("input", place);
+    fy.addEventListener("input", place);
+    img.addEventListener("click", function (event) {
+      var box = img.getBoundingClientRect();
+      var x = Math.round(((event.clientX - box.left) / box.width) * 1000);
+      var y = Math.round(((event.clientY - box.top) / box.height) * 1000);
+      fx.value = Math.min(1000, Math.max(0, x));
+      fy.value = Math.min(1000, Math.max(0, y));
+      place();
+    });
+  }
+})();
+
+(function () {
+  "use strict";
   var form = document.querySelector("[data-editor]");
   if (!form) return;
 

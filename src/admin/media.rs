@@ -1,0 +1,244 @@
+//! The media library: upload (checked by its header, not its name), alt text, caption, credit,
+//! focal point, search, and deletion of what nothing uses.
+
+use axum::extract::{Multipart, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::{Deserialize, Serialize};
+
+use super::render::{self, Screen};
+use super::require;
+use crate::accounts::{Capability, allows};
+use crate::app::AppState;
+use crate::error::{AppError, FieldError, PageResult};
+use crate::media::service::{self as media, MediaEdit};
+use crate::web::form::FormFields;
+use crate::web::session::CurrentUser;
+
+const PER_PAGE: i64 = 48;
+
+#[derive(Serialize)]
+struct Tile {
+    id: i64,
+    url: String,
+    alt: String,
+    width: i64,
+    height: i64,
+}
+
+#[derive(Serialize)]
+struct LibraryView {
+    items: Vec<Tile>,
+    total: usize,
+    q: String,
+    page: i64,
+    total_pages: i64,
+    prev: Option<String>,
+    next: Option<String>,
+    can_upload: bool,
+    max_mb: usize,
+}
+
+#[derive(Deserialize)]
+pub struct LibraryQuery {
+    q: Option<String>,
+    page: Option<i64>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Query(query): Query<LibraryQuery>,
+) -> PageResult<Response> {
+    show(&state, &me, query, &[]).await
+}
+
+async fn show(
+    state: &AppState,
+    me: &CurrentUser,
+    query: LibraryQuery,
+    errors: &[FieldError],
+) -> PageResult<Response> {
+    require(me, Capability::WriteOwnArticle)?;
+    let page = query.page.unwrap_or(1);
+    let (items, total_pages) = media::search(&state.db, query.q.as_deref(), page, PER_PAGE).await?;
+    let q = query.q.unwrap_or_default();
+    let link = |n: i64| {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        if !q.is_empty() {
+            s.append_pair("q", &q);
+        }
+        s.append_pair("page", &n.to_string());
+        format!("/admin/media?{}", s.finish())
+    };
+    let page = page.clamp(1, total_pages);
+    let view = LibraryView {
+        total: items.len(),
+        items: items
+            .into_iter()
+            .map(|m| Tile {
+                id: m.id,
+                url: crate::media::url(&m.path),
+                alt: m.alt,
+                width: m.width,
+                height: m.height,
+            })
+            .collect(),
+        prev: (page > 1).then(|| link(page - 1)),
+        next: (page < total_pages).then(|| link(page + 1)),
+        q: q.clone(),
+        page,
+        total_pages,
+        can_upload: allows(me.user.role, Capability::UploadMedia),
+        max_mb: state.limits.upload_bytes / (1024 * 1024),
+    };
+    let screen = Screen {
+        errors,
+        status: if errors.is_empty() {
+            axum::http::StatusCode::OK
+        } else {
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY
+        },
+        ..Screen::new("admin/media.html", "Media library", "media")
+    };
+    render::page(state, Some(me), screen, &view).await
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    mut multipart: Multipart,
+) -> PageResult<Response> {
+    let too_large = || AppError::TooLarge;
+    let mut csrf = String::new();
+    let mut file: Option<Vec<u8>> = None;
+    while let Some(field) = multipart.next_field().await.map_err(|_| too_large())? {
+        match field.name() {
+            Some("_csrf") => csrf = field.text().await.map_err(|_| too_large())?,
+            Some("file") => file = Some(field.bytes().await.map_err(|_| too_large())?.to_vec()),
+            _ => {}
+        }
+    }
+    me.check_csrf(&csrf)?;
+    require(&me, Capability::UploadMedia)?;
+    let Some(bytes) = file.filter(|b| !b.is_empty()) else {
+        let errors = [FieldError {
+            field: "file".into(),
+            message: "choose an image to upload".into(),
+        }];
+        return show(
+            &state,
+            &me,
+            LibraryQuery {
+                q: None,
+                page: None,
+            },
+            &errors,
+        )
+        .await;
+    };
+    match media::upload(
+        &state.db,
+        &state.media,
+        state.clock.now(),
+        &bytes,
+        Some(me.user.id),
+    )
+    .await
+    {
+        Ok(id) => Ok(Redirect::to(&format!("/admin/media/{id}")).into_response()),
+        Err(AppError::Invalid(errors)) => {
+            show(
+                &state,
+                &me,
+                LibraryQuery {
+                    q: None,
+                    page: None,
+                },
+                &errors,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Serialize)]
+struct ItemView {
+    id: i64,
+    url: String,
+    alt: String,
+    caption: String,
+    credit: String,
+    width: i64,
+    height: i64,
+    kilobytes: i64,
+    content_type: String,
+    focal_x: i64,
+    focal_y: i64,
+    uses: i64,
+    can_delete: bool,
+}
+
+pub async fn item(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+) -> PageResult<Response> {
+    require(&me, Capability::WriteOwnArticle)?;
+    let m = media::item(&state.db, id).await?;
+    let uses = media::uses(&state.db, id).await?;
+    let view = ItemView {
+        id: m.id,
+        url: crate::media::url(&m.path),
+        alt: m.alt,
+        caption: m.caption,
+        credit: m.credit,
+        width: m.width,
+        height: m.height,
+        kilobytes: (m.bytes + 1023) / 1024,
+        content_type: m.content_type,
+        focal_x: m.focal_x,
+        focal_y: m.focal_y,
+        uses,
+        can_delete: uses == 0 && allows(me.user.role, Capability::UploadMedia),
+    };
+    render::page(
+        &state,
+        Some(&me),
+        Screen::new("admin/media_item.html", "Image", "media"),
+        &view,
+    )
+    .await
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+    form: FormFields,
+) -> PageResult<Response> {
+    me.check_csrf(form.get("_csrf"))?;
+    require(&me, Capability::UploadMedia)?;
+    let number = |name: &str| form.get(name).trim().parse::<i64>().unwrap_or(500);
+    let edit = MediaEdit {
+        alt: form.get("alt").into(),
+        caption: form.get("caption").into(),
+        credit: form.get("credit").into(),
+        focal_x: number("focal_x"),
+        focal_y: number("focal_y"),
+    };
+    media::update(&state.db, id, &edit).await?;
+    Ok(Redirect::to(&format!("/admin/media/{id}")).into_response())
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+    form: FormFields,
+) -> PageResult<Response> {
+    me.check_csrf(form.get("_csrf"))?;
+    require(&me, Capability::UploadMedia)?;
+    media::delete(&state.db, &state.media, id).await?;
+    Ok(Redirect::to("/admin/media").into_response())
+}
