@@ -8,6 +8,8 @@ mod media;
 mod outbox;
 mod people;
 mod render;
+mod settings;
+mod structure;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -57,6 +59,14 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/people", get(people::list).post(people::add))
         .route("/admin/people/{id}", post(people::update))
         .route("/admin/outbox", get(outbox::list))
+        .route("/admin/structure", get(structure::show))
+        .route("/admin/sections", post(structure::add_section))
+        .route("/admin/sections/{id}", post(structure::change_section))
+        .route("/admin/tags", post(structure::add_tag))
+        .route("/admin/tags/{id}", post(structure::change_tag))
+        .route("/admin/authors", post(structure::add_author))
+        .route("/admin/authors/{id}", post(structure::change_author))
+        .route("/admin/settings", get(settings::edit).post(settings::save))
         .route("/admin/media/{id}", get(media::item).post(media::update))
         .route("/admin/media/{id}/delete", post(media::delete))
         .layer(DefaultBodyLimit::max(ADMIN_BODY_LIMIT))

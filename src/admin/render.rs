@@ -61,6 +61,12 @@ fn nav(user: &User, section: &str) -> Vec<NavItem> {
         ("Dashboard", "/admin", "dashboard"),
         ("Articles", "/admin/articles", "articles"),
     ];
+    if allows(user.role, Capability::ManageTaxonomy) {
+        items.push(("Structure", "/admin/structure", "structure"));
+    }
+    if allows(user.role, Capability::ManageSettings) {
+        items.push(("Settings", "/admin/settings", "settings"));
+    }
     if allows(user.role, Capability::ManagePeople) {
         items.push(("People", "/admin/people", "people"));
     }

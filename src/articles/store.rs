@@ -17,14 +17,14 @@ pub struct SectionRow {
     pub description: String,
 }
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
 pub struct TagRow {
     pub id: i64,
     pub name: String,
     pub slug: String,
 }
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
 pub struct AuthorRow {
     pub id: i64,
     pub name: String,
@@ -600,4 +600,58 @@ pub async fn revisions(db: &Db, article_id: i64) -> sqlx::Result<Vec<RevisionRow
     const SQL: &str = "SELECT id, user_id, created_at, headline, snapshot FROM revisions \
          WHERE article_id = $1 ORDER BY created_at DESC, id DESC";
     with_db!(db, p => sqlx::query_as(SQL).bind(article_id).fetch_all(p).await)
+}
+
+pub async fn update_section(tx: &mut Tx, id: i64, s: &NewSection<'_>) -> sqlx::Result<u64> {
+    const SQL: &str = "UPDATE sections SET parent_id = $1, name = $2, slug = $3, description = $4, \
+         position = $5 WHERE id = $6";
+    with_tx!(tx, c => sqlx::query(SQL)
+        .bind(s.parent_id).bind(s.name).bind(s.slug).bind(s.description).bind(s.position).bind(id)
+        .execute(c).await.map(|r| r.rows_affected()))
+}
+
+/// Articles and sub-sections that keep a section from being deleted.
+pub async fn section_contents(db: &Db, id: i64) -> sqlx::Result<i64> {
+    const SQL: &str = "SELECT (SELECT COUNT(*) FROM articles WHERE section_id = $1) \
+         + (SELECT COUNT(*) FROM sections WHERE parent_id = $1)";
+    with_db!(db, p => sqlx::query_scalar(SQL).bind(id).fetch_one(p).await)
+}
+
+pub async fn delete_section(tx: &mut Tx, id: i64) -> sqlx::Result<u64> {
+    with_tx!(tx, c => sqlx::query("DELETE FROM sections WHERE id = $1")
+        .bind(id).execute(c).await.map(|r| r.rows_affected()))
+}
+
+pub async fn rename_tag(tx: &mut Tx, id: i64, name: &str, slug: &str) -> sqlx::Result<u64> {
+    with_tx!(tx, c => sqlx::query("UPDATE tags SET name = $1, slug = $2 WHERE id = $3")
+        .bind(name).bind(slug).bind(id).execute(c).await.map(|r| r.rows_affected()))
+}
+
+pub async fn delete_tag(tx: &mut Tx, id: i64) -> sqlx::Result<u64> {
+    with_tx!(tx, c => sqlx::query("DELETE FROM tags WHERE id = $1")
+        .bind(id).execute(c).await.map(|r| r.rows_affected()))
+}
+
+pub async fn update_author(
+    tx: &mut Tx,
+    id: i64,
+    name: &str,
+    slug: &str,
+    bio: &str,
+    avatar_media_id: Option<i64>,
+) -> sqlx::Result<u64> {
+    const SQL: &str =
+        "UPDATE authors SET name = $1, slug = $2, bio = $3, avatar_media_id = $4 WHERE id = $5";
+    with_tx!(tx, c => sqlx::query(SQL).bind(name).bind(slug).bind(bio).bind(avatar_media_id).bind(id)
+        .execute(c).await.map(|r| r.rows_affected()))
+}
+
+/// The published articles of a section, with what their paths are made of.
+pub async fn published_in_section(
+    tx: &mut Tx,
+    section_id: i64,
+) -> sqlx::Result<Vec<(i64, String, Timestamp)>> {
+    const SQL: &str = "SELECT id, slug, published_at FROM articles \
+         WHERE section_id = $1 AND status = 'published' AND published_at IS NOT NULL";
+    with_tx!(tx, c => sqlx::query_as(SQL).bind(section_id).fetch_all(c).await)
 }

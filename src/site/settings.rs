@@ -15,6 +15,8 @@ pub struct SiteSettings {
     pub timezone: String,
     pub language: String,
     pub base_url: String,
+    /// A media path for the masthead logo; empty shows the site name as text.
+    pub logo_path: String,
     #[serde(skip)]
     pub tz: Tz,
 }
@@ -27,6 +29,7 @@ impl Default for SiteSettings {
             timezone: "UTC".into(),
             language: "en".into(),
             base_url: "http://127.0.0.1:8080".into(),
+            logo_path: String::new(),
             tz: Tz::UTC,
         }
     }
@@ -46,6 +49,7 @@ pub async fn load(db: &Db) -> sqlx::Result<SiteSettings> {
             }
             "language" => settings.language = value,
             "base_url" => settings.base_url = value,
+            "logo_path" => settings.logo_path = value,
             _ => {}
         }
     }
@@ -89,6 +93,7 @@ pub async fn save_in(tx: &mut Tx, settings: &SiteSettings) -> Result<(), AppErro
         ("timezone", settings.timezone.as_str()),
         ("language", settings.language.as_str()),
         ("base_url", base),
+        ("logo_path", settings.logo_path.as_str()),
     ] {
         store::put(tx, key, value).await?;
     }

@@ -73,6 +73,8 @@ async fn pages_pass_the_nu_html_checker() {
         ("admin-people", "/admin/people"),
         ("admin-outbox", "/admin/outbox"),
         ("admin-media", "/admin/media"),
+        ("admin-structure", "/admin/structure"),
+        ("admin-settings", "/admin/settings"),
         ("admin-media-item", "/admin/media/1"),
         ("admin-account", "/admin/account"),
         ("admin-reset", "/admin/password-reset"),

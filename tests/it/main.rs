@@ -13,3 +13,4 @@ mod media;
 mod migrations;
 mod pages;
 mod snapshots;
+mod structure;

@@ -1,0 +1,107 @@
+//! Site settings: name, description, time zone, language, public address and logo.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Serialize;
+
+use super::render::{self, Screen};
+use super::require;
+use crate::accounts::Capability;
+use crate::app::AppState;
+use crate::error::{AppError, PageResult};
+use crate::media::service as media;
+use crate::site::settings::{self, SiteSettings};
+use crate::web::form::FormFields;
+use crate::web::session::CurrentUser;
+
+#[derive(Serialize)]
+struct LogoOption {
+    path: String,
+    label: String,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct SettingsView {
+    name: String,
+    description: String,
+    timezone: String,
+    language: String,
+    base_url: String,
+    zones: Vec<&'static str>,
+    media: Vec<LogoOption>,
+}
+
+async fn show(
+    state: &AppState,
+    me: &CurrentUser,
+    s: SiteSettings,
+    errors: &[crate::error::FieldError],
+) -> PageResult<Response> {
+    let view = SettingsView {
+        media: media::library(&state.db, 200)
+            .await?
+            .into_iter()
+            .map(|m| LogoOption {
+                selected: m.path == s.logo_path,
+                label: format!(
+                    "{} ({}×{})",
+                    if m.alt.is_empty() { &m.path } else { &m.alt },
+                    m.width,
+                    m.height
+                ),
+                path: m.path,
+            })
+            .collect(),
+        zones: chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect(),
+        name: s.name,
+        description: s.description,
+        timezone: s.timezone,
+        language: s.language,
+        base_url: s.base_url,
+    };
+    let screen = Screen {
+        errors,
+        status: if errors.is_empty() {
+            axum::http::StatusCode::OK
+        } else {
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY
+        },
+        ..Screen::new("admin/settings.html", "Site settings", "settings")
+    };
+    render::page(state, Some(me), screen, &view).await
+}
+
+pub async fn edit(State(state): State<AppState>, me: CurrentUser) -> PageResult<Response> {
+    require(&me, Capability::ManageSettings)?;
+    let current = settings::load(&state.db).await?;
+    show(&state, &me, current, &[]).await
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    form: FormFields,
+) -> PageResult<Response> {
+    me.check_csrf(form.get("_csrf"))?;
+    require(&me, Capability::ManageSettings)?;
+    let submitted = SiteSettings {
+        name: form.get("name").trim().into(),
+        description: form.get("description").trim().into(),
+        timezone: form.get("timezone").trim().into(),
+        language: form.get("language").trim().into(),
+        base_url: form.get("base_url").trim().into(),
+        logo_path: form.get("logo_path").into(),
+        ..SiteSettings::default()
+    };
+    let mut tx = state.db.begin().await?;
+    match settings::save_in(&mut tx, &submitted).await {
+        Ok(()) => {
+            tx.commit().await?;
+            state.db.content_changed();
+            Ok(Redirect::to("/admin/settings").into_response())
+        }
+        Err(AppError::Invalid(errors)) => show(&state, &me, submitted, &errors).await,
+        Err(e) => Err(e.into()),
+    }
+}
