@@ -25,7 +25,7 @@ use crate::templates::Templates;
 use crate::web::page_cache::{PageCache, PageCacheLayer};
 use crate::web::request_id::CountingIds;
 use crate::web::{Cacheable, assets, error_pages, security};
-use crate::{admin, articles, media, newsletters, site};
+use crate::{admin, api, articles, media, newsletters, site};
 
 /// Everything a handler may need, cheap to clone.
 #[derive(Clone)]
@@ -75,6 +75,7 @@ pub fn router(state: AppState) -> Router {
         .merge(site::routes())
         .merge(admin::routes())
         .merge(admin::upload_routes(state.limits.upload_bytes))
+        .merge(api::routes(state.limits.upload_bytes))
         .merge(articles::routes())
         .merge(media::routes())
         .merge(newsletters::routes())

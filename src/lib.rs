@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod api;
 pub mod app;
 pub mod articles;
 pub mod cache;

@@ -423,3 +423,64 @@ pub async fn sign_out_everywhere(db: &Db, id: i64) -> AppResult<u64> {
 pub async fn prune(db: &Db, now: Timestamp) -> AppResult<()> {
     Ok(store::prune(db, now.plus_seconds(-LINK_SECONDS), now).await?)
 }
+
+pub use store::ApiTokenRow as ApiToken;
+
+/// Prefix of personal access tokens, so a leaked one is recognisable in logs and scanners.
+pub const API_TOKEN_PREFIX: &str = "bst_";
+
+/// Creates a personal access token for the account; the token itself is returned once and
+/// only its digest is kept.
+pub async fn create_api_token(
+    db: &Db,
+    clock: &Clock,
+    user_id: i64,
+    name: &str,
+) -> AppResult<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(invalid(
+            "name",
+            "name the token (1 to 100 characters), e.g. after the tool that uses it",
+        ));
+    }
+    let token = format!("{API_TOKEN_PREFIX}{}", secrets::random_token()?);
+    let mut tx = db.begin().await?;
+    store::insert_api_token(
+        &mut tx,
+        user_id,
+        name,
+        &secrets::sha256_hex(&token),
+        clock.now(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+pub async fn api_tokens(db: &Db, user_id: i64) -> AppResult<Vec<ApiToken>> {
+    Ok(store::api_tokens_of(db, user_id).await?)
+}
+
+pub async fn revoke_api_token(db: &Db, clock: &Clock, user_id: i64, id: i64) -> AppResult<()> {
+    let mut tx = db.begin().await?;
+    if store::revoke_api_token(&mut tx, id, user_id, clock.now()).await? == 0 {
+        return Err(AppError::not_found("no such token"));
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The active account a token acts for, with that account's role.
+pub async fn api_token_user(db: &Db, clock: &Clock, token: &str) -> AppResult<Option<User>> {
+    if !token.starts_with(API_TOKEN_PREFIX) {
+        return Ok(None);
+    }
+    let Some(user_id) =
+        store::api_token_owner(db, &secrets::sha256_hex(token), clock.now()).await?
+    else {
+        return Ok(None);
+    };
+    let account = user(db, user_id).await?;
+    Ok((!account.disabled).then_some(account))
+}

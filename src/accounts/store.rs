@@ -204,3 +204,53 @@ pub async fn prune(db: &Db, before: Timestamp, now: Timestamp) -> sqlx::Result<(
         Ok(())
     })
 }
+
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct ApiTokenRow {
+    pub id: i64,
+    pub name: String,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+}
+
+pub async fn insert_api_token(
+    tx: &mut Tx,
+    user_id: i64,
+    name: &str,
+    token_hash: &str,
+    now: Timestamp,
+) -> sqlx::Result<i64> {
+    const SQL: &str = "INSERT INTO api_tokens (user_id, name, token_hash, created_at) \
+         VALUES ($1, $2, $3, $4) RETURNING id";
+    with_tx!(tx, c => sqlx::query_scalar(SQL).bind(user_id).bind(name).bind(token_hash).bind(now)
+        .fetch_one(c).await)
+}
+
+pub async fn api_tokens_of(db: &Db, user_id: i64) -> sqlx::Result<Vec<ApiTokenRow>> {
+    const SQL: &str = "SELECT id, name, created_at, last_used_at FROM api_tokens \
+         WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC, id DESC";
+    with_db!(db, p => sqlx::query_as(SQL).bind(user_id).fetch_all(p).await)
+}
+
+pub async fn revoke_api_token(
+    tx: &mut Tx,
+    id: i64,
+    user_id: i64,
+    now: Timestamp,
+) -> sqlx::Result<u64> {
+    const SQL: &str = "UPDATE api_tokens SET revoked_at = $1 \
+         WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL";
+    with_tx!(tx, c => sqlx::query(SQL).bind(now).bind(id).bind(user_id)
+        .execute(c).await.map(|r| r.rows_affected()))
+}
+
+/// The owner of a live token, marking it used.
+pub async fn api_token_owner(
+    db: &Db,
+    token_hash: &str,
+    now: Timestamp,
+) -> sqlx::Result<Option<i64>> {
+    const SQL: &str = "UPDATE api_tokens SET last_used_at = $1 \
+         WHERE token_hash = $2 AND revoked_at IS NULL RETURNING user_id";
+    with_db!(db, p => sqlx::query_scalar(SQL).bind(now).bind(token_hash).fetch_optional(p).await)
+}

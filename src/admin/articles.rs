@@ -14,6 +14,7 @@ use super::require;
 use crate::accounts::service as accounts;
 use crate::accounts::{Capability, allows};
 use crate::app::AppState;
+use crate::articles::permissions;
 use crate::articles::service::{
     self as articles, AdminFilter, ArticleInput, Edit, Editable, Status,
 };
@@ -44,24 +45,12 @@ const STATUSES: [Status; 5] = [
     Status::Archived,
 ];
 
-fn is_own(me: &CurrentUser, created_by: Option<i64>) -> bool {
-    created_by == Some(me.user.id)
-}
-
-/// Editing: everything for editors; one's own articles for authors, and one's own unpublished
-/// drafts for contributors.
 fn may_edit(me: &CurrentUser, article: &Editable) -> bool {
-    let role = me.user.role;
-    allows(role, Capability::EditAnyArticle)
-        || (is_own(me, article.created_by)
-            && (allows(role, Capability::PublishOwnArticle)
-                || matches!(article.status, Status::Draft | Status::Review)))
+    permissions::may_edit(&me.user, article.created_by, article.status)
 }
 
 fn may_publish(me: &CurrentUser, created_by: Option<i64>) -> bool {
-    let role = me.user.role;
-    allows(role, Capability::EditAnyArticle)
-        || (is_own(me, created_by) && allows(role, Capability::PublishOwnArticle))
+    permissions::may_publish(&me.user, created_by)
 }
 
 #[derive(Deserialize, Default)]

@@ -10,7 +10,7 @@ use crate::accounts::service::{self as accounts, LinkPurpose, User, Visitor};
 use crate::app::AppState;
 use crate::error::{AppError, FieldError, PageResult};
 use crate::mail::OutgoingMail;
-use crate::site::layout;
+use crate::site::{dates, layout};
 use crate::web::form::FormFields;
 use crate::web::session::{self, CurrentUser, SameOrigin};
 
@@ -152,14 +152,72 @@ fn signed_out_response() -> PageResult<Response> {
     Ok(response)
 }
 
-pub async fn account(State(state): State<AppState>, me: CurrentUser) -> PageResult<Response> {
+#[derive(Serialize)]
+struct TokenRow {
+    id: i64,
+    name: String,
+    created: String,
+    last_used: String,
+}
+
+#[derive(Serialize)]
+struct AccountView {
+    tokens: Vec<TokenRow>,
+    new_token: Option<String>,
+}
+
+async fn account_page(
+    state: &AppState,
+    me: &CurrentUser,
+    new_token: Option<String>,
+) -> PageResult<Response> {
+    let tz = layout::layout(state).await?.site.tz;
+    let tokens = accounts::api_tokens(&state.db, me.user.id)
+        .await?
+        .into_iter()
+        .map(|t| TokenRow {
+            id: t.id,
+            name: t.name,
+            created: dates::show(t.created_at, tz).human,
+            last_used: t
+                .last_used_at
+                .map_or("never".into(), |at| dates::show(at, tz).human),
+        })
+        .collect();
+    let view = AccountView { tokens, new_token };
     render::page(
-        &state,
-        Some(&me),
+        state,
+        Some(me),
         Screen::new("admin/account.html", "Your account", "account"),
-        &(),
+        &view,
     )
     .await
+}
+
+pub async fn account(State(state): State<AppState>, me: CurrentUser) -> PageResult<Response> {
+    account_page(&state, &me, None).await
+}
+
+pub async fn create_token(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    form: FormFields,
+) -> PageResult<Response> {
+    me.check_csrf(form.get("_csrf"))?;
+    let token =
+        accounts::create_api_token(&state.db, &state.clock, me.user.id, form.get("name")).await?;
+    account_page(&state, &me, Some(token)).await
+}
+
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+    form: FormFields,
+) -> PageResult<Response> {
+    me.check_csrf(form.get("_csrf"))?;
+    accounts::revoke_api_token(&state.db, &state.clock, me.user.id, id).await?;
+    Ok(Redirect::to("/admin/account").into_response())
 }
 
 pub async fn reset_request_form(State(state): State<AppState>) -> PageResult<Response> {

@@ -31,6 +31,11 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/logout", post(auth::logout))
         .route("/admin/logout-everywhere", post(auth::logout_everywhere))
         .route("/admin/account", get(auth::account))
+        .route("/admin/account/tokens", post(auth::create_token))
+        .route(
+            "/admin/account/tokens/{id}/revoke",
+            post(auth::revoke_token),
+        )
         .route(
             "/admin/password-reset",
             get(auth::reset_request_form).post(auth::reset_request),

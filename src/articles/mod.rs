@@ -3,6 +3,7 @@
 
 mod markdown;
 mod pages;
+pub mod permissions;
 pub mod service;
 pub mod slug;
 mod store;

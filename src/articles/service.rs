@@ -1049,3 +1049,45 @@ pub async fn save_author(db: &Db, id: Option<i64>, input: &AuthorInput) -> AppRe
     db.content_changed();
     Ok(saved)
 }
+
+/// Deletes an article for good, with its revisions, redirects and pending publication.
+pub async fn delete_article(db: &Db, clock: &Clock, id: i64) -> AppResult<()> {
+    let mut tx = db.begin().await?;
+    jobs::cancel_in(&mut tx, &format!("publish:{id}"), clock.now()).await?;
+    if store::delete_article(&mut tx, id).await? == 0 {
+        return Err(AppError::not_found("no such article"));
+    }
+    tx.bump_content_version().await?;
+    tx.commit().await?;
+    db.content_changed();
+    Ok(())
+}
+
+/// Deletes an author profile; its articles lose the byline. A profile linked to an account
+/// stays until the account is unlinked.
+pub async fn delete_author(db: &Db, id: i64) -> AppResult<()> {
+    let mut tx = db.begin().await?;
+    let deleted = store::delete_author(&mut tx, id)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(d) if d.kind() == sqlx::error::ErrorKind::ForeignKeyViolation => {
+                AppError::Conflict {
+                    code: "author_in_use",
+                    message: "an account is linked to this author profile".into(),
+                }
+            }
+            _ => e.into(),
+        })?;
+    if deleted == 0 {
+        return Err(AppError::not_found("no such author"));
+    }
+    tx.bump_content_version().await?;
+    tx.commit().await?;
+    db.content_changed();
+    Ok(())
+}
+
+/// The media id of an author's portrait (the author list shows its path).
+pub async fn author_avatar_id(db: &Db, id: i64) -> AppResult<Option<i64>> {
+    Ok(store::author_avatar_id(db, id).await?)
+}

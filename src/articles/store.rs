@@ -655,3 +655,22 @@ pub async fn published_in_section(
          WHERE section_id = $1 AND status = 'published' AND published_at IS NOT NULL";
     with_tx!(tx, c => sqlx::query_as(SQL).bind(section_id).fetch_all(c).await)
 }
+
+pub async fn delete_article(tx: &mut Tx, id: i64) -> sqlx::Result<u64> {
+    with_tx!(tx, c => {
+        sqlx::query("DELETE FROM revisions WHERE article_id = $1").bind(id).execute(&mut *c).await?;
+        sqlx::query("DELETE FROM articles WHERE id = $1").bind(id).execute(&mut *c).await
+            .map(|r| r.rows_affected())
+    })
+}
+
+pub async fn delete_author(tx: &mut Tx, id: i64) -> sqlx::Result<u64> {
+    with_tx!(tx, c => sqlx::query("DELETE FROM authors WHERE id = $1")
+        .bind(id).execute(c).await.map(|r| r.rows_affected()))
+}
+
+pub async fn author_avatar_id(db: &Db, id: i64) -> sqlx::Result<Option<i64>> {
+    with_db!(db, p => sqlx::query_scalar("SELECT avatar_media_id FROM authors WHERE id = $1")
+        .bind(id).fetch_optional(p).await)
+    .map(Option::flatten)
+}

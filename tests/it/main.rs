@@ -6,6 +6,7 @@
 mod support;
 
 mod admin;
+mod api;
 mod cli;
 mod html_validity;
 mod http;
