@@ -14,6 +14,23 @@ pub fn sha256_hex(text: &str) -> String {
     hex(&Sha256::digest(text.as_bytes()))
 }
 
+/// An HMAC-SHA256 of `message` under `key`, as hex: links that prove they were made here.
+pub fn sign(key: &str, message: &str) -> String {
+    use hmac::Mac;
+    match hmac::Hmac::<Sha256>::new_from_slice(key.as_bytes()) {
+        Ok(mut mac) => {
+            mac.update(message.as_bytes());
+            hex(&mac.finalize().into_bytes())
+        }
+        Err(_) => String::new(),
+    }
+}
+
+pub fn verify_signature(key: &str, message: &str, signature: &str) -> bool {
+    let expected = sign(key, message);
+    !expected.is_empty() && constant_time_eq(&expected, signature)
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -41,5 +58,9 @@ mod tests {
         assert!(!constant_time_eq(&a, &b));
         assert!(!constant_time_eq("abc", "abcd"));
         assert_eq!(sha256_hex("abc").len(), 64);
+        let sig = sign("key", "preview:1:99");
+        assert!(verify_signature("key", "preview:1:99", &sig));
+        assert!(!verify_signature("key", "preview:2:99", &sig));
+        assert!(!verify_signature("other", "preview:1:99", &sig));
     }
 }

@@ -244,6 +244,7 @@ struct MediaChoice {
 #[derive(Serialize)]
 struct EditorView {
     id: Option<i64>,
+    preview_url: Option<String>,
     action: String,
     version: i64,
     status: &'static str,
@@ -347,8 +348,16 @@ async fn editor_page(
         });
     }
     let base_url = layout::layout(state).await?.site.base_url.clone();
+    let preview_url = match draft.id {
+        Some(id) if draft.status != Status::Published => {
+            let key = crate::site::settings::signing_key(&state.db).await?;
+            Some(articles::preview_path(&key, id, state.clock.now()))
+        }
+        _ => None,
+    };
     let view = EditorView {
         id: draft.id,
+        preview_url,
         action: draft.id.map_or("/admin/articles".to_string(), |id| {
             format!("/admin/articles/{id}")
         }),

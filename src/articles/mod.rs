@@ -19,6 +19,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(pages::home))
         .route("/tag/{slug}", get(pages::tag))
         .route("/author/{slug}", get(pages::author))
+        .route("/preview/{id}", get(pages::preview))
         .route("/archive/{year}", get(pages::archive_year))
         .route("/archive/{year}/{month}", get(pages::archive_month))
         .route("/{section}", get(pages::section))

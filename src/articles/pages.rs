@@ -301,3 +301,46 @@ pub async fn article(
         .into()),
     }
 }
+
+#[derive(serde::Deserialize)]
+pub struct PreviewQuery {
+    expires: Option<i64>,
+    signature: Option<String>,
+}
+
+/// A signed preview of an unpublished article: never cached, never indexed.
+pub async fn preview(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<PreviewQuery>,
+) -> PageResult<Response> {
+    let key = crate::site::settings::signing_key(&state.db).await?;
+    let now = state.clock.now();
+    let allowed = match (q.expires, q.signature.as_deref()) {
+        (Some(expires), Some(signature)) => {
+            service::preview_allowed(&key, id, expires, signature, now)
+        }
+        _ => false,
+    };
+    if !allowed {
+        return Err(AppError::Gone(
+            "this preview link has expired or is not valid; ask the newsroom for a new one".into(),
+        )
+        .into());
+    }
+    let site = layout::layout(&state).await?;
+    let page = service::preview(&state.db, now, site.site.tz, id).await?;
+    let (view, mut meta) = views::article(&page, &site.site);
+    meta.noindex = true;
+    meta.title = format!("Preview: {}", meta.title);
+    let html = layout::render_with(&state, &site, "article.html", &page.path, meta, &view)?;
+    let mut response = html.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
+    Ok(response)
+}

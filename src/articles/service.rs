@@ -1091,3 +1091,52 @@ pub async fn delete_author(db: &Db, id: i64) -> AppResult<()> {
 pub async fn author_avatar_id(db: &Db, id: i64) -> AppResult<Option<i64>> {
     Ok(store::author_avatar_id(db, id).await?)
 }
+
+/// An article as it would look published, whatever its status, for a signed preview link.
+pub async fn preview(db: &Db, now: Timestamp, tz: Tz, id: i64) -> AppResult<ArticlePage> {
+    let article = store::article_by_id(db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("no such article"))?;
+    let at = article.published_at.unwrap_or(now);
+    let path = article_path(&article.section_slug, at, &article.slug, tz);
+    let tags = store::tags_of(db, id).await?;
+    let authors = store::authors_of(db, id).await?;
+    let related = store::cards(
+        db,
+        now,
+        Listing::Related {
+            section_id: article.section_id,
+            article_id: id,
+        },
+        4,
+        0,
+    )
+    .await?;
+    Ok(ArticlePage {
+        article,
+        path,
+        tags,
+        authors,
+        related,
+    })
+}
+
+/// How long a preview link works.
+pub const PREVIEW_SECONDS: i64 = 48 * 3600;
+
+fn preview_message(id: i64, expires: i64) -> String {
+    format!("preview:{id}:{expires}")
+}
+
+/// A link that shows an unpublished article to anyone who has it, until it expires.
+pub fn preview_path(key: &str, id: i64, now: Timestamp) -> String {
+    let expires = now.plus_seconds(PREVIEW_SECONDS).micros() / 1_000_000;
+    let signature = crate::secrets::sign(key, &preview_message(id, expires));
+    format!("/preview/{id}?expires={expires}&signature={signature}")
+}
+
+/// Whether a preview link was made here for this article and has not expired.
+pub fn preview_allowed(key: &str, id: i64, expires: i64, signature: &str, now: Timestamp) -> bool {
+    now.micros() / 1_000_000 < expires
+        && crate::secrets::verify_signature(key, &preview_message(id, expires), signature)
+}

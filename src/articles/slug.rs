@@ -11,6 +11,7 @@ pub const RESERVED: &[&str] = &[
     "images",
     "media",
     "newsletters",
+    "preview",
     "robots.txt",
     "search",
     "sitemap.xml",

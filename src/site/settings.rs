@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::store;
 use crate::db::{Db, Tx};
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, AppResult, FieldError};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SiteSettings {
@@ -106,4 +106,17 @@ fn field(name: &str, message: &str) -> FieldError {
         field: name.into(),
         message: message.into(),
     }
+}
+
+/// The site's secret for signed links, made on first use and shared by every node through the
+/// database. It is not a setting anyone edits, so it is not part of [`SiteSettings`].
+pub async fn signing_key(db: &Db) -> AppResult<String> {
+    const KEY: &str = "signing_key";
+    if let Some(key) = store::get(db, KEY).await? {
+        return Ok(key);
+    }
+    store::put_if_absent(db, KEY, &crate::secrets::random_token()?).await?;
+    store::get(db, KEY)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the signing key could not be stored").into())
 }

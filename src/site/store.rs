@@ -12,3 +12,15 @@ pub async fn put(tx: &mut Tx, key: &str, value: &str) -> sqlx::Result<()> {
          ON CONFLICT (key) DO UPDATE SET value = $2";
     with_tx!(tx, c => sqlx::query(SQL).bind(key).bind(value).execute(c).await.map(|_| ()))
 }
+
+pub async fn get(db: &Db, key: &str) -> sqlx::Result<Option<String>> {
+    with_db!(db, p => sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+        .bind(key).fetch_optional(p).await)
+}
+
+/// Stores a value unless the key already has one (the first node to start wins).
+pub async fn put_if_absent(db: &Db, key: &str, value: &str) -> sqlx::Result<()> {
+    const SQL: &str =
+        "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
+    with_db!(db, p => sqlx::query(SQL).bind(key).bind(value).execute(p).await.map(|_| ()))
+}

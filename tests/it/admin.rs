@@ -343,3 +343,32 @@ db_tests! {
         assert_eq!(articles::count_articles(&app.db).await.unwrap(), 0);
     }
 }
+
+db_tests! {
+    async fn unpublished_articles_preview_through_signed_expiring_links(app) {
+        let n = newsroom(app).await;
+        app.add_user("author@news.example", Role::Author).await;
+        let author = app.sign_in("author@news.example").await;
+        let id = created_id(&write(app, &author, "Secret scoop", n.business, "save").await);
+        let editor_page = app.get_as(&format!("/admin/articles/{id}"), &author).await.text();
+        let link = editor_page
+            .split("href=\"/preview/")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .map(|s| format!("/preview/{}", s.replace("&amp;", "&")))
+            .expect("a preview link in the editor");
+
+        let preview = app.get(&link).await;
+        assert_eq!(preview.status, StatusCode::OK);
+        assert!(preview.text().contains("<h1 class=\"headline\">Secret scoop</h1>"));
+        assert_eq!(preview.header("cache-control"), "no-store");
+        assert!(preview.text().contains("<meta name=\"robots\" content=\"noindex\">"));
+        assert_eq!(app.get("/business-news/2026/06/secret-scoop").await.status, StatusCode::NOT_FOUND, "still unpublished");
+
+        let tampered = link.replace(&format!("/preview/{id}?"), &format!("/preview/{}?", id + 1));
+        assert_eq!(app.get(&tampered).await.status, StatusCode::GONE);
+        assert_eq!(app.get(&format!("/preview/{id}")).await.status, StatusCode::GONE);
+        app.clock.advance_seconds(articles::PREVIEW_SECONDS + 1);
+        assert_eq!(app.get(&link).await.status, StatusCode::GONE, "links expire");
+    }
+}
