@@ -276,7 +276,7 @@ fn local_input(at: Option<Timestamp>, tz: Tz) -> String {
     at.map(|t| {
         t.to_datetime()
             .with_timezone(&tz)
-            .format("%Y-%m-%dT%H:%M")
+            .format("%Y-%m-%dT%H:%M:%S")
             .to_string()
     })
     .unwrap_or_default()

@@ -60,6 +60,7 @@ fn nav(user: &User, section: &str) -> Vec<NavItem> {
     let mut items = vec![
         ("Dashboard", "/admin", "dashboard"),
         ("Articles", "/admin/articles", "articles"),
+        ("Media", "/admin/media", "media"),
     ];
     if allows(user.role, Capability::ManageTaxonomy) {
         items.push(("Structure", "/admin/structure", "structure"));
