@@ -102,6 +102,17 @@ struct ListView {
     authors: Vec<Choice>,
 }
 
+/// Options of a filter, with the chosen one marked.
+fn choices(items: impl Iterator<Item = (i64, String)>, chosen: Option<i64>) -> Vec<Choice> {
+    items
+        .map(|(id, name)| Choice {
+            selected: Some(id) == chosen,
+            id: id.to_string(),
+            name,
+        })
+        .collect()
+}
+
 fn id_param(value: Option<&str>) -> Option<i64> {
     value.filter(|v| !v.is_empty()).and_then(|v| v.parse().ok())
 }
@@ -144,7 +155,6 @@ pub async fn list(
         query.append_pair("page", &n.to_string());
         format!("/admin/articles?{}", query.finish())
     };
-    let selected = |id: i64, chosen: Option<i64>| Some(id) == chosen;
     let view = ListView {
         rows: listed
             .rows
@@ -172,33 +182,27 @@ pub async fn list(
                 selected: status.as_deref() == Some(s.as_str()),
             })
             .collect(),
-        sections: articles::sections(&state.db)
-            .await?
-            .into_iter()
-            .map(|s| Choice {
-                selected: selected(s.id, filter.section_id),
-                id: s.id.to_string(),
-                name: s.name,
-            })
-            .collect(),
-        tags: articles::tags(&state.db)
-            .await?
-            .into_iter()
-            .map(|t| Choice {
-                selected: selected(t.id, filter.tag_id),
-                id: t.id.to_string(),
-                name: t.name,
-            })
-            .collect(),
-        authors: articles::authors(&state.db)
-            .await?
-            .into_iter()
-            .map(|a| Choice {
-                selected: selected(a.id, filter.author_id),
-                id: a.id.to_string(),
-                name: a.name,
-            })
-            .collect(),
+        sections: choices(
+            articles::sections(&state.db)
+                .await?
+                .into_iter()
+                .map(|s| (s.id, s.name)),
+            filter.section_id,
+        ),
+        tags: choices(
+            articles::tags(&state.db)
+                .await?
+                .into_iter()
+                .map(|t| (t.id, t.name)),
+            filter.tag_id,
+        ),
+        authors: choices(
+            articles::authors(&state.db)
+                .await?
+                .into_iter()
+                .map(|a| (a.id, a.name)),
+            filter.author_id,
+        ),
     };
     render::page(
         &state,
