@@ -249,6 +249,8 @@ struct MediaChoice {
 struct EditorView {
     id: Option<i64>,
     preview_url: Option<String>,
+    /// When the person has autosaved changes newer than the last save.
+    autosaved_at: Option<String>,
     action: String,
     version: i64,
     status: &'static str,
@@ -266,6 +268,8 @@ struct EditorView {
 /// The state of the editor, from stored data or from a submitted form.
 struct Draft {
     id: Option<i64>,
+    /// Whether the form shows autosaved changes rather than the stored article.
+    restored: bool,
     version: Timestamp,
     status: Status,
     created_by: Option<i64>,
@@ -351,7 +355,8 @@ async fn editor_page(
             secondary: true,
         });
     }
-    let base_url = layout::layout(state).await?.site.base_url.clone();
+    let site = layout::layout(state).await?;
+    let (base_url, tz) = (site.site.base_url.clone(), site.site.tz);
     let preview_url = match draft.id {
         Some(id) if draft.status != Status::Published => {
             let key = crate::site::settings::signing_key(&state.db).await?;
@@ -359,9 +364,16 @@ async fn editor_page(
         }
         _ => None,
     };
+    let autosaved_at = match (draft.id, draft.restored) {
+        (Some(id), false) => articles::newer_autosave(&state.db, id, me.user.id, draft.version)
+            .await?
+            .map(|(at, _)| dates::show(at, tz).human),
+        _ => None,
+    };
     let view = EditorView {
         id: draft.id,
         preview_url,
+        autosaved_at,
         action: draft.id.map_or("/admin/articles".to_string(), |id| {
             format!("/admin/articles/{id}")
         }),
@@ -437,6 +449,7 @@ pub async fn new_form(State(state): State<AppState>, me: CurrentUser) -> PageRes
     require(&me, Capability::WriteOwnArticle)?;
     let draft = Draft {
         id: None,
+        restored: false,
         version: Timestamp::from_micros(0),
         status: Status::Draft,
         created_by: Some(me.user.id),
@@ -455,6 +468,7 @@ pub async fn new_form(State(state): State<AppState>, me: CurrentUser) -> PageRes
 #[derive(Deserialize)]
 pub struct EditQuery {
     notice: Option<String>,
+    restore: Option<String>,
 }
 
 fn notice_text(code: &str) -> Option<&'static str> {
@@ -488,8 +502,9 @@ pub async fn edit_form(
         .map(|t| t.name)
         .collect();
     let input = &article.input;
-    let draft = Draft {
+    let mut draft = Draft {
         id: Some(id),
+        restored: false,
         version: article.version,
         status: article.status,
         created_by: article.created_by,
@@ -513,7 +528,20 @@ pub async fn edit_form(
             publish_at: local_input(input.published_at, tz),
         },
     };
-    let notice = q.notice.as_deref().and_then(notice_text);
+    let mut notice = q.notice.as_deref().and_then(notice_text);
+    if q.restore.as_deref() == Some("autosave") {
+        let newer = articles::newer_autosave(&state.db, id, me.user.id, article.version).await?;
+        if let Some((_, fields)) = newer {
+            let (form, section_id, author_ids, lead_media_id) =
+                read_form(&FormFields::from_pairs(fields));
+            draft.form = form;
+            draft.section_id = section_id.or(draft.section_id);
+            draft.author_ids = author_ids;
+            draft.lead_media_id = lead_media_id;
+            draft.restored = true;
+            notice = Some("Your autosaved changes are back in the form. Save to keep them.");
+        }
+    }
     editor_page(&state, &me, draft, notice, &[], StatusCode::OK).await
 }
 
@@ -682,6 +710,7 @@ async fn submit(
     };
     match result {
         Ok(id) => {
+            articles::discard_autosave(&state.db, id, me.user.id).await?;
             Ok(Redirect::to(&format!("/admin/articles/{id}?notice={notice}")).into_response())
         }
         Err(AppError::Invalid(errors)) => {
@@ -737,6 +766,7 @@ async fn refused_with(
 ) -> PageResult<Response> {
     let draft = Draft {
         id: existing.as_ref().map(|e| e.id),
+        restored: false,
         version: existing
             .as_ref()
             .map_or(Timestamp::from_micros(0), |e| e.version),
@@ -946,4 +976,28 @@ pub async fn restore(
     }
     articles::restore_revision(&state.db, &state.clock, tz, id, revision, Some(me.user.id)).await?;
     Ok(Redirect::to(&format!("/admin/articles/{id}?notice=restored")).into_response())
+}
+
+/// Keeps the editor's fields while someone types (the editor's script posts them every few
+/// seconds); nothing is published and no revision is made.
+pub async fn autosave(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+    form: FormFields,
+) -> PageResult<Response> {
+    me.check_csrf(form.get("_csrf"))?;
+    let tz = layout::layout(&state).await?.site.tz;
+    let article = articles::editable(&state.db, tz, id).await?;
+    if !may_edit(&me, &article) {
+        return Err(AppError::Forbidden("you may not edit this article".into()).into());
+    }
+    let fields: Vec<(String, String)> = form
+        .pairs()
+        .iter()
+        .filter(|(k, _)| k != "_csrf")
+        .cloned()
+        .collect();
+    articles::autosave(&state.db, &state.clock, id, me.user.id, &fields).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -55,6 +55,7 @@ pub fn routes() -> Router<AppState> {
             "/admin/articles/{id}",
             get(articles::edit_form).post(articles::save),
         )
+        .route("/admin/articles/{id}/autosave", post(articles::autosave))
         .route("/admin/articles/{id}/revisions", get(articles::revisions))
         .route(
             "/admin/articles/{id}/revisions/{revision}/restore",

@@ -1140,3 +1140,36 @@ pub fn preview_allowed(key: &str, id: i64, expires: i64, signature: &str, now: T
     now.micros() / 1_000_000 < expires
         && crate::secrets::verify_signature(key, &preview_message(id, expires), signature)
 }
+
+/// Keeps what someone is typing in the editor, without saving the article or a revision.
+pub async fn autosave(
+    db: &Db,
+    clock: &Clock,
+    article_id: i64,
+    user_id: i64,
+    fields: &[(String, String)],
+) -> AppResult<()> {
+    let json = serde_json::to_string(fields).map_err(anyhow::Error::from)?;
+    Ok(store::put_autosave(db, article_id, user_id, clock.now(), &json).await?)
+}
+
+/// The person's autosaved fields for an article, when newer than its last save.
+pub async fn newer_autosave(
+    db: &Db,
+    article_id: i64,
+    user_id: i64,
+    version: Timestamp,
+) -> AppResult<Option<(Timestamp, Vec<(String, String)>)>> {
+    let Some((at, json)) = store::autosave(db, article_id, user_id).await? else {
+        return Ok(None);
+    };
+    if at <= version {
+        return Ok(None);
+    }
+    let fields = serde_json::from_str(&json).map_err(anyhow::Error::from)?;
+    Ok(Some((at, fields)))
+}
+
+pub async fn discard_autosave(db: &Db, article_id: i64, user_id: i64) -> AppResult<()> {
+    Ok(store::delete_autosave(db, article_id, user_id).await?)
+}

@@ -674,3 +674,32 @@ pub async fn author_avatar_id(db: &Db, id: i64) -> sqlx::Result<Option<i64>> {
         .bind(id).fetch_optional(p).await)
     .map(Option::flatten)
 }
+
+pub async fn put_autosave(
+    db: &Db,
+    article_id: i64,
+    user_id: i64,
+    at: Timestamp,
+    fields: &str,
+) -> sqlx::Result<()> {
+    const SQL: &str = "INSERT INTO autosaves (article_id, user_id, saved_at, fields) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (article_id, user_id) \
+         DO UPDATE SET saved_at = excluded.saved_at, fields = excluded.fields";
+    with_db!(db, p => sqlx::query(SQL).bind(article_id).bind(user_id).bind(at).bind(fields)
+        .execute(p).await.map(|_| ()))
+}
+
+pub async fn autosave(
+    db: &Db,
+    article_id: i64,
+    user_id: i64,
+) -> sqlx::Result<Option<(Timestamp, String)>> {
+    const SQL: &str =
+        "SELECT saved_at, fields FROM autosaves WHERE article_id = $1 AND user_id = $2";
+    with_db!(db, p => sqlx::query_as(SQL).bind(article_id).bind(user_id).fetch_optional(p).await)
+}
+
+pub async fn delete_autosave(db: &Db, article_id: i64, user_id: i64) -> sqlx::Result<()> {
+    with_db!(db, p => sqlx::query("DELETE FROM autosaves WHERE article_id = $1 AND user_id = $2")
+        .bind(article_id).bind(user_id).execute(p).await.map(|_| ()))
+}

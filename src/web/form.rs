@@ -33,6 +33,15 @@ impl FormFields {
             .collect()
     }
 
+    /// Every pair, for keeping a form as it was typed.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.0
+    }
+
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        FormFields(pairs)
+    }
+
     pub fn has(&self, name: &str) -> bool {
         self.0.iter().any(|(k, _)| k == name)
     }

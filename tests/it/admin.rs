@@ -372,3 +372,37 @@ db_tests! {
         assert_eq!(app.get(&link).await.status, StatusCode::GONE, "links expire");
     }
 }
+
+db_tests! {
+    async fn the_editor_autosaves_and_restores_unsaved_changes(app) {
+        let n = newsroom(app).await;
+        app.add_user("editor@news.example", Role::Editor).await;
+        app.add_user("admin@news.example", Role::Administrator).await;
+        let editor = app.sign_in("editor@news.example").await;
+        let other = app.sign_in("admin@news.example").await;
+        let id = created_id(&write(app, &editor, "Saved headline", n.business, "save").await);
+        let section = n.business.to_string();
+        let path = format!("/admin/articles/{id}");
+        app.clock.advance_seconds(30);
+        let autosaved = app.post_as(&format!("{path}/autosave"), &editor, &[
+            ("headline", "Typed but not saved"), ("body", "Half a paragraph"), ("section_id", &section),
+        ]).await;
+        assert_eq!(autosaved.status, StatusCode::NO_CONTENT);
+        assert_eq!(app.post_form(&format!("{path}/autosave"), Some(&editor.cookie), &[("headline", "x")]).await.status, StatusCode::FORBIDDEN);
+
+        let editor_page = app.get_as(&path, &editor).await.text();
+        assert!(editor_page.contains("changes autosaved at"));
+        assert!(editor_page.contains("value=\"Saved headline\""), "the stored article is shown until restored");
+        assert!(!app.get_as(&path, &other).await.text().contains("changes autosaved at"), "autosaves are per person");
+
+        let restored = app.get_as(&format!("{path}?restore=autosave"), &editor).await.text();
+        assert!(restored.contains("value=\"Typed but not saved\"") && restored.contains("Half a paragraph"));
+        let stored = articles::editable(&app.db, chrono_tz::UTC, id).await.unwrap();
+        assert_eq!(stored.input.headline, "Saved headline", "autosave does not save the article");
+        assert_eq!(articles::revisions(&app.db, id).await.unwrap().len(), 1, "nor make a revision");
+
+        let saved = app.post_as(&path, &editor, &[("headline", "Typed but not saved"), ("body", "Whole"), ("section_id", &section), ("action", "save")]).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER);
+        assert!(!app.get_as(&path, &editor).await.text().contains("changes autosaved at"), "saving drops the autosave");
+    }
+}

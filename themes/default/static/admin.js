@@ -40,6 +40,20 @@
     if (dirty) { event.preventDefault(); event.returnValue = ""; }
   });
 
+  // Autosave: while there are unsaved changes, post the fields every 15 seconds. A failed
+  // autosave is retried at the next tick; the warning above still guards the page.
+  var autosaveUrl = form.getAttribute("data-autosave");
+  if (autosaveUrl) {
+    var pending = false;
+    form.addEventListener("input", function () { pending = true; });
+    setInterval(function () {
+      if (!pending) return;
+      pending = false;
+      fetch(autosaveUrl, { method: "POST", body: new URLSearchParams(new FormData(form)), credentials: "same-origin" })
+        .catch(function () { pending = true; });
+    }, 15000);
+  }
+
   // Live preview, rendered by the server with the same code as the site.
   var source = form.querySelector("[data-preview-source]");
   var target = document.querySelector("[data-preview]");
