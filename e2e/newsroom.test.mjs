@@ -63,6 +63,11 @@ test("an editor schedules an illustrated article and it goes live", async () => 
   await page.waitForSelector("[data-preview] blockquote");
   await page.selectOption("#section", { label: "Business News" });
   await page.fill("#tags", "Browser Tests, Retail");
+  // Uploading from the editor adds the image to the library and picks it at once.
+  const before = await page.$$eval("#lead option", (o) => o.length);
+  await page.setInputFiles("[data-lead-upload]", process.env.E2E_IMAGE);
+  await page.waitForFunction((n) => document.querySelectorAll("#lead option").length > n, before);
+  assert.notEqual(await page.inputValue("#lead"), "");
   await page.selectOption("#lead", mediaId);
   await page.fill("#lead_alt", "Ridges above a valley at dusk");
   await page.fill("#publish_at", localIn(zone, 6));

@@ -240,6 +240,19 @@ fn serve_answers_and_stops_on_sigterm() {
     stream.read_to_string(&mut response).unwrap();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
 
+    // A failed sign-in is counted against the client's real address.
+    let body = "email=nobody%40news.example&password=wrong+password+here";
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        stream,
+        "POST /admin/login HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 401"), "{response}");
+
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -257,6 +270,18 @@ fn serve_answers_and_stops_on_sigterm() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+    let db = dir.path().join("broadsheet.db");
+    let scopes: Vec<String> = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let url = format!("sqlite://{}", db.display());
+        let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+            .await
+            .unwrap();
+        sqlx::query_scalar("SELECT scope FROM login_failures")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap()
+    });
+    assert!(scopes.contains(&"ip:127.0.0.1".to_string()), "{scopes:?}");
 }
 
 fn broadsheet_with_stdin(args: &[&str], input: &str) -> Output {

@@ -54,6 +54,30 @@
     }, 15000);
   }
 
+  // Upload a lead image without leaving the editor: the file goes to the library, and the new
+  // item is chosen as the lead image.
+  var uploadHere = form.querySelector("[data-upload-here]");
+  var uploadInput = form.querySelector("[data-lead-upload]");
+  var leadSelect = form.querySelector("#lead");
+  if (uploadHere && uploadInput && leadSelect) {
+    uploadHere.hidden = false;
+    uploadInput.addEventListener("change", function () {
+      if (!uploadInput.files.length) return;
+      var data = new FormData();
+      data.append("_csrf", form.querySelector("input[name=_csrf]").value);
+      data.append("file", uploadInput.files[0]);
+      fetch("/admin/media", { method: "POST", body: data, credentials: "same-origin" })
+        .then(function (r) {
+          var match = r.url.match(/\/admin\/media\/(\d+)$/);
+          if (!r.ok || !match) return Promise.reject(r.status);
+          var option = new Option(uploadInput.files[0].name, match[1], true, true);
+          leadSelect.add(option);
+          dirty = true;
+        })
+        .catch(function () { alert("The image could not be uploaded. Is it a JPEG, PNG, WebP, GIF or AVIF file?"); });
+    });
+  }
+
   // Live preview, rendered by the server with the same code as the site.
   var source = form.querySelector("[data-preview-source]");
   var target = document.querySelector("[data-preview]");
