@@ -1,13 +1,15 @@
 //! The newsroom admin at `/admin`: server-rendered pages that compose the rooms' services. It
 //! owns no SQL; every action checks the signed-in person's capability on the server.
 
-mod articles;
+mod article_list;
 mod auth;
 mod dashboard;
+mod editor;
 mod media;
 mod outbox;
 mod people;
 mod render;
+mod revisions;
 mod settings;
 mod structure;
 
@@ -47,21 +49,21 @@ pub fn routes() -> Router<AppState> {
         .route("/admin", get(dashboard::show))
         .route(
             "/admin/articles",
-            get(articles::list).post(articles::create),
+            get(article_list::list).post(editor::create),
         )
-        .route("/admin/articles/new", get(articles::new_form))
-        .route("/admin/articles/bulk", post(articles::bulk))
+        .route("/admin/articles/new", get(editor::new_form))
+        .route("/admin/articles/bulk", post(article_list::bulk))
         .route(
             "/admin/articles/{id}",
-            get(articles::edit_form).post(articles::save),
+            get(editor::edit_form).post(editor::save),
         )
-        .route("/admin/articles/{id}/autosave", post(articles::autosave))
-        .route("/admin/articles/{id}/revisions", get(articles::revisions))
+        .route("/admin/articles/{id}/autosave", post(editor::autosave))
+        .route("/admin/articles/{id}/revisions", get(revisions::revisions))
         .route(
             "/admin/articles/{id}/revisions/{revision}/restore",
-            post(articles::restore),
+            post(revisions::restore),
         )
-        .route("/admin/preview", post(articles::preview))
+        .route("/admin/preview", post(editor::preview))
         .route("/admin/people", get(people::list).post(people::add))
         .route("/admin/people/{id}", post(people::update))
         .route("/admin/outbox", get(outbox::list))

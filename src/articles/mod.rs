@@ -1,12 +1,15 @@
 //! Articles and what organises them — sections, tags, authors — and the public pages that show
 //! them: home, section fronts, tag, author and date archives, and the article page.
 
+mod editorial;
 mod markdown;
 mod pages;
 pub mod permissions;
+mod reads;
 pub mod service;
 pub mod slug;
 mod store;
+mod taxonomy;
 mod views;
 
 use axum::Router;

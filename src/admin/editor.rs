@@ -1,6 +1,6 @@
-//! The article list, the editor and the workflow: draft → submitted for review → scheduled or
-//! published → archived, with revisions and restore. Who may do what is decided here from the
-//! capability table, on every request.
+//! The article editor and its workflow: draft → submitted for review → scheduled or published →
+//! archived, with preview links and autosave. Who may do what is decided from the capability
+//! table (through `articles::permissions`) on every request.
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -11,13 +11,10 @@ use serde::{Deserialize, Serialize};
 
 use super::render::{self, Screen};
 use super::require;
-use crate::accounts::service as accounts;
-use crate::accounts::{Capability, allows};
+use crate::accounts::Capability;
 use crate::app::AppState;
 use crate::articles::permissions;
-use crate::articles::service::{
-    self as articles, AdminFilter, ArticleInput, Edit, Editable, Status,
-};
+use crate::articles::service::{self as articles, ArticleInput, Edit, Editable, Status};
 use crate::db::Timestamp;
 use crate::error::{AppError, FieldError, PageResult};
 use crate::media::service as media;
@@ -25,9 +22,9 @@ use crate::site::{dates, layout};
 use crate::web::form::FormFields;
 use crate::web::session::CurrentUser;
 
-const PER_PAGE: i64 = 30;
+pub(super) const PER_PAGE: i64 = 30;
 
-fn status_label(status: Status) -> &'static str {
+pub(super) fn status_label(status: Status) -> &'static str {
     match status {
         Status::Draft => "Draft",
         Status::Review => "Submitted for review",
@@ -37,7 +34,7 @@ fn status_label(status: Status) -> &'static str {
     }
 }
 
-const STATUSES: [Status; 5] = [
+pub(super) const STATUSES: [Status; 5] = [
     Status::Draft,
     Status::Review,
     Status::Scheduled,
@@ -45,172 +42,23 @@ const STATUSES: [Status; 5] = [
     Status::Archived,
 ];
 
-fn may_edit(me: &CurrentUser, article: &Editable) -> bool {
+pub(super) fn may_edit(me: &CurrentUser, article: &Editable) -> bool {
     permissions::may_edit(&me.user, article.created_by, article.status)
 }
 
-fn may_publish(me: &CurrentUser, created_by: Option<i64>) -> bool {
+pub(super) fn may_publish(me: &CurrentUser, created_by: Option<i64>) -> bool {
     permissions::may_publish(&me.user, created_by)
 }
 
-#[derive(Deserialize, Default)]
-pub struct ListQuery {
-    status: Option<String>,
-    section: Option<String>,
-    tag: Option<String>,
-    author: Option<String>,
-    q: Option<String>,
-    page: Option<String>,
-}
-
-#[derive(Serialize)]
-struct Choice {
-    id: String,
-    name: String,
-    selected: bool,
-}
-
-#[derive(Serialize)]
-struct StatusChoice {
-    value: &'static str,
-    label: &'static str,
-    selected: bool,
-}
-
-#[derive(Serialize)]
-struct ListRow {
-    id: i64,
-    headline: String,
-    section: String,
-    status: String,
-    status_label: &'static str,
-    updated: String,
-}
-
-#[derive(Serialize)]
-struct ListView {
-    rows: Vec<ListRow>,
-    total: i64,
-    page: i64,
-    total_pages: i64,
-    prev: Option<String>,
-    next: Option<String>,
-    q: String,
-    statuses: Vec<StatusChoice>,
-    sections: Vec<Choice>,
-    tags: Vec<Choice>,
-    authors: Vec<Choice>,
-}
-
-/// Options of a filter, with the chosen one marked.
-fn choices(items: impl Iterator<Item = (i64, String)>, chosen: Option<i64>) -> Vec<Choice> {
-    items
-        .map(|(id, name)| Choice {
-            selected: Some(id) == chosen,
-            id: id.to_string(),
-            name,
-        })
-        .collect()
-}
-
-fn id_param(value: Option<&str>) -> Option<i64> {
+pub(super) fn id_param(value: Option<&str>) -> Option<i64> {
     value.filter(|v| !v.is_empty()).and_then(|v| v.parse().ok())
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    me: CurrentUser,
-    Query(q): Query<ListQuery>,
-) -> PageResult<Response> {
-    require(&me, Capability::WriteOwnArticle)?;
-    let tz = layout::layout(&state).await?.site.tz;
-    let status = q
-        .status
-        .as_deref()
-        .and_then(Status::parse)
-        .map(|s| s.as_str().to_string());
-    let filter = AdminFilter {
-        status: status.clone(),
-        section_id: id_param(q.section.as_deref()),
-        tag_id: id_param(q.tag.as_deref()),
-        author_id: id_param(q.author.as_deref()),
-        created_by: (!allows(me.user.role, Capability::EditAnyArticle)).then_some(me.user.id),
-        headline: q.q.clone().filter(|s| !s.trim().is_empty()),
-    };
-    let page = id_param(q.page.as_deref()).unwrap_or(1);
-    let listed = articles::admin_list(&state.db, &filter, page, PER_PAGE).await?;
-    let link = |n: i64| {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [
-            ("status", q.status.as_deref()),
-            ("section", q.section.as_deref()),
-            ("tag", q.tag.as_deref()),
-            ("author", q.author.as_deref()),
-            ("q", q.q.as_deref()),
-        ] {
-            if let Some(v) = v.filter(|v| !v.is_empty()) {
-                query.append_pair(k, v);
-            }
-        }
-        query.append_pair("page", &n.to_string());
-        format!("/admin/articles?{}", query.finish())
-    };
-    let view = ListView {
-        rows: listed
-            .rows
-            .iter()
-            .map(|r| ListRow {
-                id: r.id,
-                headline: r.headline.clone(),
-                section: r.section_name.clone(),
-                status_label: Status::parse(&r.status).map_or("", status_label),
-                status: r.status.clone(),
-                updated: dates::show(r.updated_at, tz).human,
-            })
-            .collect(),
-        total: listed.total,
-        page: listed.page,
-        total_pages: listed.total_pages,
-        prev: (listed.page > 1).then(|| link(listed.page - 1)),
-        next: (listed.page < listed.total_pages).then(|| link(listed.page + 1)),
-        q: q.q.clone().unwrap_or_default(),
-        statuses: STATUSES
-            .iter()
-            .map(|s| StatusChoice {
-                value: s.as_str(),
-                label: status_label(*s),
-                selected: status.as_deref() == Some(s.as_str()),
-            })
-            .collect(),
-        sections: choices(
-            articles::sections(&state.db)
-                .await?
-                .into_iter()
-                .map(|s| (s.id, s.name)),
-            filter.section_id,
-        ),
-        tags: choices(
-            articles::tags(&state.db)
-                .await?
-                .into_iter()
-                .map(|t| (t.id, t.name)),
-            filter.tag_id,
-        ),
-        authors: choices(
-            articles::authors(&state.db)
-                .await?
-                .into_iter()
-                .map(|a| (a.id, a.name)),
-            filter.author_id,
-        ),
-    };
-    render::page(
-        &state,
-        Some(&me),
-        Screen::new("admin/articles.html", "Articles", "articles"),
-        &view,
-    )
-    .await
+#[derive(Serialize)]
+pub(super) struct Choice {
+    pub(super) id: String,
+    pub(super) name: String,
+    pub(super) selected: bool,
 }
 
 /// The editor's fields as text, exactly as typed, so a refused save loses nothing.
@@ -814,51 +662,6 @@ async fn refused(
     Ok(response)
 }
 
-/// Bulk actions from the article list: the same rules as the editor, article by article.
-pub async fn bulk(
-    State(state): State<AppState>,
-    me: CurrentUser,
-    form: FormFields,
-) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
-    let tz = layout::layout(&state).await?.site.tz;
-    let now = state.clock.now();
-    for id in form
-        .all("ids")
-        .into_iter()
-        .filter_map(|v| v.parse::<i64>().ok())
-    {
-        let article = articles::editable(&state.db, tz, id).await?;
-        if !may_publish(&me, article.created_by) {
-            return Err(AppError::Forbidden(format!(
-                "you may not change the status of article {id}"
-            ))
-            .into());
-        }
-        let mut input = article.input.clone();
-        match form.get("action") {
-            "draft" => {
-                input.status = Status::Draft;
-                input.published_at = None;
-            }
-            "archive" => input.status = Status::Archived,
-            "publish" => {
-                input.status = Status::Published;
-                input.published_at = Some(input.published_at.filter(|t| *t <= now).unwrap_or(now));
-            }
-            other => {
-                return Err(AppError::BadRequest(format!("unknown bulk action {other:?}")).into());
-            }
-        }
-        let edit = Edit {
-            by: Some(me.user.id),
-            expected_version: Some(article.version),
-        };
-        articles::update_article(&state.db, &state.clock, tz, id, input, edit).await?;
-    }
-    Ok(Redirect::to("/admin/articles").into_response())
-}
-
 /// The live preview: the body rendered by the same code as the site.
 pub async fn preview(me: CurrentUser, form: FormFields) -> PageResult<Response> {
     me.check_csrf(form.get("_csrf"))?;
@@ -870,112 +673,6 @@ pub async fn preview(me: CurrentUser, form: FormFields) -> PageResult<Response> 
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
-}
-
-#[derive(Serialize)]
-struct RevisionView {
-    id: i64,
-    when: String,
-    by: String,
-    headline: String,
-}
-
-#[derive(Serialize)]
-struct DiffRow {
-    field: &'static str,
-    before: String,
-    after: String,
-}
-
-#[derive(Serialize)]
-struct RevisionsView {
-    id: i64,
-    headline: String,
-    revisions: Vec<RevisionView>,
-    from: Option<i64>,
-    to: Option<i64>,
-    diff: Vec<DiffRow>,
-}
-
-#[derive(Deserialize)]
-pub struct CompareQuery {
-    from: Option<i64>,
-    to: Option<i64>,
-}
-
-pub async fn revisions(
-    State(state): State<AppState>,
-    me: CurrentUser,
-    Path(id): Path<i64>,
-    Query(q): Query<CompareQuery>,
-) -> PageResult<Response> {
-    let tz = layout::layout(&state).await?.site.tz;
-    let article = articles::editable(&state.db, tz, id).await?;
-    if !may_edit(&me, &article) {
-        return Err(AppError::Forbidden("you may not edit this article".into()).into());
-    }
-    let rows = articles::revisions(&state.db, id).await?;
-    let people = accounts::users(&state.db).await?;
-    let name_of = |uid: Option<i64>| {
-        uid.and_then(|u| people.iter().find(|p| p.id == u))
-            .map_or("the system".to_string(), |p| p.name.clone())
-    };
-    let snapshot = |rid: Option<i64>| {
-        rid.and_then(|r| rows.iter().find(|x| x.id == r))
-            .and_then(|r| serde_json::from_str::<ArticleInput>(&r.snapshot).ok())
-    };
-    let diff = match (snapshot(q.from), snapshot(q.to)) {
-        (Some(a), Some(b)) => articles::diff(&a, &b)
-            .into_iter()
-            .map(|(field, before, after)| DiffRow {
-                field,
-                before,
-                after,
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
-    let view = RevisionsView {
-        id,
-        headline: article.input.headline.clone(),
-        revisions: rows
-            .iter()
-            .map(|r| RevisionView {
-                id: r.id,
-                when: dates::show(r.created_at, tz).human,
-                by: name_of(r.user_id),
-                headline: r.headline.clone(),
-            })
-            .collect(),
-        from: q.from,
-        to: q.to,
-        diff,
-    };
-    render::page(
-        &state,
-        Some(&me),
-        Screen::new("admin/revisions.html", "Revisions", "articles"),
-        &view,
-    )
-    .await
-}
-
-pub async fn restore(
-    State(state): State<AppState>,
-    me: CurrentUser,
-    Path((id, revision)): Path<(i64, i64)>,
-    form: FormFields,
-) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
-    let tz = layout::layout(&state).await?.site.tz;
-    let article = articles::editable(&state.db, tz, id).await?;
-    if !may_edit(&me, &article) || !may_publish(&me, article.created_by) {
-        return Err(
-            AppError::Forbidden("you may not restore revisions of this article".into()).into(),
-        );
-    }
-    articles::restore_revision(&state.db, &state.clock, tz, id, revision, Some(me.user.id)).await?;
-    Ok(Redirect::to(&format!("/admin/articles/{id}?notice=restored")).into_response())
 }
 
 /// Keeps the editor's fields while someone types (the editor's script posts them every few

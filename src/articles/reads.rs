@@ -1,0 +1,283 @@
+//! The reads behind the public pages: the home page, section fronts, tag, author and date
+//! archives, and the article page with its redirects, 410s and previews.
+
+use chrono::TimeZone;
+use chrono_tz::Tz;
+
+use super::service::{Status, article_path};
+use super::store::{self, AuthorRow, CardRow, Listing, SectionRow, TagRow};
+use crate::db::{Db, Timestamp};
+use crate::error::{AppError, AppResult};
+
+pub use store::ArticleRow;
+
+/// How many articles a section front, tag, author or archive page lists.
+pub const PAGE_SIZE: i64 = 20;
+
+/// One page of a list, with what pagination links need.
+#[derive(Debug)]
+pub struct Paged {
+    pub items: Vec<CardRow>,
+    pub page: i64,
+    pub total_pages: i64,
+}
+
+async fn paged(db: &Db, now: Timestamp, listing: Listing, page: i64) -> AppResult<Paged> {
+    let total = store::count(db, now, listing).await?;
+    let total_pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    if page < 1 || page > total_pages {
+        return Err(AppError::not_found(format!(
+            "there is no page {page} here; the last page is {total_pages}"
+        )));
+    }
+    let items = store::cards(db, now, listing, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+    Ok(Paged {
+        items,
+        page,
+        total_pages,
+    })
+}
+
+/// The home page: the lead story, the latest news, and a block for each top-level section.
+pub struct Home {
+    pub lead: Option<CardRow>,
+    pub latest: Vec<CardRow>,
+    pub blocks: Vec<(SectionRow, Vec<CardRow>)>,
+}
+
+pub async fn home(db: &Db, now: Timestamp) -> AppResult<Home> {
+    let lead = store::cards(db, now, Listing::WithLeadImage, 1, 0)
+        .await?
+        .pop();
+    let mut latest = store::cards(db, now, Listing::All, 11, 0).await?;
+    latest.retain(|c| Some(c.id) != lead.as_ref().map(|l| l.id));
+    latest.truncate(10);
+    let mut blocks = Vec::new();
+    for section in store::sections(db).await? {
+        if section.parent_id.is_some() {
+            continue;
+        }
+        let cards = store::cards(db, now, Listing::Section(section.id), 4, 0).await?;
+        if !cards.is_empty() {
+            blocks.push((section, cards));
+        }
+    }
+    Ok(Home {
+        lead,
+        latest,
+        blocks,
+    })
+}
+
+pub struct SectionFront {
+    pub section: SectionRow,
+    pub parent: Option<SectionRow>,
+    pub children: Vec<SectionRow>,
+    pub articles: Paged,
+}
+
+pub async fn section_front(
+    db: &Db,
+    now: Timestamp,
+    slug: &str,
+    page: i64,
+) -> AppResult<SectionFront> {
+    let all = store::sections(db).await?;
+    let section = all
+        .iter()
+        .find(|s| s.slug == slug)
+        .cloned()
+        .ok_or_else(|| AppError::not_found("there is no such section"))?;
+    let parent = section
+        .parent_id
+        .and_then(|pid| all.iter().find(|s| s.id == pid).cloned());
+    let children = all
+        .iter()
+        .filter(|s| s.parent_id == Some(section.id))
+        .cloned()
+        .collect();
+    let articles = paged(db, now, Listing::Section(section.id), page).await?;
+    Ok(SectionFront {
+        section,
+        parent,
+        children,
+        articles,
+    })
+}
+
+pub async fn tag_page(
+    db: &Db,
+    now: Timestamp,
+    slug: &str,
+    page: i64,
+) -> AppResult<(TagRow, Paged)> {
+    let tag = store::tag_by_slug(db, slug)
+        .await?
+        .ok_or_else(|| AppError::not_found("there is no such tag"))?;
+    let articles = paged(db, now, Listing::Tag(tag.id), page).await?;
+    Ok((tag, articles))
+}
+
+pub async fn author_page(
+    db: &Db,
+    now: Timestamp,
+    slug: &str,
+    page: i64,
+) -> AppResult<(AuthorRow, Paged)> {
+    let author = store::author_by_slug(db, slug)
+        .await?
+        .ok_or_else(|| AppError::not_found("there is no such author"))?;
+    let articles = paged(db, now, Listing::Author(author.id), page).await?;
+    Ok((author, articles))
+}
+
+/// A month (or a whole year, `month: None`) of published articles, in the site's zone.
+pub async fn archive(
+    db: &Db,
+    now: Timestamp,
+    tz: Tz,
+    year: i32,
+    month: Option<u32>,
+    page: i64,
+) -> AppResult<Paged> {
+    let bad = || AppError::not_found("there is no archive for that date");
+    let (start, end) = match month {
+        Some(m) if (1..=12).contains(&m) => {
+            let (ny, nm) = if m == 12 {
+                (year + 1, 1)
+            } else {
+                (year, m + 1)
+            };
+            (
+                local_midnight(tz, year, m).ok_or_else(bad)?,
+                local_midnight(tz, ny, nm).ok_or_else(bad)?,
+            )
+        }
+        Some(_) => return Err(bad()),
+        None => (
+            local_midnight(tz, year, 1).ok_or_else(bad)?,
+            local_midnight(tz, year + 1, 1).ok_or_else(bad)?,
+        ),
+    };
+    paged(db, now, Listing::Between(start, end), page).await
+}
+
+fn local_midnight(tz: Tz, year: i32, month: u32) -> Option<Timestamp> {
+    if !(1..=9999).contains(&year) {
+        return None;
+    }
+    let local = tz.with_ymd_and_hms(year, month, 1, 0, 0, 0).earliest()?;
+    Some(Timestamp::from_datetime(local.with_timezone(&chrono::Utc)))
+}
+
+/// What a request for an article path finds.
+pub enum Lookup {
+    Found(Box<ArticlePage>),
+    /// The article lives at another path now (moved, or the date in the URL is wrong).
+    MovedTo(String),
+    /// The article was archived: readers get 410 Gone.
+    Gone,
+    NotFound,
+}
+
+pub struct ArticlePage {
+    pub article: ArticleRow,
+    pub path: String,
+    pub tags: Vec<TagRow>,
+    pub authors: Vec<AuthorRow>,
+    pub related: Vec<CardRow>,
+}
+
+pub async fn find_article(
+    db: &Db,
+    now: Timestamp,
+    tz: Tz,
+    section_slug: &str,
+    requested_path: &str,
+    slug: &str,
+) -> AppResult<Lookup> {
+    let found = store::article_by_slug(db, section_slug, slug).await?;
+    let article = match found {
+        Some(a) => a,
+        None => {
+            return Ok(match store::redirect_target(db, requested_path).await? {
+                Some(id) => match store::article_by_id(db, id).await? {
+                    Some(a) => public_path(&a, now, tz).map_or(Lookup::NotFound, Lookup::MovedTo),
+                    None => Lookup::NotFound,
+                },
+                None => Lookup::NotFound,
+            });
+        }
+    };
+    if article.status == Status::Archived.as_str() {
+        return Ok(Lookup::Gone);
+    }
+    let Some(path) = public_path(&article, now, tz) else {
+        return Ok(Lookup::NotFound);
+    };
+    if path != requested_path {
+        return Ok(Lookup::MovedTo(path));
+    }
+    let tags = store::tags_of(db, article.id).await?;
+    let authors = store::authors_of(db, article.id).await?;
+    let related = store::cards(
+        db,
+        now,
+        Listing::Related {
+            section_id: article.section_id,
+            article_id: article.id,
+        },
+        4,
+        0,
+    )
+    .await?;
+    Ok(Lookup::Found(Box::new(ArticlePage {
+        article,
+        path,
+        tags,
+        authors,
+        related,
+    })))
+}
+
+/// The article's path when readers may see it now; `None` for drafts and future articles.
+fn public_path(a: &ArticleRow, now: Timestamp, tz: Tz) -> Option<String> {
+    let published_at = a.published_at?;
+    (a.status == Status::Published.as_str() && published_at <= now)
+        .then(|| article_path(&a.section_slug, published_at, &a.slug, tz))
+}
+
+/// The next time a published article becomes visible, so caches can be refreshed the moment an
+/// embargo ends even though nothing was written then.
+pub async fn next_publication_after(db: &Db, now: Timestamp) -> AppResult<Option<Timestamp>> {
+    Ok(store::next_publication_after(db, now).await?)
+}
+
+/// An article as it would look published, whatever its status, for a signed preview link.
+pub async fn preview(db: &Db, now: Timestamp, tz: Tz, id: i64) -> AppResult<ArticlePage> {
+    let article = store::article_by_id(db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("no such article"))?;
+    let at = article.published_at.unwrap_or(now);
+    let path = article_path(&article.section_slug, at, &article.slug, tz);
+    let tags = store::tags_of(db, id).await?;
+    let authors = store::authors_of(db, id).await?;
+    let related = store::cards(
+        db,
+        now,
+        Listing::Related {
+            section_id: article.section_id,
+            article_id: id,
+        },
+        4,
+        0,
+    )
+    .await?;
+    Ok(ArticlePage {
+        article,
+        path,
+        tags,
+        authors,
+        related,
+    })
+}

@@ -1,0 +1,327 @@
+//! What organises articles: sections (one level of sub-sections), tags and author profiles.
+
+use chrono_tz::Tz;
+
+use super::service::article_path;
+use super::slug;
+use super::store::{self, AuthorRow, NewSection, TagRow};
+use crate::clock::Clock;
+use crate::db::{Db, Tx};
+use crate::error::{AppError, AppResult, FieldError};
+
+pub async fn create_section_in(tx: &mut Tx, section: &NewSection<'_>) -> AppResult<i64> {
+    if !slug::is_valid(section.slug) || slug::RESERVED.contains(&section.slug) {
+        return Err(AppError::Invalid(vec![FieldError {
+            field: "slug".into(),
+            message: format!("{:?} cannot be a section slug", section.slug),
+        }]));
+    }
+    let id = store::insert_section(tx, section).await?;
+    tx.bump_content_version().await?;
+    Ok(id)
+}
+
+pub async fn create_tag_in(tx: &mut Tx, name: &str) -> AppResult<i64> {
+    Ok(store::insert_tag(tx, name, &slug::slugify(name)).await?)
+}
+
+pub async fn create_author_in(
+    tx: &mut Tx,
+    name: &str,
+    bio: &str,
+    avatar_media_id: Option<i64>,
+) -> AppResult<i64> {
+    Ok(store::insert_author(tx, name, &slug::slugify(name), bio, avatar_media_id).await?)
+}
+
+pub async fn tags(db: &Db) -> AppResult<Vec<TagRow>> {
+    Ok(store::tags(db).await?)
+}
+
+pub async fn authors(db: &Db) -> AppResult<Vec<AuthorRow>> {
+    Ok(store::authors(db).await?)
+}
+
+/// The ids of tags by name, creating the ones that do not exist yet (the editor's "create on the
+/// fly").
+pub async fn ensure_tags(db: &Db, names: &[String]) -> AppResult<Vec<i64>> {
+    let mut tx = db.begin().await?;
+    let mut ids = Vec::new();
+    for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+        let tag_slug = slug::slugify(name);
+        if tag_slug.is_empty() {
+            continue;
+        }
+        let id = match store::tag_id_by_slug_in(&mut tx, &tag_slug).await? {
+            Some(id) => id,
+            None => store::insert_tag(&mut tx, name, &tag_slug).await?,
+        };
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    tx.commit().await?;
+    Ok(ids)
+}
+
+/// A section as an editor submits it.
+pub struct SectionInput {
+    pub parent_id: Option<i64>,
+    pub name: String,
+    pub slug: String,
+    pub description: String,
+    pub position: i64,
+}
+
+fn checked_section(input: &SectionInput, id: Option<i64>) -> AppResult<String> {
+    let name = input.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AppError::Invalid(vec![FieldError {
+            field: "name".into(),
+            message: "give the section a name of 1 to 100 characters".into(),
+        }]));
+    }
+    if input.parent_id.is_some() && input.parent_id == id {
+        return Err(AppError::Invalid(vec![FieldError {
+            field: "parent_id".into(),
+            message: "a section cannot be its own parent".into(),
+        }]));
+    }
+    let slug = if input.slug.trim().is_empty() {
+        slug::slugify(name)
+    } else {
+        input.slug.trim().to_string()
+    };
+    Ok(slug)
+}
+
+/// Sections nest one level deep: a parent must itself be top-level, and a section with
+/// sub-sections cannot become one.
+async fn check_nesting(db: &Db, id: Option<i64>, parent_id: Option<i64>) -> AppResult<()> {
+    let Some(parent) = parent_id else {
+        return Ok(());
+    };
+    let all = store::sections(db).await?;
+    let parent_row = all
+        .iter()
+        .find(|s| s.id == parent)
+        .ok_or_else(|| AppError::not_found("no such parent section"))?;
+    let has_children = id.is_some_and(|id| all.iter().any(|s| s.parent_id == Some(id)));
+    if parent_row.parent_id.is_some() || has_children {
+        return Err(AppError::Invalid(vec![FieldError {
+            field: "parent_id".into(),
+            message: "sections nest one level deep only".into(),
+        }]));
+    }
+    Ok(())
+}
+
+pub async fn create_section(db: &Db, input: &SectionInput) -> AppResult<i64> {
+    let slug = checked_section(input, None)?;
+    check_nesting(db, None, input.parent_id).await?;
+    let mut tx = db.begin().await?;
+    let id = create_section_in(
+        &mut tx,
+        &NewSection {
+            parent_id: input.parent_id,
+            name: input.name.trim(),
+            slug: &slug,
+            description: input.description.trim(),
+            position: input.position,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    db.content_changed();
+    Ok(id)
+}
+
+/// Changing a section's slug moves its articles: each published article's old address is kept
+/// as a redirect to its new one, in the same transaction.
+pub async fn update_section(
+    db: &Db,
+    clock: &Clock,
+    tz: Tz,
+    id: i64,
+    input: &SectionInput,
+) -> AppResult<()> {
+    let slug = checked_section(input, Some(id))?;
+    if !slug::is_valid(&slug) || slug::RESERVED.contains(&slug.as_str()) {
+        return Err(AppError::Invalid(vec![FieldError {
+            field: "slug".into(),
+            message: format!("{slug:?} cannot be a section slug"),
+        }]));
+    }
+    check_nesting(db, Some(id), input.parent_id).await?;
+    let before = store::sections(db)
+        .await?
+        .into_iter()
+        .find(|s| s.id == id)
+        .ok_or_else(|| AppError::not_found("no such section"))?;
+    let mut tx = db.begin().await?;
+    store::update_section(
+        &mut tx,
+        id,
+        &NewSection {
+            parent_id: input.parent_id,
+            name: input.name.trim(),
+            slug: &slug,
+            description: input.description.trim(),
+            position: input.position,
+        },
+    )
+    .await?;
+    if before.slug != slug {
+        let now = clock.now();
+        for (article_id, article_slug, published_at) in
+            store::published_in_section(&mut tx, id).await?
+        {
+            let old_path = article_path(&before.slug, published_at, &article_slug, tz);
+            store::insert_redirect(&mut tx, &old_path, article_id, now).await?;
+        }
+    }
+    tx.bump_content_version().await?;
+    tx.commit().await?;
+    db.content_changed();
+    Ok(())
+}
+
+pub async fn delete_section(db: &Db, id: i64) -> AppResult<()> {
+    let contents = store::section_contents(db, id).await?;
+    if contents > 0 {
+        return Err(AppError::Conflict {
+            code: "section_not_empty",
+            message: "move its articles and sub-sections elsewhere first".into(),
+        });
+    }
+    let mut tx = db.begin().await?;
+    if store::delete_section(&mut tx, id).await? == 0 {
+        return Err(AppError::not_found("no such section"));
+    }
+    tx.bump_content_version().await?;
+    tx.commit().await?;
+    db.content_changed();
+    Ok(())
+}
+
+pub async fn create_tag(db: &Db, name: &str) -> AppResult<i64> {
+    ensure_tags(db, &[name.to_string()])
+        .await?
+        .first()
+        .copied()
+        .ok_or_else(|| {
+            AppError::Invalid(vec![FieldError {
+                field: "name".into(),
+                message: "give the tag a name with letters or digits".into(),
+            }])
+        })
+}
+
+pub async fn rename_tag(db: &Db, id: i64, name: &str) -> AppResult<()> {
+    let name = name.trim();
+    let tag_slug = slug::slugify(name);
+    if tag_slug.is_empty() {
+        return Err(AppError::Invalid(vec![FieldError {
+            field: "name".into(),
+            message: "give the tag a name with letters or digits".into(),
+        }]));
+    }
+    let mut tx = db.begin().await?;
+    if store::rename_tag(&mut tx, id, name, &tag_slug).await? == 0 {
+        return Err(AppError::not_found("no such tag"));
+    }
+    tx.bump_content_version().await?;
+    tx.commit().await?;
+    db.content_changed();
+    Ok(())
+}
+
+/// Deletes a tag; its articles simply lose it.
+pub async fn delete_tag(db: &Db, id: i64) -> AppResult<()> {
+    let mut tx = db.begin().await?;
+    if store::delete_tag(&mut tx, id).await? == 0 {
+        return Err(AppError::not_found("no such tag"));
+    }
+    tx.bump_content_version().await?;
+    tx.commit().await?;
+    db.content_changed();
+    Ok(())
+}
+
+pub struct AuthorInput {
+    pub name: String,
+    pub bio: String,
+    pub avatar_media_id: Option<i64>,
+}
+
+pub async fn save_author(db: &Db, id: Option<i64>, input: &AuthorInput) -> AppResult<i64> {
+    let name = input.name.trim();
+    let author_slug = slug::slugify(name);
+    if author_slug.is_empty() || name.chars().count() > 200 {
+        return Err(AppError::Invalid(vec![FieldError {
+            field: "name".into(),
+            message: "give the author a name of 1 to 200 characters".into(),
+        }]));
+    }
+    let mut tx = db.begin().await?;
+    let saved = match id {
+        Some(id) => {
+            let n = store::update_author(
+                &mut tx,
+                id,
+                name,
+                &author_slug,
+                input.bio.trim(),
+                input.avatar_media_id,
+            )
+            .await?;
+            if n == 0 {
+                return Err(AppError::not_found("no such author"));
+            }
+            id
+        }
+        None => {
+            store::insert_author(
+                &mut tx,
+                name,
+                &author_slug,
+                input.bio.trim(),
+                input.avatar_media_id,
+            )
+            .await?
+        }
+    };
+    tx.bump_content_version().await?;
+    tx.commit().await?;
+    db.content_changed();
+    Ok(saved)
+}
+
+/// Deletes an author profile; its articles lose the byline. A profile linked to an account
+/// stays until the account is unlinked.
+pub async fn delete_author(db: &Db, id: i64) -> AppResult<()> {
+    let mut tx = db.begin().await?;
+    let deleted = store::delete_author(&mut tx, id)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(d) if d.kind() == sqlx::error::ErrorKind::ForeignKeyViolation => {
+                AppError::Conflict {
+                    code: "author_in_use",
+                    message: "an account is linked to this author profile".into(),
+                }
+            }
+            _ => e.into(),
+        })?;
+    if deleted == 0 {
+        return Err(AppError::not_found("no such author"));
+    }
+    tx.bump_content_version().await?;
+    tx.commit().await?;
+    db.content_changed();
+    Ok(())
+}
+
+/// The media id of an author's portrait (the author list shows its path).
+pub async fn author_avatar_id(db: &Db, id: i64) -> AppResult<Option<i64>> {
+    Ok(store::author_avatar_id(db, id).await?)
+}
