@@ -380,12 +380,11 @@ pub async fn edit_form(
     if q.restore.as_deref() == Some("autosave") {
         let newer = articles::newer_autosave(&state.db, id, me.user.id, article.version).await?;
         if let Some((_, fields)) = newer {
-            let (form, section_id, author_ids, lead_media_id) =
-                read_form(&FormFields::from_pairs(fields));
-            draft.form = form;
-            draft.section_id = section_id.or(draft.section_id);
-            draft.author_ids = author_ids;
-            draft.lead_media_id = lead_media_id;
+            let submitted = read_form(&FormFields::from_pairs(fields));
+            draft.form = submitted.view;
+            draft.section_id = submitted.section_id.or(draft.section_id);
+            draft.author_ids = submitted.author_ids;
+            draft.lead_media_id = submitted.lead_media_id;
             draft.restored = true;
             notice = Some("Your autosaved changes are back in the form. Save to keep them.");
         }
@@ -394,7 +393,15 @@ pub async fn edit_form(
 }
 
 /// Reads the submitted editor into the draft it shows and the input it saves.
-fn read_form(form: &FormFields) -> (FormView, Option<i64>, Vec<i64>, Option<i64>) {
+/// A submitted editor: the text fields as typed, and the choices made.
+struct Submitted {
+    view: FormView,
+    section_id: Option<i64>,
+    author_ids: Vec<i64>,
+    lead_media_id: Option<i64>,
+}
+
+fn read_form(form: &FormFields) -> Submitted {
     let view = FormView {
         headline: form.get("headline").into(),
         standfirst: form.get("standfirst").into(),
@@ -416,8 +423,12 @@ fn read_form(form: &FormFields) -> (FormView, Option<i64>, Vec<i64>, Option<i64>
         .into_iter()
         .filter_map(|v| v.parse().ok())
         .collect();
-    let lead = id_param(Some(form.get("lead_media_id")));
-    (view, section_id, author_ids, lead)
+    Submitted {
+        view,
+        section_id,
+        author_ids,
+        lead_media_id: id_param(Some(form.get("lead_media_id"))),
+    }
 }
 
 pub async fn create(
@@ -454,7 +465,8 @@ async fn submit(
 ) -> PageResult<Response> {
     let tz = layout::layout(state).await?.site.tz;
     let now = state.clock.now();
-    let (view, section_id, author_ids, lead_media_id) = read_form(form);
+    let submitted = read_form(form);
+    let view = &submitted.view;
     let created_by = existing.as_ref().map_or(Some(me.user.id), |e| e.created_by);
     let current = existing.as_ref().map_or(Status::Draft, |e| e.status);
     let mut errors = Vec::new();
@@ -491,7 +503,8 @@ async fn submit(
         "archive" => (Status::Archived, publish_at.or(Some(now)), "archived"),
         _ => (current, publish_at, "saved"),
     };
-    let Some(section_id) = section_id else {
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    let Some(section_id) = submitted.section_id else {
         errors.push(FieldError {
             field: "section_id".into(),
             message: "choose a section".into(),
@@ -500,24 +513,22 @@ async fn submit(
             state,
             me,
             existing,
-            view,
+            submitted,
             current,
             errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
+            unprocessable,
         )
         .await;
     };
     if !errors.is_empty() {
-        return refused_with(
+        return refused(
             state,
             me,
             existing,
-            view,
-            section_id,
-            author_ids,
-            lead_media_id,
+            submitted,
             current,
             errors,
+            unprocessable,
         )
         .await;
     }
@@ -529,7 +540,7 @@ async fn submit(
         headline: view.headline.clone(),
         standfirst: view.standfirst.clone(),
         body_markdown: view.body.clone(),
-        lead_media_id,
+        lead_media_id: submitted.lead_media_id,
         lead_alt: view.lead_alt.clone(),
         lead_caption: view.lead_caption.clone(),
         lead_credit: view.lead_credit.clone(),
@@ -540,7 +551,7 @@ async fn submit(
         seo_title: view.seo_title.clone(),
         seo_description: view.seo_description.clone(),
         tag_ids,
-        author_ids: author_ids.clone(),
+        author_ids: submitted.author_ids.clone(),
         created_by,
     };
     let result = match &existing {
@@ -562,16 +573,14 @@ async fn submit(
             Ok(Redirect::to(&format!("/admin/articles/{id}?notice={notice}")).into_response())
         }
         Err(AppError::Invalid(errors)) => {
-            refused_with(
+            refused(
                 state,
                 me,
                 existing,
-                view,
-                section_id,
-                author_ids,
-                lead_media_id,
+                submitted,
                 current,
                 errors,
+                unprocessable,
             )
             .await
         }
@@ -581,36 +590,21 @@ async fn submit(
                 field: "article".into(),
                 message: e.to_string(),
             }];
-            let mut response = refused_with(
-                state,
-                me,
-                existing,
-                view,
-                section_id,
-                author_ids,
-                lead_media_id,
-                current,
-                errors,
-            )
-            .await?;
-            *response.status_mut() = status;
-            Ok(response)
+            refused(state, me, existing, submitted, current, errors, status).await
         }
         Err(other) => Err(other.into()),
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn refused_with(
+/// Shows the editor again with what was typed and why it was not saved, so nothing is lost.
+async fn refused(
     state: &AppState,
     me: &CurrentUser,
     existing: Option<Editable>,
-    view: FormView,
-    section_id: i64,
-    author_ids: Vec<i64>,
-    lead_media_id: Option<i64>,
+    submitted: Submitted,
     current: Status,
     errors: Vec<FieldError>,
+    status: StatusCode,
 ) -> PageResult<Response> {
     let draft = Draft {
         id: existing.as_ref().map(|e| e.id),
@@ -621,45 +615,12 @@ async fn refused_with(
         status: current,
         created_by: existing.as_ref().map_or(Some(me.user.id), |e| e.created_by),
         public_path: existing.and_then(|e| e.public_path),
-        section_id: Some(section_id),
-        author_ids,
-        lead_media_id,
-        form: view,
+        section_id: submitted.section_id,
+        author_ids: submitted.author_ids,
+        lead_media_id: submitted.lead_media_id,
+        form: submitted.view,
     };
-    editor_page(
-        state,
-        me,
-        draft,
-        None,
-        &errors,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await
-}
-
-async fn refused(
-    state: &AppState,
-    me: &CurrentUser,
-    existing: Option<Editable>,
-    view: FormView,
-    current: Status,
-    errors: Vec<FieldError>,
-    status: StatusCode,
-) -> PageResult<Response> {
-    let mut response = refused_with(
-        state,
-        me,
-        existing,
-        view,
-        0,
-        Vec::new(),
-        None,
-        current,
-        errors,
-    )
-    .await?;
-    *response.status_mut() = status;
-    Ok(response)
+    editor_page(state, me, draft, None, &errors, status).await
 }
 
 /// The live preview: the body rendered by the same code as the site.
