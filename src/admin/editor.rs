@@ -504,11 +504,13 @@ async fn submit(
         _ => (current, publish_at, "saved"),
     };
     let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
-    let Some(section_id) = submitted.section_id else {
+    if submitted.section_id.is_none() {
         errors.push(FieldError {
             field: "section_id".into(),
             message: "choose a section".into(),
         });
+    }
+    let (Some(section_id), true) = (submitted.section_id, errors.is_empty()) else {
         return refused(
             state,
             me,
@@ -520,18 +522,6 @@ async fn submit(
         )
         .await;
     };
-    if !errors.is_empty() {
-        return refused(
-            state,
-            me,
-            existing,
-            submitted,
-            current,
-            errors,
-            unprocessable,
-        )
-        .await;
-    }
     let tag_names: Vec<String> = view.tags.split(',').map(str::to_string).collect();
     let tag_ids = articles::ensure_tags(&state.db, &tag_names).await?;
     let input = ArticleInput {
