@@ -46,6 +46,21 @@ pub(super) fn may_edit(me: &CurrentUser, article: &Editable) -> bool {
     permissions::may_edit(&me.user, article.created_by, article.status)
 }
 
+/// The article `id` and the site's zone, if the signed-in person may edit it.
+pub(super) async fn editable_by(
+    state: &AppState,
+    me: &CurrentUser,
+    id: i64,
+) -> Result<(Editable, chrono_tz::Tz), AppError> {
+    let tz = layout::layout(state).await?.site.tz;
+    let article = articles::editable(&state.db, tz, id).await?;
+    if may_edit(me, &article) {
+        Ok((article, tz))
+    } else {
+        Err(AppError::Forbidden("you may not edit this article".into()))
+    }
+}
+
 pub(super) fn may_publish(me: &CurrentUser, created_by: Option<i64>) -> bool {
     permissions::may_publish(&me.user, created_by)
 }
@@ -338,11 +353,7 @@ pub async fn edit_form(
     Path(id): Path<i64>,
     Query(q): Query<EditQuery>,
 ) -> PageResult<Response> {
-    let tz = layout::layout(&state).await?.site.tz;
-    let article = articles::editable(&state.db, tz, id).await?;
-    if !may_edit(&me, &article) {
-        return Err(AppError::Forbidden("you may not edit this article".into()).into());
-    }
+    let (article, tz) = editable_by(&state, &me, id).await?;
     let tag_names: Vec<String> = articles::tags(&state.db)
         .await?
         .into_iter()
@@ -448,11 +459,7 @@ pub async fn save(
     form: FormFields,
 ) -> PageResult<Response> {
     me.check_csrf(form.get("_csrf"))?;
-    let tz = layout::layout(&state).await?.site.tz;
-    let article = articles::editable(&state.db, tz, id).await?;
-    if !may_edit(&me, &article) {
-        return Err(AppError::Forbidden("you may not edit this article".into()).into());
-    }
+    let (article, _) = editable_by(&state, &me, id).await?;
     submit(&state, &me, Some(article), &form).await
 }
 
@@ -635,11 +642,7 @@ pub async fn autosave(
     form: FormFields,
 ) -> PageResult<Response> {
     me.check_csrf(form.get("_csrf"))?;
-    let tz = layout::layout(&state).await?.site.tz;
-    let article = articles::editable(&state.db, tz, id).await?;
-    if !may_edit(&me, &article) {
-        return Err(AppError::Forbidden("you may not edit this article".into()).into());
-    }
+    editable_by(&state, &me, id).await?;
     let fields: Vec<(String, String)> = form
         .pairs()
         .iter()

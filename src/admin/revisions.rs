@@ -4,13 +4,13 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
-use super::editor::{may_edit, may_publish};
+use super::editor::{editable_by, may_publish};
 use super::render::{self, Screen};
 use crate::accounts::service as accounts;
 use crate::app::AppState;
 use crate::articles::service::{self as articles, ArticleInput};
 use crate::error::{AppError, PageResult};
-use crate::site::{dates, layout};
+use crate::site::dates;
 use crate::web::form::FormFields;
 use crate::web::session::CurrentUser;
 
@@ -51,11 +51,7 @@ pub async fn revisions(
     Path(id): Path<i64>,
     Query(q): Query<CompareQuery>,
 ) -> PageResult<Response> {
-    let tz = layout::layout(&state).await?.site.tz;
-    let article = articles::editable(&state.db, tz, id).await?;
-    if !may_edit(&me, &article) {
-        return Err(AppError::Forbidden("you may not edit this article".into()).into());
-    }
+    let (article, tz) = editable_by(&state, &me, id).await?;
     let rows = articles::revisions(&state.db, id).await?;
     let people = accounts::users(&state.db).await?;
     let name_of = |uid: Option<i64>| {
@@ -109,9 +105,8 @@ pub async fn restore(
     form: FormFields,
 ) -> PageResult<Response> {
     me.check_csrf(form.get("_csrf"))?;
-    let tz = layout::layout(&state).await?.site.tz;
-    let article = articles::editable(&state.db, tz, id).await?;
-    if !may_edit(&me, &article) || !may_publish(&me, article.created_by) {
+    let (article, tz) = editable_by(&state, &me, id).await?;
+    if !may_publish(&me, article.created_by) {
         return Err(
             AppError::Forbidden("you may not restore revisions of this article".into()).into(),
         );
