@@ -2,12 +2,12 @@
 //! version check), delete. The same rules as the admin decide who may do what.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::extract::{ApiId, ApiJson, ApiUser};
+use super::extract::{ApiId, ApiJson, ApiQuery, ApiUser};
 use super::{Page, PageQuery};
 use crate::accounts::Capability;
 use crate::app::AppState;
@@ -185,9 +185,8 @@ pub struct ListQuery {
 pub async fn list(
     State(state): State<AppState>,
     user: ApiUser,
-    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> AppResult<Json<Page<ArticleJson>>> {
-    let Query(q) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     user.require(Capability::WriteOwnArticle)?;
     let filter = AdminFilter {
         status: q.status.map(|s| s.as_str().to_string()),

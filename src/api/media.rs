@@ -1,11 +1,11 @@
 //! `/api/v1/media`: the library, multipart upload, metadata and deletion.
 
 use axum::Json;
-use axum::extract::{Multipart, Query, State};
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
-use super::extract::{ApiId, ApiJson, ApiUser};
+use super::extract::{ApiId, ApiJson, ApiQuery, ApiUser};
 use super::{Page, PageQuery};
 use crate::accounts::Capability;
 use crate::app::AppState;
@@ -53,9 +53,8 @@ pub struct ListQuery {
 pub async fn list(
     State(state): State<AppState>,
     user: ApiUser,
-    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> AppResult<Json<Page<MediaJson>>> {
-    let Query(q) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     user.require(Capability::WriteOwnArticle)?;
     let (page, per_page) = PageQuery::resolve(q.page, q.per_page)?;
     let (items, total_pages) = media::search(&state.db, q.q.as_deref(), page, per_page).await?;

@@ -206,23 +206,36 @@ fn a_missing_or_broken_theme_is_reported() {
     );
 }
 
-#[test]
-fn serve_answers_and_stops_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
+/// Starts `serve` on a free loopback port, with its standard output to read line by line.
+fn spawn_serve(
+    data_dir: &std::path::Path,
+    extra: &[&str],
+) -> (
+    std::process::Child,
+    std::io::Lines<BufReader<std::process::ChildStdout>>,
+) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_broadsheet"))
         .args([
             "--data-dir",
-            dir.path().to_str().unwrap(),
+            data_dir.to_str().unwrap(),
             "serve",
             "--listen",
             "127.0.0.1:0",
         ])
+        .args(extra)
         .env_remove("BROADSHEET_DATABASE_URL")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    (child, lines)
+}
+
+#[test]
+fn serve_answers_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, mut lines) = spawn_serve(dir.path(), &[]);
     let line = lines
         .find_map(|l| l.ok().filter(|l| l.contains("is serving")))
         .expect("serve prints its URL");
@@ -452,22 +465,7 @@ fn people_are_managed_from_the_command_line() {
 #[test]
 fn first_serve_prints_a_setup_link_for_an_administrator() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_broadsheet"))
-        .args([
-            "--data-dir",
-            dir.path().to_str().unwrap(),
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--admin-email",
-            "chief@news.example",
-        ])
-        .env_remove("BROADSHEET_DATABASE_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut child, mut lines) = spawn_serve(dir.path(), &["--admin-email", "chief@news.example"]);
     let mut seen = String::new();
     for line in lines.by_ref() {
         let line = line.unwrap();
