@@ -20,6 +20,7 @@ use crate::clock::Clock;
 use crate::db::Db;
 use crate::mail::Mailer;
 use crate::media::MediaFiles;
+use crate::media::images::ImageService;
 use crate::site::layout::RenderCache;
 use crate::templates::Templates;
 use crate::web::page_cache::{PageCache, PageCacheLayer};
@@ -34,6 +35,7 @@ pub struct AppState {
     pub clock: Clock,
     pub templates: Arc<Templates>,
     pub media: Arc<MediaFiles>,
+    pub images: Arc<ImageService>,
     pub mailer: Arc<Mailer>,
     pub limits: Limits,
     pub page_cache: Arc<PageCache>,

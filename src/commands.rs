@@ -17,6 +17,7 @@ use crate::demo::{self, DemoOptions};
 use crate::jobs;
 use crate::mail::Mailer;
 use crate::media::MediaFiles;
+use crate::media::images::ImageService;
 use crate::site::layout::RenderCache;
 use crate::site::settings;
 use crate::templates::Templates;
@@ -68,8 +69,10 @@ pub async fn demo(common: &Common, args: &DemoArgs) -> anyhow::Result<()> {
 
 pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
     let templates = Templates::load(args.theme_dir.as_deref())?;
+    let image_config = args.images.config()?;
     let (data_dir, db) = open(common).await?;
     let media = MediaFiles::new(&data_dir);
+    let images = ImageService::new(image_config, &data_dir)?;
     let clock = Clock::System;
     let base_url = args
         .base_url
@@ -104,6 +107,7 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
         clock: clock.clone(),
         templates: Arc::new(templates),
         media: Arc::new(media),
+        images: Arc::new(images),
         mailer: Arc::new(mailer),
         limits: Limits {
             upload_bytes: args.max_upload_mb.saturating_mul(1024 * 1024),

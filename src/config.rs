@@ -89,6 +89,84 @@ pub struct ServeArgs {
     /// Memory the page cache may use, in MiB.
     #[arg(long, env = "BROADSHEET_PAGE_CACHE_MB", default_value_t = 256)]
     pub page_cache_mb: usize,
+
+    #[command(flatten)]
+    pub images: ImageArgs,
+}
+
+/// The image service's sources and limits.
+#[derive(Debug, Clone, Args)]
+pub struct ImageArgs {
+    /// Remote origins the image service may fetch from, comma-separated, each an http(s) URL
+    /// with an optional path prefix (e.g. https://photos.example/wire/) [default: none, only the
+    /// media library].
+    #[arg(long, env = "BROADSHEET_IMAGE_SOURCES", value_delimiter = ',')]
+    pub image_sources: Vec<String>,
+
+    /// Internal IP addresses remote fetches may reach anyway (an intranet image store),
+    /// comma-separated. Loopback, private and link-local addresses are refused otherwise.
+    #[arg(
+        long,
+        env = "BROADSHEET_IMAGE_TRUSTED_ADDRESSES",
+        value_delimiter = ','
+    )]
+    pub image_trusted_addresses: Vec<std::net::IpAddr>,
+
+    /// Disk space for rendered images and fetched originals, in MiB.
+    #[arg(long, env = "BROADSHEET_IMAGE_CACHE_MB", default_value_t = 2048)]
+    pub image_cache_mb: u64,
+
+    /// The largest source image, in megapixels, read from its header before decoding.
+    #[arg(long, env = "BROADSHEET_IMAGE_MAX_MEGAPIXELS", default_value_t = 50)]
+    pub image_max_megapixels: u64,
+
+    /// The largest remote original, in MiB.
+    #[arg(long, env = "BROADSHEET_IMAGE_MAX_SOURCE_MB", default_value_t = 20)]
+    pub image_max_source_mb: u64,
+
+    /// Renders running at once [default: the number of CPU cores].
+    #[arg(long, env = "BROADSHEET_IMAGE_WORKERS")]
+    pub image_workers: Option<usize>,
+
+    /// Renders that may wait for a worker; beyond that the service answers 503.
+    #[arg(long, env = "BROADSHEET_IMAGE_QUEUE", default_value_t = 16)]
+    pub image_queue: usize,
+
+    /// Seconds a remote fetch may take in all.
+    #[arg(long, env = "BROADSHEET_IMAGE_FETCH_TIMEOUT", default_value_t = 20)]
+    pub image_fetch_timeout: u64,
+}
+
+/// The longest side of any output image, after dpr.
+const IMAGE_MAX_SIDE: u32 = 4096;
+const IMAGE_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl ImageArgs {
+    /// The service's configuration; a malformed source names itself.
+    pub fn config(&self) -> anyhow::Result<crate::media::images::ImageConfig> {
+        use crate::media::images::{AllowList, Bounds, FetchLimits, ImageConfig};
+        const MIB: u64 = 1024 * 1024;
+        let allowed = AllowList::parse(&self.image_sources).map_err(anyhow::Error::msg)?;
+        let workers = self.image_workers.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+        });
+        Ok(ImageConfig {
+            allowed,
+            fetch: FetchLimits {
+                max_bytes: self.image_max_source_mb.saturating_mul(MIB),
+                connect_timeout: IMAGE_CONNECT_TIMEOUT,
+                total_timeout: std::time::Duration::from_secs(self.image_fetch_timeout.max(1)),
+                trusted: self.image_trusted_addresses.clone(),
+            },
+            bounds: Bounds {
+                max_pixels: self.image_max_megapixels.saturating_mul(1_000_000),
+                max_side: IMAGE_MAX_SIDE,
+            },
+            cache_bytes: self.image_cache_mb.saturating_mul(MIB),
+            workers,
+            queue: self.image_queue,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Args)]

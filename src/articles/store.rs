@@ -44,7 +44,7 @@ pub struct CardRow {
     pub section_slug: String,
     pub section_name: String,
     pub lead_alt: String,
-    pub lead_path: Option<String>,
+    pub lead_id: Option<i64>,
     pub lead_width: Option<i64>,
     pub lead_height: Option<i64>,
 }
@@ -71,7 +71,7 @@ pub struct ArticleRow {
     pub seo_description: String,
     pub section_slug: String,
     pub section_name: String,
-    pub lead_path: Option<String>,
+    pub lead_id: Option<i64>,
     pub lead_width: Option<i64>,
     pub lead_height: Option<i64>,
 }
@@ -81,7 +81,7 @@ macro_rules! cards_where {
         concat!(
             "SELECT a.id, a.slug, a.headline, a.standfirst, a.published_at, \
              s.slug AS section_slug, s.name AS section_name, a.lead_alt, \
-             m.path AS lead_path, m.width AS lead_width, m.height AS lead_height \
+             m.id AS lead_id, m.width AS lead_width, m.height AS lead_height \
              FROM articles a JOIN sections s ON s.id = a.section_id \
              LEFT JOIN media m ON m.id = a.lead_media_id \
              WHERE a.status = 'published' AND a.published_at <= $1 AND ",
@@ -108,7 +108,7 @@ macro_rules! article_where {
              a.lead_alt, a.lead_caption, a.lead_credit, a.status, a.published_at, a.created_at, \
              a.updated_at, a.comments_open, a.newsletter_topic, a.seo_title, a.seo_description, \
              s.slug AS section_slug, s.name AS section_name, \
-             m.path AS lead_path, m.width AS lead_width, m.height AS lead_height \
+             m.id AS lead_id, m.width AS lead_width, m.height AS lead_height \
              FROM articles a JOIN sections s ON s.id = a.section_id \
              LEFT JOIN media m ON m.id = a.lead_media_id ",
             $where

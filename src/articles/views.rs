@@ -5,7 +5,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::service::{self, ArticlePage, Author, Card, Paged, Section, Tag};
-use crate::media;
+use crate::media::images;
 use crate::site::dates::{self, Shown};
 use crate::site::layout::{Meta, MetaImage, absolute};
 use crate::site::settings::SiteSettings;
@@ -24,7 +24,10 @@ pub struct CardView {
 
 #[derive(Serialize)]
 pub struct ImageView {
+    #[serde(skip)]
+    pub id: i64,
     pub src: String,
+    pub srcset: String,
     pub width: i64,
     pub height: i64,
     pub alt: String,
@@ -71,28 +74,25 @@ pub fn card(c: &Card, tz: Tz) -> CardView {
         section_url: format!("/{}", c.section_slug),
         date_iso: shown.iso,
         date_short: shown.short,
-        image: image(
-            c.lead_path.as_deref(),
-            c.lead_width,
-            c.lead_height,
-            &c.lead_alt,
-            "",
-            "",
-        ),
+        image: image(c.lead_id, c.lead_width, c.lead_height, &c.lead_alt, "", ""),
     }
 }
 
 fn image(
-    path: Option<&str>,
+    media_id: Option<i64>,
     width: Option<i64>,
     height: Option<i64>,
     alt: &str,
     caption: &str,
     credit: &str,
 ) -> Option<ImageView> {
+    let (id, width) = (media_id?, width?);
+    let intrinsic = u32::try_from(width).unwrap_or(images::urls::FALLBACK_WIDTH);
     Some(ImageView {
-        src: media::url(path?),
-        width: width?,
+        id,
+        src: images::urls::sized(id, images::urls::FALLBACK_WIDTH),
+        srcset: images::urls::srcset(id, intrinsic),
+        width,
         height: height?,
         alt: alt.to_string(),
         caption: caption.to_string(),
@@ -209,7 +209,7 @@ pub fn article(page: &ArticlePage, site: &SiteSettings) -> (ArticleView, Meta) {
         })
         .collect();
     let image = image(
-        a.lead_path.as_deref(),
+        a.lead_id,
         a.lead_width,
         a.lead_height,
         &a.lead_alt,
@@ -218,9 +218,9 @@ pub fn article(page: &ArticlePage, site: &SiteSettings) -> (ArticleView, Meta) {
     );
     let canonical = absolute(&site.base_url, &page.path);
     let meta_image = image.as_ref().map(|i| MetaImage {
-        url: absolute(&site.base_url, &i.src),
-        width: i.width,
-        height: i.height,
+        url: absolute(&site.base_url, &images::urls::social(i.id)),
+        width: images::urls::SOCIAL_SIZE.0.into(),
+        height: images::urls::SOCIAL_SIZE.1.into(),
         alt: i.alt.clone(),
     });
     let json_ld = json_ld(

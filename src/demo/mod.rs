@@ -238,7 +238,6 @@ pub async fn load(
 
     let mut tx = db.begin().await?;
     articles::delete_all_in(&mut tx).await?;
-    media::delete_unused_in(&mut tx).await?;
 
     let mut site = SiteSettings {
         name: "The Broadsheet Ledger".into(),
@@ -405,6 +404,8 @@ pub async fn load(
             }
         }
     }
+    // Only now, so photographs painted again from the same seed keep their ids (and URLs).
+    media::delete_unused_in(&mut tx).await?;
     tx.commit().await?;
     db.content_changed();
     Ok(Summary {

@@ -1,7 +1,8 @@
 //! The media library: files stored content-addressed in the data dir, with their dimensions and
-//! editorial metadata in the database. (The image service will resize them on the fly.)
+//! editorial metadata in the database; and the image service that resizes them on the fly.
 
 pub mod files;
+pub mod images;
 mod inspect;
 mod pages;
 pub mod service;
@@ -15,7 +16,9 @@ use crate::app::AppState;
 pub use files::MediaFiles;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/media/{*path}", get(pages::file))
+    Router::new()
+        .route("/media/{*path}", get(pages::file))
+        .merge(images::routes())
 }
 
 /// The public URL of a stored media file.

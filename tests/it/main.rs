@@ -10,6 +10,7 @@ mod api;
 mod cli;
 mod html_validity;
 mod http;
+mod images;
 mod jobs;
 mod media;
 mod migrations;

@@ -7,6 +7,7 @@ pub mod builders;
 pub mod postgres;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -17,6 +18,7 @@ use broadsheet::db::{self, Db, Timestamp};
 use broadsheet::demo::{self, DemoOptions};
 use broadsheet::mail::Mailer;
 use broadsheet::media::MediaFiles;
+use broadsheet::media::images::{AllowList, Bounds, FetchLimits, ImageConfig, ImageService};
 use broadsheet::site::layout::RenderCache;
 use broadsheet::templates::Templates;
 use broadsheet::web::page_cache::PageCache;
@@ -57,7 +59,36 @@ impl TestResponse {
     }
 }
 
+/// An image service configuration for tests: `sources` allowed (and 127.0.0.1 trusted, so a
+/// test's own origin can serve them), small limits so the limits can be reached.
+pub fn image_config(sources: &[String], workers: usize, queue: usize) -> ImageConfig {
+    ImageConfig {
+        allowed: AllowList::parse(sources).expect("valid test sources"),
+        fetch: FetchLimits {
+            max_bytes: 4 * 1024 * 1024,
+            connect_timeout: Duration::from_secs(2),
+            total_timeout: Duration::from_secs(2),
+            trusted: vec!["127.0.0.1".parse().expect("an address")],
+        },
+        bounds: Bounds {
+            max_pixels: 50_000_000,
+            max_side: 4096,
+        },
+        cache_bytes: 64 * 1024 * 1024,
+        workers,
+        queue,
+    }
+}
+
 impl TestApp {
+    /// Replaces the image service (the data dir stays, so media files are shared).
+    pub fn with_images(mut self, config: ImageConfig) -> TestApp {
+        let images = ImageService::new(config, self._data_dir.path()).expect("the image service");
+        self.state.images = Arc::new(images);
+        self.router = app::router(self.state.clone());
+        self
+    }
+
     pub async fn sqlite() -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("test.db").display());
@@ -88,6 +119,10 @@ impl TestApp {
             clock: clock.clone(),
             templates: Arc::new(Templates::load(None).expect("built-in theme loads")),
             media: Arc::new(MediaFiles::new(data_dir.path())),
+            images: Arc::new(
+                ImageService::new(image_config(&[], 2, 4), data_dir.path())
+                    .expect("the image service"),
+            ),
             mailer: Arc::new(
                 Mailer::new(None, "Broadsheet <news@test.example>", data_dir.path())
                     .expect("the outbox mailer"),

@@ -1,0 +1,92 @@
+//! The image service's failures, in HTTP terms. Each carries how long a CDN or browser may keep
+//! the answer: a bad parameter stays bad (a year), an origin's trouble may pass (seconds).
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::error::ErrorInfo;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageError {
+    BadParameter(String),
+    /// The source is not a usable image: not an image at all, too big, broken.
+    BadSource(String),
+    NotFound(String),
+    Refused(String),
+    Upstream(String),
+    Timeout,
+    /// Every worker is busy and the queue is full.
+    Busy,
+    Internal(String),
+}
+
+/// Seconds a client may wait before retrying a busy service.
+const RETRY_AFTER_SECONDS: &str = "1";
+
+impl ImageError {
+    fn info(&self) -> ErrorInfo {
+        let (status, code, message) = match self {
+            ImageError::BadParameter(m) => (StatusCode::BAD_REQUEST, "bad_request", m.clone()),
+            ImageError::BadSource(m) => (StatusCode::BAD_REQUEST, "bad_source", m.clone()),
+            ImageError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m.clone()),
+            ImageError::Refused(m) => (StatusCode::FORBIDDEN, "forbidden", m.clone()),
+            ImageError::Upstream(m) => (StatusCode::BAD_GATEWAY, "upstream", m.clone()),
+            ImageError::Timeout => (
+                StatusCode::GATEWAY_TIMEOUT,
+                "upstream_timeout",
+                "The origin did not answer in time".to_string(),
+            ),
+            ImageError::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "The image service is busy; try again shortly".to_string(),
+            ),
+            ImageError::Internal(m) => {
+                tracing::error!(error = %m, "image service failure");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "The image could not be produced".to_string(),
+                )
+            }
+        };
+        ErrorInfo {
+            status,
+            code,
+            message,
+        }
+    }
+
+    /// Seconds the answer may be kept, if at all.
+    pub fn max_age(&self) -> Option<u32> {
+        match self {
+            ImageError::BadParameter(_) => Some(31_536_000),
+            ImageError::BadSource(_) | ImageError::NotFound(_) | ImageError::Refused(_) => {
+                Some(300)
+            }
+            ImageError::Upstream(_) | ImageError::Timeout => Some(30),
+            ImageError::Busy | ImageError::Internal(_) => None,
+        }
+    }
+}
+
+impl IntoResponse for ImageError {
+    fn into_response(self) -> Response {
+        let mut response = self.info().json_response();
+        let headers = response.headers_mut();
+        let cache = match self.max_age() {
+            Some(seconds) => format!("public, max-age={seconds}"),
+            None => "no-store".to_string(),
+        };
+        if let Ok(value) = HeaderValue::from_str(&cache) {
+            headers.insert(header::CACHE_CONTROL, value);
+        }
+        if self == ImageError::Busy {
+            headers.insert(
+                header::RETRY_AFTER,
+                HeaderValue::from_static(RETRY_AFTER_SECONDS),
+            );
+        }
+        response
+    }
+}

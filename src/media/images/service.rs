@@ -1,0 +1,414 @@
+//! The image service: resolves a source, finds or renders the variant, and keeps the machine
+//! safe while doing it. Identical concurrent requests render once; at most `workers` loads and
+//! renders run at a time with a short queue behind them, and beyond that callers are told to
+//! come back (503) instead of piling up memory.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tokio::sync::{OnceCell, Semaphore};
+
+use super::decode::{DecodeError, read_header};
+use super::encode::Output;
+use super::errors::ImageError;
+use super::fetch::{FetchError, FetchLimits, Fetcher};
+use super::params::{Format, Gravity, Quality, Transform};
+use super::pipeline::{Bounds, RenderError, Target, render};
+use super::source::{AllowList, Source};
+use super::variants::{Variant, VariantCache};
+use crate::db::Db;
+use crate::media::MediaFiles;
+use crate::media::service as library;
+use crate::secrets::sha256_hex;
+
+pub struct ImageConfig {
+    pub allowed: AllowList,
+    pub fetch: FetchLimits,
+    pub bounds: Bounds,
+    pub cache_bytes: u64,
+    pub workers: usize,
+    pub queue: usize,
+}
+
+pub struct ImageService {
+    allowed: AllowList,
+    fetcher: Fetcher,
+    bounds: Bounds,
+    cache: VariantCache,
+    inflight: Mutex<HashMap<String, Arc<Pending>>>,
+    workers: Semaphore,
+    queue: usize,
+    waiting: AtomicUsize,
+    renders: AtomicU64,
+    /// Recent failures of remote origins, so a broken origin is not asked again on every view.
+    failures: Mutex<HashMap<String, (Instant, ImageError)>>,
+}
+
+/// A render in progress, shared by everyone asking for the same variant.
+type Pending = OnceCell<Result<Arc<Variant>, ImageError>>;
+
+/// A resolved source: what identifies its bytes, and how to get them.
+struct Origin {
+    identity: String,
+    focus: (f64, f64),
+    immutable: bool,
+    location: Location,
+}
+
+enum Location {
+    File(std::path::PathBuf),
+    Remote(reqwest::Url),
+}
+
+/// What `raw` and `metadata` answer with.
+pub struct Answer {
+    pub variant: Arc<Variant>,
+    pub output: Output,
+    pub etag: String,
+    /// Media-library sources never change (their files are content-addressed).
+    pub immutable: bool,
+    /// The `dpr` the caller gave, for `Content-Dpr`.
+    pub dpr: Option<f64>,
+}
+
+/// The `debug` answer: the transform as understood, without rendering.
+#[derive(Serialize)]
+pub struct Debug {
+    pub source: String,
+    pub transform: Transform,
+    pub output: String,
+    pub cache_key: String,
+}
+
+impl ImageService {
+    pub fn new(config: ImageConfig, data_dir: &std::path::Path) -> anyhow::Result<ImageService> {
+        Ok(ImageService {
+            allowed: config.allowed,
+            fetcher: Fetcher::new(config.fetch)?,
+            bounds: config.bounds,
+            cache: VariantCache::open(data_dir, config.cache_bytes)?,
+            inflight: Mutex::new(HashMap::new()),
+            workers: Semaphore::new(config.workers.max(1)),
+            queue: config.queue,
+            waiting: AtomicUsize::new(0),
+            renders: AtomicU64::new(0),
+            failures: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Renders started since the service began (cache hits and shared renders not counted).
+    pub fn renders(&self) -> u64 {
+        self.renders.load(Ordering::Relaxed)
+    }
+
+    pub async fn raw(
+        &self,
+        db: &Db,
+        media: &MediaFiles,
+        source: &str,
+        query: &str,
+        accept: &str,
+    ) -> Result<Answer, ImageError> {
+        let t = Transform::parse(query).map_err(ImageError::BadParameter)?;
+        if let Some(system) = &t.source {
+            tracing::debug!(source = %system, "image requested");
+        }
+        let origin = self.resolve(db, media, source).await?;
+        let target = negotiate(&t, accept);
+        let key = variant_key(&origin, &t, target);
+        let variant = match self.cache.get(&key) {
+            Some(hit) => Arc::new(hit),
+            None => self.render_once(&key, &origin, &t, target).await?,
+        };
+        let output = variant
+            .output
+            .ok_or_else(|| ImageError::Internal("a cached variant lost its format".into()))?;
+        Ok(Answer {
+            variant,
+            output,
+            etag: format!("\"{}\"", &key[..32]),
+            immutable: origin.immutable,
+            dpr: t.dpr_given.then(|| f64::from(t.dpr) / 100.0),
+        })
+    }
+
+    pub async fn debug(
+        &self,
+        db: &Db,
+        media: &MediaFiles,
+        source: &str,
+        query: &str,
+        accept: &str,
+    ) -> Result<Debug, ImageError> {
+        let t = Transform::parse(query).map_err(ImageError::BadParameter)?;
+        let origin = self.resolve(db, media, source).await?;
+        let target = negotiate(&t, accept);
+        Ok(Debug {
+            source: source.trim().to_string(),
+            output: match target {
+                Target::Exactly(output) => output.content_type().to_string(),
+                Target::JpegOrPng => "image/jpeg, or image/png when transparent".to_string(),
+            },
+            cache_key: variant_key(&origin, &t, target),
+            transform: t,
+        })
+    }
+
+    async fn resolve(&self, db: &Db, media: &MediaFiles, raw: &str) -> Result<Origin, ImageError> {
+        match Source::parse(raw).map_err(ImageError::BadParameter)? {
+            Source::Media(id) => {
+                let missing = || ImageError::NotFound(format!("There is no media item {id}"));
+                let item = library::item(db, id).await.map_err(|_| missing())?;
+                let file = media.locate(&item.path).ok_or_else(missing)?;
+                Ok(Origin {
+                    identity: format!("media:{}", item.path),
+                    focus: (item.focal_x as f64 / 1000.0, item.focal_y as f64 / 1000.0),
+                    immutable: true,
+                    location: Location::File(file),
+                })
+            }
+            Source::Remote(url) => {
+                if !self.allowed.permits(&url) {
+                    return Err(ImageError::Refused(format!(
+                        "Images from {} are not allowed",
+                        url.host_str().unwrap_or("that address")
+                    )));
+                }
+                Ok(Origin {
+                    identity: format!("url:{url}"),
+                    focus: (0.5, 0.5),
+                    immutable: false,
+                    location: Location::Remote(url),
+                })
+            }
+        }
+    }
+
+    /// Renders a missing variant; concurrent callers for the same key share one render.
+    async fn render_once(
+        &self,
+        key: &str,
+        origin: &Origin,
+        t: &Transform,
+        target: Target,
+    ) -> Result<Arc<Variant>, ImageError> {
+        let cell = {
+            let mut inflight = self.inflight.lock().unwrap_or_else(|p| p.into_inner());
+            inflight.entry(key.to_string()).or_default().clone()
+        };
+        let result = cell
+            .get_or_init(|| self.load_and_render(key, origin, t, target))
+            .await
+            .clone();
+        let mut inflight = self.inflight.lock().unwrap_or_else(|p| p.into_inner());
+        if inflight.get(key).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
+            inflight.remove(key);
+        }
+        result
+    }
+
+    async fn load_and_render(
+        &self,
+        key: &str,
+        origin: &Origin,
+        t: &Transform,
+        target: Target,
+    ) -> Result<Arc<Variant>, ImageError> {
+        let _permit = self.admit().await?;
+        let bytes = self.load(origin).await?;
+        let (t, bounds, focus) = (t.clone(), self.bounds, origin.focus);
+        self.renders.fetch_add(1, Ordering::Relaxed);
+        let rendered = tokio::task::spawn_blocking(move || {
+            let header = read_header(&bytes, bounds.max_pixels).map_err(source_error)?;
+            render(&bytes, &header, &t, target, focus, bounds).map_err(|e| match e {
+                RenderError::Source(e) => source_error(e),
+                RenderError::Failed(why) => ImageError::Internal(why),
+            })
+        })
+        .await
+        .map_err(|e| ImageError::Internal(format!("render task: {e}")))??;
+        let variant = Variant {
+            bytes: rendered.bytes,
+            output: Some(rendered.output),
+            width: rendered.width,
+            height: rendered.height,
+        };
+        self.cache.put(key, &variant);
+        Ok(Arc::new(variant))
+    }
+
+    /// Waits for a worker, unless the queue is already full.
+    async fn admit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, ImageError> {
+        if let Ok(permit) = self.workers.try_acquire() {
+            return Ok(permit);
+        }
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.queue {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(ImageError::Busy);
+        }
+        let permit = self.workers.acquire().await;
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        permit.map_err(|_| ImageError::Busy)
+    }
+
+    async fn load(&self, origin: &Origin) -> Result<Vec<u8>, ImageError> {
+        match &origin.location {
+            Location::File(path) => tokio::fs::read(path)
+                .await
+                .map_err(|_| ImageError::NotFound("The media file is missing".into())),
+            Location::Remote(url) => self.fetch_original(&origin.identity, url).await,
+        }
+    }
+
+    /// Remote originals are kept in the variant cache too, so the widths of one `srcset` fetch
+    /// the origin once; failures are remembered for as long as their answer may be cached.
+    async fn fetch_original(
+        &self,
+        identity: &str,
+        url: &reqwest::Url,
+    ) -> Result<Vec<u8>, ImageError> {
+        let key = sha256_hex(&format!("original|{identity}"));
+        if let Some(original) = self.cache.get(&key) {
+            return Ok(original.bytes);
+        }
+        if let Some(error) = self.recent_failure(identity) {
+            return Err(error);
+        }
+        match self.fetcher.fetch(url, &self.allowed).await {
+            Ok(bytes) => {
+                self.cache.put(
+                    &key,
+                    &Variant {
+                        bytes: bytes.clone(),
+                        output: None,
+                        width: 0,
+                        height: 0,
+                    },
+                );
+                Ok(bytes)
+            }
+            Err(e) => {
+                let error = fetch_error(e);
+                self.remember_failure(identity, &error);
+                Err(error)
+            }
+        }
+    }
+
+    fn recent_failure(&self, identity: &str) -> Option<ImageError> {
+        let failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        failures
+            .get(identity)
+            .filter(|(until, _)| Instant::now() < *until)
+            .map(|(_, e)| e.clone())
+    }
+
+    fn remember_failure(&self, identity: &str, error: &ImageError) {
+        let Some(seconds) = error.max_age() else {
+            return;
+        };
+        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        failures.retain(|_, (until, _)| now < *until);
+        failures.insert(
+            identity.to_string(),
+            (
+                now + Duration::from_secs(u64::from(seconds.min(300))),
+                error.clone(),
+            ),
+        );
+    }
+}
+
+/// `format=auto` by `Accept`: AVIF, then WebP, then JPEG (PNG for transparent sources); and
+/// Origami's rule that `quality=lossless` with `auto` means PNG.
+fn negotiate(t: &Transform, accept: &str) -> Target {
+    let output = match t.format {
+        Format::Jpg => Output::Jpeg,
+        Format::Png => Output::Png,
+        Format::Webp => Output::Webp,
+        Format::Avif => Output::Avif,
+        Format::Gif => Output::Gif,
+        Format::Auto if t.quality == Quality::Lossless => Output::Png,
+        Format::Auto if accepts(accept, "image/avif") => Output::Avif,
+        Format::Auto if accepts(accept, "image/webp") => Output::Webp,
+        Format::Auto => return Target::JpegOrPng,
+    };
+    Target::Exactly(output)
+}
+
+/// Whether `Accept` lists the type with a non-zero quality.
+fn accepts(accept: &str, media_type: &str) -> bool {
+    accept.split(',').any(|item| {
+        let mut parts = item.split(';').map(str::trim);
+        let matches = parts
+            .next()
+            .is_some_and(|t| t.eq_ignore_ascii_case(media_type));
+        let refused = parts.any(|p| {
+            p.strip_prefix("q=")
+                .and_then(|q| q.parse::<f32>().ok())
+                .is_some_and(|q| q <= 0.0)
+        });
+        matches && !refused
+    })
+}
+
+fn variant_key(origin: &Origin, t: &Transform, target: Target) -> String {
+    let focus = if t.gravity == Gravity::Poi {
+        format!("{:.3},{:.3}", origin.focus.0, origin.focus.1)
+    } else {
+        String::new()
+    };
+    sha256_hex(&format!(
+        "{}|{}|{target:?}|{focus}",
+        origin.identity,
+        t.cache_key()
+    ))
+}
+
+fn source_error(e: DecodeError) -> ImageError {
+    ImageError::BadSource(e.to_string())
+}
+
+fn fetch_error(e: FetchError) -> ImageError {
+    match e {
+        FetchError::Refused(m) => ImageError::Refused(m),
+        FetchError::NotFound => ImageError::NotFound("The origin has no such image".into()),
+        FetchError::NotAnImage(m) => ImageError::BadSource(m),
+        FetchError::TooLarge(cap) => ImageError::BadSource(format!(
+            "The source image is larger than {} MB",
+            cap / (1024 * 1024)
+        )),
+        FetchError::Timeout => ImageError::Timeout,
+        FetchError::Upstream(m) => ImageError::Upstream(m),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(query: &str, accept: &str) -> Target {
+        negotiate(&Transform::parse(query).expect(query), accept)
+    }
+
+    #[test]
+    fn auto_prefers_avif_then_webp_then_jpeg() {
+        let chrome = "image/avif,image/webp,image/apng,image/*,*/*;q=0.8";
+        assert_eq!(target("", chrome), Target::Exactly(Output::Avif));
+        assert_eq!(target("", "image/webp,*/*"), Target::Exactly(Output::Webp));
+        assert_eq!(target("", "*/*"), Target::JpegOrPng);
+        assert_eq!(
+            target("", "image/avif;q=0, image/webp"),
+            Target::Exactly(Output::Webp)
+        );
+        assert_eq!(
+            target("quality=lossless", chrome),
+            Target::Exactly(Output::Png)
+        );
+        assert_eq!(target("format=jpg", chrome), Target::Exactly(Output::Jpeg));
+    }
+}
