@@ -87,11 +87,24 @@ test("an editor schedules an illustrated article and it goes live", async () => 
   assert.ok(publicUrl, "the article was published by the scheduler");
 
   const reader = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  const imageTypes = [];
+  reader.on("response", (r) => {
+    if (r.url().includes("/images/v2/raw/")) imageTypes.push(r.headers()["content-type"]);
+  });
   const response = await reader.goto(publicUrl);
   assert.equal(response.status(), 200);
   assert.equal(await reader.textContent("h1"), headline);
   assert.equal(await reader.getAttribute(".lead-image img", "alt"), "Ridges above a valley at dusk");
   assert.match(await reader.textContent(".article-tags"), /Browser Tests/);
   assert.match(await reader.textContent(".article-body blockquote"), /pull quote from the browser/);
+  // The lead image comes from the image service, sized for a phone, in the best format Chromium takes.
+  const lead = await reader.waitForFunction(() => {
+    const img = document.querySelector(".lead-image img");
+    return img && img.complete && img.naturalWidth > 0 ? { src: img.currentSrc, width: img.naturalWidth } : null;
+  });
+  const { src, width } = await lead.jsonValue();
+  assert.match(src, new RegExp(`/images/v2/raw/media:${mediaId}\\?width=\\d+`));
+  assert.ok(width >= 320 && width <= 800, `a phone gets a small rendition, not ${width} px`);
+  assert.ok(imageTypes.includes("image/avif"), `Chromium is served AVIF: ${imageTypes}`);
   await reader.screenshot({ path: `${out}/article-mobile.png`, fullPage: false });
 });

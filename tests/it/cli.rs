@@ -71,6 +71,23 @@ fn bad_flags_are_named() {
 }
 
 #[test]
+fn a_bad_image_source_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let o = broadsheet(&[
+        "--data-dir",
+        data,
+        "serve",
+        "--image-sources",
+        "ftp://photos.example/",
+    ]);
+    assert_clean_failure(&o, "image source \"ftp://photos.example/\"");
+    let o = broadsheet(&["serve", "--image-trusted-addresses", "not-an-ip"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("invalid value 'not-an-ip'"));
+}
+
+#[test]
 fn an_unusable_data_dir_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("a-file");

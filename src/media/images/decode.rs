@@ -415,6 +415,12 @@ fn png_chunks(bytes: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
     })
 }
 
+/// Whether a JPEG's colours are sRGB already: no profile, or one that describes sRGB.
+pub fn jpeg_is_srgb(bytes: &[u8]) -> bool {
+    jpeg_icc_profile(bytes)
+        .is_none_or(|icc| qcms::Profile::new_from_slice(&icc, false).is_some_and(|p| p.is_sRGB()))
+}
+
 /// The ICC profile of a JPEG, carried in numbered `APP2 ICC_PROFILE` segments.
 fn jpeg_icc_profile(bytes: &[u8]) -> Option<Vec<u8>> {
     const TAG: &[u8] = b"ICC_PROFILE\0";

@@ -4,11 +4,12 @@
 
 use fast_image_resize as fir;
 
-use super::decode::{DecodeError, Frame, Header, Kind, decode};
+use super::decode::{DecodeError, Frame, Header, Kind, decode, jpeg_is_srgb};
 use super::encode::{Output, encode};
 use super::geometry::{Plan, plan};
 use super::params::{Fit, Transform};
 use super::pixels::Pixels;
+use super::ycbcr;
 
 /// Bounds that protect the machine.
 #[derive(Debug, Clone, Copy)]
@@ -59,6 +60,7 @@ pub fn render(
     header: &Header,
     t: &Transform,
     target: Target,
+    quality: u8,
     focus: (f64, f64),
     bounds: Bounds,
 ) -> Result<Rendered, RenderError> {
@@ -69,6 +71,21 @@ pub fn render(
     } else {
         1
     };
+    let straight_through = output == Output::Jpeg
+        && header.kind == Kind::Jpeg
+        && header.orientation == 1
+        && t.fit != Fit::Pad
+        && jpeg_is_srgb(bytes);
+    if straight_through
+        && let Some(bytes) = ycbcr::render(bytes, &plan, header.upright(), shrink, quality)?
+    {
+        return Ok(Rendered {
+            bytes,
+            output,
+            width: plan.canvas.0,
+            height: plan.canvas.1,
+        });
+    }
     let frames = decode(
         bytes,
         header,
@@ -88,7 +105,7 @@ pub fn render(
             })
         })
         .collect::<Result<Vec<_>, RenderError>>()?;
-    let bytes = encode(&frames, output, t.quality_number()).map_err(RenderError::Failed)?;
+    let bytes = encode(&frames, output, quality).map_err(RenderError::Failed)?;
     Ok(Rendered {
         bytes,
         output,

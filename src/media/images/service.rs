@@ -20,6 +20,7 @@ use super::pipeline::{Bounds, RenderError, Target, render};
 use super::source::{AllowList, Source};
 use super::variants::{Variant, VariantCache};
 use crate::db::Db;
+use crate::error::AppError;
 use crate::media::MediaFiles;
 use crate::media::service as library;
 use crate::secrets::sha256_hex;
@@ -161,7 +162,10 @@ impl ImageService {
         match Source::parse(raw).map_err(ImageError::BadParameter)? {
             Source::Media(id) => {
                 let missing = || ImageError::NotFound(format!("There is no media item {id}"));
-                let item = library::item(db, id).await.map_err(|_| missing())?;
+                let item = library::item(db, id).await.map_err(|e| match e {
+                    AppError::NotFound(_) => missing(),
+                    other => ImageError::Internal(other.to_string()),
+                })?;
                 let file = media.locate(&item.path).ok_or_else(missing)?;
                 Ok(Origin {
                     identity: format!("media:{}", item.path),
@@ -223,7 +227,16 @@ impl ImageService {
         self.renders.fetch_add(1, Ordering::Relaxed);
         let rendered = tokio::task::spawn_blocking(move || {
             let header = read_header(&bytes, bounds.max_pixels).map_err(source_error)?;
-            render(&bytes, &header, &t, target, focus, bounds).map_err(|e| match e {
+            render(
+                &bytes,
+                &header,
+                &t,
+                target,
+                t.quality_number(),
+                focus,
+                bounds,
+            )
+            .map_err(|e| match e {
                 RenderError::Source(e) => source_error(e),
                 RenderError::Failed(why) => ImageError::Internal(why),
             })
@@ -231,7 +244,7 @@ impl ImageService {
         .await
         .map_err(|e| ImageError::Internal(format!("render task: {e}")))??;
         let variant = Variant {
-            bytes: rendered.bytes,
+            bytes: rendered.bytes.into(),
             output: Some(rendered.output),
             width: rendered.width,
             height: rendered.height,
@@ -272,7 +285,7 @@ impl ImageService {
     ) -> Result<Vec<u8>, ImageError> {
         let key = sha256_hex(&format!("original|{identity}"));
         if let Some(original) = self.cache.get(&key) {
-            return Ok(original.bytes);
+            return Ok(original.bytes.to_vec());
         }
         if let Some(error) = self.recent_failure(identity) {
             return Err(error);
@@ -282,7 +295,7 @@ impl ImageService {
                 self.cache.put(
                     &key,
                     &Variant {
-                        bytes: bytes.clone(),
+                        bytes: bytes.clone().into(),
                         output: None,
                         width: 0,
                         height: 0,

@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use bytes::Bytes;
+
 use super::encode::Output;
 
 /// Eviction frees down to this share of the cap, so it does not run on every insert.
@@ -15,7 +17,8 @@ const MAGIC: &[u8; 3] = b"BSV";
 
 #[derive(Debug, Clone)]
 pub struct Variant {
-    pub bytes: Vec<u8>,
+    /// Shared, so answering from a variant copies nothing.
+    pub bytes: Bytes,
     /// `None` for a stored original.
     pub output: Option<Output>,
     pub width: u32,
@@ -194,7 +197,7 @@ fn parse(file: Vec<u8>) -> Option<Variant> {
         |at: usize| u32::from_le_bytes([file[at], file[at + 1], file[at + 2], file[at + 3]]);
     let (width, height) = (number(4), number(8));
     Some(Variant {
-        bytes: file[HEADER_LEN..].to_vec(),
+        bytes: Bytes::from(file).slice(HEADER_LEN..),
         output,
         width,
         height,
@@ -211,7 +214,7 @@ mod tests {
 
     fn variant(size: usize) -> Variant {
         Variant {
-            bytes: vec![7; size],
+            bytes: Bytes::from(vec![7; size]),
             output: Some(Output::Webp),
             width: 3,
             height: 2,
