@@ -390,6 +390,15 @@ async fn origin() -> SocketAddr {
             }),
         )
         .route(
+            "/photos/endless.jpg",
+            get(|| async {
+                // No Content-Length: only counting while it streams can stop it.
+                let chunks = (0..80).map(|_| Ok::<_, std::io::Error>(vec![0xFF_u8; 64 * 1024]));
+                let body = axum::body::Body::from_stream(futures_util::stream::iter(chunks));
+                ([(header::CONTENT_TYPE, "image/jpeg")], body)
+            }),
+        )
+        .route(
             "/photos/to-good",
             get(|| async { Redirect::temporary("/photos/good.jpg") }),
         )
@@ -480,6 +489,7 @@ async fn remote_sources_are_fetched_only_where_safe() {
         ("lying.jpg", StatusCode::BAD_REQUEST, "not an image"),
         ("page.jpg", StatusCode::BAD_REQUEST, "text/html"),
         ("big.jpg", StatusCode::BAD_REQUEST, "larger than 4 MB"),
+        ("endless.jpg", StatusCode::BAD_REQUEST, "larger than 4 MB"),
         ("missing.jpg", StatusCode::NOT_FOUND, "no such image"),
         (
             "to-ipv6-loopback",

@@ -493,6 +493,77 @@ mod tests {
         );
     }
 
+    /// A minimal ICC v2 display profile: gamma 2.2 and the given D50 colorants.
+    fn icc_profile(red: [f64; 3], green: [f64; 3], blue: [f64; 3]) -> Vec<u8> {
+        let xyz = |v: [f64; 3]| {
+            let mut tag = b"XYZ \0\0\0\0".to_vec();
+            for c in v {
+                tag.extend_from_slice(&((c * 65536.0).round() as i32).to_be_bytes());
+            }
+            tag
+        };
+        let curve = b"curv\0\0\0\0\0\0\0\x01\x02\x33\0\0".to_vec();
+        let tags: Vec<(&[u8; 4], Vec<u8>)> = vec![
+            (b"wtpt", xyz([0.9642, 1.0, 0.8249])),
+            (b"rXYZ", xyz(red)),
+            (b"gXYZ", xyz(green)),
+            (b"bXYZ", xyz(blue)),
+            (b"rTRC", curve.clone()),
+            (b"gTRC", curve.clone()),
+            (b"bTRC", curve),
+        ];
+        let table_end = 128 + 4 + 12 * tags.len();
+        let mut data = Vec::new();
+        let mut table = (tags.len() as u32).to_be_bytes().to_vec();
+        for (name, body) in &tags {
+            table.extend_from_slice(*name);
+            table.extend_from_slice(&((table_end + data.len()) as u32).to_be_bytes());
+            table.extend_from_slice(&(body.len() as u32).to_be_bytes());
+            data.extend_from_slice(body);
+        }
+        let mut header = vec![0u8; 128];
+        header[0..4].copy_from_slice(&((table_end + data.len()) as u32).to_be_bytes());
+        header[8..12].copy_from_slice(&[2, 0x10, 0, 0]);
+        header[12..16].copy_from_slice(b"mntr");
+        header[16..20].copy_from_slice(b"RGB ");
+        header[20..24].copy_from_slice(b"XYZ ");
+        header[36..40].copy_from_slice(b"acsp");
+        header[68..80].copy_from_slice(&xyz([0.9642, 1.0, 0.8249])[8..]);
+        [header, table, data].concat()
+    }
+
+    #[test]
+    fn embedded_profiles_are_converted_to_srgb() {
+        let (red, green, blue) = (
+            [0.4361, 0.2225, 0.0139],
+            [0.3851, 0.7169, 0.0971],
+            [0.1431, 0.0606, 0.7141],
+        );
+        let swapped = icc_profile(blue, green, red);
+        let pixel = |icc: Option<&[u8]>| {
+            let p = Pixels {
+                width: 1,
+                height: 1,
+                channels: 3,
+                data: vec![255, 0, 0],
+            };
+            to_srgb(p, icc).data
+        };
+        assert_eq!(pixel(None), vec![255, 0, 0], "untagged means sRGB");
+        let converted = pixel(Some(&swapped));
+        assert!(
+            converted[2] > 200 && converted[0] < 60,
+            "red in a profile whose red is blue: {converted:?}"
+        );
+        let same = pixel(Some(&icc_profile(red, green, blue)));
+        assert!(same[0] > 200 && same[2] < 60, "{same:?}");
+        assert_eq!(
+            pixel(Some(b"not a profile")),
+            vec![255, 0, 0],
+            "a broken profile is ignored"
+        );
+    }
+
     #[test]
     fn icc_segments_are_joined_in_order() {
         let segment = |seq: u8, data: &[u8]| {
