@@ -12,6 +12,8 @@ use crate::app::AppState;
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// Remote originals may change; a week, as Origami's browser caching.
+/// WebP standing in while the AVIF renders: ask again soon.
+const INTERIM: &str = "public, max-age=60";
 const REMOTE: &str = "public, max-age=604800, stale-while-revalidate=604800, stale-if-error=604800";
 
 pub async fn image(
@@ -93,7 +95,9 @@ fn raw_response(answer: &Answer, request: &HeaderMap) -> Response {
 
 fn with_common_headers(mut response: Response, answer: &Answer, image: bool) -> Response {
     let headers = response.headers_mut();
-    let cache = if answer.immutable && image {
+    let cache = if answer.interim {
+        INTERIM
+    } else if answer.immutable && image {
         IMMUTABLE
     } else {
         REMOTE

@@ -3,7 +3,7 @@
 //! renders run at a time with a short queue behind them, and beyond that callers are told to
 //! come back (503) instead of piling up memory.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -44,6 +44,9 @@ pub struct ImageService {
     queue: usize,
     waiting: AtomicUsize,
     renders: AtomicU64,
+    /// Keys of AVIF variants queued for the background, and the one turn they share.
+    background: Mutex<HashSet<String>>,
+    background_turn: Semaphore,
     /// Recent failures of remote origins, so a broken origin is not asked again on every view.
     failures: Mutex<HashMap<String, (Instant, ImageError)>>,
 }
@@ -51,7 +54,11 @@ pub struct ImageService {
 /// A render in progress, shared by everyone asking for the same variant.
 type Pending = OnceCell<Result<Arc<Variant>, ImageError>>;
 
+/// AVIF renders waiting in the background, at most; beyond that a request just gets WebP again.
+const BACKGROUND_PENDING: usize = 64;
+
 /// A resolved source: what identifies its bytes, and how to get them.
+#[derive(Clone)]
 struct Origin {
     identity: String,
     focus: (f64, f64),
@@ -59,6 +66,7 @@ struct Origin {
     location: Location,
 }
 
+#[derive(Clone)]
 enum Location {
     File(std::path::PathBuf),
     Remote(reqwest::Url),
@@ -71,6 +79,8 @@ pub struct Answer {
     pub etag: String,
     /// Media-library sources never change (their files are content-addressed).
     pub immutable: bool,
+    /// A stand-in (WebP) while the negotiated AVIF renders in the background: cache it briefly.
+    pub interim: bool,
     /// The `dpr` the caller gave, for `Content-Dpr`.
     pub dpr: Option<f64>,
 }
@@ -96,6 +106,8 @@ impl ImageService {
             queue: config.queue,
             waiting: AtomicUsize::new(0),
             renders: AtomicU64::new(0),
+            background: Mutex::new(HashSet::new()),
+            background_turn: Semaphore::new(1),
             failures: Mutex::new(HashMap::new()),
         })
     }
@@ -106,7 +118,7 @@ impl ImageService {
     }
 
     pub async fn raw(
-        &self,
+        self: &Arc<Self>,
         db: &Db,
         media: &MediaFiles,
         source: &str,
@@ -120,20 +132,43 @@ impl ImageService {
         let origin = self.resolve(db, media, source).await?;
         let target = negotiate(&t, accept);
         let key = variant_key(&origin, &t, target);
-        let variant = match self.cache.get(&key) {
-            Some(hit) => Arc::new(hit),
-            None => self.render_once(&key, &origin, &t, target).await?,
-        };
-        let output = variant
-            .output
-            .ok_or_else(|| ImageError::Internal("a cached variant lost its format".into()))?;
-        Ok(Answer {
-            variant,
-            output,
-            etag: format!("\"{}\"", &key[..32]),
-            immutable: origin.immutable,
-            dpr: t.dpr_given.then(|| f64::from(t.dpr) / 100.0),
-        })
+        if let Some(hit) = self.cache.get(&key) {
+            return answer(Arc::new(hit), &key, &origin, &t, false);
+        }
+        if t.format == Format::Auto && target == Target::Exactly(Output::Avif) {
+            self.render_later(key, origin.clone(), t.clone(), target);
+            let interim = Target::Exactly(Output::Webp);
+            let key = variant_key(&origin, &t, interim);
+            let variant = match self.cache.get(&key) {
+                Some(hit) => Arc::new(hit),
+                None => self.render_once(&key, &origin, &t, interim).await?,
+            };
+            return answer(variant, &key, &origin, &t, true);
+        }
+        let variant = self.render_once(&key, &origin, &t, target).await?;
+        answer(variant, &key, &origin, &t, false)
+    }
+
+    /// Starts an AVIF render in the background, one at a time and a bounded number waiting, so
+    /// it never takes a worker a reader is waiting for; one that cannot start is simply tried
+    /// again by the next request.
+    fn render_later(self: &Arc<Self>, key: String, origin: Origin, t: Transform, target: Target) {
+        {
+            let mut pending = self.background.lock().unwrap_or_else(|p| p.into_inner());
+            if pending.len() >= BACKGROUND_PENDING || !pending.insert(key.clone()) {
+                return;
+            }
+        }
+        let service = Arc::clone(self);
+        tokio::spawn(async move {
+            if let Ok(_turn) = service.background_turn.acquire().await
+                && let Err(e) = service.render_once(&key, &origin, &t, target).await
+            {
+                tracing::warn!(error = ?e, "a background AVIF render failed");
+            }
+            let mut pending = service.background.lock().unwrap_or_else(|p| p.into_inner());
+            pending.remove(&key);
+        });
     }
 
     pub async fn debug(
@@ -334,6 +369,26 @@ impl ImageService {
             ),
         );
     }
+}
+
+fn answer(
+    variant: Arc<Variant>,
+    key: &str,
+    origin: &Origin,
+    t: &Transform,
+    interim: bool,
+) -> Result<Answer, ImageError> {
+    let output = variant
+        .output
+        .ok_or_else(|| ImageError::Internal("a cached variant lost its format".into()))?;
+    Ok(Answer {
+        variant,
+        output,
+        etag: format!("\"{}\"", &key[..32]),
+        immutable: origin.immutable,
+        interim,
+        dpr: t.dpr_given.then(|| f64::from(t.dpr) / 100.0),
+    })
 }
 
 /// `format=auto` by `Accept`: AVIF, then WebP, then JPEG (PNG for transparent sources); and
