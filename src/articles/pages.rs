@@ -151,7 +151,7 @@ pub async fn author(
     let base = format!("/author/{}", author.slug);
     let mut view = views::list(author.name.clone(), &paged, &base, tz);
     view.bio = author.bio.clone();
-    view.avatar = author.avatar_path.as_deref().map(crate::media::url);
+    view.avatar = author.avatar_id.map(views::avatar);
     let meta = views::list_meta(&author.name, &author.bio, &paged, &base);
     render_list(&state, "author.html", ticket, &base, meta, view, &paged).await
 }

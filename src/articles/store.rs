@@ -30,6 +30,8 @@ pub struct AuthorRow {
     pub name: String,
     pub slug: String,
     pub bio: String,
+    #[serde(skip)]
+    pub avatar_id: Option<i64>,
     pub avatar_path: Option<String>,
 }
 
@@ -236,7 +238,7 @@ pub async fn tags_of(db: &Db, article_id: i64) -> sqlx::Result<Vec<TagRow>> {
 }
 
 pub async fn authors_of(db: &Db, article_id: i64) -> sqlx::Result<Vec<AuthorRow>> {
-    const SQL: &str = "SELECT au.id, au.name, au.slug, au.bio, m.path AS avatar_path \
+    const SQL: &str = "SELECT au.id, au.name, au.slug, au.bio, m.id AS avatar_id, m.path AS avatar_path \
          FROM authors au LEFT JOIN media m ON m.id = au.avatar_media_id \
          JOIN article_authors aa ON aa.author_id = au.id \
          WHERE aa.article_id = $1 ORDER BY aa.position";
@@ -244,7 +246,7 @@ pub async fn authors_of(db: &Db, article_id: i64) -> sqlx::Result<Vec<AuthorRow>
 }
 
 pub async fn author_by_slug(db: &Db, slug: &str) -> sqlx::Result<Option<AuthorRow>> {
-    const SQL: &str = "SELECT au.id, au.name, au.slug, au.bio, m.path AS avatar_path \
+    const SQL: &str = "SELECT au.id, au.name, au.slug, au.bio, m.id AS avatar_id, m.path AS avatar_path \
          FROM authors au LEFT JOIN media m ON m.id = au.avatar_media_id WHERE au.slug = $1";
     with_db!(db, p => sqlx::query_as(SQL).bind(slug).fetch_optional(p).await)
 }
@@ -563,7 +565,7 @@ pub async fn tags(db: &Db) -> sqlx::Result<Vec<TagRow>> {
 }
 
 pub async fn authors(db: &Db) -> sqlx::Result<Vec<AuthorRow>> {
-    const SQL: &str = "SELECT au.id, au.name, au.slug, au.bio, m.path AS avatar_path \
+    const SQL: &str = "SELECT au.id, au.name, au.slug, au.bio, m.id AS avatar_id, m.path AS avatar_path \
          FROM authors au LEFT JOIN media m ON m.id = au.avatar_media_id ORDER BY lower(au.name)";
     with_db!(db, p => sqlx::query_as(SQL).fetch_all(p).await)
 }

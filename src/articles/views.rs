@@ -35,6 +35,20 @@ pub struct ImageView {
     pub credit: String,
 }
 
+/// A portrait at its display size, with a sharper one for dense screens.
+#[derive(Serialize)]
+pub struct AvatarView {
+    pub src: String,
+    pub srcset: String,
+}
+
+pub fn avatar(media_id: i64) -> AvatarView {
+    AvatarView {
+        src: images::urls::portrait(media_id, 1),
+        srcset: format!("{} 2x", images::urls::portrait(media_id, 2)),
+    }
+}
+
 #[derive(Serialize)]
 pub struct LinkView {
     pub name: String,
@@ -55,7 +69,7 @@ pub struct ListView {
     pub description: String,
     pub parent: Option<LinkView>,
     pub children: Vec<LinkView>,
-    pub avatar: Option<String>,
+    pub avatar: Option<AvatarView>,
     pub bio: String,
     pub articles: Vec<CardView>,
     pub pagination: Pagination,

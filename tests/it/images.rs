@@ -349,6 +349,13 @@ db_tests! {
         let social = app.get(&path).await;
         assert_eq!(dimensions(&social), (1200, 630));
         assert!(article.contains("<meta property=\"og:image:width\" content=\"1200\">"));
+        let author = article.split("href=\"/author/").nth(1).unwrap().split('"').next().unwrap();
+        let profile = app.get(&format!("/author/{author}")).await.text();
+        let portrait = profile.split("<img class=\"avatar\" src=\"").nth(1).unwrap();
+        let src = portrait.split('"').next().unwrap().replace("&amp;", "&");
+        assert_eq!(dimensions(&app.get(&src).await), (96, 96), "a portrait at its display size");
+        let sharp = portrait.split("srcset=\"").nth(1).unwrap().split(' ').next().unwrap().replace("&amp;", "&");
+        assert_eq!(dimensions(&app.get(&sharp).await), (192, 192), "and twice that for dense screens");
         let lead = article.split("class=\"lead-image\"").nth(1).unwrap();
         let src = lead.split("src=\"").nth(1).unwrap().split('"').next().unwrap().replace("&amp;", "&");
         let first = app.get(&src).await;

@@ -31,6 +31,17 @@ pub fn srcset(media_id: i64, intrinsic_width: u32) -> String {
         .join(", ")
 }
 
+/// The side of an author's portrait, in CSS pixels, as the theme shows it.
+pub const PORTRAIT_SIZE: u32 = 96;
+
+/// An author's square portrait cropped around the focal point, at `dpr` 1 or 2.
+pub fn portrait(media_id: i64, dpr: u32) -> String {
+    let side = PORTRAIT_SIZE;
+    format!(
+        "/images/v2/raw/media:{media_id}?width={side}&height={side}&fit=cover&gravity=poi&dpr={dpr}&quality=high"
+    )
+}
+
 /// The 1200 × 630 crop around the focal point that link previews show.
 pub fn social(media_id: i64) -> String {
     let (w, h) = SOCIAL_SIZE;
