@@ -125,12 +125,7 @@ impl ImageService {
         query: &str,
         accept: &str,
     ) -> Result<Answer, ImageError> {
-        let t = Transform::parse(query).map_err(ImageError::BadParameter)?;
-        if let Some(system) = &t.source {
-            tracing::debug!(source = %system, "image requested");
-        }
-        let origin = self.resolve(db, media, source).await?;
-        let target = negotiate(&t, accept);
+        let (t, origin, target) = self.understand(db, media, source, query, accept).await?;
         let key = variant_key(&origin, &t, target);
         if let Some(hit) = self.cache.get(&key) {
             return answer(Arc::new(hit), &key, &origin, &t, false);
@@ -179,9 +174,7 @@ impl ImageService {
         query: &str,
         accept: &str,
     ) -> Result<Debug, ImageError> {
-        let t = Transform::parse(query).map_err(ImageError::BadParameter)?;
-        let origin = self.resolve(db, media, source).await?;
-        let target = negotiate(&t, accept);
+        let (t, origin, target) = self.understand(db, media, source, query, accept).await?;
         Ok(Debug {
             source: source.trim().to_string(),
             output: match target {
@@ -191,6 +184,24 @@ impl ImageService {
             cache_key: variant_key(&origin, &t, target),
             transform: t,
         })
+    }
+
+    /// Reads a request: its transform, its source, and the format it will get.
+    async fn understand(
+        &self,
+        db: &Db,
+        media: &MediaFiles,
+        source: &str,
+        query: &str,
+        accept: &str,
+    ) -> Result<(Transform, Origin, Target), ImageError> {
+        let t = Transform::parse(query).map_err(ImageError::BadParameter)?;
+        if let Some(system) = &t.source {
+            tracing::debug!(source = %system, "image requested");
+        }
+        let origin = self.resolve(db, media, source).await?;
+        let target = negotiate(&t, accept);
+        Ok((t, origin, target))
     }
 
     async fn resolve(&self, db: &Db, media: &MediaFiles, raw: &str) -> Result<Origin, ImageError> {
