@@ -10,11 +10,17 @@ use super::require;
 use crate::accounts::{Capability, allows};
 use crate::app::AppState;
 use crate::error::{AppError, FieldError, PageResult};
+use crate::media::images;
 use crate::media::service::{self as media, MediaEdit};
 use crate::web::form::FormFields;
 use crate::web::session::CurrentUser;
 
 const PER_PAGE: i64 = 48;
+
+/// Library tiles and the item page show renditions, not the originals (which may be 20 MB):
+/// tiles are sharp at twice their column's width, the preview at a wide editor's.
+const TILE_WIDTH: u32 = 480;
+const PREVIEW_WIDTH: u32 = 1280;
 
 #[derive(Serialize)]
 struct Tile {
@@ -77,7 +83,7 @@ async fn show(
             .into_iter()
             .map(|m| Tile {
                 id: m.id,
-                url: crate::media::url(&m.path),
+                url: images::urls::sized(m.id, TILE_WIDTH),
                 alt: m.alt,
                 width: m.width,
                 height: m.height,
@@ -189,7 +195,7 @@ pub async fn item(
     let uses = media::uses(&state.db, id).await?;
     let view = ItemView {
         id: m.id,
-        url: crate::media::url(&m.path),
+        url: images::urls::sized(m.id, PREVIEW_WIDTH),
         alt: m.alt,
         caption: m.caption,
         credit: m.credit,

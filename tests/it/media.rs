@@ -121,6 +121,8 @@ db_tests! {
 
         let found = app.get_as("/admin/media?q=harbour", &editor).await.text();
         assert!(found.contains("Harbour cranes at dawn"));
+        let tile = format!("/images/v2/raw/media:{id}?width=480&amp;fit=scale-down");
+        assert!(found.contains(&tile), "tiles are renditions, not originals: {found}");
         assert!(!found.contains(&format!("/admin/media/{other}\"")));
 
         let mut input = article(&n, "Port story");
