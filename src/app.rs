@@ -26,7 +26,7 @@ use crate::templates::Templates;
 use crate::web::page_cache::{PageCache, PageCacheLayer};
 use crate::web::request_id::CountingIds;
 use crate::web::{Cacheable, assets, error_pages, security};
-use crate::{admin, api, articles, media, newsletters, site};
+use crate::{admin, api, articles, comments, media, newsletters, site};
 
 /// Everything a handler may need, cheap to clone.
 #[derive(Clone)]
@@ -79,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::upload_routes(state.limits.upload_bytes))
         .merge(api::routes(state.limits.upload_bytes))
         .merge(articles::routes())
+        .merge(comments::routes())
         .merge(media::routes())
         .merge(newsletters::routes())
         .route("/static/{*path}", get(assets::serve))

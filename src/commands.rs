@@ -119,7 +119,7 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
         render_cache: Arc::new(RenderCache::new(RENDER_CACHE_BYTES)),
     };
     let watch = app::spawn_generation_watch(db.clone(), Clock::System, GENERATION_POLL);
-    let worker = jobs::spawn_worker(db.clone(), Clock::System, JOB_POLL);
+    let worker = jobs::spawn_worker(jobs::Context::of(&state), JOB_POLL);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;

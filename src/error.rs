@@ -32,6 +32,9 @@ pub enum AppError {
     TooLarge,
     #[error("too many requests; try again later")]
     RateLimited,
+    /// A rate limit with its own message (WordPress's comment flood).
+    #[error("{0}")]
+    TooFast(String),
     #[error("{0}")]
     NotImplemented(String),
     #[error("an internal error occurred")]
@@ -61,7 +64,7 @@ impl AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            AppError::RateLimited | AppError::TooFast(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -79,6 +82,7 @@ impl AppError {
             AppError::Conflict { code, .. } => code,
             AppError::TooLarge => "too_large",
             AppError::RateLimited => "rate_limited",
+            AppError::TooFast(_) => "comment_flood",
             AppError::NotImplemented(_) => "not_implemented",
             AppError::Internal(_) => "internal",
         }

@@ -12,6 +12,7 @@ pub mod articles;
 pub mod cache;
 pub mod clock;
 pub mod commands;
+pub mod comments;
 pub mod config;
 pub mod db;
 pub mod demo;

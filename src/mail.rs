@@ -82,6 +82,25 @@ impl Mailer {
     }
 }
 
+/// Renders the theme's `email/<name>/` trio (`subject.txt`, `body.txt`, `body.html`) into one
+/// message for `to`.
+pub fn compose<S: Serialize>(
+    templates: &crate::templates::Templates,
+    name: &str,
+    to: &str,
+    context: &S,
+) -> anyhow::Result<OutgoingMail> {
+    Ok(OutgoingMail {
+        to: to.to_string(),
+        subject: templates
+            .render(&format!("email/{name}/subject.txt"), context)?
+            .trim()
+            .to_string(),
+        text: templates.render(&format!("email/{name}/body.txt"), context)?,
+        html: Some(templates.render(&format!("email/{name}/body.html"), context)?),
+    })
+}
+
 fn write_to_outbox(dir: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.6fZ");

@@ -9,7 +9,7 @@ use super::render::{self, Screen};
 use crate::accounts::service::{self as accounts, LinkPurpose, User, Visitor};
 use crate::app::AppState;
 use crate::error::{AppError, FieldError, PageResult};
-use crate::mail::OutgoingMail;
+use crate::mail;
 use crate::site::{dates, layout};
 use crate::web::form::FormFields;
 use crate::web::session::{self, CurrentUser, SameOrigin};
@@ -358,16 +358,7 @@ pub async fn send_password_link(
             LinkPurpose::Reset => "reset",
         },
     };
-    let templates = &state.templates;
-    let mail = OutgoingMail {
-        to: user.email.clone(),
-        subject: templates
-            .render("email/password_link/subject.txt", &context)?
-            .trim()
-            .to_string(),
-        text: templates.render("email/password_link/body.txt", &context)?,
-        html: Some(templates.render("email/password_link/body.html", &context)?),
-    };
+    let mail = mail::compose(&state.templates, "password_link", &user.email, &context)?;
     state.mailer.send(mail).await.map_err(AppError::Internal)?;
     Ok(())
 }

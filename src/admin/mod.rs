@@ -3,6 +3,7 @@
 
 mod article_list;
 mod auth;
+mod comments;
 mod dashboard;
 mod editor;
 mod media;
@@ -75,6 +76,21 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/authors", post(structure::add_author))
         .route("/admin/authors/{id}", post(structure::change_author))
         .route("/admin/settings", get(settings::edit).post(settings::save))
+        .route("/admin/comments", get(comments::queue))
+        .route("/admin/comments/bulk", post(comments::bulk))
+        .route(
+            "/admin/comments/settings",
+            get(comments::settings).post(comments::save_settings),
+        )
+        .route("/admin/comments/privacy", get(comments::privacy))
+        .route("/admin/comments/privacy/export", post(comments::export))
+        .route("/admin/comments/privacy/erase", post(comments::erase))
+        .route(
+            "/admin/comments/{id}",
+            get(comments::edit_form).post(comments::save),
+        )
+        .route("/admin/comments/{id}/action", post(comments::act))
+        .route("/admin/comments/{id}/reply", post(comments::reply))
         .route("/admin/media/{id}", get(media::item).post(media::update))
         .route("/admin/media/{id}/delete", post(media::delete))
         .layer(DefaultBodyLimit::max(ADMIN_BODY_LIMIT))

@@ -62,6 +62,11 @@ fn nav(user: &User, section: &str) -> Vec<NavItem> {
         ("Articles", "/admin/articles", "articles"),
         ("Media", "/admin/media", "media"),
     ];
+    if allows(user.role, Capability::ModerateComments)
+        || allows(user.role, Capability::PublishOwnArticle)
+    {
+        items.push(("Comments", "/admin/comments", "comments"));
+    }
     if allows(user.role, Capability::ManageTaxonomy) {
         items.push(("Structure", "/admin/structure", "structure"));
     }

@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::service::{self, Lookup, Paged};
 use super::views::{self, CardView, ListView};
 use crate::app::AppState;
+use crate::comments::service::{self as comments, DiscussionQuery};
 use crate::db::Timestamp;
 use crate::error::{AppError, PageResult};
 use crate::site::layout::{self, Built, Meta, Prepare, Ticket};
@@ -257,19 +258,71 @@ fn newest(cards: &[service::Card]) -> Option<Timestamp> {
     cards.iter().filter_map(|c| c.published_at).max()
 }
 
+/// What an article URL's query may ask of the comments: WordPress's names, so links from
+/// WordPress themes and mails keep working.
+#[derive(serde::Deserialize, Default)]
+pub struct ArticleQuery {
+    cpage: Option<String>,
+    replytocom: Option<String>,
+    unapproved: Option<String>,
+    #[serde(rename = "moderation-hash")]
+    moderation_hash: Option<String>,
+}
+
+impl ArticleQuery {
+    fn discussion(&self) -> Result<DiscussionQuery, AppError> {
+        let page = match &self.cpage {
+            Some(p) => Some(
+                p.parse::<i64>()
+                    .map_err(|_| AppError::not_found("there is no such comment page"))?,
+            ),
+            None => None,
+        };
+        let held = match (&self.unapproved, &self.moderation_hash) {
+            (Some(id), Some(hash)) => id.parse::<i64>().ok().map(|id| (id, hash.clone())),
+            _ => None,
+        };
+        Ok(DiscussionQuery {
+            page,
+            reply_to: self.replytocom.as_deref().and_then(|r| r.parse().ok()),
+            held,
+        })
+    }
+}
+
 pub async fn article(
     State(state): State<AppState>,
     OriginalUri(uri): OriginalUri,
     Path((section, _year, _month, slug)): Path<(String, String, String, String)>,
+    Query(query): Query<ArticleQuery>,
 ) -> PageResult<Response> {
-    let ticket = kept_or_ticket!(state, "article.html", uri);
+    let wanted = query.discussion()?;
+    // A held comment is shown only to its author: that page is private and never cached.
+    let ticket = match wanted.held {
+        None => Some(kept_or_ticket!(state, "article.html", uri)),
+        Some(_) => None,
+    };
     let site = layout::layout(&state).await?;
     let now = state.clock.now();
     let lookup =
         service::find_article(&state.db, now, site.site.tz, &section, uri.path(), &slug).await?;
     match lookup {
         Lookup::Found(page) => {
-            let (view, meta) = views::article(&page, &site.site);
+            let (mut view, meta) = views::article(&page, &site.site);
+            let a = &page.article;
+            let of = comments::Article {
+                id: a.id,
+                path: &page.path,
+                comments_open: a.comments_open,
+                published_at: a.published_at,
+            };
+            view.discussion =
+                Some(comments::discussion(&state.db, now, site.site.tz, &of, &wanted).await?);
+            let Some(ticket) = ticket else {
+                let html =
+                    layout::render_with(&state, &site, "article.html", &page.path, meta, &view)?;
+                return Ok(private(html));
+            };
             let published = page.article.published_at.unwrap_or(now);
             let built = Built {
                 path: page.path.clone(),
@@ -334,6 +387,11 @@ pub async fn preview(
     meta.noindex = true;
     meta.title = format!("Preview: {}", meta.title);
     let html = layout::render_with(&state, &site, "article.html", &page.path, meta, &view)?;
+    Ok(private(html))
+}
+
+/// A page for one reader only: never stored by a cache, never indexed.
+fn private(html: String) -> Response {
     let mut response = html.into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -342,5 +400,5 @@ pub async fn preview(
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
-    Ok(response)
+    response
 }

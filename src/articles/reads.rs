@@ -241,7 +241,7 @@ pub async fn find_article(
 }
 
 /// The article's path when readers may see it now; `None` for drafts and future articles.
-fn public_path(a: &ArticleRow, now: Timestamp, tz: Tz) -> Option<String> {
+pub(super) fn public_path(a: &ArticleRow, now: Timestamp, tz: Tz) -> Option<String> {
     let published_at = a.published_at?;
     (a.status == Status::Published.as_str() && published_at <= now)
         .then(|| article_path(&a.section_slug, published_at, &a.slug, tz))

@@ -14,6 +14,7 @@ use crate::db::{Db, Timestamp, Tx};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::jobs;
 
+pub use super::discussion::*;
 pub use super::editorial::*;
 pub use super::reads::*;
 pub use super::taxonomy::*;

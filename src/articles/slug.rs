@@ -6,6 +6,7 @@ pub const RESERVED: &[&str] = &[
     "api",
     "archive",
     "author",
+    "comments",
     "feed",
     "healthz",
     "images",

@@ -49,6 +49,7 @@ pub struct CardRow {
     pub lead_id: Option<i64>,
     pub lead_width: Option<i64>,
     pub lead_height: Option<i64>,
+    pub comment_count: i64,
 }
 
 /// Everything the article page shows, joined with its section and lead image.
@@ -76,6 +77,8 @@ pub struct ArticleRow {
     pub lead_id: Option<i64>,
     pub lead_width: Option<i64>,
     pub lead_height: Option<i64>,
+    pub comment_count: i64,
+    pub created_by: Option<i64>,
 }
 
 macro_rules! cards_where {
@@ -83,7 +86,7 @@ macro_rules! cards_where {
         concat!(
             "SELECT a.id, a.slug, a.headline, a.standfirst, a.published_at, \
              s.slug AS section_slug, s.name AS section_name, a.lead_alt, \
-             m.id AS lead_id, m.width AS lead_width, m.height AS lead_height \
+             m.id AS lead_id, m.width AS lead_width, m.height AS lead_height, a.comment_count \
              FROM articles a JOIN sections s ON s.id = a.section_id \
              LEFT JOIN media m ON m.id = a.lead_media_id \
              WHERE a.status = 'published' AND a.published_at <= $1 AND ",
@@ -110,7 +113,8 @@ macro_rules! article_where {
              a.lead_alt, a.lead_caption, a.lead_credit, a.status, a.published_at, a.created_at, \
              a.updated_at, a.comments_open, a.newsletter_topic, a.seo_title, a.seo_description, \
              s.slug AS section_slug, s.name AS section_name, \
-             m.id AS lead_id, m.width AS lead_width, m.height AS lead_height \
+             m.id AS lead_id, m.width AS lead_width, m.height AS lead_height, a.comment_count, \
+             a.created_by \
              FROM articles a JOIN sections s ON s.id = a.section_id \
              LEFT JOIN media m ON m.id = a.lead_media_id ",
             $where
@@ -704,4 +708,18 @@ pub async fn autosave(
 pub async fn delete_autosave(db: &Db, article_id: i64, user_id: i64) -> sqlx::Result<()> {
     with_db!(db, p => sqlx::query("DELETE FROM autosaves WHERE article_id = $1 AND user_id = $2")
         .bind(article_id).bind(user_id).execute(p).await.map(|_| ()))
+}
+
+/// Keeps the approved-comment count that lists show; the comments room recounts in its own
+/// transaction and records the figure here.
+pub async fn set_comment_count(tx: &mut Tx, id: i64, count: i64) -> sqlx::Result<()> {
+    const SQL: &str = "UPDATE articles SET comment_count = $1 WHERE id = $2";
+    with_tx!(tx, c => sqlx::query(SQL).bind(count).bind(id).execute(c).await.map(|_| ()))
+}
+
+/// The articles a person created or carries a byline on through their author profile.
+pub async fn owned_ids(db: &Db, user_id: i64, author_id: Option<i64>) -> sqlx::Result<Vec<i64>> {
+    const SQL: &str = "SELECT id FROM articles WHERE created_by = $1 \
+         UNION SELECT article_id FROM article_authors WHERE author_id = $2 ORDER BY 1";
+    with_db!(db, p => sqlx::query_scalar(SQL).bind(user_id).bind(author_id).fetch_all(p).await)
 }

@@ -19,6 +19,7 @@ pub struct CardView {
     pub section_url: String,
     pub date_iso: String,
     pub date_short: String,
+    pub comment_count: i64,
     pub image: Option<ImageView>,
 }
 
@@ -88,6 +89,7 @@ pub fn card(c: &Card, tz: Tz) -> CardView {
         section_url: format!("/{}", c.section_slug),
         date_iso: shown.iso,
         date_short: shown.short,
+        comment_count: c.comment_count,
         image: image(c.lead_id, c.lead_width, c.lead_height, &c.lead_alt, "", ""),
     }
 }
@@ -186,6 +188,8 @@ pub struct ArticleView {
     pub related: Vec<CardView>,
     pub comments_open: bool,
     pub comment_count: i64,
+    /// The comments and the form, which the comments room fills in.
+    pub discussion: Option<crate::comments::service::Discussion>,
     pub newsletter: Option<NewsletterPromo>,
     pub json_ld: String,
 }
@@ -278,7 +282,8 @@ pub fn article(page: &ArticlePage, site: &SiteSettings) -> (ArticleView, Meta) {
         body_html: a.body_html.clone(),
         related: cards(&page.related, tz),
         comments_open: a.comments_open,
-        comment_count: 0,
+        comment_count: a.comment_count,
+        discussion: None,
         newsletter: a.newsletter_topic.as_ref().map(|name| NewsletterPromo {
             slug: super::slug::slugify(name),
             name: name.clone(),

@@ -2,6 +2,7 @@
 //! articles — generated from a seed, so a newcomer sees a complete site and tests and benchmarks
 //! get the same content every time for the same seed and clock.
 
+pub mod comments;
 mod images;
 mod text;
 
@@ -33,14 +34,16 @@ pub struct Summary {
     pub authors: usize,
     pub articles: u32,
     pub photographs: usize,
+    pub comments: usize,
 }
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "Demo newsroom loaded: {} sections, {} tags, {} authors, {} articles, {} photographs.",
-            self.sections, self.tags, self.authors, self.articles, self.photographs
+            "Demo newsroom loaded: {} sections, {} tags, {} authors, {} articles, {} photographs, \
+             {} comments.",
+            self.sections, self.tags, self.authors, self.articles, self.photographs, self.comments
         )
     }
 }
@@ -324,6 +327,7 @@ pub async fn load(
     }
 
     let mut used_slugs = HashSet::new();
+    let mut discussed = Vec::new();
     for n in 0..options.articles {
         let s = rng.random_range(0..SECTIONS.len());
         let plan = &SECTIONS[s];
@@ -396,7 +400,12 @@ pub async fn load(
             author_ids: authors,
             created_by: None,
         };
+        let open = input.comments_open;
         let id = articles::create_article_in(&mut tx, now, input).await?;
+        if let Some(at) = published_at.filter(|at| status == Status::Published && *at < now && open)
+        {
+            discussed.push((id, at));
+        }
         if let Some(at) = published_at.filter(|_| rng.random_bool(0.15)) {
             let edited = at.plus_seconds(rng.random_range(600..2 * 86400));
             if edited < now {
@@ -404,6 +413,7 @@ pub async fn load(
             }
         }
     }
+    let comment_count = add_conversation(&mut tx, options.seed, now, &discussed).await?;
     // Only now, so photographs painted again from the same seed keep their ids (and URLs).
     media::delete_unused_in(&mut tx).await?;
     tx.commit().await?;
@@ -414,7 +424,74 @@ pub async fn load(
         authors: AUTHORS.len(),
         articles: options.articles,
         photographs: photos.len(),
+        comments: comment_count,
     })
+}
+
+/// Readers' comments under a third of the open articles, some of them replies; and, for the
+/// moderation queue, a few held first-time comments and caught spam, which (as moderators'
+/// decisions) also train the spam classifier. From its own random stream, so articles stay as
+/// they were for a seed.
+async fn add_conversation(
+    tx: &mut crate::db::Tx,
+    seed: u64,
+    now: crate::db::Timestamp,
+    discussed: &[(i64, crate::db::Timestamp)],
+) -> anyhow::Result<usize> {
+    use crate::comments::service::{Imported, import_in, recount_in};
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x00c0_ffee);
+    let mut added = 0;
+    for (n, (article_id, published_at)) in discussed.iter().enumerate() {
+        let status = match n % 40 {
+            0 | 1 => "pending",
+            2..=5 => "spam",
+            _ if rng.random_bool(0.35) => "approved",
+            _ => continue,
+        };
+        let span = (now.micros() - published_at.micros()).max(1_000_000) / 1_000_000;
+        let count = if status == "approved" {
+            rng.random_range(1..=6)
+        } else {
+            1
+        };
+        let mut placed: Vec<(i64, i64)> = Vec::new();
+        let mut at = *published_at;
+        for _ in 0..count {
+            let c = if status == "spam" {
+                comments::spam(&mut rng)
+            } else {
+                comments::ham(&mut rng)
+            };
+            at = at.plus_seconds(rng.random_range(60..(span / 8).max(120)));
+            if at >= now {
+                break;
+            }
+            let parent = (!placed.is_empty() && rng.random_bool(0.35))
+                .then(|| placed[rng.random_range(0..placed.len())])
+                .filter(|(_, depth)| *depth < 5);
+            let id = import_in(
+                tx,
+                &Imported {
+                    article_id: *article_id,
+                    parent_id: parent.map(|p| p.0),
+                    depth: parent.map_or(1, |p| p.1 + 1),
+                    name: &c.name,
+                    email: &c.email,
+                    url: &c.url,
+                    body: &c.body,
+                    status,
+                    created_at: at,
+                    arrival: &c.arrival(),
+                    train: status == "spam" || (status == "approved" && rng.random_bool(0.3)),
+                },
+            )
+            .await?;
+            placed.push((id, parent.map_or(1, |p| p.1 + 1)));
+            added += 1;
+        }
+        recount_in(tx, *article_id).await?;
+    }
+    Ok(added)
 }
 
 type Painted = (Vec<Vec<u8>>, Vec<Vec<u8>>);

@@ -5,14 +5,17 @@
 
 mod store;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::articles;
 use crate::clock::Clock;
 use crate::db::{Db, Timestamp, Tx};
 use crate::error::AppResult;
+use crate::mail::Mailer;
+use crate::templates::Templates;
+use crate::{articles, comments};
 
 /// Give up on a job after this many attempts.
 pub const MAX_ATTEMPTS: i64 = 10;
@@ -23,13 +26,41 @@ const LEASE_SECONDS: i64 = 300;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Job {
-    PublishArticle { article_id: i64 },
+    PublishArticle {
+        article_id: i64,
+    },
+    /// Mail about a comment's approval or hold, to whoever the policy says.
+    AnnounceComment {
+        comment_id: i64,
+    },
 }
 
 impl Job {
     fn kind(&self) -> &'static str {
         match self {
             Job::PublishArticle { .. } => "publish_article",
+            Job::AnnounceComment { .. } => "announce_comment",
+        }
+    }
+}
+
+/// What jobs work with: the database, the clock, and the mail component with the theme's mail
+/// templates.
+#[derive(Clone)]
+pub struct Context {
+    pub db: Db,
+    pub clock: Clock,
+    pub mailer: Arc<Mailer>,
+    pub templates: Arc<Templates>,
+}
+
+impl Context {
+    pub fn of(state: &crate::app::AppState) -> Context {
+        Context {
+            db: state.db.clone(),
+            clock: state.clock.clone(),
+            mailer: state.mailer.clone(),
+            templates: state.templates.clone(),
         }
     }
 }
@@ -58,7 +89,8 @@ pub async fn pending(db: &Db, kind: &str) -> AppResult<i64> {
 
 /// Runs every due job once; returns how many ran. Workers call it on a timer; tests call it
 /// directly with a fixed clock.
-pub async fn run_due(db: &Db, clock: &Clock, worker: &str) -> AppResult<usize> {
+pub async fn run_due(ctx: &Context, worker: &str) -> AppResult<usize> {
+    let (db, clock) = (&ctx.db, &ctx.clock);
     let mut ran = 0;
     loop {
         let now = clock.now();
@@ -68,7 +100,7 @@ pub async fn run_due(db: &Db, clock: &Clock, worker: &str) -> AppResult<usize> {
         };
         ran += 1;
         let outcome = match serde_json::from_str::<Job>(&claimed.payload) {
-            Ok(job) => perform(db, clock, &job).await,
+            Ok(job) => perform(ctx, &job).await,
             Err(e) => Err(anyhow::anyhow!("unreadable job payload: {e}").into()),
         };
         match outcome {
@@ -86,16 +118,29 @@ pub async fn run_due(db: &Db, clock: &Clock, worker: &str) -> AppResult<usize> {
     }
 }
 
-async fn perform(db: &Db, clock: &Clock, job: &Job) -> AppResult<()> {
+async fn perform(ctx: &Context, job: &Job) -> AppResult<()> {
     match job {
         Job::PublishArticle { article_id } => {
-            articles::service::publish_if_due(db, clock, *article_id).await
+            articles::service::publish_if_due(&ctx.db, &ctx.clock, *article_id).await
         }
+        Job::AnnounceComment { comment_id } => comments::notify::announce(ctx, *comment_id).await,
     }
 }
 
-/// The worker loop of a server: looks for due jobs every `interval`.
-pub fn spawn_worker(db: Db, clock: Clock, interval: Duration) -> tokio::task::JoinHandle<()> {
+/// Housekeeping that is safe on every node at once: dropping old commenter addresses and the
+/// hourly digest of held comments.
+pub async fn maintain(ctx: &Context) -> AppResult<()> {
+    comments::moderation::drop_old_addresses(&ctx.db, ctx.clock.now()).await?;
+    comments::notify::digest_if_due(ctx).await?;
+    Ok(())
+}
+
+/// How often a worker does its housekeeping.
+const MAINTENANCE_EVERY: Duration = Duration::from_secs(600);
+
+/// The worker loop of a server: looks for due jobs every `interval`, and does the housekeeping
+/// every ten minutes.
+pub fn spawn_worker(ctx: Context, interval: Duration) -> tokio::task::JoinHandle<()> {
     let worker = format!(
         "{}-{}",
         std::process::id(),
@@ -107,10 +152,17 @@ pub fn spawn_worker(db: Db, clock: Clock, interval: Duration) -> tokio::task::Jo
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last_maintenance: Option<std::time::Instant> = None;
         loop {
             ticker.tick().await;
-            if let Err(e) = run_due(&db, &clock, &worker).await {
+            if let Err(e) = run_due(&ctx, &worker).await {
                 tracing::warn!(error = %e, "the job worker could not run");
+            }
+            if last_maintenance.is_none_or(|at| at.elapsed() >= MAINTENANCE_EVERY) {
+                last_maintenance = Some(std::time::Instant::now());
+                if let Err(e) = maintain(&ctx).await {
+                    tracing::warn!(error = %e, "housekeeping failed");
+                }
             }
         }
     })

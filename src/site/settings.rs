@@ -108,6 +108,16 @@ fn field(name: &str, message: &str) -> FieldError {
     }
 }
 
+/// Every stored setting as raw text, for rooms that keep their own settings under a key prefix
+/// (`comments.*`), so new settings need no migration.
+pub async fn all_raw(db: &Db) -> sqlx::Result<Vec<(String, String)>> {
+    store::all(db).await
+}
+
+pub async fn put_raw(tx: &mut Tx, key: &str, value: &str) -> sqlx::Result<()> {
+    store::put(tx, key, value).await
+}
+
 /// The site's secret for signed links, made on first use and shared by every node through the
 /// database. It is not a setting anyone edits, so it is not part of [`SiteSettings`].
 pub async fn signing_key(db: &Db) -> AppResult<String> {

@@ -312,13 +312,13 @@ db_tests! {
         assert_eq!(broadsheet::jobs::pending(&app.db, "publish_article").await.unwrap(), 1);
 
         let path = "/business-news/2026/06/embargoed-results";
-        assert_eq!(broadsheet::jobs::run_due(&app.db, &app.clock, "test").await.unwrap(), 0);
+        assert_eq!(app.run_jobs().await, 0);
         assert_eq!(app.get(path).await.status, StatusCode::NOT_FOUND);
         app.clock.advance_seconds(3600);
-        assert_eq!(broadsheet::jobs::run_due(&app.db, &app.clock, "test").await.unwrap(), 1);
+        assert_eq!(app.run_jobs().await, 1);
         assert_eq!(status_of(app, id).await, articles::Status::Published);
         assert_eq!(app.get(path).await.status, StatusCode::OK);
-        assert_eq!(broadsheet::jobs::run_due(&app.db, &app.clock, "test").await.unwrap(), 0, "it ran once");
+        assert_eq!(app.run_jobs().await, 0, "it ran once");
 
         let past = app.post_as("/admin/articles", &author, &[
             ("headline", "Too late"), ("body", "x"), ("section_id", &section),

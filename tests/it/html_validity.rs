@@ -46,11 +46,21 @@ async fn pages_pass_the_nu_html_checker() {
 
     let home = app.get("/").await.text();
     let article_path = TestApp::first_article_link(&home);
+    let discussed = crate::support::article_links(&home)
+        .into_iter()
+        .find(|l| home.contains(&format!("{l}#comments")))
+        .expect("an article with comments");
     let pages = [
         ("home", "/", StatusCode::OK),
         ("section", "/business-news", StatusCode::OK),
         ("subsection", "/commodities", StatusCode::OK),
         ("article", article_path.as_str(), StatusCode::OK),
+        ("article-comments", discussed.as_str(), StatusCode::OK),
+        (
+            "unsubscribe",
+            "/comments/unsubscribe?c=1&sig=00",
+            StatusCode::OK,
+        ),
         ("tag", "/tag/airlines", StatusCode::OK),
         ("author", "/author/margot-ellingsen", StatusCode::OK),
         ("archive", "/archive/2026/06", StatusCode::OK),
@@ -78,12 +88,39 @@ async fn pages_pass_the_nu_html_checker() {
         ("admin-media-item", "/admin/media/1"),
         ("admin-account", "/admin/account"),
         ("admin-reset", "/admin/password-reset"),
+        ("admin-comments", "/admin/comments"),
+        ("admin-comments-spam", "/admin/comments?status=spam"),
+        ("admin-comment", "/admin/comments/1"),
+        ("admin-discussion", "/admin/comments/settings"),
+        ("admin-privacy", "/admin/comments/privacy"),
     ];
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
     for (name, path) in admin_pages {
         let page = app.get_as(path, &chief).await;
         assert_eq!(page.status, StatusCode::OK, "{path}");
+        let file = dir.path().join(format!("{name}.html"));
+        std::fs::write(&file, &page.bytes).unwrap();
+        files.push(file);
+    }
+    let article_id = discussed_id(&app.get(&discussed).await.text());
+    let mut reader = crate::support::comments::Comment::new(article_id, "", "nope", "Kept text");
+    reader.fields.push(("url", "ftp://x"));
+    let again = app.comment(&reader).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let held = app
+        .comment(&crate::support::comments::Comment::new(
+            article_id,
+            "First Timer",
+            "first@mail.example",
+            "Held for now",
+        ))
+        .await;
+    let held = app
+        .get(held.header("location").split('#').next().unwrap())
+        .await;
+    assert!(held.text().contains("awaiting moderation"));
+    for (name, page) in [("comment-again", again), ("comment-held", held)] {
         let file = dir.path().join(format!("{name}.html"));
         std::fs::write(&file, &page.bytes).unwrap();
         files.push(file);
@@ -110,4 +147,12 @@ async fn pages_pass_the_nu_html_checker() {
         "the Nu HTML Checker found errors:\n{report}"
     );
     app.finish().await;
+}
+
+fn discussed_id(html: &str) -> i64 {
+    html.split("name=\"comment_post_ID\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .and_then(|s| s.parse().ok())
+        .expect("the comment form names its article")
 }

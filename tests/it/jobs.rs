@@ -18,9 +18,11 @@ db_tests! {
         }
         app.clock.advance_seconds(120);
         let other_node = broadsheet::db::connect(&app.url, 4).await.unwrap();
+        let here = broadsheet::jobs::Context::of(&app.state);
+        let there = broadsheet::jobs::Context { db: other_node.clone(), ..here.clone() };
         let (a, b) = tokio::join!(
-            broadsheet::jobs::run_due(&app.db, &app.clock, "node-a"),
-            broadsheet::jobs::run_due(&other_node, &app.clock, "node-b"),
+            broadsheet::jobs::run_due(&here, "node-a"),
+            broadsheet::jobs::run_due(&there, "node-b"),
         );
         let (a, b) = (a.unwrap(), b.unwrap());
         assert_eq!(a + b, 12, "every job ran exactly once (node a ran {a}, node b ran {b})");

@@ -8,6 +8,7 @@ mod support;
 mod admin;
 mod api;
 mod cli;
+mod comments;
 mod html_validity;
 mod http;
 mod images;

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod builders;
+pub mod comments;
 pub mod postgres;
 
 use std::sync::Arc;
@@ -164,6 +165,13 @@ impl TestApp {
         )
         .await
         .expect("demo loads");
+    }
+
+    /// Runs every due job once, as a server's worker would; returns how many ran.
+    pub async fn run_jobs(&self) -> usize {
+        broadsheet::jobs::run_due(&broadsheet::jobs::Context::of(&self.state), "test")
+            .await
+            .expect("jobs run")
     }
 
     pub async fn request(&self, request: Request<Body>) -> TestResponse {
