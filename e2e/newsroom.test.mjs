@@ -1,23 +1,10 @@
 // An editor signs in, uploads an image, writes an article with tags and a lead image, schedules
 // it a few seconds ahead, and sees it on the public site once the time has passed.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { base, out, sharedBrowser } from "./browser.mjs";
 
-const base = process.env.E2E_BASE;
-const out = process.env.E2E_OUT;
-let browser;
-
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-});
+const chrome = sharedBrowser();
 
 /** The wall-clock time `seconds` from now in the site's zone, as a datetime-local value. */
 function localIn(zone, seconds) {
@@ -32,7 +19,7 @@ function localIn(zone, seconds) {
 }
 
 test("an editor schedules an illustrated article and it goes live", async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const page = await chrome.browser.newPage({ viewport: { width: 1280, height: 900 } });
 
   await page.goto(`${base}/admin/login`);
   await page.fill("#email", process.env.E2E_EMAIL);
@@ -86,7 +73,7 @@ test("an editor schedules an illustrated article and it goes live", async () => 
   }
   assert.ok(publicUrl, "the article was published by the scheduler");
 
-  const reader = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  const reader = await chrome.browser.newPage({ viewport: { width: 390, height: 844 } });
   const imageTypes = [];
   reader.on("response", (r) => {
     if (r.url().includes("/images/v2/raw/")) imageTypes.push(r.headers()["content-type"]);

@@ -23,6 +23,7 @@ use crate::media::MediaFiles;
 use crate::media::images::ImageService;
 use crate::site::layout::RenderCache;
 use crate::templates::Templates;
+use crate::web::client::TrustedProxies;
 use crate::web::page_cache::{PageCache, PageCacheLayer};
 use crate::web::request_id::CountingIds;
 use crate::web::{Cacheable, assets, error_pages, security};
@@ -40,6 +41,7 @@ pub struct AppState {
     pub limits: Limits,
     pub page_cache: Arc<PageCache>,
     pub render_cache: Arc<RenderCache>,
+    pub proxies: Arc<TrustedProxies>,
 }
 
 /// Size limits an operator may set.

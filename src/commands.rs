@@ -21,6 +21,7 @@ use crate::media::images::ImageService;
 use crate::site::layout::RenderCache;
 use crate::site::settings;
 use crate::templates::Templates;
+use crate::web::client::TrustedProxies;
 use crate::web::page_cache::PageCache;
 
 /// How often a server looks for content changes made by other processes or nodes.
@@ -117,6 +118,7 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
             args.page_cache_mb.saturating_mul(1024 * 1024),
         )),
         render_cache: Arc::new(RenderCache::new(RENDER_CACHE_BYTES)),
+        proxies: Arc::new(TrustedProxies::new(args.trusted_proxies.clone())),
     };
     let watch = app::spawn_generation_watch(db.clone(), Clock::System, GENERATION_POLL);
     let worker = jobs::spawn_worker(jobs::Context::of(&state), JOB_POLL);

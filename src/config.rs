@@ -90,6 +90,11 @@ pub struct ServeArgs {
     #[arg(long, env = "BROADSHEET_PAGE_CACHE_MB", default_value_t = 256)]
     pub page_cache_mb: usize,
 
+    /// Reverse proxies (addresses or networks such as 10.0.0.0/8, comma-separated) whose
+    /// X-Forwarded-For names the client; rate limits and the comment flood rule use it.
+    #[arg(long, env = "BROADSHEET_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<crate::web::client::IpNetwork>,
+
     #[command(flatten)]
     pub images: ImageArgs,
 }

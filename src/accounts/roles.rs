@@ -97,7 +97,7 @@ pub const TABLE: [(Capability, &str, [bool; 4]); 10] = [
     (UploadMedia, "upload media", [true, true, true, false]),
     (
         ModerateComments,
-        "moderate comments",
+        "moderate comments on every article",
         [true, true, false, false],
     ),
     (

@@ -11,6 +11,7 @@ use crate::app::AppState;
 use crate::error::{AppError, FieldError, PageResult};
 use crate::mail;
 use crate::site::{dates, layout};
+use crate::web::client::ClientIp;
 use crate::web::form::FormFields;
 use crate::web::session::{self, CurrentUser, SameOrigin};
 
@@ -54,12 +55,11 @@ pub async fn login_form(
 pub async fn login(
     State(state): State<AppState>,
     _same_origin: SameOrigin,
-    parts: axum::http::request::Parts,
+    ClientIp(ip): ClientIp,
+    headers: axum::http::HeaderMap,
     form: FormFields,
 ) -> PageResult<Response> {
-    let ip = session::client_ip(&parts.extensions);
-    let user_agent = parts
-        .headers
+    let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");

@@ -33,7 +33,7 @@ pub fn svg(seed: &str, size: u32) -> String {
         }
     }
     let mut svg = format!(
-        "<svg class=\"avatar\" width=\"{size}\" height=\"{size}\" viewBox=\"0 0 5 5\" \
+        "<svg class=\"comment-avatar\" width=\"{size}\" height=\"{size}\" viewBox=\"0 0 5 5\" \
          aria-hidden=\"true\" focusable=\"false\"><rect width=\"5\" height=\"5\" \
          fill=\"hsl({hue} 45% 92%)\"/><path fill=\"hsl({hue} 55% 42%)\" d=\"{cells}\"/>"
     );

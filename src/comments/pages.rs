@@ -14,8 +14,9 @@ use crate::app::AppState;
 use crate::articles::service::{self as articles, Lookup};
 use crate::error::{AppError, FieldError, PageError, PageResult};
 use crate::site::layout::{self, Meta};
+use crate::web::client::ClientIp;
 use crate::web::form::FormFields;
-use crate::web::session::{self, ClientIp, SameOrigin};
+use crate::web::session::{self, SameOrigin};
 
 /// Which contract a POST answers by.
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -706,6 +706,11 @@ pub async fn import_in(tx: &mut Tx, c: &Imported<'_>) -> AppResult<i64> {
     Ok(id)
 }
 
+/// Removes every comment and what the classifier learnt, when all content is replaced.
+pub async fn delete_all_in(tx: &mut Tx) -> AppResult<()> {
+    Ok(store::delete_all(tx).await?)
+}
+
 /// Recounts an article's approved comments after an import.
 pub async fn recount_in(tx: &mut Tx, article_id: i64) -> AppResult<()> {
     let count = store::count_approved_in(tx, article_id).await?;

@@ -363,3 +363,13 @@ pub async fn mark_announced(tx: &mut Tx, id: i64) -> sqlx::Result<()> {
         "UPDATE comments SET authors_notified = TRUE, moderators_notified = TRUE WHERE id = $1";
     with_tx!(tx, c => sqlx::query(SQL).bind(id).execute(c).await.map(|_| ()))
 }
+
+/// Empties the comments and the classifier, before the demo newsroom replaces all content.
+pub async fn delete_all(tx: &mut Tx) -> sqlx::Result<()> {
+    with_tx!(tx, c => {
+        for sql in ["DELETE FROM comments", "DELETE FROM spam_tokens"] {
+            sqlx::query(sql).execute(&mut *c).await?;
+        }
+        Ok(())
+    })
+}

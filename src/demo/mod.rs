@@ -240,6 +240,7 @@ pub async fn load(
         tokio::task::spawn_blocking(move || paint(photo_count, photo_seed, avatar_seed)).await??;
 
     let mut tx = db.begin().await?;
+    crate::comments::service::delete_all_in(&mut tx).await?;
     articles::delete_all_in(&mut tx).await?;
 
     let mut site = SiteSettings {

@@ -2,6 +2,7 @@
 //! pages, static assets and request ids.
 
 pub mod assets;
+pub mod client;
 pub mod error_pages;
 pub mod form;
 pub mod page_cache;

@@ -1,9 +1,7 @@
 //! Who is asking: the session cookie, the signed-in person, CSRF tokens for their forms, and the
 //! same-origin check that protects public forms without per-visitor tokens.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -118,30 +116,6 @@ fn urlencode(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
-}
-
-/// The client's address, for rate limits and the session list.
-pub fn client_ip(parts_extensions: &axum::http::Extensions) -> String {
-    parts_extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string())
-}
-
-/// The client's address as text, or "" when the connection did not say (as in router tests
-/// that send none).
-pub struct ClientIp(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map_or_else(String::new, |c| c.0.ip().to_string()),
-        ))
-    }
 }
 
 /// Refuses a cross-site form post. Browsers send `Sec-Fetch-Site` (and `Origin` on POST); a

@@ -771,3 +771,56 @@ db_tests! {
         assert_eq!((c.status.as_str(), c.trained_as.as_deref()), ("pending", Some("ham")), "changing one's mind retrains");
     }
 }
+
+/// Behind a named proxy, the flood rule and the stored address are the reader's, not the proxy's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readers_behind_a_trusted_proxy_are_told_apart() {
+    let app = TestApp::sqlite().await.with_proxies(&["10.0.0.0/8"]);
+    let id = story(&app).await;
+    let boss = admin(&app).await;
+    // Posts a comment by `name` over a connection from `peer` that claims to forward `client`.
+    let post = |peer: &'static str, client: &'static str, name: &'static str| {
+        let email = format!("{}@mail.example", name.to_lowercase());
+        let app = &app;
+        async move {
+            let c = Comment {
+                ip: peer,
+                ..Comment::new(id, name, &email, name)
+            };
+            app.comment_to("/comments", &c, &[("x-forwarded-for", client)])
+                .await
+                .status
+        }
+    };
+    let stored_ip = |name: &'static str| {
+        let (app, boss) = (&app, &boss);
+        async move {
+            let email = format!("{}@mail.example", name.to_lowercase());
+            moderation::export(&app.db, boss, &email)
+                .await
+                .unwrap()
+                .comments[0]
+                .ip_address
+                .clone()
+        }
+    };
+    assert_eq!(post("10.0.0.2", "6.6.6.6, 203.0.113.50", "Ann").await, 303);
+    app.clock.advance_seconds(-25);
+    assert_eq!(
+        post("10.0.0.2", "203.0.113.51", "Bo").await,
+        303,
+        "another reader through the same proxy is not flood"
+    );
+    assert_eq!(
+        stored_ip("Ann").await,
+        "203.0.113.50",
+        "the forged left entry is ignored"
+    );
+    assert_eq!(post("198.51.100.9", "203.0.113.52", "Cy").await, 303);
+    assert_eq!(
+        stored_ip("Cy").await,
+        "198.51.100.9",
+        "a stranger's header is not believed"
+    );
+    app.finish().await;
+}

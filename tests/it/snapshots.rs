@@ -10,7 +10,7 @@ use crate::support::TestApp;
 fn redact(app: &TestApp, html: &str) -> String {
     let html = html.replace(app.state.templates.asset_version(), "[asset-version]");
     let html = between(&html, "name=\"form_stamp\" value=\"", "\"", "[stamp]");
-    between(&html, "<svg class=\"avatar\"", "</svg>", "[avatar]")
+    between(&html, "<svg class=\"comment-avatar\"", "</svg>", "[avatar]")
 }
 
 /// Replaces the text between each `start` and the next `end`.

@@ -22,6 +22,7 @@ use broadsheet::media::MediaFiles;
 use broadsheet::media::images::{AllowList, Bounds, FetchLimits, ImageConfig, ImageService};
 use broadsheet::site::layout::RenderCache;
 use broadsheet::templates::Templates;
+use broadsheet::web::client::TrustedProxies;
 use broadsheet::web::page_cache::PageCache;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
@@ -90,6 +91,17 @@ impl TestApp {
         self
     }
 
+    /// Believes `X-Forwarded-For` from these proxies.
+    pub fn with_proxies(mut self, networks: &[&str]) -> TestApp {
+        let networks = networks
+            .iter()
+            .map(|n| n.parse().expect("a network"))
+            .collect();
+        self.state.proxies = Arc::new(TrustedProxies::new(networks));
+        self.router = app::router(self.state.clone());
+        self
+    }
+
     pub async fn sqlite() -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("test.db").display());
@@ -133,6 +145,7 @@ impl TestApp {
             },
             page_cache: Arc::new(PageCache::new(true, 64 * 1024 * 1024)),
             render_cache: Arc::new(RenderCache::new(16 * 1024 * 1024)),
+            proxies: Arc::new(TrustedProxies::default()),
         };
         TestApp {
             router: app::router(state.clone()),

@@ -1,0 +1,111 @@
+# Shared plumbing of the page benchmarks: wrk and nginx on first use, a release build with a
+# demo newsroom in a scratch dir, starting and stopping the server, nginx serving a static copy,
+# and one wrk run that reports requests per second, p99 latency and server CPU per request.
+# Source it after setting DURATION; it sets BIN, WORK, APP_PID, NGINX_PIDS and fills RPS.
+
+CONNECTIONS=64
+THREADS=1
+APP_PORT="${APP_PORT:-18080}"
+NGINX_PORT="${NGINX_PORT:-18081}"
+
+need() { command -v "$1" >/dev/null 2>&1; }
+if ! need wrk || ! need nginx; then
+  apt-get update -qq && apt-get install -y -qq wrk nginx-light >/dev/null
+fi
+
+cargo build --release --quiet
+BIN="$PWD/target/release/broadsheet"
+WORK="$(mktemp -d)"
+APP_PID=""
+NGINX_PID=""
+cleanup() {
+  [ -n "$APP_PID" ] && kill "$APP_PID" 2>/dev/null || true
+  [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# start_app CACHE [ARGS...]: serves the scratch newsroom with the page cache on or off.
+start_app() {
+  local cache="$1"
+  shift
+  BROADSHEET_LOG=warn "$BIN" --data-dir "$WORK/data" serve --listen "127.0.0.1:$APP_PORT" \
+    --page-cache "$cache" "$@" >/dev/null 2>&1 &
+  APP_PID=$!
+  for _ in $(seq 1 100); do
+    curl -fs "http://127.0.0.1:$APP_PORT/healthz" >/dev/null 2>&1 && return
+    sleep 0.1
+  done
+  echo "broadsheet did not start" >&2
+  exit 1
+}
+
+stop_app() {
+  kill "$APP_PID" && wait "$APP_PID" 2>/dev/null || true
+  APP_PID=""
+}
+
+# Clock ticks of user + system time of a process and its threads (fields 14 and 15 of stat).
+cpu_ticks() {
+  local total=0 pid
+  for pid in "$@"; do
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+  done
+  echo "$total"
+}
+
+HZ="$(getconf CLK_TCK)"
+declare -A RPS
+
+# measure NAME URL PID...: one wrk run; prints a row and remembers requests per second.
+measure() {
+  local name="$1" url="$2"
+  shift 2
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d2s "$url" >/dev/null 2>&1
+  local before after out requests rps p99 cpu_us
+  before="$(cpu_ticks "$@")"
+  out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$url")"
+  after="$(cpu_ticks "$@")"
+  requests="$(awk '/requests in/ {print $1}' <<<"$out")"
+  rps="$(awk '/^Requests\/sec/ {print $2}' <<<"$out")"
+  p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
+  cpu_us="$(awk -v t=$((after - before)) -v hz="$HZ" -v n="$requests" 'BEGIN {printf "%.1f", t / hz * 1e6 / n}')"
+  RPS["$name"]="$rps"
+  printf '%-28s %12s req/s   p99 %8s   %8s us CPU/request\n' "$name" "$rps" "$p99" "$cpu_us"
+}
+
+# serve_static FILE: nginx serves FILE as http://127.0.0.1:$NGINX_PORT/article.html.
+serve_static() {
+  mkdir -p "$WORK/www" "$WORK/nginx"
+  cp "$1" "$WORK/www/article.html"
+  cat >"$WORK/nginx/nginx.conf" <<CONF
+worker_processes 2;
+daemon off;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 100000;
+  open_file_cache max=100;
+  types { text/html html; }
+  client_body_temp_path $WORK/nginx;
+  proxy_temp_path $WORK/nginx;
+  fastcgi_temp_path $WORK/nginx;
+  uwsgi_temp_path $WORK/nginx;
+  scgi_temp_path $WORK/nginx;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    root $WORK/www;
+  }
+}
+CONF
+  nginx -c "$WORK/nginx/nginx.conf" &
+  NGINX_PID=$!
+  sleep 0.5
+  NGINX_PIDS="$(pgrep -P "$NGINX_PID" | tr '\n' ' ') $NGINX_PID"
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
