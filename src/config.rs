@@ -60,8 +60,9 @@ pub struct ServeArgs {
     #[arg(long, env = "BROADSHEET_PAGE_CACHE", default_value_t = true, action = clap::ArgAction::Set)]
     pub page_cache: bool,
 
-    /// SMTP server for outgoing mail, e.g. smtp://user:pass@mail.example:587 (STARTTLS) or
-    /// smtps://…:465 [default: write .eml files to <data-dir>/outbox].
+    /// SMTP server for outgoing mail: smtps://user:pass@mail.example:465 (TLS),
+    /// smtp://user:pass@mail.example:587?tls=required (STARTTLS), or smtp://host:25 (unencrypted,
+    /// for a local relay) [default: write .eml files to <data-dir>/outbox].
     #[arg(long, env = "BROADSHEET_SMTP_URL")]
     pub smtp_url: Option<String>,
 

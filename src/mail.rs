@@ -28,8 +28,9 @@ pub struct OutgoingMail {
 }
 
 impl Mailer {
-    /// `smtp_url` is lettre's form: `smtp://user:pass@host:587` (STARTTLS), `smtps://…:465`
-    /// (TLS), or `smtp://host:25?tls=none` for a relay on a trusted network.
+    /// `smtp_url` is lettre's form: `smtps://user:pass@host:465` (TLS),
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS), or plain `smtp://host:25`, which is
+    /// unencrypted and only for a relay on the same machine or a trusted network.
     pub fn new(smtp_url: Option<&str>, from: &str, data_dir: &Path) -> anyhow::Result<Self> {
         let from: Mailbox = from
             .parse()

@@ -11,6 +11,7 @@ use crate::db_tests;
 use crate::support::TestApp;
 use crate::support::builders::{article, newsroom, publish};
 use crate::support::comments::{Comment, posted_id};
+use crate::support::smtp::{SmtpServer, decoded_body, header};
 
 const PATH: &str = "/business-news/2026/06/talking-point";
 
@@ -540,72 +541,6 @@ db_tests! {
         assert_eq!(app.get("/business-news/2026/06/no-such-story/feed").await.status, 404);
     }
 
-    async fn notifications_reach_authors_moderators_and_subscribers(app) {
-        let n = newsroom(app).await;
-        let writer = app.add_user("writer@news.example", Role::Author).await;
-        let id = publish(app, { let mut a = article(&n, "Talking point"); a.created_by = Some(writer.id); a }).await;
-        admin(app).await;
-        set_policy(app, |p| p.previously_approved = false).await;
-        let mut first = Comment::new(id, "Ann", "ann@mail.example", "Tell me about replies");
-        first.fields.push(("subscribe_replies", "yes"));
-        let first = posted_id(app.comment(&first).await.header("location"));
-        app.run_jobs().await;
-        let outbox = app.state.mailer.outbox().unwrap().to_path_buf();
-        let mails = || broadsheet::mail::read_outbox(&outbox, 100).unwrap();
-        assert_eq!(mails().len(), 1);
-        assert_eq!(mails()[0].to, "writer@news.example");
-        assert!(mails()[0].subject.contains("New comment on"), "{}", mails()[0].subject);
-
-        let mut reply = Comment::new(id, "Bo", "bo@mail.example", "A reply");
-        reply.parent_id = first;
-        app.comment(&reply).await;
-        app.run_jobs().await;
-        let to_ann: Vec<_> = mails().into_iter().filter(|m| m.to == "ann@mail.example").collect();
-        assert_eq!(to_ann.len(), 1, "the subscriber hears of the reply");
-        assert!(to_ann[0].subject.contains("Bo replied to your comment"));
-        let eml = std::fs::read_dir(&outbox).unwrap().filter_map(|e| e.ok())
-            .map(|e| std::fs::read_to_string(e.path()).unwrap())
-            .find(|t| t.contains("To: ann@mail.example")).unwrap();
-        let link = eml.replace("=\r\n", "").split("/comments/unsubscribe?").nth(1).unwrap()
-            .split(|c: char| c.is_whitespace() || c == '"' || c == '<').next().unwrap()
-            .replace("=\r\n", "").replace("=3D", "=");
-        let page = app.get(&format!("/comments/unsubscribe?{link}")).await;
-        assert_eq!(page.status, 200, "{link}");
-        assert!(page.text().contains("Stop reply emails"));
-        let c = link.split("c=").nth(1).unwrap().split('&').next().unwrap().to_string();
-        let sig = link.split("sig=").nth(1).unwrap().to_string();
-        let done = app.post_from("/comments/unsubscribe", "", &[("c", &c), ("sig", &sig)], &[]).await;
-        assert_eq!(done.status, 200);
-        assert!(done.text().contains("we will not email you about replies"));
-        let bad = app.post_from("/comments/unsubscribe", "", &[("c", &c), ("sig", "00")], &[]).await;
-        assert_eq!(bad.status, 410);
-        let mut again = Comment::new(id, "Cy", "cy@mail.example", "Another reply");
-        again.parent_id = first;
-        app.comment(&again).await;
-        app.run_jobs().await;
-        assert_eq!(mails().into_iter().filter(|m| m.to == "ann@mail.example").count(), 1, "no mail after unsubscribing");
-        assert_eq!(app.run_jobs().await, 0, "each announcement runs once");
-
-        set_policy(app, |p| p.previously_approved = true).await;
-        app.comment(&Comment::new(id, "New", "new@mail.example", "Held for moderators")).await;
-        app.run_jobs().await;
-        let held: Vec<_> = mails().into_iter().filter(|m| m.subject.contains("Please moderate")).collect();
-        let to: Vec<_> = held.iter().map(|m| m.to.as_str()).collect();
-        assert!(to.contains(&"chief@news.example") && to.contains(&"writer@news.example"), "{to:?}");
-
-        set_policy(app, |p| p.notify_moderators = ModerationNotice::Hourly).await;
-        app.comment(&Comment::new(id, "Later", "later@mail.example", "Held for the digest")).await;
-        app.run_jobs().await;
-        let ctx = broadsheet::jobs::Context::of(&app.state);
-        broadsheet::jobs::maintain(&ctx).await.unwrap();
-        let digests = || mails().into_iter().filter(|m| m.subject.contains("waiting for approval")).count();
-        assert_eq!(digests(), 0, "not before an hour has passed");
-        app.clock.advance_seconds(3601);
-        broadsheet::jobs::maintain(&ctx).await.unwrap();
-        assert_eq!(digests(), 2, "one digest to each moderator");
-        broadsheet::jobs::maintain(&ctx).await.unwrap();
-        assert_eq!(digests(), 2, "and only once");
-    }
 }
 
 /// The OWASP filter-evasion vectors, one per line.
@@ -822,5 +757,158 @@ async fn readers_behind_a_trusted_proxy_are_told_apart() {
         "198.51.100.9",
         "a stranger's header is not believed"
     );
+    app.finish().await;
+}
+
+async fn notifications_reach_authors_moderators_and_subscribers(app: &TestApp, smtp: &SmtpServer) {
+    let n = newsroom(app).await;
+    let writer = app.add_user("writer@news.example", Role::Author).await;
+    let id = publish(app, {
+        let mut a = article(&n, "Talking point");
+        a.created_by = Some(writer.id);
+        a
+    })
+    .await;
+    admin(app).await;
+    set_policy(app, |p| p.previously_approved = false).await;
+    let mut first = Comment::new(id, "Ann", "ann@mail.example", "Tell me about replies");
+    first.fields.push(("subscribe_replies", "yes"));
+    let first = posted_id(app.comment(&first).await.header("location"));
+    app.run_jobs().await;
+    let mails = || smtp.messages();
+    assert_eq!(mails().len(), 1, "one mail, through the SMTP server");
+    let first_mail = &mails()[0];
+    assert_eq!(header(first_mail, "To"), "writer@news.example");
+    let subject = header(first_mail, "Subject");
+    assert!(subject.contains("New comment on"), "{subject}");
+    assert!(
+        first_mail.contains("text/plain") && first_mail.contains("text/html"),
+        "both parts"
+    );
+
+    let mut reply = Comment::new(id, "Bo", "bo@mail.example", "A reply");
+    reply.parent_id = first;
+    app.comment(&reply).await;
+    app.run_jobs().await;
+    let to_ann = smtp.messages_to("ann@mail.example");
+    assert_eq!(to_ann.len(), 1, "the subscriber hears of the reply");
+    assert!(header(&to_ann[0], "Subject").contains("Bo replied to your comment"));
+    let eml = to_ann[0].clone();
+    let text = decoded_body(&eml);
+    let link = text
+        .split("/comments/unsubscribe?")
+        .nth(1)
+        .unwrap()
+        .split(|c: char| c.is_whitespace() || c == '"' || c == '<')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    let page = app.get(&format!("/comments/unsubscribe?{link}")).await;
+    assert_eq!(page.status, 200, "{link}");
+    assert!(page.text().contains("Stop reply emails"));
+    let c = link
+        .split("c=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_string();
+    let sig = link.split("sig=").nth(1).unwrap().to_string();
+    let done = app
+        .post_from(
+            "/comments/unsubscribe",
+            "",
+            &[("c", &c), ("sig", &sig)],
+            &[],
+        )
+        .await;
+    assert_eq!(done.status, 200);
+    assert!(done.text().contains("we will not email you about replies"));
+    let bad = app
+        .post_from(
+            "/comments/unsubscribe",
+            "",
+            &[("c", &c), ("sig", "00")],
+            &[],
+        )
+        .await;
+    assert_eq!(bad.status, 410);
+    let mut again = Comment::new(id, "Cy", "cy@mail.example", "Another reply");
+    again.parent_id = first;
+    app.comment(&again).await;
+    app.run_jobs().await;
+    assert_eq!(
+        smtp.messages_to("ann@mail.example").len(),
+        1,
+        "no mail after unsubscribing"
+    );
+    assert_eq!(app.run_jobs().await, 0, "each announcement runs once");
+
+    set_policy(app, |p| p.previously_approved = true).await;
+    app.comment(&Comment::new(
+        id,
+        "New",
+        "new@mail.example",
+        "Held for moderators",
+    ))
+    .await;
+    app.run_jobs().await;
+    let to: Vec<String> = mails()
+        .iter()
+        .filter(|m| header(m, "Subject").contains("Please moderate"))
+        .map(|m| header(m, "To"))
+        .collect();
+    let to: Vec<&str> = to.iter().map(String::as_str).collect();
+    assert!(
+        to.contains(&"chief@news.example") && to.contains(&"writer@news.example"),
+        "{to:?}"
+    );
+
+    set_policy(app, |p| p.notify_moderators = ModerationNotice::Hourly).await;
+    app.comment(&Comment::new(
+        id,
+        "Later",
+        "later@mail.example",
+        "Held for the digest",
+    ))
+    .await;
+    app.run_jobs().await;
+    let ctx = broadsheet::jobs::Context::of(&app.state);
+    broadsheet::jobs::maintain(&ctx).await.unwrap();
+    let digests = || {
+        mails()
+            .into_iter()
+            .filter(|m| header(m, "Subject").contains("waiting for approval"))
+            .count()
+    };
+    assert_eq!(digests(), 0, "not before an hour has passed");
+    app.clock.advance_seconds(3601);
+    broadsheet::jobs::maintain(&ctx).await.unwrap();
+    assert_eq!(digests(), 2, "one digest to each moderator");
+    broadsheet::jobs::maintain(&ctx).await.unwrap();
+    assert_eq!(digests(), 2, "and only once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_go_through_smtp_on_sqlite() {
+    let Some(smtp) = SmtpServer::start() else {
+        return;
+    };
+    let app = TestApp::sqlite().await.with_smtp(&smtp);
+    notifications_reach_authors_moderators_and_subscribers(&app, &smtp).await;
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_go_through_smtp_on_postgres() {
+    let Some(smtp) = SmtpServer::start() else {
+        return;
+    };
+    let Some(app) = TestApp::postgres().await else {
+        return;
+    };
+    let app = app.with_smtp(&smtp);
+    notifications_reach_authors_moderators_and_subscribers(&app, &smtp).await;
     app.finish().await;
 }

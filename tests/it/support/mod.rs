@@ -6,6 +6,7 @@ pub mod admin;
 pub mod builders;
 pub mod comments;
 pub mod postgres;
+pub mod smtp;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -89,6 +90,10 @@ impl TestApp {
         self.state.images = Arc::new(images);
         self.router = app::router(self.state.clone());
         self
+    }
+
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._data_dir.path()
     }
 
     /// Believes `X-Forwarded-For` from these proxies.

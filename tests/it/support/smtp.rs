@@ -1,0 +1,162 @@
+//! A real SMTP server for the tests: Python's aiosmtpd (installed by `.ci/run`) on a free
+//! loopback port, storing what it receives in a Maildir that the tests read back. Elsewhere the
+//! tests that need it say they skipped.
+
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use broadsheet::app;
+use broadsheet::mail::Mailer;
+
+use super::TestApp;
+
+pub struct SmtpServer {
+    child: Child,
+    pub port: u16,
+    maildir: tempfile::TempDir,
+}
+
+impl SmtpServer {
+    /// Starts aiosmtpd, or returns `None` (after saying why) when Python lacks it outside CI.
+    pub fn start() -> Option<SmtpServer> {
+        let present = Command::new("python3")
+            .args(["-c", "import aiosmtpd"])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !present {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "aiosmtpd must be installed in CI (pip install aiosmtpd)"
+            );
+            eprintln!("skipped: pip install aiosmtpd to run the SMTP tests");
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let maildir = tempfile::tempdir().expect("a maildir");
+        for sub in ["new", "cur", "tmp"] {
+            std::fs::create_dir(maildir.path().join(sub)).expect("a maildir folder");
+        }
+        let child = Command::new("python3")
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(maildir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("aiosmtpd starts");
+        let server = SmtpServer {
+            child,
+            port,
+            maildir,
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "aiosmtpd did not start listening"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(server)
+    }
+
+    /// Every message received so far, as raw text.
+    pub fn messages(&self) -> Vec<String> {
+        let new = self.maildir.path().join("new");
+        let Ok(entries) = std::fs::read_dir(new) else {
+            return Vec::new();
+        };
+        entries
+            .filter_map(|e| e.ok())
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .collect()
+    }
+
+    /// The messages whose `To:` header is `to`.
+    pub fn messages_to(&self, to: &str) -> Vec<String> {
+        self.messages()
+            .into_iter()
+            .filter(|m| header(m, "To") == to)
+            .collect()
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A header's value in a raw message (the first, unfolded).
+pub fn header(message: &str, name: &str) -> String {
+    let mut lines = message.lines();
+    let mut value = None;
+    for line in lines.by_ref() {
+        if line.is_empty() {
+            break;
+        }
+        if let Some(v) = value.as_mut().filter(|_| line.starts_with([' ', '\t'])) {
+            let v: &mut String = v;
+            v.push_str(line.trim_start());
+            continue;
+        }
+        if value.is_some() {
+            break;
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            if k.eq_ignore_ascii_case(name) {
+                value = Some(v.trim().to_string());
+            }
+        }
+    }
+    value.unwrap_or_default()
+}
+
+/// A message's text with quoted-printable undone (soft line breaks joined, `=XX` decoded), so
+/// links in it can be read whole.
+pub fn decoded_body(message: &str) -> String {
+    let joined = message.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'=', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+impl TestApp {
+    /// Sends mail through `server` instead of the outbox.
+    pub fn with_smtp(mut self, server: &SmtpServer) -> TestApp {
+        let url = format!("smtp://127.0.0.1:{}", server.port);
+        let mailer = Mailer::new(
+            Some(&url),
+            "Broadsheet <news@test.example>",
+            self.data_dir(),
+        )
+        .expect("the SMTP mailer");
+        self.state.mailer = Arc::new(mailer);
+        self.router = app::router(self.state.clone());
+        self
+    }
+}
