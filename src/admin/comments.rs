@@ -3,7 +3,7 @@
 //! comment; authors the comments on their own articles (the comments service checks each one).
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
@@ -223,15 +223,10 @@ async fn show_one(
     notice: Option<&str>,
 ) -> PageResult<Response> {
     let screen = Screen {
-        errors,
         notice,
-        status: if errors.is_empty() {
-            StatusCode::OK
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        },
         ..Screen::new("admin/comment.html", "Edit comment", "comments")
-    };
+    }
+    .with_errors(errors);
     render::page(state, Some(me), screen, &CommentScreen { comment }).await
 }
 
@@ -309,15 +304,10 @@ async fn show_settings(
     notice: Option<&str>,
 ) -> PageResult<Response> {
     let screen = Screen {
-        errors,
         notice,
-        status: if errors.is_empty() {
-            StatusCode::OK
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        },
         ..Screen::new("admin/discussion.html", "Discussion settings", "comments")
-    };
+    }
+    .with_errors(errors);
     render::page(state, Some(me), screen, &SettingsView { policy }).await
 }
 

@@ -97,15 +97,7 @@ async fn show(
         can_upload: allows(me.user.role, Capability::UploadMedia),
         max_mb: state.limits.upload_bytes / (1024 * 1024),
     };
-    let screen = Screen {
-        errors,
-        status: if errors.is_empty() {
-            axum::http::StatusCode::OK
-        } else {
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY
-        },
-        ..Screen::new("admin/media.html", "Media library", "media")
-    };
+    let screen = Screen::new("admin/media.html", "Media library", "media").with_errors(errors);
     render::page(state, Some(me), screen, &view).await
 }
 

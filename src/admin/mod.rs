@@ -7,6 +7,7 @@ mod comments;
 mod dashboard;
 mod editor;
 mod media;
+mod newsletters;
 mod outbox;
 mod people;
 mod render;
@@ -76,6 +77,15 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/authors", post(structure::add_author))
         .route("/admin/authors/{id}", post(structure::change_author))
         .route("/admin/settings", get(settings::edit).post(settings::save))
+        .route(
+            "/admin/newsletters",
+            get(newsletters::list).post(newsletters::create),
+        )
+        .route("/admin/newsletters/new", get(newsletters::new_form))
+        .route(
+            "/admin/newsletters/{id}",
+            get(newsletters::edit_form).post(newsletters::update),
+        )
         .route("/admin/comments", get(comments::queue))
         .route("/admin/comments/bulk", post(comments::bulk))
         .route(

@@ -44,6 +44,19 @@ pub struct Screen<'a> {
 }
 
 impl<'a> Screen<'a> {
+    /// The form again with its field errors: 422 when there are any.
+    pub fn with_errors(self, errors: &'a [FieldError]) -> Self {
+        Screen {
+            errors,
+            status: if errors.is_empty() {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            },
+            ..self
+        }
+    }
+
     pub fn new(template: &'a str, title: &'a str, section: &'a str) -> Self {
         Screen {
             template,
@@ -66,6 +79,9 @@ fn nav(user: &User, section: &str) -> Vec<NavItem> {
         || allows(user.role, Capability::PublishOwnArticle)
     {
         items.push(("Comments", "/admin/comments", "comments"));
+    }
+    if allows(user.role, Capability::ManageNewsletters) {
+        items.push(("Newsletters", "/admin/newsletters", "newsletters"));
     }
     if allows(user.role, Capability::ManageTaxonomy) {
         items.push(("Structure", "/admin/structure", "structure"));

@@ -60,15 +60,8 @@ async fn show(
         language: s.language,
         base_url: s.base_url,
     };
-    let screen = Screen {
-        errors,
-        status: if errors.is_empty() {
-            axum::http::StatusCode::OK
-        } else {
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY
-        },
-        ..Screen::new("admin/settings.html", "Site settings", "settings")
-    };
+    let screen =
+        Screen::new("admin/settings.html", "Site settings", "settings").with_errors(errors);
     render::page(state, Some(me), screen, &view).await
 }
 

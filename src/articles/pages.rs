@@ -309,6 +309,7 @@ pub async fn article(
     match lookup {
         Lookup::Found(page) => {
             let (mut view, meta) = views::article(&page, &site.site);
+            view.newsletter = views::newsletter_promo(&state.db, &page.article).await?;
             let a = &page.article;
             let of = comments::Article {
                 id: a.id,
@@ -383,7 +384,8 @@ pub async fn preview(
     }
     let site = layout::layout(&state).await?;
     let page = service::preview(&state.db, now, site.site.tz, id).await?;
-    let (view, mut meta) = views::article(&page, &site.site);
+    let (mut view, mut meta) = views::article(&page, &site.site);
+    view.newsletter = views::newsletter_promo(&state.db, &page.article).await?;
     meta.noindex = true;
     meta.title = format!("Preview: {}", meta.title);
     let html = layout::render_with(&state, &site, "article.html", &page.path, meta, &view)?;
@@ -392,13 +394,9 @@ pub async fn preview(
 
 /// A page for one reader only: never stored by a cache, never indexed.
 fn private(html: String) -> Response {
-    let mut response = html.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
+    let mut response = crate::web::html_response(StatusCode::OK, html, "no-store");
+    response
+        .headers_mut()
+        .insert("x-robots-tag", HeaderValue::from_static("noindex"));
     response
 }

@@ -190,6 +190,7 @@ pub struct ArticleView {
     pub comment_count: i64,
     /// The comments and the form, which the comments room fills in.
     pub discussion: Option<crate::comments::service::Discussion>,
+    /// The sign-up box, which the newsletters room fills in.
     pub newsletter: Option<NewsletterPromo>,
     pub json_ld: String,
 }
@@ -198,6 +199,22 @@ pub struct ArticleView {
 pub struct NewsletterPromo {
     pub name: String,
     pub slug: String,
+    pub consent: &'static str,
+}
+
+/// The promo box for the newsletter an article promotes (its own choice, else its section's).
+pub async fn newsletter_promo(
+    db: &crate::db::Db,
+    a: &super::store::ArticleRow,
+) -> crate::error::AppResult<Option<NewsletterPromo>> {
+    let chosen =
+        crate::newsletters::service::promoted(db, a.newsletter_topic.as_deref(), a.section_id)
+            .await?;
+    Ok(chosen.map(|n| NewsletterPromo {
+        name: n.name,
+        slug: n.slug,
+        consent: crate::newsletters::service::CONSENT_TEXT,
+    }))
 }
 
 /// An edit more than this long after publication is shown as "Updated …".
@@ -284,10 +301,7 @@ pub fn article(page: &ArticlePage, site: &SiteSettings) -> (ArticleView, Meta) {
         comments_open: a.comments_open,
         comment_count: a.comment_count,
         discussion: None,
-        newsletter: a.newsletter_topic.as_ref().map(|name| NewsletterPromo {
-            slug: super::slug::slugify(name),
-            name: name.clone(),
-        }),
+        newsletter: None,
         json_ld,
     };
     (view, meta)

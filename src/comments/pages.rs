@@ -16,6 +16,7 @@ use crate::error::{AppError, FieldError, PageError, PageResult};
 use crate::site::layout::{self, Meta};
 use crate::web::client::ClientIp;
 use crate::web::form::FormFields;
+use crate::web::html_response;
 use crate::web::session::{self, SameOrigin};
 
 /// Which contract a POST answers by.
@@ -301,18 +302,7 @@ async fn form_again(
         ..Meta::default()
     };
     let html = layout::render_with(state, &site, "comment_form.html", "/comments", meta, &view)?;
-    Ok(private_html(status, html))
-}
-
-fn private_html(status: StatusCode, html: String) -> Response {
-    let mut response = (status, html).into_response();
-    let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    Ok(html_response(status, html, "no-store"))
 }
 
 /// A fresh form stamp for a page that came from a cache.
@@ -484,5 +474,5 @@ async fn unsubscribe_view(
         meta,
         &view,
     )?;
-    Ok(private_html(StatusCode::OK, html))
+    Ok(html_response(StatusCode::OK, html, "no-store"))
 }

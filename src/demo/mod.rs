@@ -241,6 +241,7 @@ pub async fn load(
 
     let mut tx = db.begin().await?;
     crate::comments::service::delete_all_in(&mut tx).await?;
+    crate::newsletters::service::delete_all_in(&mut tx).await?;
     articles::delete_all_in(&mut tx).await?;
 
     let mut site = SiteSettings {
@@ -281,6 +282,8 @@ pub async fn load(
         tag_count += tags.len();
         tag_ids.push(tags);
     }
+
+    add_newsletters(&mut tx, now, &section_ids).await?;
 
     let mut author_ids = Vec::new();
     for ((name, beat), avatar) in AUTHORS.iter().zip(&avatars) {
@@ -427,6 +430,39 @@ pub async fn load(
         photographs: photos.len(),
         comments: comment_count,
     })
+}
+
+/// One newsletter for each name the sections promote, drawing from those sections.
+async fn add_newsletters(
+    tx: &mut crate::db::Tx,
+    now: crate::db::Timestamp,
+    section_ids: &[i64],
+) -> anyhow::Result<()> {
+    use crate::newsletters::service::{NewsletterInput, save_in};
+    let mut names: Vec<&str> = SECTIONS.iter().map(|p| p.newsletter).collect();
+    names.sort_unstable();
+    names.dedup();
+    for (position, name) in (0_i64..).zip(names) {
+        let sections: Vec<i64> = SECTIONS
+            .iter()
+            .zip(section_ids)
+            .filter(|(p, _)| p.newsletter == name)
+            .map(|(_, id)| *id)
+            .collect();
+        let input = NewsletterInput {
+            name: name.to_string(),
+            description: format!("The best of our {name} coverage, with the stories behind it."),
+            cadence: "daily".into(),
+            send_time: "07:00".into(),
+            send_weekday: 1,
+            active: true,
+            position,
+            section_ids: sections,
+            ..NewsletterInput::default()
+        };
+        save_in(tx, now, None, input).await?;
+    }
+    Ok(())
 }
 
 /// Readers' comments under a third of the open articles, some of them replies; and, for the

@@ -15,7 +15,7 @@ use crate::db::{Db, Timestamp, Tx};
 use crate::error::AppResult;
 use crate::mail::Mailer;
 use crate::templates::Templates;
-use crate::{articles, comments};
+use crate::{articles, comments, newsletters};
 
 /// Give up on a job after this many attempts.
 pub const MAX_ATTEMPTS: i64 = 10;
@@ -33,6 +33,10 @@ pub enum Job {
     AnnounceComment {
         comment_id: i64,
     },
+    /// The double opt-in mail of a newsletter sign-up.
+    ConfirmSubscription {
+        subscription_id: i64,
+    },
 }
 
 impl Job {
@@ -40,6 +44,7 @@ impl Job {
         match self {
             Job::PublishArticle { .. } => "publish_article",
             Job::AnnounceComment { .. } => "announce_comment",
+            Job::ConfirmSubscription { .. } => "confirm_subscription",
         }
     }
 }
@@ -124,14 +129,18 @@ async fn perform(ctx: &Context, job: &Job) -> AppResult<()> {
             articles::service::publish_if_due(&ctx.db, &ctx.clock, *article_id).await
         }
         Job::AnnounceComment { comment_id } => comments::notify::announce(ctx, *comment_id).await,
+        Job::ConfirmSubscription { subscription_id } => {
+            newsletters::confirmations::send(ctx, *subscription_id).await
+        }
     }
 }
 
-/// Housekeeping that is safe on every node at once: dropping old commenter addresses and the
-/// hourly digest of held comments.
+/// Housekeeping that is safe on every node at once: dropping old commenter and sign-up
+/// addresses, the hourly digest of held comments, and purging unconfirmed sign-ups.
 pub async fn maintain(ctx: &Context) -> AppResult<()> {
     comments::moderation::drop_old_addresses(&ctx.db, ctx.clock.now()).await?;
     comments::notify::digest_if_due(ctx).await?;
+    newsletters::service::purge(&ctx.db, ctx.clock.now()).await?;
     Ok(())
 }
 

@@ -1,18 +1,32 @@
-//! Topic newsletters. For now only the sign-up route the article page's promo posts to; the
-//! newsletters work (double opt-in, digests, sending) takes it over.
+//! Topic newsletters: editors manage them in the admin; readers sign up from the promo boxes and
+//! `/newsletters`, confirm by a signed link (double opt-in), choose on a preference page reached
+//! from every mail, and unsubscribe in one click (RFC 8058).
+
+pub mod confirmations;
+mod pages;
+pub mod service;
+mod store;
 
 use axum::Router;
-use axum::routing::post;
+use axum::routing::{get, post};
 
 use crate::app::AppState;
-use crate::error::{AppError, PageError};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/newsletters/subscribe", post(subscribe))
-}
-
-async fn subscribe() -> PageError {
-    PageError(AppError::NotImplemented(
-        "newsletter sign-up is not available on this site yet; nothing was stored".into(),
-    ))
+    Router::new()
+        .route("/newsletters", get(pages::list))
+        .route("/newsletters/subscribe", post(pages::subscribe))
+        .route("/newsletters/check-inbox", get(pages::check_inbox))
+        .route(
+            "/newsletters/confirm",
+            get(pages::confirm_page).post(pages::confirm),
+        )
+        .route(
+            "/newsletters/preferences",
+            get(pages::preferences).post(pages::save_preferences),
+        )
+        .route(
+            "/newsletters/unsubscribe",
+            get(pages::unsubscribe_page).post(pages::unsubscribe),
+        )
 }

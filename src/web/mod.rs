@@ -33,18 +33,25 @@ pub struct Cacheable {
     pub last_modified: Option<Timestamp>,
 }
 
+/// An HTML page with its caching rule: `PUBLIC_CACHE_CONTROL`, or `no-store` for a page that
+/// belongs to one reader.
+pub fn html_response(status: StatusCode, html: String, cache_control: &'static str) -> Response {
+    let mut response = (status, html).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(cache_control),
+    );
+    response
+}
+
 impl IntoResponse for Page {
     fn into_response(self) -> Response {
-        let mut response = (StatusCode::OK, self.html).into_response();
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
-        );
-        headers.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static(PUBLIC_CACHE_CONTROL),
-        );
+        let mut response = html_response(StatusCode::OK, self.html, PUBLIC_CACHE_CONTROL);
         response.extensions_mut().insert(Cacheable {
             last_modified: self.last_modified,
         });

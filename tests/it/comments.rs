@@ -890,25 +890,4 @@ async fn notifications_reach_authors_moderators_and_subscribers(app: &TestApp, s
     assert_eq!(digests(), 2, "and only once");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn notifications_go_through_smtp_on_sqlite() {
-    let Some(smtp) = SmtpServer::start() else {
-        return;
-    };
-    let app = TestApp::sqlite().await.with_smtp(&smtp);
-    notifications_reach_authors_moderators_and_subscribers(&app, &smtp).await;
-    app.finish().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn notifications_go_through_smtp_on_postgres() {
-    let Some(smtp) = SmtpServer::start() else {
-        return;
-    };
-    let Some(app) = TestApp::postgres().await else {
-        return;
-    };
-    let app = app.with_smtp(&smtp);
-    notifications_reach_authors_moderators_and_subscribers(&app, &smtp).await;
-    app.finish().await;
-}
+crate::smtp_tests!(notifications_reach_authors_moderators_and_subscribers);

@@ -93,6 +93,9 @@ async fn pages_pass_the_nu_html_checker() {
         ("admin-comment", "/admin/comments/1"),
         ("admin-discussion", "/admin/comments/settings"),
         ("admin-privacy", "/admin/comments/privacy"),
+        ("admin-newsletters", "/admin/newsletters"),
+        ("admin-newsletter-new", "/admin/newsletters/new"),
+        ("admin-newsletter", "/admin/newsletters/1"),
     ];
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();

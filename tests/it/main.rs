@@ -15,6 +15,7 @@ mod images;
 mod jobs;
 mod media;
 mod migrations;
+mod newsletters;
 mod pages;
 mod snapshots;
 mod structure;

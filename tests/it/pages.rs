@@ -31,6 +31,7 @@ db_tests! {
 
     async fn article_page_has_every_part_in_order(app) {
         let n = newsroom(app).await;
+        builders::newsletter(app, "White House Watch", n.markets).await;
         publish(app, article(&n, "Retailer cuts prices")).await;
         publish(app, article(&n, "Older story in business")).await;
         let page = app.get("/business-news/2026/06/retailer-cuts-prices").await;
@@ -83,7 +84,18 @@ db_tests! {
         let html = app.get("/business-news/2026/06/quiet-story").await.text();
         assert!(html.contains("Comments are closed."));
         assert!(!html.contains("Leave a Reply"));
-        assert!(!html.contains("newsletter-promo"));
+        assert!(!html.contains("newsletter-promo"), "no newsletter exists yet");
+    }
+
+    async fn the_promo_falls_back_to_the_section_newsletter(app) {
+        let n = newsroom(app).await;
+        builders::newsletter(app, "Business Briefing", n.business).await;
+        let mut input = article(&n, "Unbranded story");
+        input.newsletter_topic = Some("No such newsletter".into());
+        publish(app, input).await;
+        let html = app.get("/business-news/2026/06/unbranded-story").await.text();
+        assert!(html.contains("Unlock the Business Briefing newsletter for free"));
+        assert!(html.contains("name=\"newsletter\" value=\"business-briefing\""));
     }
 
     async fn section_fronts_paginate(app) {
@@ -228,20 +240,6 @@ db_tests! {
         assert!(message.contains("headline"), "{message}");
         assert!(message.contains("slug"), "{message}");
         assert_eq!(articles::count_articles(&app.db).await.unwrap(), 0, "nothing was written");
-    }
-
-    async fn newsletter_signup_is_not_yet_available(app) {
-        newsroom(app).await;
-        let response = app
-            .request(
-                axum::http::Request::post("/newsletters/subscribe")
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .body(axum::body::Body::from("newsletter=x&email=a%40b.example"))
-                    .unwrap(),
-            )
-            .await;
-        assert_eq!(response.status, StatusCode::NOT_IMPLEMENTED);
-        assert!(response.text().contains("Newsletter sign-up is not available"));
     }
 
     async fn demo_is_deterministic(app) {

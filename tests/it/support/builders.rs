@@ -91,3 +91,19 @@ pub async fn publish(app: &TestApp, input: ArticleInput) -> i64 {
 pub fn at_hours_before_start(hours: i64) -> Timestamp {
     START.plus_seconds(-hours * 3600)
 }
+
+/// An active daily newsletter drawing from one section.
+pub async fn newsletter(app: &TestApp, name: &str, section: i64) -> i64 {
+    let input = broadsheet::newsletters::service::NewsletterInput {
+        name: name.into(),
+        cadence: "daily".into(),
+        send_time: "07:00".into(),
+        send_weekday: 1,
+        active: true,
+        section_ids: vec![section],
+        ..Default::default()
+    };
+    broadsheet::newsletters::service::save(&app.db, &app.clock, None, input)
+        .await
+        .expect("newsletter is saved")
+}

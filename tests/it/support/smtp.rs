@@ -160,3 +160,34 @@ impl TestApp {
         self
     }
 }
+
+/// Runs each `async fn name(app: &TestApp, smtp: &SmtpServer)` on SQLite and on PostgreSQL,
+/// with mail going through a fresh SMTP server.
+#[macro_export]
+macro_rules! smtp_tests {
+    ($($name:ident),*) => {
+        $(
+            mod $name {
+                use $crate::support::TestApp;
+                use $crate::support::smtp::SmtpServer;
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let Some(smtp) = SmtpServer::start() else { return };
+                    let app = TestApp::sqlite().await.with_smtp(&smtp);
+                    super::$name(&app, &smtp).await;
+                    app.finish().await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    let Some(smtp) = SmtpServer::start() else { return };
+                    let Some(app) = TestApp::postgres().await else { return };
+                    let app = app.with_smtp(&smtp);
+                    super::$name(&app, &smtp).await;
+                    app.finish().await;
+                }
+            }
+        )*
+    };
+}

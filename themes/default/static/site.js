@@ -173,6 +173,35 @@
     }
   }
 
+  // Newsletter sign-ups confirm in place; the answer is the same whatever the address.
+  function newsletters() {
+    document.querySelectorAll("[data-newsletter-form]").forEach(function (form) {
+      var status = form.querySelector("[data-newsletter-status]");
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        status.textContent = "Signing you up…";
+        fetch(form.action, {
+          method: "POST",
+          headers: { Accept: "application/json" },
+          body: new URLSearchParams(new FormData(form)),
+        })
+          .then(function (r) { return r.json(); })
+          .then(function (body) {
+            if (body.message) {
+              status.textContent = body.message;
+              form.querySelector("input[type=email]").value = "";
+            } else {
+              status.textContent = body.error ? body.error.message : "That did not work; please try again.";
+            }
+          })
+          .catch(function () {
+            status.textContent = "Your sign-up could not be sent; check your connection and try again.";
+          });
+      });
+    });
+  }
+
   backToTop();
   comments();
+  newsletters();
 })();
