@@ -30,6 +30,7 @@ for _ in $(seq 1 100); do
 done
 
 export E2E_BASE="http://127.0.0.1:$PORT"
+export E2E_OUTBOX="$WORK/data/outbox"
 export E2E_IMAGE
 E2E_IMAGE="$(find "$WORK/data/media" -name '*.jpg' -size +100k -print -quit)"
 export E2E_OUT="${E2E_OUT:-$PWD/e2e/out}"

@@ -1,8 +1,9 @@
 -- Reader comments, the local spam classifier's word counts, and the approved-comment count that
--- article lists show without counting.
+-- article lists show without counting. Comment ids are never reused (AUTOINCREMENT here, an
+-- identity on PostgreSQL), so an old permalink can never point at someone else's comment.
 
 CREATE TABLE comments (
-    id                 INTEGER PRIMARY KEY NOT NULL,
+    id                 INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
     article_id         BIGINT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
     parent_id          BIGINT REFERENCES comments (id),
     depth              BIGINT NOT NULL DEFAULT 1,

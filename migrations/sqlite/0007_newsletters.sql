@@ -31,7 +31,7 @@ CREATE TABLE newsletter_tags (
 );
 
 CREATE TABLE subscribers (
-    id         INTEGER PRIMARY KEY NOT NULL,
+    id         INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
     email      TEXT NOT NULL UNIQUE,
     status     TEXT NOT NULL CHECK (status IN ('active', 'bounced')),
     created_at BIGINT NOT NULL
@@ -40,7 +40,7 @@ CREATE TABLE subscribers (
 -- One row per reader and newsletter. A sign-up stays pending until its link is used; the consent
 -- given (when, from which address, on which form, with which words) is kept with it.
 CREATE TABLE subscriptions (
-    id              INTEGER PRIMARY KEY NOT NULL,
+    id              INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
     subscriber_id   BIGINT NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
     newsletter_id   BIGINT NOT NULL REFERENCES newsletters (id) ON DELETE CASCADE,
     status          TEXT NOT NULL CHECK (status IN ('pending', 'active', 'unsubscribed')),
