@@ -99,6 +99,7 @@ pub async fn section(
     view.description = front.section.description.clone();
     view.parent = front.parent.as_ref().map(views::section_link);
     view.children = front.children.iter().map(views::section_link).collect();
+    view.newsletter = views::section_promo(&state.db, None, front.section.id).await?;
     let mut meta = views::list_meta(
         &front.section.name,
         &front.section.description,

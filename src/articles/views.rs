@@ -74,6 +74,8 @@ pub struct ListView {
     pub bio: String,
     pub articles: Vec<CardView>,
     pub pagination: Pagination,
+    /// A section front's newsletter sign-up box.
+    pub newsletter: Option<NewsletterPromo>,
 }
 
 pub fn card(c: &Card, tz: Tz) -> CardView {
@@ -147,6 +149,7 @@ pub fn list(name: String, paged: &Paged, base: &str, tz: Tz) -> ListView {
         bio: String::new(),
         articles: cards(&paged.items, tz),
         pagination: pagination(paged, base),
+        newsletter: None,
     }
 }
 
@@ -207,9 +210,16 @@ pub async fn newsletter_promo(
     db: &crate::db::Db,
     a: &super::store::ArticleRow,
 ) -> crate::error::AppResult<Option<NewsletterPromo>> {
-    let chosen =
-        crate::newsletters::service::promoted(db, a.newsletter_topic.as_deref(), a.section_id)
-            .await?;
+    section_promo(db, a.newsletter_topic.as_deref(), a.section_id).await
+}
+
+/// The promo box for `named` if it is an active newsletter, else the section's default.
+pub async fn section_promo(
+    db: &crate::db::Db,
+    named: Option<&str>,
+    section_id: i64,
+) -> crate::error::AppResult<Option<NewsletterPromo>> {
+    let chosen = crate::newsletters::service::promoted(db, named, section_id).await?;
     Ok(chosen.map(|n| NewsletterPromo {
         name: n.name,
         slug: n.slug,

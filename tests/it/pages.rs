@@ -96,6 +96,10 @@ db_tests! {
         let html = app.get("/business-news/2026/06/unbranded-story").await.text();
         assert!(html.contains("Unlock the Business Briefing newsletter for free"));
         assert!(html.contains("name=\"newsletter\" value=\"business-briefing\""));
+        let front = app.get("/business-news").await.text();
+        assert!(front.contains("Get the Business Briefing newsletter, free"), "section fronts promote it too");
+        assert!(front.contains("name=\"form\" value=\"section\""));
+        assert!(!app.get("/markets").await.text().contains("newsletter-promo"), "not where it does not draw from");
     }
 
     async fn section_fronts_paginate(app) {
