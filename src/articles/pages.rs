@@ -99,7 +99,7 @@ pub async fn section(
     view.description = front.section.description.clone();
     view.parent = front.parent.as_ref().map(views::section_link);
     view.children = front.children.iter().map(views::section_link).collect();
-    view.newsletter = views::section_promo(&state.db, None, front.section.id).await?;
+    view.newsletter = section_promo(&state.db, None, front.section.id).await?;
     let mut meta = views::list_meta(
         &front.section.name,
         &front.section.description,
@@ -310,7 +310,7 @@ pub async fn article(
     match lookup {
         Lookup::Found(page) => {
             let (mut view, meta) = views::article(&page, &site.site);
-            view.newsletter = views::newsletter_promo(&state.db, &page.article).await?;
+            view.newsletter = newsletter_promo(&state.db, &page.article).await?;
             let a = &page.article;
             let of = comments::Article {
                 id: a.id,
@@ -386,7 +386,7 @@ pub async fn preview(
     let site = layout::layout(&state).await?;
     let page = service::preview(&state.db, now, site.site.tz, id).await?;
     let (mut view, mut meta) = views::article(&page, &site.site);
-    view.newsletter = views::newsletter_promo(&state.db, &page.article).await?;
+    view.newsletter = newsletter_promo(&state.db, &page.article).await?;
     meta.noindex = true;
     meta.title = format!("Preview: {}", meta.title);
     let html = layout::render_with(&state, &site, "article.html", &page.path, meta, &view)?;
@@ -400,4 +400,26 @@ fn private(html: String) -> Response {
         .headers_mut()
         .insert("x-robots-tag", HeaderValue::from_static("noindex"));
     response
+}
+
+/// The promo box for the newsletter an article promotes (its own choice, else its section's).
+async fn newsletter_promo(
+    db: &crate::db::Db,
+    a: &service::ArticleRow,
+) -> crate::error::AppResult<Option<views::NewsletterPromo>> {
+    section_promo(db, a.newsletter_topic.as_deref(), a.section_id).await
+}
+
+/// The promo box for `named` if it is an active newsletter, else the section's default.
+async fn section_promo(
+    db: &crate::db::Db,
+    named: Option<&str>,
+    section_id: i64,
+) -> crate::error::AppResult<Option<views::NewsletterPromo>> {
+    let chosen = crate::newsletters::service::promoted(db, named, section_id).await?;
+    Ok(chosen.map(|n| views::NewsletterPromo {
+        name: n.name,
+        slug: n.slug,
+        consent: crate::newsletters::service::CONSENT_TEXT,
+    }))
 }

@@ -205,28 +205,6 @@ pub struct NewsletterPromo {
     pub consent: &'static str,
 }
 
-/// The promo box for the newsletter an article promotes (its own choice, else its section's).
-pub async fn newsletter_promo(
-    db: &crate::db::Db,
-    a: &super::store::ArticleRow,
-) -> crate::error::AppResult<Option<NewsletterPromo>> {
-    section_promo(db, a.newsletter_topic.as_deref(), a.section_id).await
-}
-
-/// The promo box for `named` if it is an active newsletter, else the section's default.
-pub async fn section_promo(
-    db: &crate::db::Db,
-    named: Option<&str>,
-    section_id: i64,
-) -> crate::error::AppResult<Option<NewsletterPromo>> {
-    let chosen = crate::newsletters::service::promoted(db, named, section_id).await?;
-    Ok(chosen.map(|n| NewsletterPromo {
-        name: n.name,
-        slug: n.slug,
-        consent: crate::newsletters::service::CONSENT_TEXT,
-    }))
-}
-
 /// An edit more than this long after publication is shown as "Updated …".
 const UPDATE_SHOWN_AFTER_SECONDS: i64 = 60;
 
