@@ -98,7 +98,7 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("--base-url: {e}"))?;
         tx.commit().await?;
     }
-    let mailer = Mailer::new(args.smtp_url.as_deref(), &args.mail_from, &data_dir)?;
+    let mailer = Mailer::new(&args.mail, &data_dir)?;
     if args.demo {
         print_demo_accounts(&db, &clock).await?;
     }

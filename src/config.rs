@@ -60,19 +60,8 @@ pub struct ServeArgs {
     #[arg(long, env = "BROADSHEET_PAGE_CACHE", default_value_t = true, action = clap::ArgAction::Set)]
     pub page_cache: bool,
 
-    /// SMTP server for outgoing mail: smtps://user:pass@mail.example:465 (TLS),
-    /// smtp://user:pass@mail.example:587?tls=required (STARTTLS), or smtp://host:25 (unencrypted,
-    /// for a local relay) [default: write .eml files to <data-dir>/outbox].
-    #[arg(long, env = "BROADSHEET_SMTP_URL")]
-    pub smtp_url: Option<String>,
-
-    /// Sender of outgoing mail.
-    #[arg(
-        long,
-        env = "BROADSHEET_MAIL_FROM",
-        default_value = "Broadsheet <broadsheet@localhost>"
-    )]
-    pub mail_from: String,
+    #[command(flatten)]
+    pub mail: MailArgs,
 
     /// Address of the first administrator, created (with a one-time setup link) when the site
     /// has none.
@@ -98,6 +87,63 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub images: ImageArgs,
+}
+
+/// The mail component: where mail goes, how fast, and how it is signed.
+#[derive(Debug, Clone, Args)]
+pub struct MailArgs {
+    /// SMTP server for outgoing mail: smtps://user:pass@mail.example:465 (TLS),
+    /// smtp://user:pass@mail.example:587?tls=required (STARTTLS), or smtp://host:25 (unencrypted,
+    /// for a local relay) [default: write .eml files to <data-dir>/outbox].
+    #[arg(long, env = "BROADSHEET_SMTP_URL")]
+    pub smtp_url: Option<String>,
+
+    /// Sender of outgoing mail; a newsletter may name its own.
+    #[arg(
+        long,
+        env = "BROADSHEET_MAIL_FROM",
+        default_value = "Broadsheet <broadsheet@localhost>"
+    )]
+    pub mail_from: String,
+
+    /// SMTP connections kept open and used at once for newsletter sends.
+    #[arg(long, env = "BROADSHEET_SMTP_CONNECTIONS", default_value_t = 4)]
+    pub smtp_connections: u32,
+
+    /// The most newsletter messages a node sends per second (0: as fast as the server takes
+    /// them). Mail providers and relays throttle senders that go faster than agreed.
+    #[arg(long, env = "BROADSHEET_MAIL_RATE", default_value_t = 0)]
+    pub mail_rate: u32,
+
+    /// Domain of the DKIM signature (d=); with --dkim-selector and --dkim-key, every message is
+    /// signed.
+    #[arg(long, env = "BROADSHEET_DKIM_DOMAIN", requires_all = ["dkim_selector", "dkim_key"])]
+    pub dkim_domain: Option<String>,
+
+    /// Selector of the DKIM key (s=): its public half is published at
+    /// SELECTOR._domainkey.DOMAIN.
+    #[arg(long, env = "BROADSHEET_DKIM_SELECTOR", requires = "dkim_domain")]
+    pub dkim_selector: Option<String>,
+
+    /// File with the DKIM private key: an RSA key in PKCS#1 PEM ("BEGIN RSA PRIVATE KEY") or an
+    /// Ed25519 key as the base64 of its 32 bytes.
+    #[arg(long, env = "BROADSHEET_DKIM_KEY", requires = "dkim_domain")]
+    pub dkim_key: Option<PathBuf>,
+}
+
+impl MailArgs {
+    /// Mail into the outbox folder from `from`, with the defaults otherwise.
+    pub fn outbox(from: &str) -> MailArgs {
+        MailArgs {
+            smtp_url: None,
+            mail_from: from.into(),
+            smtp_connections: 4,
+            mail_rate: 0,
+            dkim_domain: None,
+            dkim_selector: None,
+            dkim_key: None,
+        }
+    }
 }
 
 /// The image service's sources and limits.

@@ -37,6 +37,9 @@ pub enum AppError {
     TooFast(String),
     #[error("{0}")]
     NotImplemented(String),
+    /// A service we depend on (the mail server) did not do its part.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("an internal error occurred")]
     Internal(#[from] anyhow::Error),
 }
@@ -66,6 +69,7 @@ impl AppError {
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RateLimited | AppError::TooFast(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
+            AppError::Unavailable(_) => StatusCode::BAD_GATEWAY,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -84,6 +88,7 @@ impl AppError {
             AppError::RateLimited => "rate_limited",
             AppError::TooFast(_) => "comment_flood",
             AppError::NotImplemented(_) => "not_implemented",
+            AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
         }
     }

@@ -5,10 +5,9 @@
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{NaiveDateTime, TimeZone};
-use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+use super::local_time;
 use super::render::{self, Screen};
 use super::require;
 use crate::accounts::Capability;
@@ -141,33 +140,6 @@ struct Draft {
     author_ids: Vec<i64>,
     lead_media_id: Option<i64>,
     form: FormView,
-}
-
-fn local_input(at: Option<Timestamp>, tz: Tz) -> String {
-    at.map(|t| {
-        t.to_datetime()
-            .with_timezone(&tz)
-            .format("%Y-%m-%dT%H:%M:%S")
-            .to_string()
-    })
-    .unwrap_or_default()
-}
-
-fn parse_local(value: &str, tz: Tz) -> Result<Option<Timestamp>, FieldError> {
-    if value.trim().is_empty() {
-        return Ok(None);
-    }
-    let bad = || FieldError {
-        field: "publish_at".into(),
-        message: "give the publication time as a date and time".into(),
-    };
-    let naive = NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M")
-        .or_else(|_| NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M:%S"))
-        .map_err(|_| bad())?;
-    let local = tz.from_local_datetime(&naive).earliest().ok_or_else(bad)?;
-    Ok(Some(Timestamp::from_datetime(
-        local.with_timezone(&chrono::Utc),
-    )))
 }
 
 async fn editor_page(
@@ -384,7 +356,7 @@ pub async fn edit_form(
             comments_open: input.comments_open,
             seo_title: input.seo_title.clone(),
             seo_description: input.seo_description.clone(),
-            publish_at: local_input(input.published_at, tz),
+            publish_at: local_time::input(input.published_at, tz),
         },
     };
     let mut notice = q.notice.as_deref().and_then(notice_text);
@@ -477,7 +449,7 @@ async fn submit(
     let created_by = existing.as_ref().map_or(Some(me.user.id), |e| e.created_by);
     let current = existing.as_ref().map_or(Status::Draft, |e| e.status);
     let mut errors = Vec::new();
-    let publish_at = parse_local(&view.publish_at, tz).unwrap_or_else(|e| {
+    let publish_at = local_time::parse(&view.publish_at, tz, "publish_at").unwrap_or_else(|e| {
         errors.push(e);
         None
     });

@@ -6,7 +6,9 @@ mod auth;
 mod comments;
 mod dashboard;
 mod editor;
+mod local_time;
 mod media;
+mod newsletter_issues;
 mod newsletters;
 mod outbox;
 mod people;
@@ -85,6 +87,28 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/admin/newsletters/{id}",
             get(newsletters::edit_form).post(newsletters::update),
+        )
+        .route(
+            "/admin/newsletters/{id}/issues",
+            get(newsletter_issues::list).post(newsletter_issues::create),
+        )
+        .route(
+            "/admin/issues/{id}",
+            get(newsletter_issues::show).post(newsletter_issues::save),
+        )
+        .route(
+            "/admin/issues/{id}/preview",
+            get(newsletter_issues::preview),
+        )
+        .route("/admin/issues/{id}/test", post(newsletter_issues::test))
+        .route(
+            "/admin/issues/{id}/schedule",
+            post(newsletter_issues::schedule),
+        )
+        .route("/admin/issues/{id}/send", post(newsletter_issues::send_now))
+        .route(
+            "/admin/issues/{id}/unschedule",
+            post(newsletter_issues::unschedule),
         )
         .route("/admin/comments", get(comments::queue))
         .route("/admin/comments/bulk", post(comments::bulk))

@@ -9,7 +9,7 @@ use super::require;
 use crate::accounts::Capability;
 use crate::app::AppState;
 use crate::error::PageResult;
-use crate::mail::{OutboxItem, read_outbox};
+use crate::mail::outbox::{self, OutboxItem};
 use crate::web::session::CurrentUser;
 
 #[derive(Serialize)]
@@ -25,7 +25,7 @@ pub async fn list(State(state): State<AppState>, me: CurrentUser) -> PageResult<
         Some(dir) => OutboxView {
             smtp: false,
             folder: dir.display().to_string(),
-            messages: read_outbox(dir, 100)?,
+            messages: outbox::read(dir, 100)?,
         },
         None => OutboxView {
             smtp: true,

@@ -28,6 +28,7 @@ struct SettingsView {
     timezone: String,
     language: String,
     base_url: String,
+    postal_address: String,
     zones: Vec<&'static str>,
     media: Vec<LogoOption>,
 }
@@ -59,6 +60,7 @@ async fn show(
         timezone: s.timezone,
         language: s.language,
         base_url: s.base_url,
+        postal_address: s.postal_address,
     };
     let screen =
         Screen::new("admin/settings.html", "Site settings", "settings").with_errors(errors);
@@ -85,6 +87,7 @@ pub async fn save(
         language: form.get("language").trim().into(),
         base_url: form.get("base_url").trim().into(),
         logo_path: form.get("logo_path").into(),
+        postal_address: form.get("postal_address").replace("\r\n", "\n"),
         ..SiteSettings::default()
     };
     let mut tx = state.db.begin().await?;

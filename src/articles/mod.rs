@@ -1,6 +1,7 @@
 //! Articles and what organises them — sections, tags, authors — and the public pages that show
 //! them: home, section fronts, tag, author and date archives, and the article page.
 
+pub mod digest;
 mod discussion;
 mod editorial;
 mod markdown;

@@ -3,7 +3,7 @@
 //! Query texts are assembled with `concat!` from literals in this file only, so every statement
 //! is a `&'static str` and every value is a bound parameter.
 
-use sqlx::FromRow;
+use sqlx::{AssertSqlSafe, FromRow};
 
 use crate::db::{Db, Timestamp, Tx};
 use crate::{with_db, with_tx};
@@ -722,4 +722,75 @@ pub async fn owned_ids(db: &Db, user_id: i64, author_id: Option<i64>) -> sqlx::R
     const SQL: &str = "SELECT id FROM articles WHERE created_by = $1 \
          UNION SELECT article_id FROM article_authors WHERE author_id = $2 ORDER BY 1";
     with_db!(db, p => sqlx::query_scalar(SQL).bind(user_id).bind(author_id).fetch_all(p).await)
+}
+
+/// `$first, $first+1, …` for `n` values bound in a row: an `IN` list, still parameterised.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Ids of articles published in `[from, until)` in any of `sections` (or their children) or
+/// with any of `tags`, newest first.
+pub async fn published_in_sources(
+    db: &Db,
+    from: Timestamp,
+    until: Timestamp,
+    sections: &[i64],
+    tags: &[i64],
+    limit: i64,
+) -> sqlx::Result<Vec<i64>> {
+    if sections.is_empty() && tags.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sources = Vec::new();
+    if !sections.is_empty() {
+        let list = placeholders(4, sections.len());
+        sources.push(format!(
+            "a.section_id IN (SELECT id FROM sections WHERE id IN ({list}) OR parent_id IN ({list}))"
+        ));
+    }
+    if !tags.is_empty() {
+        let list = placeholders(4 + sections.len(), tags.len());
+        sources.push(format!(
+            "a.id IN (SELECT article_id FROM article_tags WHERE tag_id IN ({list}))"
+        ));
+    }
+    let sql = format!(
+        "SELECT a.id FROM articles a WHERE a.status = 'published' AND a.published_at >= $1 \
+         AND a.published_at < $2 AND ({}) ORDER BY a.published_at DESC, a.id DESC LIMIT $3",
+        sources.join(" OR ")
+    );
+    with_db!(db, p => {
+        let mut q = sqlx::query_scalar(AssertSqlSafe(sql.as_str())).bind(from).bind(until).bind(limit);
+        for id in sections.iter().chain(tags) {
+            q = q.bind(*id);
+        }
+        q.fetch_all(p).await
+    })
+}
+
+/// The cards of the given published articles, in no particular order.
+pub async fn cards_by_ids(db: &Db, ids: &[i64]) -> sqlx::Result<Vec<CardRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT a.id, a.slug, a.headline, a.standfirst, a.published_at, \
+         s.slug AS section_slug, s.name AS section_name, a.lead_alt, \
+         m.id AS lead_id, m.width AS lead_width, m.height AS lead_height, a.comment_count \
+         FROM articles a JOIN sections s ON s.id = a.section_id \
+         LEFT JOIN media m ON m.id = a.lead_media_id \
+         WHERE a.status = 'published' AND a.id IN ({})",
+        placeholders(1, ids.len())
+    );
+    with_db!(db, p => {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str()));
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(p).await
+    })
 }

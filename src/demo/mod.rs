@@ -249,6 +249,8 @@ pub async fn load(
         description: "Independent news, analysis and opinion.".into(),
         timezone: "America/New_York".into(),
         language: "en".into(),
+        postal_address: "The Broadsheet Ledger\n1 Press Row\nSpringfield, IL 62701\nUnited States"
+            .into(),
         ..SiteSettings::default()
     };
     if let Some(url) = &options.base_url {

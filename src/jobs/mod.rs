@@ -37,6 +37,15 @@ pub enum Job {
     ConfirmSubscription {
         subscription_id: i64,
     },
+    /// The mail that confirms an unsubscribe.
+    AnnounceUnsubscribe {
+        subscriber_id: i64,
+        newsletter_id: i64,
+    },
+    /// The send of a newsletter issue; it runs again while retries or other nodes' claims wait.
+    SendIssue {
+        issue_id: i64,
+    },
 }
 
 impl Job {
@@ -45,6 +54,8 @@ impl Job {
             Job::PublishArticle { .. } => "publish_article",
             Job::AnnounceComment { .. } => "announce_comment",
             Job::ConfirmSubscription { .. } => "confirm_subscription",
+            Job::AnnounceUnsubscribe { .. } => "announce_unsubscribe",
+            Job::SendIssue { .. } => "send_issue",
         }
     }
 }
@@ -105,11 +116,12 @@ pub async fn run_due(ctx: &Context, worker: &str) -> AppResult<usize> {
         };
         ran += 1;
         let outcome = match serde_json::from_str::<Job>(&claimed.payload) {
-            Ok(job) => perform(ctx, &job).await,
+            Ok(job) => perform(ctx, &job, worker).await,
             Err(e) => Err(anyhow::anyhow!("unreadable job payload: {e}").into()),
         };
         match outcome {
-            Ok(()) => store::complete(db, claimed.id, clock.now()).await?,
+            Ok(None) => store::complete(db, claimed.id, clock.now()).await?,
+            Ok(Some(again)) => store::reschedule(db, claimed.id, again).await?,
             Err(e) => {
                 let message = e.to_string();
                 tracing::warn!(job = claimed.id, kind = claimed.kind, error = %message, "job failed");
@@ -123,16 +135,28 @@ pub async fn run_due(ctx: &Context, worker: &str) -> AppResult<usize> {
     }
 }
 
-async fn perform(ctx: &Context, job: &Job) -> AppResult<()> {
+/// Does one job; `Some(time)` when it has more to do then.
+async fn perform(ctx: &Context, job: &Job, worker: &str) -> AppResult<Option<Timestamp>> {
     match job {
         Job::PublishArticle { article_id } => {
-            articles::service::publish_if_due(&ctx.db, &ctx.clock, *article_id).await
+            articles::service::publish_if_due(&ctx.db, &ctx.clock, *article_id).await?
         }
-        Job::AnnounceComment { comment_id } => comments::notify::announce(ctx, *comment_id).await,
+        Job::AnnounceComment { comment_id } => comments::notify::announce(ctx, *comment_id).await?,
         Job::ConfirmSubscription { subscription_id } => {
-            newsletters::confirmations::send(ctx, *subscription_id).await
+            newsletters::confirmations::send(ctx, *subscription_id).await?
+        }
+        Job::AnnounceUnsubscribe {
+            subscriber_id,
+            newsletter_id,
+        } => {
+            newsletters::confirmations::send_unsubscribed(ctx, *subscriber_id, *newsletter_id)
+                .await?
+        }
+        Job::SendIssue { issue_id } => {
+            return newsletters::sending::run(ctx, *issue_id, worker).await;
         }
     }
+    Ok(None)
 }
 
 /// Housekeeping that is safe on every node at once: dropping old commenter and sign-up
@@ -147,8 +171,8 @@ pub async fn maintain(ctx: &Context) -> AppResult<()> {
 /// How often a worker does its housekeeping.
 const MAINTENANCE_EVERY: Duration = Duration::from_secs(600);
 
-/// The worker loop of a server: looks for due jobs every `interval`, and does the housekeeping
-/// every ten minutes.
+/// The worker loop of a server: every `interval` it makes the newsletter issues their cadence
+/// calls for and runs due jobs, and every ten minutes it does the housekeeping.
 pub fn spawn_worker(ctx: Context, interval: Duration) -> tokio::task::JoinHandle<()> {
     let worker = format!(
         "{}-{}",
@@ -164,6 +188,9 @@ pub fn spawn_worker(ctx: Context, interval: Duration) -> tokio::task::JoinHandle
         let mut last_maintenance: Option<std::time::Instant> = None;
         loop {
             ticker.tick().await;
+            if let Err(e) = newsletters::cadence::plan(&ctx).await {
+                tracing::warn!(error = %e, "newsletter issues could not be planned");
+            }
             if let Err(e) = run_due(&ctx, &worker).await {
                 tracing::warn!(error = %e, "the job worker could not run");
             }

@@ -78,6 +78,13 @@ pub async fn complete(db: &Db, id: i64, now: Timestamp) -> sqlx::Result<()> {
     with_db!(db, p => sqlx::query(SQL).bind(now).bind(id).execute(p).await.map(|_| ()))
 }
 
+/// Puts a job that has more to do back in the queue for `at`, with a fresh count of attempts.
+pub async fn reschedule(db: &Db, id: i64, at: Timestamp) -> sqlx::Result<()> {
+    const SQL: &str =
+        "UPDATE jobs SET run_at = $1, locked_until = NULL, attempts = 0 WHERE id = $2";
+    with_db!(db, p => sqlx::query(SQL).bind(at).bind(id).execute(p).await.map(|_| ()))
+}
+
 /// Records a failure and either retries at `retry_at` or, with `None`, gives up.
 pub async fn fail(
     db: &Db,

@@ -2,8 +2,13 @@
 //! `/newsletters`, confirm by a signed link (double opt-in), choose on a preference page reached
 //! from every mail, and unsubscribe in one click (RFC 8058).
 
+pub mod cadence;
 pub mod confirmations;
+mod digest;
+mod issue_store;
+pub mod issues;
 mod pages;
+pub mod sending;
 pub mod service;
 mod store;
 
@@ -17,6 +22,7 @@ pub fn routes() -> Router<AppState> {
         .route("/newsletters", get(pages::list))
         .route("/newsletters/subscribe", post(pages::subscribe))
         .route("/newsletters/check-inbox", get(pages::check_inbox))
+        .route("/newsletters/issues/{id}", get(pages::issue))
         .route(
             "/newsletters/confirm",
             get(pages::confirm_page).post(pages::confirm),

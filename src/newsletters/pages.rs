@@ -125,6 +125,7 @@ pub struct LinkQuery {
     s: Option<String>,
     r: Option<String>,
     n: Option<String>,
+    i: Option<String>,
     sig: Option<String>,
 }
 
@@ -236,6 +237,7 @@ pub async fn unsubscribe_page(
     Query(q): Query<LinkQuery>,
 ) -> PageResult<Response> {
     let (r, n) = (number(q.r.as_deref())?, number(q.n.as_deref())?);
+    let i = number(Some(q.i.as_deref().unwrap_or("0")))?;
     let sig = q.sig.unwrap_or_default();
     let view = Notice {
         title: "Unsubscribe".into(),
@@ -245,6 +247,7 @@ pub async fn unsubscribe_page(
         fields: vec![
             ("r".into(), r.to_string()),
             ("n".into(), n.to_string()),
+            ("i".into(), i.to_string()),
             ("sig".into(), sig),
         ],
         button: "Unsubscribe".into(),
@@ -262,14 +265,36 @@ pub async fn unsubscribe(
 ) -> PageResult<Response> {
     let form = FormFields::parse(&body);
     let pick = |query: Option<String>, name: &str| query.unwrap_or_else(|| form.get(name).into());
-    let r = number(Some(&pick(q.r, "r")))?;
-    let n = number(Some(&pick(q.n, "n")))?;
     let sig = pick(q.sig, "sig");
-    let newsletter = service::unsubscribe(&state.db, &state.clock, r, n, &sig).await?;
+    let issue = pick(q.i, "i");
+    let link = service::UnsubscribeLink {
+        subscriber: number(Some(&pick(q.r, "r")))?,
+        newsletter: number(Some(&pick(q.n, "n")))?,
+        issue: if issue.is_empty() {
+            0
+        } else {
+            number(Some(&issue))?
+        },
+        sig: &sig,
+    };
+    let newsletter = service::unsubscribe(&state.db, &state.clock, &link).await?;
     let view = Notice {
         title: "You are unsubscribed".into(),
         message: format!("You will get no more {}.", newsletter.name),
         ..Notice::default()
     };
     notice(&state, StatusCode::OK, view).await
+}
+
+/// An issue as a web page: the view-in-browser link of every mail.
+pub async fn issue(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> PageResult<Response> {
+    let html = super::issues::public_copy(&state.db, id).await?;
+    Ok(crate::web::security::mail_page(
+        html,
+        PUBLIC_CACHE_CONTROL,
+        false,
+    ))
 }

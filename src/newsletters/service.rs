@@ -351,14 +351,15 @@ pub fn preferences_query(key: &str, subscriber: i64) -> String {
     format!("r={subscriber}&sig={}", &sig[..32.min(sig.len())])
 }
 
-/// The query of a one-click unsubscribe link for one newsletter.
-pub fn unsubscribe_query(key: &str, subscriber: i64, newsletter: i64) -> String {
+/// The query of a one-click unsubscribe link for one newsletter, from issue `issue` (0 when the
+/// link is not in an issue).
+pub fn unsubscribe_query(key: &str, subscriber: i64, newsletter: i64, issue: i64) -> String {
     let sig = secrets::sign(
         key,
-        &format!("newsletter-unsubscribe:{subscriber}:{newsletter}"),
+        &format!("newsletter-unsubscribe:{subscriber}:{newsletter}:{issue}"),
     );
     format!(
-        "r={subscriber}&n={newsletter}&sig={}",
+        "r={subscriber}&n={newsletter}&i={issue}&sig={}",
         &sig[..32.min(sig.len())]
     )
 }
@@ -438,24 +439,72 @@ pub async fn save_preferences(
     Ok(())
 }
 
-/// One-click unsubscribe (RFC 8058): the link alone names the reader and the newsletter.
+/// Which link an unsubscribe came from: the reader, the newsletter, the issue (0 for none) and
+/// the signature over them.
+pub struct UnsubscribeLink<'a> {
+    pub subscriber: i64,
+    pub newsletter: i64,
+    pub issue: i64,
+    pub sig: &'a str,
+}
+
+/// One-click unsubscribe (RFC 8058): the link alone names the reader and the newsletter. The
+/// reader gets a mail saying so, with a way back, queued in the same transaction.
 pub async fn unsubscribe(
     db: &Db,
     clock: &Clock,
-    subscriber: i64,
-    newsletter: i64,
-    sig: &str,
+    link: &UnsubscribeLink<'_>,
 ) -> AppResult<Newsletter> {
     let key = settings::signing_key(db).await?;
+    let (r, n, i) = (link.subscriber, link.newsletter, link.issue);
     check(
-        &unsubscribe_query(&key, subscriber, newsletter),
-        &format!("r={subscriber}&n={newsletter}&sig={sig}"),
+        &unsubscribe_query(&key, r, n, i),
+        &format!("r={r}&n={n}&i={i}&sig={}", link.sig),
     )?;
-    let n = get(db, newsletter).await?;
+    let newsletter = get(db, n).await?;
+    let now = clock.now();
     let mut tx = db.begin().await?;
-    store::set_choice(&mut tx, subscriber, newsletter, false, clock.now()).await?;
+    if store::unsubscribe(&mut tx, r, n, (i > 0).then_some(i), now).await? {
+        let job = Job::AnnounceUnsubscribe {
+            subscriber_id: r,
+            newsletter_id: n,
+        };
+        jobs::enqueue_in(&mut tx, &job, now, None, now).await?;
+    }
     tx.commit().await?;
-    Ok(n)
+    Ok(newsletter)
+}
+
+/// What the mail confirming an unsubscribe needs: the address, the newsletter, and the
+/// reader's preference link to sign up again.
+pub struct Unsubscribed {
+    pub email: String,
+    pub newsletter: Newsletter,
+    pub preferences_query: String,
+}
+
+/// The unsubscribe to confirm, or `None` if the reader has since subscribed again or is gone.
+pub async fn unsubscribed(
+    db: &Db,
+    subscriber: i64,
+    newsletter: i64,
+) -> AppResult<Option<Unsubscribed>> {
+    let Some(email) = store::subscriber_email(db, subscriber).await? else {
+        return Ok(None);
+    };
+    let still = store::subscriptions_of(db, subscriber)
+        .await?
+        .iter()
+        .any(|s| s.newsletter_id == newsletter && s.status == "unsubscribed");
+    if !still {
+        return Ok(None);
+    }
+    let key = settings::signing_key(db).await?;
+    Ok(Some(Unsubscribed {
+        email,
+        newsletter: get(db, newsletter).await?,
+        preferences_query: preferences_query(&key, subscriber),
+    }))
 }
 
 /// What a confirmation mail needs.

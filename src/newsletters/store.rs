@@ -19,13 +19,14 @@ pub struct NewsletterRow {
     pub send_weekday: i64,
     pub active: bool,
     pub position: i64,
+    pub created_at: Timestamp,
 }
 
 macro_rules! newsletters {
     ($rest:literal) => {
         concat!(
             "SELECT id, name, slug, description, sender_name, sender_email, reply_to, cadence, \
-             send_time, send_weekday, active, position FROM newsletters ",
+             send_time, send_weekday, active, position, created_at FROM newsletters ",
             $rest
         )
     };
@@ -221,6 +222,22 @@ pub async fn set_choice(
          WHERE subscriber_id = $1 AND newsletter_id = $2 AND status <> 'unsubscribed'";
     with_tx!(tx, c => sqlx::query(if on { ON } else { OFF }).bind(subscriber).bind(newsletter)
         .bind(now).execute(c).await.map(|_| ()))
+}
+
+/// Ends a subscription from an unsubscribe link, noting the issue it came from; `false` when
+/// it was not active.
+pub async fn unsubscribe(
+    tx: &mut Tx,
+    subscriber: i64,
+    newsletter: i64,
+    issue: Option<i64>,
+    now: Timestamp,
+) -> sqlx::Result<bool> {
+    const SQL: &str = "UPDATE subscriptions SET status = 'unsubscribed', unsubscribed_at = $3, \
+         unsubscribed_issue_id = $4 WHERE subscriber_id = $1 AND newsletter_id = $2 \
+         AND status = 'active'";
+    with_tx!(tx, c => sqlx::query(SQL).bind(subscriber).bind(newsletter).bind(now).bind(issue)
+        .execute(c).await.map(|r| r.rows_affected() == 1))
 }
 
 pub async fn requests_from_ip_since(db: &Db, ip: &str, since: Timestamp) -> sqlx::Result<i64> {

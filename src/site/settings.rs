@@ -17,6 +17,8 @@ pub struct SiteSettings {
     pub base_url: String,
     /// A media path for the masthead logo; empty shows the site name as text.
     pub logo_path: String,
+    /// The publisher's postal address, printed in every newsletter's footer (CAN-SPAM).
+    pub postal_address: String,
     #[serde(skip)]
     pub tz: Tz,
 }
@@ -30,6 +32,7 @@ impl Default for SiteSettings {
             language: "en".into(),
             base_url: "http://127.0.0.1:8080".into(),
             logo_path: String::new(),
+            postal_address: String::new(),
             tz: Tz::UTC,
         }
     }
@@ -50,6 +53,7 @@ pub async fn load(db: &Db) -> sqlx::Result<SiteSettings> {
             "language" => settings.language = value,
             "base_url" => settings.base_url = value,
             "logo_path" => settings.logo_path = value,
+            "postal_address" => settings.postal_address = value,
             _ => {}
         }
     }
@@ -84,6 +88,12 @@ pub async fn save_in(tx: &mut Tx, settings: &SiteSettings) -> Result<(), AppErro
     if !(base.starts_with("http://") || base.starts_with("https://")) {
         errors.push(field("base_url", "use an absolute http(s) URL"));
     }
+    if settings.postal_address.len() > 500 {
+        errors.push(field(
+            "postal_address",
+            "keep the postal address to at most 500 characters",
+        ));
+    }
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
@@ -94,6 +104,7 @@ pub async fn save_in(tx: &mut Tx, settings: &SiteSettings) -> Result<(), AppErro
         ("language", settings.language.as_str()),
         ("base_url", base),
         ("logo_path", settings.logo_path.as_str()),
+        ("postal_address", settings.postal_address.trim()),
     ] {
         store::put(tx, key, value).await?;
     }

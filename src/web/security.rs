@@ -1,5 +1,6 @@
 //! Security headers on every response. The CSP allows no inline script and no third-party
-//! origin: the theme ships every asset it uses.
+//! origin: the theme ships every asset it uses. A handler may set a stricter policy of its own,
+//! as the pages showing a newsletter mail do (see [`mail_page`]).
 
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, header};
@@ -13,10 +14,8 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 pub async fn headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
+    h.entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(CSP));
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -25,10 +24,34 @@ pub async fn headers(request: Request, next: Next) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("strict-origin-when-cross-origin"),
     );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.entry(header::X_FRAME_OPTIONS)
+        .or_insert(HeaderValue::from_static("DENY"));
     h.insert(
         HeaderName::from_static("permissions-policy"),
         HeaderValue::from_static("interest-cohort=(), browsing-topics=()"),
+    );
+    response
+}
+
+/// A newsletter mail shown as a page (its web copy, the admin's preview). Mail HTML carries its
+/// styles inline, so this policy allows inline styles — and nothing else: no script at all, no
+/// form, images only over https or from this site. `framable` lets the admin frame its preview.
+pub fn mail_page(html: String, cache_control: &'static str, framable: bool) -> Response {
+    const POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; \
+         form-action 'none'; base-uri 'none'";
+    let mut response = crate::web::html_response(axum::http::StatusCode::OK, html, cache_control);
+    let h = response.headers_mut();
+    let (ancestors, frame_options) = if framable {
+        ("frame-ancestors 'self'", "SAMEORIGIN")
+    } else {
+        ("frame-ancestors 'none'", "DENY")
+    };
+    if let Ok(policy) = HeaderValue::from_str(&format!("{POLICY}; {ancestors}")) {
+        h.insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    h.insert(
+        header::X_FRAME_OPTIONS,
+        HeaderValue::from_static(frame_options),
     );
     response
 }

@@ -216,7 +216,7 @@ db_tests! {
         let unknown = app.post_form("/admin/password-reset", None, &[("email", "nobody@news.example")]).await;
         assert_eq!(request.text(), unknown.text(), "no hint whether an account exists");
 
-        let outbox = broadsheet::mail::read_outbox(app.state.mailer.outbox().unwrap(), 10).unwrap();
+        let outbox = broadsheet::mail::outbox::read(app.state.mailer.outbox().unwrap(), 10).unwrap();
         assert_eq!(outbox.len(), 1);
         let raw = std::fs::read_to_string(app.state.mailer.outbox().unwrap().join(&outbox[0].file)).unwrap();
         // Undo quoted-printable soft line breaks, which split long links.

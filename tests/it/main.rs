@@ -15,6 +15,7 @@ mod images;
 mod jobs;
 mod media;
 mod migrations;
+mod newsletter_sends;
 mod newsletters;
 mod pages;
 mod snapshots;

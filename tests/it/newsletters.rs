@@ -7,7 +7,7 @@ use broadsheet::newsletters::service as newsletters;
 
 use crate::support::TestApp;
 use crate::support::builders::{article, newsroom, publish};
-use crate::support::smtp::{SmtpServer, decoded_body, header};
+use crate::support::smtp::{SmtpServer, header, link_in, link_in_text};
 
 async fn watch(app: &TestApp, section: i64) -> i64 {
     crate::support::builders::newsletter(app, "White House Watch", section).await
@@ -25,23 +25,6 @@ async fn sign_up(app: &TestApp, email: &str, ip: &str) -> crate::support::TestRe
         &[],
     )
     .await
-}
-
-/// The link after `marker` in a mail.
-fn link_in(message: &str, marker: &str) -> String {
-    link_in_text(&decoded_body(message), marker)
-}
-
-/// The link after `marker` in a page.
-fn link_in_text(text: &str, marker: &str) -> String {
-    let at = text
-        .find(marker)
-        .unwrap_or_else(|| panic!("{marker} in {text}"));
-    text[at..]
-        .split(|c: char| c.is_whitespace() || c == '"' || c == '<')
-        .next()
-        .unwrap()
-        .replace("&amp;", "&")
 }
 
 async fn double_opt_in(app: &TestApp, smtp: &SmtpServer) {
@@ -197,7 +180,7 @@ async fn double_opt_in(app: &TestApp, smtp: &SmtpServer) {
         .unwrap();
     let one_click = format!(
         "/newsletters/unsubscribe?{}",
-        newsletters::unsubscribe_query(&key, r.parse().unwrap(), id)
+        newsletters::unsubscribe_query(&key, r.parse().unwrap(), id, 0)
     );
     let page = app.get(&one_click).await;
     assert!(page.text().contains("Press the button"), "a GET only asks");

@@ -16,6 +16,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use broadsheet::app::{self, AppState, Limits};
 use broadsheet::clock::Clock;
+use broadsheet::config::MailArgs;
 use broadsheet::db::{self, Db, Timestamp};
 use broadsheet::demo::{self, DemoOptions};
 use broadsheet::mail::Mailer;
@@ -29,6 +30,9 @@ use http_body_util::BodyExt;
 use tower::ServiceExt;
 
 /// 2026-06-15T12:00:00Z: every test starts at the same instant.
+/// The sender of every test site's mail.
+pub const TEST_SENDER: &str = "Broadsheet <news@test.example>";
+
 pub const START: Timestamp = Timestamp::from_micros(1_781_524_800_000_000);
 
 pub struct TestApp {
@@ -142,7 +146,7 @@ impl TestApp {
                     .expect("the image service"),
             ),
             mailer: Arc::new(
-                Mailer::new(None, "Broadsheet <news@test.example>", data_dir.path())
+                Mailer::new(&MailArgs::outbox(TEST_SENDER), data_dir.path())
                     .expect("the outbox mailer"),
             ),
             limits: Limits {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use broadsheet::app;
+use broadsheet::config::MailArgs;
 use broadsheet::mail::Mailer;
 
 use super::TestApp;
@@ -42,9 +43,11 @@ impl SmtpServer {
         for sub in ["new", "cur", "tmp"] {
             std::fs::create_dir(maildir.path().join(sub)).expect("a maildir folder");
         }
+        let support = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/support");
         let child = Command::new("python3")
+            .env("PYTHONPATH", support)
             .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .args(["-c", "broadsheet_smtp.Handler"])
             .arg(maildir.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -78,6 +81,11 @@ impl SmtpServer {
             .collect()
     }
 
+    /// From now on, refuse `bounce…` addresses for good and `busy…` ones once for now.
+    pub fn start_refusing(&self) {
+        std::fs::write(self.maildir.path().join("refuse"), b"").expect("the refusal switch");
+    }
+
     /// The messages whose `To:` header is `to`.
     pub fn messages_to(&self, to: &str) -> Vec<String> {
         self.messages()
@@ -92,6 +100,31 @@ impl Drop for SmtpServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The link after `marker` in a mail.
+pub fn link_in(message: &str, marker: &str) -> String {
+    link_in_text(&decoded_body(message), marker)
+}
+
+/// The link after `marker` in a page or a decoded mail.
+pub fn link_in_text(text: &str, marker: &str) -> String {
+    let at = text
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} in {text}"));
+    text[at..]
+        .split(|c: char| c.is_whitespace() || c == '"' || c == '<' || c == '>')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&")
+}
+
+/// The path and query of an absolute link.
+pub fn path_of(link: &str) -> String {
+    link.split_once("://")
+        .and_then(|(_, rest)| rest.split_once('/'))
+        .map(|(_, p)| format!("/{p}"))
+        .unwrap_or_else(|| panic!("{link} is not an absolute link"))
 }
 
 /// A header's value in a raw message (the first, unfolded).
@@ -146,15 +179,13 @@ pub fn decoded_body(message: &str) -> String {
 }
 
 impl TestApp {
-    /// Sends mail through `server` instead of the outbox.
-    pub fn with_smtp(mut self, server: &SmtpServer) -> TestApp {
-        let url = format!("smtp://127.0.0.1:{}", server.port);
-        let mailer = Mailer::new(
-            Some(&url),
-            "Broadsheet <news@test.example>",
-            self.data_dir(),
-        )
-        .expect("the SMTP mailer");
+    /// Sends mail through `server`, with the mail options `adjust` sets (a send rate, a DKIM
+    /// key).
+    pub fn with_mail(mut self, server: &SmtpServer, adjust: impl FnOnce(&mut MailArgs)) -> TestApp {
+        let mut args = MailArgs::outbox(super::TEST_SENDER);
+        args.smtp_url = Some(format!("smtp://127.0.0.1:{}", server.port));
+        adjust(&mut args);
+        let mailer = Mailer::new(&args, self.data_dir()).expect("the SMTP mailer");
         self.state.mailer = Arc::new(mailer);
         self.router = app::router(self.state.clone());
         self
@@ -162,10 +193,11 @@ impl TestApp {
 }
 
 /// Runs each `async fn name(app: &TestApp, smtp: &SmtpServer)` on SQLite and on PostgreSQL,
-/// with mail going through a fresh SMTP server.
+/// with mail going through a fresh SMTP server; `mail = |args| …;` first changes the mail
+/// options (a send rate, a DKIM key).
 #[macro_export]
 macro_rules! smtp_tests {
-    ($($name:ident),*) => {
+    (mail = $adjust:expr; $($name:ident),*) => {
         $(
             mod $name {
                 use $crate::support::TestApp;
@@ -174,7 +206,7 @@ macro_rules! smtp_tests {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
                     let Some(smtp) = SmtpServer::start() else { return };
-                    let app = TestApp::sqlite().await.with_smtp(&smtp);
+                    let app = TestApp::sqlite().await.with_mail(&smtp, $adjust);
                     super::$name(&app, &smtp).await;
                     app.finish().await;
                 }
@@ -183,11 +215,14 @@ macro_rules! smtp_tests {
                 async fn postgres() {
                     let Some(smtp) = SmtpServer::start() else { return };
                     let Some(app) = TestApp::postgres().await else { return };
-                    let app = app.with_smtp(&smtp);
+                    let app = app.with_mail(&smtp, $adjust);
                     super::$name(&app, &smtp).await;
                     app.finish().await;
                 }
             }
         )*
+    };
+    ($($name:ident),*) => {
+        $crate::smtp_tests!(mail = |_| {}; $($name),*);
     };
 }
