@@ -33,7 +33,8 @@ const JOB_POLL: Duration = Duration::from_secs(1);
 /// Memory for prepared page contexts (see [`RenderCache`]).
 const RENDER_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
-async fn open(common: &Common) -> anyhow::Result<(std::path::PathBuf, Db)> {
+/// Opens the configured database, migrated.
+pub async fn open(common: &Common) -> anyhow::Result<(std::path::PathBuf, Db)> {
     let data_dir = common.prepare_data_dir()?;
     let url = common.database_url(&data_dir);
     let db = db::connect(&url, 16).await?;

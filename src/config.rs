@@ -107,7 +107,7 @@ pub struct MailArgs {
     pub mail_from: String,
 
     /// SMTP connections kept open and used at once for newsletter sends.
-    #[arg(long, env = "BROADSHEET_SMTP_CONNECTIONS", default_value_t = 4)]
+    #[arg(long, env = "BROADSHEET_SMTP_CONNECTIONS", default_value_t = 8)]
     pub smtp_connections: u32,
 
     /// The most newsletter messages a node sends per second (0: as fast as the server takes
@@ -137,7 +137,7 @@ impl MailArgs {
         MailArgs {
             smtp_url: None,
             mail_from: from.into(),
-            smtp_connections: 4,
+            smtp_connections: 8,
             mail_rate: 0,
             dkim_domain: None,
             dkim_selector: None,
@@ -259,6 +259,41 @@ impl Common {
             .clone()
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("broadsheet.db").display()))
     }
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum NewsletterCommand {
+    /// List the newsletters with their readers.
+    List,
+    /// Add confirmed readers from a file with an email address on each line (a CSV whose first
+    /// column is the address; a header line "email" is skipped), as when moving a list from
+    /// another platform. Readers must have consented there. All or nothing: a bad line stops
+    /// the import with its line number.
+    Import {
+        /// The newsletter's slug.
+        #[arg(long)]
+        newsletter: String,
+        /// The file to read.
+        file: PathBuf,
+    },
+    /// Compose an issue of a newsletter from what it has not sent yet and send it now, from
+    /// this process, showing progress; servers sending the same issue share the work.
+    Send {
+        /// The newsletter's slug.
+        #[arg(long)]
+        newsletter: String,
+        /// The subject [default: the newsletter's name and the date].
+        #[arg(long)]
+        subject: Option<String>,
+        /// An intro above the stories; blank lines separate paragraphs.
+        #[arg(long, default_value = "")]
+        intro: String,
+        /// Folder of templates that override the built-in theme's.
+        #[arg(long, env = "BROADSHEET_THEME_DIR")]
+        theme_dir: Option<PathBuf>,
+        #[command(flatten)]
+        mail: MailArgs,
+    },
 }
 
 #[derive(Debug, Clone, clap::Subcommand)]

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use broadsheet::commands;
-use broadsheet::config::{Common, DemoArgs, LogFormat, ServeArgs, UserCommand};
+use broadsheet::config::{Common, DemoArgs, LogFormat, NewsletterCommand, ServeArgs, UserCommand};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -31,6 +31,9 @@ enum Command {
     /// Manage the people who run the newsroom.
     #[command(subcommand)]
     User(UserCommand),
+    /// Import readers, list newsletters, send an issue from the command line.
+    #[command(subcommand)]
+    Newsletter(NewsletterCommand),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +52,9 @@ fn main() -> ExitCode {
             Command::Migrate => commands::migrate(&cli.common).await,
             Command::Demo(args) => commands::demo(&cli.common, &args).await,
             Command::User(command) => commands::user(&cli.common, command).await,
+            Command::Newsletter(command) => {
+                broadsheet::newsletters::command::run(&cli.common, command).await
+            }
         }
     });
     match result {

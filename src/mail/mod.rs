@@ -1,21 +1,20 @@
-//! Outgoing mail, for every feature that sends it: SMTP through lettre's pooled transport when
-//! `--smtp-url` is set, otherwise `.eml` files in `<data-dir>/outbox`, which the admin lists, so
+//! Outgoing mail, for every feature that sends it: SMTP over a pool of lettre connections (see
+//! [`smtp`]) when `--smtp-url` is set, otherwise `.eml` files in `<data-dir>/outbox`, which the admin lists, so
 //! a site without a mail server still shows what it would have sent. Messages are DKIM-signed
 //! when a key is configured; bulk senders pace themselves with [`Mailer::throttle`].
 
 mod dkim;
 pub mod outbox;
+mod smtp;
 mod throttle;
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anyhow::Context;
+use lettre::Message;
 use lettre::message::dkim::DkimConfig;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
-use lettre::transport::smtp::PoolConfig;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::Serialize;
 
 use crate::config::MailArgs;
@@ -31,7 +30,7 @@ pub struct Mailer {
 }
 
 enum Transport {
-    Smtp(Box<AsyncSmtpTransport<Tokio1Executor>>),
+    Smtp(Box<smtp::Pool>),
     Outbox(PathBuf),
 }
 
@@ -74,18 +73,10 @@ impl Mailer {
             .with_context(|| format!("--mail-from {:?} is not an email address", args.mail_from))?;
         let connections = args.smtp_connections.clamp(1, 64);
         let transport = match &args.smtp_url {
-            Some(url) => {
-                let pool = PoolConfig::new()
-                    .max_size(connections)
-                    .idle_timeout(Duration::from_secs(60));
-                Transport::Smtp(Box::new(
-                    AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-                        .with_context(|| "--smtp-url is not a valid SMTP URL".to_string())?
-                        .timeout(Some(Duration::from_secs(30)))
-                        .pool_config(pool)
-                        .build(),
-                ))
-            }
+            Some(url) => Transport::Smtp(Box::new(smtp::Pool::new(
+                smtp::Settings::parse(url)?,
+                connections,
+            ))),
             None => Transport::Outbox(data_dir.join("outbox")),
         };
         Ok(Mailer {
@@ -131,15 +122,7 @@ impl Mailer {
             .build(mail)
             .map_err(|e| DeliveryError::Permanent(e.to_string()))?;
         match &self.transport {
-            Transport::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| {
-                if e.is_permanent() {
-                    DeliveryError::Permanent(e.to_string())
-                } else if e.is_transient() {
-                    DeliveryError::Temporary(e.to_string())
-                } else {
-                    DeliveryError::Unavailable(e.to_string())
-                }
-            }),
+            Transport::Smtp(pool) => pool.send(message.envelope(), &message.formatted()).await,
             Transport::Outbox(dir) => {
                 let bytes = message.formatted();
                 let dir = dir.clone();

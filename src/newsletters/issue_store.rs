@@ -192,50 +192,65 @@ pub struct Claimed {
 }
 
 /// Claims up to `limit` recipients due now — queued ones, and those whose claim lapsed with a
-/// node that stopped — for `worker` until `lease_until`.
-pub async fn claim(
-    db: &Db,
-    issue: i64,
-    worker: &str,
-    now: Timestamp,
-    lease_until: Timestamp,
-    limit: i64,
-) -> sqlx::Result<Vec<Claimed>> {
-    const SQLITE: &str = "UPDATE newsletter_recipients SET status = 'sending', claimed_by = $1, \
-         claimed_until = $2, attempts = attempts + 1 \
-         WHERE issue_id = $3 AND subscriber_id IN (SELECT subscriber_id FROM newsletter_recipients \
-         WHERE issue_id = $3 AND ((status = 'queued' AND next_attempt_at <= $4) \
-         OR (status = 'sending' AND claimed_until < $4)) ORDER BY subscriber_id LIMIT $5) \
-         RETURNING subscriber_id, email, attempts";
-    const POSTGRES: &str = "UPDATE newsletter_recipients SET status = 'sending', claimed_by = $1, \
-         claimed_until = $2, attempts = attempts + 1 \
-         WHERE issue_id = $3 AND subscriber_id IN (SELECT subscriber_id FROM newsletter_recipients \
-         WHERE issue_id = $3 AND ((status = 'queued' AND next_attempt_at <= $4) \
-         OR (status = 'sending' AND claimed_until < $4)) ORDER BY subscriber_id LIMIT $5 \
-         FOR UPDATE SKIP LOCKED) \
-         RETURNING subscriber_id, email, attempts";
-    match &db.pool {
-        Pool::Sqlite(p) => {
-            sqlx::query_as(SQLITE)
-                .bind(worker)
-                .bind(lease_until)
-                .bind(issue)
-                .bind(now)
-                .bind(limit)
-                .fetch_all(p)
-                .await
-        }
-        Pool::Postgres(p) => {
-            sqlx::query_as(POSTGRES)
-                .bind(worker)
-                .bind(lease_until)
-                .bind(issue)
-                .bind(now)
-                .bind(limit)
-                .fetch_all(p)
-                .await
-        }
+/// node that stopped — for `worker` until `lease_until`. Two statements, each an index range
+/// scan: one `OR` of both would walk past every recipient already sent, on every claim.
+pub async fn claim(db: &Db, c: &Claim<'_>, limit: i64) -> sqlx::Result<Vec<Claimed>> {
+    let mut claimed = claim_where(db, Due::Lapsed, c, limit).await?;
+    let rest = limit - claimed.len() as i64;
+    if rest > 0 {
+        claimed.extend(claim_where(db, Due::Queued, c, rest).await?);
     }
+    Ok(claimed)
+}
+
+/// Who claims recipients of which issue, and until when.
+pub struct Claim<'a> {
+    pub issue: i64,
+    pub worker: &'a str,
+    pub now: Timestamp,
+    pub lease_until: Timestamp,
+}
+
+#[derive(Clone, Copy)]
+enum Due {
+    Queued,
+    Lapsed,
+}
+
+macro_rules! claim_sql {
+    ($due:literal, $lock:literal) => {
+        concat!(
+            "UPDATE newsletter_recipients SET status = 'sending', claimed_by = $1, \
+             claimed_until = $2, attempts = attempts + 1 \
+             WHERE issue_id = $3 AND subscriber_id IN (SELECT subscriber_id \
+             FROM newsletter_recipients WHERE issue_id = $3 AND ",
+            $due,
+            " LIMIT $5",
+            $lock,
+            ") RETURNING subscriber_id, email, attempts"
+        )
+    };
+}
+
+async fn claim_where(db: &Db, due: Due, c: &Claim<'_>, limit: i64) -> sqlx::Result<Vec<Claimed>> {
+    let sql = match (&db.pool, due) {
+        (Pool::Sqlite(_), Due::Queued) => {
+            claim_sql!("status = 'queued' AND next_attempt_at <= $4", "")
+        }
+        (Pool::Sqlite(_), Due::Lapsed) => {
+            claim_sql!("status = 'sending' AND claimed_until < $4", "")
+        }
+        (Pool::Postgres(_), Due::Queued) => claim_sql!(
+            "status = 'queued' AND next_attempt_at <= $4",
+            " FOR UPDATE SKIP LOCKED"
+        ),
+        (Pool::Postgres(_), Due::Lapsed) => claim_sql!(
+            "status = 'sending' AND claimed_until < $4",
+            " FOR UPDATE SKIP LOCKED"
+        ),
+    };
+    with_db!(db, p => sqlx::query_as(sql).bind(c.worker).bind(c.lease_until).bind(c.issue)
+        .bind(c.now).bind(limit).fetch_all(p).await)
 }
 
 /// What became of one claimed recipient.

@@ -3,6 +3,7 @@
 //! from every mail, and unsubscribe in one click (RFC 8058).
 
 pub mod cadence;
+pub mod command;
 pub mod confirmations;
 mod digest;
 mod issue_store;

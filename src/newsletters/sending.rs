@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use super::digest::{self, Rendered};
-use super::issue_store::{self, Claimed, Outcome, Start};
+use super::issue_store::{self, Claim, Claimed, Outcome, Start};
 use super::issues::{self, Issue};
 use super::service::{self, Newsletter};
 use crate::db::Timestamp;
@@ -73,15 +73,13 @@ async fn run_until(
     let batch = (ctx.mailer.connections() * PER_CONNECTION) as i64;
     loop {
         let now = ctx.clock.now();
-        let claimed = issue_store::claim(
-            &ctx.db,
-            issue_id,
+        let claim = Claim {
+            issue: issue_id,
             worker,
             now,
-            now.plus_seconds(LEASE_SECONDS),
-            batch,
-        )
-        .await?;
+            lease_until: now.plus_seconds(LEASE_SECONDS),
+        };
+        let claimed = issue_store::claim(&ctx.db, &claim, batch).await?;
         if claimed.is_empty() {
             break;
         }

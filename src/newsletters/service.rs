@@ -181,6 +181,47 @@ pub async fn save_in(
     Ok(saved)
 }
 
+/// Whether `email` is an address sign-ups and imports accept; it comes back normalised.
+pub fn normalise_email(email: &str) -> Option<String> {
+    let email = email.trim().to_lowercase();
+    (!email.is_empty() && email.chars().count() <= 254 && email.parse::<lettre::Address>().is_ok())
+        .then_some(email)
+}
+
+/// Imports readers who consented on another platform into newsletter `slug`, all in one
+/// transaction: (added, already there).
+pub async fn import(
+    db: &Db,
+    clock: &Clock,
+    slug: &str,
+    emails: &[String],
+    source: &str,
+) -> AppResult<(u64, u64)> {
+    let newsletter = store::by_slug(db, slug)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("there is no newsletter {slug:?}")))?;
+    let now = clock.now();
+    let text = format!("Imported from {source}");
+    let (mut added, mut already) = (0, 0);
+    let mut tx = db.begin().await?;
+    for email in emails {
+        let email = normalise_email(email).ok_or_else(|| {
+            AppError::Invalid(vec![field(
+                "email",
+                &format!("{email:?} is not an email address"),
+            )])
+        })?;
+        let subscriber = store::subscriber_id(&mut tx, &email, now).await?;
+        if store::import(&mut tx, subscriber, newsletter.id, &text, now).await? {
+            added += 1;
+        } else {
+            already += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok((added, already))
+}
+
 /// Removes every newsletter and its readers, when the demo newsroom replaces all content.
 pub async fn delete_all_in(tx: &mut Tx) -> AppResult<()> {
     Ok(store::delete_all(tx).await?)
@@ -226,14 +267,12 @@ pub struct SignUp {
 /// tells anyone whether an address is subscribed. A confirmation mail is queued in the same
 /// transaction as the pending sign-up.
 pub async fn sign_up(db: &Db, clock: &Clock, s: SignUp) -> AppResult<()> {
-    let email = s.email.trim().to_lowercase();
-    if email.is_empty() || email.chars().count() > 254 || email.parse::<lettre::Address>().is_err()
-    {
+    let Some(email) = normalise_email(&s.email) else {
         return Err(AppError::Invalid(vec![field(
             "email",
             "Please enter a valid email address.",
         )]));
-    }
+    };
     let newsletter = store::by_slug(db, s.newsletter.trim())
         .await?
         .filter(|n| n.active)

@@ -240,6 +240,23 @@ pub async fn unsubscribe(
         .execute(c).await.map(|r| r.rows_affected() == 1))
 }
 
+/// Adds a confirmed subscription brought from another platform; `false` when the reader had
+/// one already (whatever its state: an unsubscribe is not undone by an import).
+pub async fn import(
+    tx: &mut Tx,
+    subscriber: i64,
+    newsletter: i64,
+    source: &str,
+    now: Timestamp,
+) -> sqlx::Result<bool> {
+    const SQL: &str = "INSERT INTO subscriptions (subscriber_id, newsletter_id, status, \
+         requested_at, confirmed_at, consent_form, consent_text, link_used) \
+         VALUES ($1, $2, 'active', $3, $3, 'import', $4, TRUE) \
+         ON CONFLICT (subscriber_id, newsletter_id) DO NOTHING";
+    with_tx!(tx, c => sqlx::query(SQL).bind(subscriber).bind(newsletter).bind(now).bind(source)
+        .execute(c).await.map(|r| r.rows_affected() == 1))
+}
+
 pub async fn requests_from_ip_since(db: &Db, ip: &str, since: Timestamp) -> sqlx::Result<i64> {
     const SQL: &str =
         "SELECT COUNT(*) FROM subscriptions WHERE consent_ip = $1 AND requested_at >= $2";

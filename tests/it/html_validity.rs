@@ -44,6 +44,10 @@ async fn pages_pass_the_nu_html_checker() {
     gone.status = Status::Archived;
     publish(&app, gone).await;
 
+    broadsheet::newsletters::issues::create_draft(&app.db, &app.clock, 1, None)
+        .await
+        .unwrap();
+
     let home = app.get("/").await.text();
     let article_path = TestApp::first_article_link(&home);
     let discussed = crate::support::article_links(&home)
@@ -96,6 +100,8 @@ async fn pages_pass_the_nu_html_checker() {
         ("admin-newsletters", "/admin/newsletters"),
         ("admin-newsletter-new", "/admin/newsletters/new"),
         ("admin-newsletter", "/admin/newsletters/1"),
+        ("admin-issues", "/admin/newsletters/1/issues"),
+        ("admin-issue", "/admin/issues/1"),
     ];
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();

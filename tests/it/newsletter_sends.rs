@@ -473,7 +473,147 @@ async fn issues_make_themselves_by_cadence(app: &TestApp, smtp: &SmtpServer) {
     assert_eq!(cadence::plan(&ctx).await.unwrap(), 0);
 }
 
+async fn editors_compose_test_and_send_from_the_admin(app: &TestApp, smtp: &SmtpServer) {
+    let n = newsroom(app).await;
+    let id = watch(app, &n).await;
+    publish(app, article(&n, "Budget day")).await;
+    readers(app, smtp, 2).await;
+    app.add_user("editor@news.example", broadsheet::accounts::Role::Editor)
+        .await;
+    let editor = app.sign_in("editor@news.example").await;
+    let list = app
+        .get_as(&format!("/admin/newsletters/{id}/issues"), &editor)
+        .await;
+    assert_eq!(list.status, 200);
+    assert!(list.text().contains("No issues yet."));
+
+    let made = app
+        .post_as(&format!("/admin/newsletters/{id}/issues"), &editor, &[])
+        .await;
+    assert_eq!(made.status, 303);
+    let screen_path = made.header("location").to_string();
+    let issue: i64 = screen_path.rsplit('/').next().unwrap().parse().unwrap();
+    let screen = app.get_as(&screen_path, &editor).await;
+    assert_eq!(screen.status, 200);
+    assert!(
+        screen
+            .text()
+            .contains("1 story published since the last issue"),
+        "{}",
+        screen.text()
+    );
+
+    let preview = app
+        .get_as(&format!("/admin/issues/{issue}/preview"), &editor)
+        .await;
+    assert_eq!(preview.status, 200);
+    assert!(preview.text().contains("Budget day"));
+    assert!(
+        preview
+            .header("content-security-policy")
+            .contains("frame-ancestors 'self'")
+    );
+    assert_eq!(
+        app.get(&format!("/admin/issues/{issue}/preview"))
+            .await
+            .status,
+        303,
+        "editors only"
+    );
+
+    let saved = app
+        .post_as(
+            &format!("/admin/issues/{issue}"),
+            &editor,
+            &[
+                ("subject", "The budget, explained"),
+                ("intro", "Our guide to the numbers."),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303);
+    let empty = app
+        .post_as(
+            &format!("/admin/issues/{issue}"),
+            &editor,
+            &[("subject", " "), ("intro", "")],
+        )
+        .await;
+    assert_eq!(empty.status, 422, "a subject is needed");
+    let forged = app
+        .post_form(
+            &format!("/admin/issues/{issue}/send"),
+            Some(&editor.cookie),
+            &[("_csrf", "x")],
+        )
+        .await;
+    assert_eq!(forged.status, 403, "forms need the session's token");
+
+    let tested = app
+        .post_as(&format!("/admin/issues/{issue}/test"), &editor, &[])
+        .await;
+    assert_eq!(tested.status, 303);
+    let test_mail = smtp.messages_to("editor@news.example");
+    assert_eq!(test_mail.len(), 1);
+    assert_eq!(
+        header(&test_mail[0], "Subject"),
+        "[Test] The budget, explained"
+    );
+    assert!(decoded_body(&test_mail[0]).contains("Our guide to the numbers."));
+    assert!(
+        issues_to(smtp, "reader0@mail.example").is_empty(),
+        "a test goes to the editor alone"
+    );
+
+    let later = app
+        .post_as(
+            &format!("/admin/issues/{issue}/schedule"),
+            &editor,
+            &[("send_at", "2026-06-15T18:30")],
+        )
+        .await;
+    assert_eq!(later.status, 303);
+    let scheduled = issues::get(&app.db, issue).await.unwrap();
+    assert_eq!(scheduled.status, "scheduled");
+    assert_eq!(
+        scheduled.send_at,
+        Some(app.clock.now().plus_seconds(6 * 3600 + 1800))
+    );
+    assert_eq!(app.run_jobs().await, 0, "not yet");
+    let back = app
+        .post_as(&format!("/admin/issues/{issue}/unschedule"), &editor, &[])
+        .await;
+    assert_eq!(back.status, 303);
+    assert_eq!(issues::get(&app.db, issue).await.unwrap().status, "draft");
+
+    let now = app
+        .post_as(&format!("/admin/issues/{issue}/send"), &editor, &[])
+        .await;
+    assert_eq!(now.status, 303);
+    app.run_jobs().await;
+    assert_eq!(issues_to(smtp, "reader1@mail.example").len(), 1);
+    let done = app.get_as(&screen_path, &editor).await.text();
+    assert!(
+        done.contains("<td>2</td><td>0</td><td>2</td>"),
+        "recipients, waiting, sent: {done}"
+    );
+    let late = app
+        .post_as(
+            &format!("/admin/issues/{issue}"),
+            &editor,
+            &[("subject", "Too late"), ("intro", "")],
+        )
+        .await;
+    assert_eq!(late.status, 409, "a sent issue no longer changes");
+    let listed = app
+        .get_as(&format!("/admin/newsletters/{id}/issues"), &editor)
+        .await
+        .text();
+    assert!(listed.contains("The budget, explained"));
+}
+
 crate::smtp_tests!(
+    editors_compose_test_and_send_from_the_admin,
     the_digest_goes_out_complete,
     a_node_that_dies_mid_send_is_taken_over,
     two_nodes_send_one_issue_together,
@@ -482,3 +622,114 @@ crate::smtp_tests!(
 );
 
 crate::smtp_tests!(mail = |m| m.mail_rate = 20; sends_keep_to_the_rate);
+
+/// A DKIM key for the tests, made once with openssl: (private key file, public key in base64).
+fn dkim_key() -> &'static (std::path::PathBuf, String) {
+    static KEY: std::sync::OnceLock<(std::path::PathBuf, String)> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("broadsheet-dkim-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let key = dir.join("dkim.pem");
+        let made = std::process::Command::new("openssl")
+            .args(["genrsa", "-traditional", "-out"])
+            .arg(&key)
+            .arg("2048")
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(made.success(), "openssl makes an RSA key");
+        let public = std::process::Command::new("openssl")
+            .args(["rsa", "-pubout", "-in"])
+            .arg(&key)
+            .stderr(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let pem = String::from_utf8(public.stdout).unwrap();
+        let base64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        (key, base64)
+    })
+}
+
+fn sign_with_dkim(m: &mut broadsheet::config::MailArgs) {
+    m.dkim_domain = Some("test.example".into());
+    m.dkim_selector = Some("s1".into());
+    m.dkim_key = Some(dkim_key().0.clone());
+}
+
+/// Verifies a received message's DKIM signature with dkimpy, the key served as if from DNS.
+fn dkim_verifies(message: &str) -> bool {
+    const VERIFY: &str = "import dkim, sys\n\
+        msg = open(sys.argv[1], 'rb').read().replace(b'\\r\\n', b'\\n').replace(b'\\n', b'\\r\\n')\n\
+        def dns(name, timeout=5):\n    \
+            assert name == b's1._domainkey.test.example.', name\n    \
+            return b'v=DKIM1; k=rsa; p=' + sys.argv[2].encode()\n\
+        print('valid' if dkim.verify(msg, dnsfunc=dns) else 'invalid')\n";
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), message).unwrap();
+    let out = std::process::Command::new("python3")
+        .args(["-c", VERIFY])
+        .arg(file.path())
+        .arg(&dkim_key().1)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "dkimpy ran: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim() == "valid"
+}
+
+async fn mail_is_signed_with_dkim(app: &TestApp, smtp: &SmtpServer) {
+    let present = std::process::Command::new("python3")
+        .args(["-c", "import dkim"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !present {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "dkimpy must be installed in CI"
+        );
+        eprintln!("skipped: pip install dkimpy to verify DKIM signatures");
+        return;
+    }
+    let n = newsroom(app).await;
+    let id = watch(app, &n).await;
+    publish(app, article(&n, "Budget day")).await;
+    readers(app, smtp, 1).await;
+    let issue = draft(app, id, "").await;
+    send_now(app, issue).await;
+    let mail = issues_to(smtp, "reader0@mail.example").pop().unwrap();
+    let signature = header(&mail, "DKIM-Signature");
+    assert!(signature.contains("d=test.example"), "{signature}");
+    assert!(signature.contains("s=s1"));
+    let signed = signature.to_lowercase();
+    assert!(
+        signed.contains("list-unsubscribe:list-unsubscribe-post"),
+        "the RFC 8058 headers are signed: {signature}"
+    );
+    assert!(dkim_verifies(&mail), "the signature verifies");
+    let tampered = mail.replacen("Subject: ", "Subject: Changed ", 1);
+    assert!(!dkim_verifies(&tampered), "a changed subject fails it");
+}
+
+crate::smtp_tests!(mail = super::sign_with_dkim; mail_is_signed_with_dkim);
+
+crate::db_tests! {
+    async fn without_smtp_issues_wait_in_the_outbox(app) {
+        let n = newsroom(app).await;
+        let id = watch(app, &n).await;
+        publish(app, article(&n, "Budget day")).await;
+        newsletters::import(&app.db, &app.clock, "white-house-watch", &["moved@mail.example".into()], "list.csv")
+            .await
+            .unwrap();
+        let issue = draft(app, id, "").await;
+        send_now(app, issue).await;
+        assert_eq!(issues::figures(&app.db, issue).await.unwrap().sent, 1);
+        app.add_user("chief@news.example", broadsheet::accounts::Role::Administrator).await;
+        let chief = app.sign_in("chief@news.example").await;
+        let outbox = app.get_as("/admin/outbox", &chief).await.text();
+        assert!(outbox.contains("moved@mail.example"), "{outbox}");
+        assert!(outbox.contains("White House Watch, "), "{outbox}");
+    }
+}

@@ -46,4 +46,39 @@ db_tests! {
         insta::assert_snapshot!("article", redact(app, &article_html));
         insta::assert_snapshot!("article_with_comments", redact(app, &discussed_html));
     }
+
+    async fn a_newsletter_issue_matches_its_snapshot(app) {
+        app.load_demo(20).await;
+        use broadsheet::newsletters::issues;
+        let sections = broadsheet::articles::service::sections(&app.db).await.unwrap();
+        let business = sections.iter().find(|s| s.slug == "business-news").unwrap().id;
+        let newsroom = crate::support::builders::Newsroom { business, markets: business, tag: 1, author: 1 };
+        let mut lead = crate::support::builders::article(&newsroom, "Ports brace for the tariff deadline");
+        lead.lead_media_id = Some(1);
+        lead.lead_alt = "Cranes at dusk".into();
+        crate::support::builders::publish(app, lead).await;
+        let mut other = crate::support::builders::article(&newsroom, "Retailers count the cost");
+        other.section_id = sections.iter().find(|s| s.slug == "commodities").unwrap().id;
+        crate::support::builders::publish(app, other).await;
+        let everything = broadsheet::newsletters::service::NewsletterInput {
+            name: "The Week".into(),
+            cadence: "weekly".into(),
+            send_time: "07:00".into(),
+            send_weekday: 1,
+            active: true,
+            section_ids: sections.iter().map(|s| s.id).collect(),
+            ..Default::default()
+        };
+        let weekly = broadsheet::newsletters::service::save(&app.db, &app.clock, None, everything)
+            .await
+            .unwrap();
+        let id = issues::create_draft(&app.db, &app.clock, weekly, None).await.unwrap();
+        let subject = issues::get(&app.db, id).await.unwrap().subject;
+        issues::edit(&app.db, &app.clock, id, &subject, "Good morning.\n\nThe day in business.")
+            .await
+            .unwrap();
+        let preview = issues::preview(&app.db, &app.state.templates, &app.clock, id).await.unwrap();
+        assert!(preview.stories > 0, "the demo published something in the last week");
+        insta::assert_snapshot!("newsletter_issue", preview.html);
+    }
 }
