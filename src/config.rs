@@ -106,6 +106,11 @@ pub struct MailArgs {
     )]
     pub mail_from: String,
 
+    /// A CA certificate (PEM) to trust for the SMTP server's TLS, besides the system's: for a
+    /// relay with a certificate from a private CA.
+    #[arg(long, env = "BROADSHEET_SMTP_CA_FILE")]
+    pub smtp_ca_file: Option<PathBuf>,
+
     /// SMTP connections kept open and used at once for newsletter sends.
     #[arg(long, env = "BROADSHEET_SMTP_CONNECTIONS", default_value_t = 8)]
     pub smtp_connections: u32,
@@ -137,6 +142,7 @@ impl MailArgs {
         MailArgs {
             smtp_url: None,
             mail_from: from.into(),
+            smtp_ca_file: None,
             smtp_connections: 8,
             mail_rate: 0,
             dkim_domain: None,

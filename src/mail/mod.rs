@@ -74,10 +74,13 @@ impl Mailer {
             .with_context(|| format!("--mail-from {:?} is not an email address", args.mail_from))?;
         let connections = args.smtp_connections.clamp(1, 64);
         let transport = match &args.smtp_url {
-            Some(url) => Transport::Smtp(Box::new(smtp::Pool::new(
-                smtp::Settings::parse(url)?,
-                connections,
-            ))),
+            Some(url) => {
+                let mut settings = smtp::Settings::parse(url)?;
+                if let Some(ca) = &args.smtp_ca_file {
+                    settings.trust(ca)?;
+                }
+                Transport::Smtp(Box::new(smtp::Pool::new(settings, connections)))
+            }
             None => Transport::Outbox(data_dir.join("outbox")),
         };
         Ok(Mailer {

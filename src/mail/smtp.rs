@@ -41,6 +41,8 @@ pub struct Settings {
     security: Security,
     credentials: Option<(String, String)>,
     timeout: Duration,
+    /// A CA certificate in PEM to trust besides the system's.
+    ca: Option<Vec<u8>>,
 }
 
 impl Settings {
@@ -83,7 +85,44 @@ impl Settings {
             security,
             credentials,
             timeout: Duration::from_secs(30),
+            ca: None,
         })
+    }
+
+    /// Trusts the CA certificate in `file` for the server's TLS, besides the system's.
+    pub fn trust(&mut self, file: &std::path::Path) -> anyhow::Result<()> {
+        let pem = std::fs::read(file)
+            .with_context(|| format!("--smtp-ca-file: cannot read {}", file.display()))?;
+        tokio_native_tls::native_tls::Certificate::from_pem(&pem)
+            .with_context(|| format!("--smtp-ca-file {}: not a PEM certificate", file.display()))?;
+        self.ca = Some(pem);
+        Ok(())
+    }
+
+    fn starttls_parameters(&self) -> Result<TlsParameters, DeliveryError> {
+        let mut builder = TlsParameters::builder(self.host.clone());
+        if let Some(pem) = &self.ca {
+            let cert = lettre::transport::smtp::client::Certificate::from_pem(pem)
+                .map_err(|e| unavailable(&format!("the CA certificate: {e}")))?;
+            builder = builder.add_root_certificate(cert);
+        }
+        builder
+            .build()
+            .map_err(|e| unavailable(&format!("TLS is not available: {e}")))
+    }
+
+    fn tls_connector(&self) -> Result<tokio_native_tls::TlsConnector, DeliveryError> {
+        use tokio_native_tls::native_tls;
+        let mut builder = native_tls::TlsConnector::builder();
+        if let Some(pem) = &self.ca {
+            let cert = native_tls::Certificate::from_pem(pem)
+                .map_err(|e| unavailable(&format!("the CA certificate: {e}")))?;
+            builder.add_root_certificate(cert);
+        }
+        let connector = builder
+            .build()
+            .map_err(|e| unavailable(&format!("TLS is not available: {e}")))?;
+        Ok(tokio_native_tls::TlsConnector::from(connector))
     }
 }
 
@@ -166,21 +205,24 @@ impl Pool {
         tcp.set_nodelay(true)
             .map_err(|e| unavailable(&e.to_string()))?;
         let stream: Box<dyn AsyncTokioStream> = if s.security == Security::Implicit {
-            Box::new(TlsTcp::connect(&s.host, tcp).await?)
+            Box::new(TlsTcp::connect(&s.host, tcp, s.tls_connector()?).await?)
         } else {
             Box::new(tcp)
         };
+        // Until the connection is ready, a refusal is about the server or our set-up (TLS, the
+        // login), never about a recipient: none of it may bounce an address.
+        let setup = |e: lettre::transport::smtp::Error| unavailable(&e.to_string());
         let mut conn = tokio::time::timeout(
             s.timeout,
             AsyncSmtpConnection::connect_with_transport(stream, &self.hello),
         )
         .await
         .map_err(|_| unavailable("the SMTP server did not greet in time"))?
-        .map_err(classify)?;
+        .map_err(setup)?;
         if let Security::StartTls { required } = s.security {
             if conn.can_starttls() {
-                let tls = TlsParameters::new(s.host.clone()).map_err(classify)?;
-                conn.starttls(tls, &self.hello).await.map_err(classify)?;
+                let tls = s.starttls_parameters()?;
+                conn.starttls(tls, &self.hello).await.map_err(setup)?;
             } else if required {
                 conn.abort().await;
                 return Err(unavailable("the SMTP server does not offer STARTTLS"));
@@ -192,7 +234,7 @@ impl Pool {
                 &Credentials::new(user.clone(), password.clone()),
             )
             .await
-            .map_err(classify)?;
+            .map_err(|e| unavailable(&format!("the SMTP login was refused: {e}")))?;
         }
         Ok(conn)
     }
@@ -226,11 +268,13 @@ impl std::fmt::Debug for TlsTcp {
 }
 
 impl TlsTcp {
-    async fn connect(host: &str, tcp: TcpStream) -> Result<TlsTcp, DeliveryError> {
+    async fn connect(
+        host: &str,
+        tcp: TcpStream,
+        connector: tokio_native_tls::TlsConnector,
+    ) -> Result<TlsTcp, DeliveryError> {
         let peer = tcp.peer_addr().map_err(|e| unavailable(&e.to_string()))?;
-        let connector = tokio_native_tls::native_tls::TlsConnector::new()
-            .map_err(|e| unavailable(&format!("TLS is not available: {e}")))?;
-        let inner = tokio_native_tls::TlsConnector::from(connector)
+        let inner = connector
             .connect(host, tcp)
             .await
             .map_err(|e| unavailable(&format!("the TLS handshake failed: {e}")))?;

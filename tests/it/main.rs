@@ -13,6 +13,7 @@ mod html_validity;
 mod http;
 mod images;
 mod jobs;
+mod mail;
 mod media;
 mod migrations;
 mod newsletter_sends;

@@ -17,11 +17,74 @@ pub struct SmtpServer {
     child: Child,
     pub port: u16,
     maildir: tempfile::TempDir,
+    certs: Option<tempfile::TempDir>,
+    /// The CA certificate a secure server's certificate comes from.
+    pub ca: Option<std::path::PathBuf>,
 }
 
 impl SmtpServer {
     /// Starts aiosmtpd, or returns `None` (after saying why) when Python lacks it outside CI.
     pub fn start() -> Option<SmtpServer> {
+        Self::launch(None, |port, maildir| {
+            vec![
+                "-m".into(),
+                "aiosmtpd".into(),
+                "-n".into(),
+                "-l".into(),
+                format!("127.0.0.1:{port}"),
+                "-c".into(),
+                "broadsheet_smtp.Handler".into(),
+                maildir.display().to_string(),
+            ]
+        })
+    }
+
+    /// A server that takes mail only over TLS (`mode` "starttls" or "tls") and after a login
+    /// as `sender` / `s3cret`, with a certificate for `localhost` from a CA of its own, whose
+    /// certificate is [`SmtpServer::ca`].
+    pub fn start_secure(mode: &str) -> Option<SmtpServer> {
+        let certs = tempfile::tempdir().expect("a folder for certificates");
+        let (cert, key) = (certs.path().join("cert.pem"), certs.path().join("key.pem"));
+        let made = Command::new("openssl")
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            ])
+            .args([
+                "-subj",
+                "/CN=localhost",
+                "-addext",
+                "subjectAltName=DNS:localhost",
+            ])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(made, "openssl makes a certificate");
+        let mode = mode.to_string();
+        let mut server = Self::launch(Some(certs), |port, maildir| {
+            vec![
+                "-m".into(),
+                "broadsheet_smtp_tls".into(),
+                mode,
+                port.to_string(),
+                maildir.display().to_string(),
+                cert.display().to_string(),
+                key.display().to_string(),
+            ]
+        })?;
+        server.ca = server.certs.as_ref().map(|c| c.path().join("cert.pem"));
+        Some(server)
+    }
+
+    /// Starts Python with `arguments(port, maildir)` and waits until it listens, or returns
+    /// `None` (after saying why) when Python lacks aiosmtpd outside CI.
+    fn launch(
+        certs: Option<tempfile::TempDir>,
+        arguments: impl FnOnce(u16, &std::path::Path) -> Vec<String>,
+    ) -> Option<SmtpServer> {
         let present = Command::new("python3")
             .args(["-c", "import aiosmtpd"])
             .stderr(Stdio::null())
@@ -46,23 +109,23 @@ impl SmtpServer {
         let support = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/support");
         let child = Command::new("python3")
             .env("PYTHONPATH", support)
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
-            .args(["-c", "broadsheet_smtp.Handler"])
-            .arg(maildir.path())
+            .args(arguments(port, maildir.path()))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("aiosmtpd starts");
+            .expect("the SMTP server starts");
         let server = SmtpServer {
             child,
             port,
             maildir,
+            certs,
+            ca: None,
         };
         let deadline = Instant::now() + Duration::from_secs(10);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(
                 Instant::now() < deadline,
-                "aiosmtpd did not start listening"
+                "the SMTP server did not start listening"
             );
             std::thread::sleep(Duration::from_millis(50));
         }
