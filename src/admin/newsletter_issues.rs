@@ -114,12 +114,11 @@ async fn screen(
     let issue = issues::get(&state.db, id).await?;
     let newsletter = newsletters::get(&state.db, issue.newsletter_id).await?;
     let tz = settings::load(&state.db).await?.tz;
-    let preview = issues::preview(&state.db, &state.templates, &state.clock, id).await?;
     let view = IssueView {
         figures: issues::figures(&state.db, id).await?,
         editable: matches!(issue.status.as_str(), "draft" | "scheduled"),
         send_at: local_time::input(issue.send_at.or(Some(state.clock.now())), tz),
-        stories: preview.stories,
+        stories: issues::story_count(&state.db, &state.clock, id).await?,
         me: me.user.email.clone(),
         issue,
         newsletter,

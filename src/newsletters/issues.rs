@@ -139,6 +139,14 @@ pub(super) async fn stories_of(
     stories::stories(db, &ids, site).await
 }
 
+/// How many stories the issue carries (or would, if it went out now), without rendering it.
+pub async fn story_count(db: &Db, clock: &Clock, id: i64) -> AppResult<usize> {
+    let issue = get(db, id).await?;
+    let n = service::get(db, issue.newsletter_id).await?;
+    let site = settings::load(db).await?;
+    Ok(stories_of(db, &issue, &n, clock.now(), &site).await?.len())
+}
+
 /// The issue's mail as it would go out now, with placeholders for the readers' links.
 async fn render_now(
     db: &Db,
