@@ -9,6 +9,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{Extensions, HeaderMap, HeaderName, Request, StatusCode, Version};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
+use tower::Layer;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
@@ -24,14 +25,38 @@ use crate::media::images::ImageService;
 use crate::site::layout::RenderCache;
 use crate::templates::Templates;
 use crate::web::client::TrustedProxies;
-use crate::web::page_cache::{PageCache, PageCacheLayer};
+use crate::web::page_cache::{PageCache, PageCacheLayer, PageCacheService};
 use crate::web::request_id::CountingIds;
 use crate::web::{Cacheable, assets, error_pages, security};
 use crate::{admin, api, articles, comments, media, newsletters, site};
 
-/// Everything a handler may need, cheap to clone.
+/// Everything a handler may need, behind one pointer: axum clones the state several times per
+/// request (router, middleware, extractor), and one reference count shared by every core costs
+/// far less than a dozen.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl AppState {
+    pub fn new(services: Services) -> Self {
+        AppState(Arc::new(services))
+    }
+
+    /// Changes a service before the state is shared (the test harness swaps the mailer).
+    pub fn services_mut(&mut self) -> &mut Services {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+#[derive(Clone)]
+pub struct Services {
     pub db: Db,
     pub clock: Clock,
     pub templates: Arc<Templates>,
@@ -55,7 +80,11 @@ pub struct Limits {
 const BODY_LIMIT: usize = 256 * 1024;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-pub fn router(state: AppState) -> Router {
+/// The whole application as one service: the page cache around the router, so a cache hit
+/// skips routing and every layer below it.
+pub type App = PageCacheService<Router>;
+
+pub fn router(state: AppState) -> App {
     let request_id = HeaderName::from_static("x-request-id");
     let cache_enabled = state.page_cache.enabled();
     let ids = CountingIds::new();
@@ -75,7 +104,7 @@ pub fn router(state: AppState) -> Router {
         })
         .on_request(())
         .on_response(DefaultOnResponse::new().level(Level::INFO));
-    Router::new()
+    let router = Router::new()
         .merge(site::routes())
         .merge(admin::routes())
         .merge(admin::upload_routes(state.limits.upload_bytes))
@@ -97,8 +126,8 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, ids))
         .layer(compression(cache_enabled))
-        .layer(page_cache)
-        .with_state(state)
+        .with_state(state);
+    page_cache.layer(router)
 }
 
 /// Compresses responses for clients that accept it, except public pages while the page cache is
@@ -141,10 +170,12 @@ pub fn spawn_generation_watch(
 }
 
 /// Serves until SIGTERM or Ctrl-C, then stops accepting and lets requests in flight finish.
-pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
+pub async fn serve(listener: tokio::net::TcpListener, app: App) -> std::io::Result<()> {
     axum::serve(
         listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        axum::ServiceExt::<Request<axum::body::Body>>::into_make_service_with_connect_info::<
+            std::net::SocketAddr,
+        >(app),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await

@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 
 use crate::accounts::Role;
 use crate::accounts::service::{self as accounts, LinkPurpose, NewAccount};
-use crate::app::{self, AppState, Limits};
+use crate::app::{self, AppState, Limits, Services};
 use crate::articles;
 use crate::clock::Clock;
 use crate::config::UserCommand;
@@ -104,7 +104,7 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
         print_demo_accounts(&db, &clock).await?;
     }
     ensure_administrator(&db, &clock, &args.admin_email, &base_url).await?;
-    let state = AppState {
+    let state = AppState::new(Services {
         db: db.clone(),
         clock: clock.clone(),
         templates: Arc::new(templates),
@@ -120,7 +120,7 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
         )),
         render_cache: Arc::new(RenderCache::new(RENDER_CACHE_BYTES)),
         proxies: Arc::new(TrustedProxies::new(args.trusted_proxies.clone())),
-    };
+    });
     let watch = app::spawn_generation_watch(db.clone(), Clock::System, GENERATION_POLL);
     let worker = jobs::spawn_worker(jobs::Context::of(&state), JOB_POLL);
     let listener = tokio::net::TcpListener::bind(args.listen)

@@ -40,8 +40,6 @@ impl Templates {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_formatter(format_value);
-        let override_dir = theme_dir.map(Path::to_path_buf);
-        env.set_loader(move |name| load_template(override_dir.as_deref(), name));
 
         let mut names = Vec::new();
         collect_embedded(&DEFAULT_THEME, &mut names);
@@ -51,7 +49,7 @@ impl Templates {
         names.sort();
         names.dedup();
         for name in names.iter().filter(|n| is_template(n)) {
-            env.get_template(name)
+            add_template(&mut env, theme_dir, name)
                 .with_context(|| format!("theme template {name} does not parse"))?;
         }
 
@@ -120,26 +118,44 @@ fn format_value(
     value: &Value,
 ) -> Result<(), minijinja::Error> {
     match (state.auto_escape(), value.as_str()) {
-        (AutoEscape::Html, Some(text)) if !value.is_safe() => {
-            let mut start = 0;
-            for (i, b) in text.bytes().enumerate() {
-                let entity = match b {
-                    b'&' => "&amp;",
-                    b'<' => "&lt;",
-                    b'>' => "&gt;",
-                    b'"' => "&quot;",
-                    b'\'' => "&#39;",
-                    _ => continue,
-                };
-                out.write_str(&text[start..i])?;
-                out.write_str(entity)?;
-                start = i + 1;
-            }
-            out.write_str(&text[start..])?;
-            Ok(())
-        }
+        (AutoEscape::Html, Some(text)) if !value.is_safe() => write_escaped(out, text),
         _ => minijinja::escape_formatter(out, state, value),
     }
+}
+
+/// The bytes HTML escaping replaces, as a table: one lookup per byte keeps the scan over long
+/// attribute values (srcsets, URLs) cheap.
+const NEEDS_ESCAPE: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'&' as usize] = true;
+    table[b'<' as usize] = true;
+    table[b'>' as usize] = true;
+    table[b'"' as usize] = true;
+    table[b'\'' as usize] = true;
+    table
+};
+
+fn write_escaped(out: &mut Output, text: &str) -> Result<(), minijinja::Error> {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    while let Some(offset) = bytes[start..]
+        .iter()
+        .position(|&b| NEEDS_ESCAPE[usize::from(b)])
+    {
+        let i = start + offset;
+        let entity = match bytes[i] {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            _ => "&#39;",
+        };
+        out.write_str(&text[start..i])?;
+        out.write_str(entity)?;
+        start = i + 1;
+    }
+    out.write_str(&text[start..])?;
+    Ok(())
 }
 
 fn is_template(name: &str) -> bool {
@@ -210,18 +226,52 @@ fn read_theme_file(theme_dir: Option<&Path>, name: &str) -> anyhow::Result<Optio
     Ok(DEFAULT_THEME.get_file(&rel).map(|f| f.contents().to_vec()))
 }
 
-fn load_template(theme_dir: Option<&Path>, name: &str) -> Result<Option<String>, minijinja::Error> {
-    let bytes = read_theme_file(theme_dir, name).map_err(|e| {
-        minijinja::Error::new(minijinja::ErrorKind::TemplateNotFound, format!("{e:#}"))
-    })?;
-    bytes
-        .map(|b| {
-            String::from_utf8(b).map_err(|_| {
-                minijinja::Error::new(
-                    minijinja::ErrorKind::InvalidOperation,
-                    format!("template {name} is not UTF-8"),
-                )
-            })
-        })
-        .transpose()
+/// Compiles one template at start. A built-in one is added borrowed from the binary: minijinja
+/// finds those without taking a lock, which matters because every include looks one up.
+fn add_template(
+    env: &mut Environment<'static>,
+    theme_dir: Option<&Path>,
+    name: &str,
+) -> anyhow::Result<()> {
+    let rel = safe_relative(name).with_context(|| format!("{name} is not a theme path"))?;
+    if let Some(candidate) = theme_dir.map(|dir| dir.join(&rel)).filter(|c| c.is_file()) {
+        let source = std::fs::read_to_string(&candidate)
+            .with_context(|| format!("cannot read {} as UTF-8 text", candidate.display()))?;
+        env.add_template_owned(name.to_string(), source)?;
+        return Ok(());
+    }
+    let file = DEFAULT_THEME
+        .get_file(&rel)
+        .with_context(|| format!("{name} is not in the built-in theme"))?;
+    let (Some(path), Some(source)) = (file.path().to_str(), file.contents_utf8()) else {
+        bail!("built-in template {name} is not UTF-8");
+    };
+    env.add_template(path, source)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(source: &str, value: &str) -> String {
+        let mut env = Environment::new();
+        env.set_formatter(format_value);
+        env.add_template("t.html", source).unwrap();
+        env.get_template("t.html")
+            .unwrap()
+            .render(minijinja::context! { v => value })
+            .unwrap()
+    }
+
+    #[test]
+    fn html_escaping_covers_the_five_characters_and_keeps_slashes() {
+        assert_eq!(
+            render("{{ v }}", r#"<a href="/x?a=1&b='2'">/path</a>"#),
+            "&lt;a href=&quot;/x?a=1&amp;b=&#39;2&#39;&quot;&gt;/path&lt;/a&gt;"
+        );
+        assert_eq!(render("{{ v }}", "plain text, é ü"), "plain text, é ü");
+        assert_eq!(render("{{ v }}", "&&"), "&amp;&amp;");
+        assert_eq!(render("{{ v|safe }}", "<b>"), "<b>");
+    }
 }

@@ -238,24 +238,11 @@ fn encode(value: &str) -> String {
 }
 
 #[derive(Serialize)]
-struct FormAgain<'a> {
-    article_id: i64,
-    parent_id: i64,
+struct FormAgain {
     headline: String,
     article_url: String,
-    author: &'a str,
-    email: &'a str,
-    url: &'a str,
-    comment: &'a str,
-    subscribe_replies: bool,
-    remember: bool,
-    form_stamp: &'a str,
-    errors: &'a [FieldError],
-    field_errors: std::collections::BTreeMap<&'a str, &'a str>,
-    max_comment: usize,
-    max_name: usize,
-    max_email: usize,
-    max_url: usize,
+    #[serde(flatten)]
+    form: service::CommentForm,
 }
 
 /// The form again, as it was typed, with a message beside each field that needs attention.
@@ -271,30 +258,20 @@ async fn form_again(
         .await?
         .filter(|t| t.path.is_some())
         .ok_or_else(|| AppError::not_found("there is no article to comment on"))?;
+    let parent_id = form.get("comment_parent").trim().parse().unwrap_or(0);
+    let mut typed =
+        service::CommentForm::blank(article_id, parent_id, form.get("form_stamp").into())
+            .with_errors(errors);
+    typed.author = form.get("author").into();
+    typed.email = form.get("email").into();
+    typed.url = form.get("url").into();
+    typed.comment = form.get("comment").into();
+    typed.subscribe_replies = form.get("subscribe_replies") == "yes";
+    typed.remember = form.get("wp-comment-cookies-consent") == "yes";
     let view = FormAgain {
-        article_id,
-        parent_id: form.get("comment_parent").trim().parse().unwrap_or(0),
         article_url: target.path.clone().unwrap_or_default(),
         headline: target.headline,
-        author: form.get("author"),
-        email: form.get("email"),
-        url: form.get("url"),
-        comment: form.get("comment"),
-        subscribe_replies: form.get("subscribe_replies") == "yes",
-        remember: form.get("wp-comment-cookies-consent") == "yes",
-        form_stamp: form.get("form_stamp"),
-        errors,
-        field_errors: ["comment", "author", "email", "url"]
-            .into_iter()
-            .map(|f| {
-                let message = errors.iter().find(|e| e.field == f);
-                (f, message.map_or("", |e| e.message.as_str()))
-            })
-            .collect(),
-        max_comment: service::MAX_COMMENT,
-        max_name: service::MAX_NAME,
-        max_email: service::MAX_EMAIL,
-        max_url: service::MAX_URL,
+        form: typed,
     };
     let meta = Meta {
         title: "Your comment needs attention".into(),

@@ -461,12 +461,68 @@ pub struct Discussion {
     pub older_url: Option<String>,
     pub newer_url: Option<String>,
     pub reply_to: Option<ReplyTo>,
-    pub form_stamp: String,
+    /// The blank form under the thread, prepared here rather than in the template because the
+    /// article page renders it on every page-cache miss.
+    pub form: CommentForm,
     pub feed_url: String,
+}
+
+/// What `partials/comment_form.html` shows: the values, errors and limits of the comment form,
+/// blank under an article or as the reader typed them when they need attention.
+#[derive(Debug, Serialize)]
+pub struct CommentForm {
+    pub article_id: i64,
+    pub parent_id: i64,
+    pub author: String,
+    pub email: String,
+    pub url: String,
+    pub comment: String,
+    pub subscribe_replies: bool,
+    pub remember: bool,
+    pub form_stamp: String,
+    pub errors: Vec<FieldError>,
+    /// The message beside each field, empty where there is none.
+    pub field_errors: std::collections::BTreeMap<&'static str, String>,
     pub max_comment: usize,
     pub max_name: usize,
     pub max_email: usize,
     pub max_url: usize,
+}
+
+impl CommentForm {
+    pub fn blank(article_id: i64, parent_id: i64, form_stamp: String) -> Self {
+        CommentForm {
+            article_id,
+            parent_id,
+            author: String::new(),
+            email: String::new(),
+            url: String::new(),
+            comment: String::new(),
+            subscribe_replies: false,
+            remember: false,
+            form_stamp,
+            errors: Vec::new(),
+            field_errors: ["comment", "author", "email", "url"]
+                .into_iter()
+                .map(|f| (f, String::new()))
+                .collect(),
+            max_comment: MAX_COMMENT,
+            max_name: MAX_NAME,
+            max_email: MAX_EMAIL,
+            max_url: MAX_URL,
+        }
+    }
+
+    /// Puts each error beside its field and keeps the list for the summary.
+    pub fn with_errors(mut self, errors: &[FieldError]) -> Self {
+        for (field, message) in &mut self.field_errors {
+            if let Some(e) = errors.iter().find(|e| e.field == *field) {
+                message.clone_from(&e.message);
+            }
+        }
+        self.errors = errors.to_vec();
+        self
+    }
 }
 
 pub async fn discussion(
@@ -532,13 +588,13 @@ pub async fn discussion(
         total_pages,
         older_url: (page > 1).then(|| link(page - 1)),
         newer_url: (page < total_pages).then(|| link(page + 1)),
+        form: CommentForm::blank(
+            article.id,
+            reply_to.as_ref().map_or(0, |r| r.id),
+            signing::form_stamp(&key, now),
+        ),
         reply_to,
-        form_stamp: signing::form_stamp(&key, now),
         feed_url: format!("{}/feed", article.path),
-        max_comment: MAX_COMMENT,
-        max_name: MAX_NAME,
-        max_email: MAX_EMAIL,
-        max_url: MAX_URL,
     })
 }
 

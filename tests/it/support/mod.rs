@@ -11,10 +11,9 @@ pub mod smtp;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
-use broadsheet::app::{self, AppState, Limits};
+use broadsheet::app::{self, AppState, Limits, Services};
 use broadsheet::clock::Clock;
 use broadsheet::config::MailArgs;
 use broadsheet::db::{self, Db, Timestamp};
@@ -37,7 +36,7 @@ pub const START: Timestamp = Timestamp::from_micros(1_781_524_800_000_000);
 
 pub struct TestApp {
     pub state: AppState,
-    pub router: Router,
+    pub router: app::App,
     pub db: Db,
     pub clock: Clock,
     /// The database URL, for a second connection that plays another process.
@@ -91,7 +90,7 @@ impl TestApp {
     /// Replaces the image service (the data dir stays, so media files are shared).
     pub fn with_images(mut self, config: ImageConfig) -> TestApp {
         let images = ImageService::new(config, self._data_dir.path()).expect("the image service");
-        self.state.images = Arc::new(images);
+        self.state.services_mut().images = Arc::new(images);
         self.router = app::router(self.state.clone());
         self
     }
@@ -106,7 +105,7 @@ impl TestApp {
             .iter()
             .map(|n| n.parse().expect("a network"))
             .collect();
-        self.state.proxies = Arc::new(TrustedProxies::new(networks));
+        self.state.services_mut().proxies = Arc::new(TrustedProxies::new(networks));
         self.router = app::router(self.state.clone());
         self
     }
@@ -136,7 +135,7 @@ impl TestApp {
         pg_database: Option<String>,
     ) -> TestApp {
         let clock = Clock::fixed(START);
-        let state = AppState {
+        let state = AppState::new(Services {
             db: db.clone(),
             clock: clock.clone(),
             templates: Arc::new(Templates::load(None).expect("built-in theme loads")),
@@ -155,7 +154,7 @@ impl TestApp {
             page_cache: Arc::new(PageCache::new(true, 64 * 1024 * 1024)),
             render_cache: Arc::new(RenderCache::new(16 * 1024 * 1024)),
             proxies: Arc::new(TrustedProxies::default()),
-        };
+        });
         TestApp {
             router: app::router(state.clone()),
             state,

@@ -249,7 +249,7 @@ impl TestApp {
         args.smtp_url = Some(format!("smtp://127.0.0.1:{}", server.port));
         adjust(&mut args);
         let mailer = Mailer::new(&args, self.data_dir()).expect("the SMTP mailer");
-        self.state.mailer = Arc::new(mailer);
+        self.state.services_mut().mailer = Arc::new(mailer);
         self.router = app::router(self.state.clone());
         self
     }
