@@ -1,7 +1,8 @@
 # Shared plumbing of the page benchmarks: wrk and nginx on first use, a release build with a
 # demo newsroom in a scratch dir, starting and stopping the server, nginx serving a static copy,
 # and one wrk run that reports requests per second, p99 latency and server CPU per request.
-# Source it after setting DURATION; it sets BIN, WORK, APP_PID, NGINX_PIDS and fills RPS.
+# Source it after setting DURATION; it sets BIN, WORK, APP_PID, NGINX_PIDS and fills RPS, P99
+# and CPU_US (keyed by the name given to `measure`).
 
 CONNECTIONS=64
 THREADS=1
@@ -17,23 +18,32 @@ cargo build --release --quiet
 BIN="$PWD/target/release/broadsheet"
 WORK="$(mktemp -d)"
 APP_PID=""
+APP_PIDS=()
 NGINX_PID=""
 cleanup() {
-  [ -n "$APP_PID" ] && kill "$APP_PID" 2>/dev/null || true
+  for pid in "${APP_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-# start_app CACHE [ARGS...]: serves the scratch newsroom with the page cache on or off.
+# start_app CACHE [ARGS...]: serves the scratch newsroom on $APP_PORT with the page cache on or
+# off; APP_PID is the server's.
 start_app() {
-  local cache="$1"
-  shift
-  BROADSHEET_LOG=warn "$BIN" --data-dir "$WORK/data" serve --listen "127.0.0.1:$APP_PORT" \
+  start_app_on "$APP_PORT" "$@"
+}
+
+# start_app_on PORT CACHE [ARGS...]: the same on another port, so two servers can take turns
+# within one run.
+start_app_on() {
+  local port="$1" cache="$2"
+  shift 2
+  BROADSHEET_LOG=warn "$BIN" --data-dir "$WORK/data" serve --listen "127.0.0.1:$port" \
     --page-cache "$cache" "$@" >/dev/null 2>&1 &
   APP_PID=$!
+  APP_PIDS+=("$APP_PID")
   for _ in $(seq 1 100); do
-    curl -fs "http://127.0.0.1:$APP_PORT/healthz" >/dev/null 2>&1 && return
+    curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && return
     sleep 0.1
   done
   echo "broadsheet did not start" >&2
@@ -55,22 +65,24 @@ cpu_ticks() {
 }
 
 HZ="$(getconf CLK_TCK)"
-declare -A RPS
+declare -A RPS P99 CPU_US
 
 # measure NAME URL PID...: one wrk run; prints a row and remembers requests per second.
 measure() {
   local name="$1" url="$2"
   shift 2
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d2s "$url" >/dev/null 2>&1
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d1s "$url" >/dev/null 2>&1
   local before after out requests rps p99 cpu_us
   before="$(cpu_ticks "$@")"
   out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$url")"
   after="$(cpu_ticks "$@")"
   requests="$(awk '/requests in/ {print $1}' <<<"$out")"
   rps="$(awk '/^Requests\/sec/ {print $2}' <<<"$out")"
-  p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
+  p99="$(awk '$1 == "99%" {v = $2 + 0; if ($2 ~ /us$/) v /= 1000; else if ($2 ~ /[^m]s$/) v *= 1000; printf "%.2fms", v}' <<<"$out")"
   cpu_us="$(awk -v t=$((after - before)) -v hz="$HZ" -v n="$requests" 'BEGIN {printf "%.1f", t / hz * 1e6 / n}')"
   RPS["$name"]="$rps"
+  P99["$name"]="$p99"
+  CPU_US["$name"]="$cpu_us"
   printf '%-28s %12s req/s   p99 %8s   %8s us CPU/request\n' "$name" "$rps" "$p99" "$cpu_us"
 }
 
@@ -109,3 +121,7 @@ CONF
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+
+# median VALUES...: the middle value (the lower middle of an even count); units such as "ms"
+# are kept.
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $0} END {print v[int((NR + 1) / 2)]}'; }

@@ -1,45 +1,84 @@
 #!/usr/bin/env bash
 # Public page throughput: Broadsheet's article page, home page and a section front against nginx
-# serving the same article HTML as a static file, in one run, with the page cache on and off.
+# serving the same article HTML as a static file, with the page cache on and off.
 #
-# Prints, for each target: requests per second, p99 latency, and server CPU per request (from
-# /proc: user + system time of the server's processes over the run, divided by requests). The
-# last line is `article_vs_static=<article rps with the cache on / nginx rps>`.
+# Two Broadsheet servers (cache on, cache off) and nginx run side by side; each round measures
+# every target once, in turn, so a drift in the machine's speed hits all of them alike. Prints,
+# per round and target: requests per second, p99 latency and server CPU per request (from /proc:
+# user + system time of the server's processes over the run, divided by requests); then the
+# median over the rounds. The last line is `article_vs_static=<median of the rounds' article rps
+# with the cache on / nginx rps>`.
 #
-# Usage: bench/pages.sh [seconds-per-run]   (default 10; needs root for apt-get on first use)
+# Usage: bench/pages.sh [seconds-per-run] [rounds]   (defaults 5 and 3; needs root for apt-get on
+# first use)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DURATION="${1:-10}"
+DURATION="${1:-5}"
+ROUNDS="${2:-3}"
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
+OFF_PORT="${OFF_PORT:-18082}"
 
 echo "Loading the 500-article demo newsroom..."
 "$BIN" --data-dir "$WORK/data" --log warn demo --articles 500 --seed 1 >/dev/null
 
-start_app true
-curl -fs "http://127.0.0.1:$APP_PORT/" >"$WORK/home.html"
+start_app_on "$APP_PORT" true
+ON_PID="$APP_PID"
+start_app_on "$OFF_PORT" false
+OFF_PID="$APP_PID"
+ON="http://127.0.0.1:$APP_PORT"
+OFF="http://127.0.0.1:$OFF_PORT"
+curl -fs "$ON/" >"$WORK/home.html"
 ARTICLE="$(grep -o 'href="/[a-z-]*/20[0-9][0-9]/[0-9][0-9]/[a-z0-9-]*"' "$WORK/home.html" | awk 'NR == 1' | cut -d'"' -f2)"
 SECTION="/business-news"
 
-curl -fs "http://127.0.0.1:$APP_PORT$ARTICLE" >"$WORK/article.html"
+curl -fs "$ON$ARTICLE" >"$WORK/article.html"
 serve_static "$WORK/article.html"
 
 echo
-echo "Article: $ARTICLE ($(wc -c <"$WORK/www/article.html") bytes); $CONNECTIONS connections, ${DURATION}s a run"
-# shellcheck disable=SC2086
-measure "nginx static article" "http://127.0.0.1:$NGINX_PORT/article.html" $NGINX_PIDS
-measure "article (cache on)" "http://127.0.0.1:$APP_PORT$ARTICLE" "$APP_PID"
-measure "home (cache on)" "http://127.0.0.1:$APP_PORT/" "$APP_PID"
-measure "section (cache on)" "http://127.0.0.1:$APP_PORT$SECTION" "$APP_PID"
-stop_app
+echo "Article: $ARTICLE ($(wc -c <"$WORK/www/article.html") bytes); $CONNECTIONS connections, ${DURATION}s a run, $ROUNDS rounds"
+TARGETS=("nginx static article" "article (cache on)" "home (cache on)" "section (cache on)"
+  "article (cache off)" "home (cache off)" "section (cache off)")
+declare -A URL PIDS
+URL["nginx static article"]="http://127.0.0.1:$NGINX_PORT/article.html"
+PIDS["nginx static article"]="$NGINX_PIDS"
+for cache in on off; do
+  base="$ON" pid="$ON_PID"
+  [ "$cache" = off ] && base="$OFF" pid="$OFF_PID"
+  URL["article (cache $cache)"]="$base$ARTICLE"
+  URL["home (cache $cache)"]="$base/"
+  URL["section (cache $cache)"]="$base$SECTION"
+  for page in article home section; do PIDS["$page (cache $cache)"]="$pid"; done
+done
 
-start_app false
-measure "article (cache off)" "http://127.0.0.1:$APP_PORT$ARTICLE" "$APP_PID"
-measure "home (cache off)" "http://127.0.0.1:$APP_PORT/" "$APP_PID"
-measure "section (cache off)" "http://127.0.0.1:$APP_PORT$SECTION" "$APP_PID"
-stop_app
+declare -A ALL_RPS ALL_P99 ALL_CPU
+ON_RATIOS=()
+OFF_RATIOS=()
+for round in $(seq 1 "$ROUNDS"); do
+  echo
+  echo "Round $round"
+  for target in "${TARGETS[@]}"; do
+    # shellcheck disable=SC2086
+    measure "$target" "${URL[$target]}" ${PIDS[$target]}
+    ALL_RPS["$target"]+="${RPS[$target]} "
+    ALL_P99["$target"]+="${P99[$target]} "
+    ALL_CPU["$target"]+="${CPU_US[$target]} "
+  done
+  ON_RATIOS+=("$(ratio "${RPS[article (cache on)]}" "${RPS[nginx static article]}")")
+  OFF_RATIOS+=("$(ratio "${RPS[article (cache off)]}" "${RPS[nginx static article]}")")
+done
 
 echo
-echo "article_cache_off_vs_static=$(ratio "${RPS[article (cache off)]}" "${RPS[nginx static article]}")"
-echo "article_vs_static=$(ratio "${RPS[article (cache on)]}" "${RPS[nginx static article]}")"
+echo "Median of $ROUNDS rounds"
+for target in "${TARGETS[@]}"; do
+  # shellcheck disable=SC2086
+  printf '%-28s %12s req/s   p99 %8s   %8s us CPU/request\n' "$target" \
+    "$(median ${ALL_RPS[$target]})" "$(median ${ALL_P99[$target]})" "$(median ${ALL_CPU[$target]})"
+done
+
+echo
+echo "article_cache_off_vs_static rounds: ${OFF_RATIOS[*]}"
+echo "article_vs_static rounds: ${ON_RATIOS[*]}"
+echo "article_cache_off_vs_static=$(median "${OFF_RATIOS[@]}")"
+echo "article_vs_static=$(median "${ON_RATIOS[@]}")"
