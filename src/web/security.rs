@@ -7,9 +7,10 @@ use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-     font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
-     base-uri 'self'; object-src 'none'";
+/// Styles, fonts and connections fall back to `default-src 'self'`; `script-src` is spelled out
+/// so the rule that matters most reads plainly. Every byte here goes out with every response.
+const CSP: &str = "default-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; \
+     frame-ancestors 'none'; base-uri 'self'; object-src 'none'";
 
 pub async fn headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
@@ -28,7 +29,7 @@ pub async fn headers(request: Request, next: Next) -> Response {
         .or_insert(HeaderValue::from_static("DENY"));
     h.insert(
         HeaderName::from_static("permissions-policy"),
-        HeaderValue::from_static("interest-cohort=(), browsing-topics=()"),
+        HeaderValue::from_static("browsing-topics=()"),
     );
     response
 }
