@@ -7,6 +7,10 @@
 
 use std::path::Path;
 
+/// The server's allocator (see `src/main.rs`), so buffers are reused as they are there.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn thread_cpu_ms() -> f64 {
     let mut t = libc::timespec {
         tv_sec: 0,
