@@ -22,6 +22,7 @@ fn thread_cpu_ms() -> f64 {
 }
 
 fn main() -> Result<(), String> {
+    broadsheet::media::images::keep_codec_buffers();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [width, format, quality, passes, out, files @ ..] = &args[..] else {
         return Err("usage: image_bench WIDTH FORMAT QUALITY PASSES OUT_DIR FILE...".into());

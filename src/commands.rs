@@ -74,6 +74,7 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
     let image_config = args.images.config()?;
     let (data_dir, db) = open(common).await?;
     let media = MediaFiles::new(&data_dir);
+    crate::media::images::keep_codec_buffers();
     let images = ImageService::new(image_config, &data_dir)?;
     let clock = Clock::System;
     let base_url = args

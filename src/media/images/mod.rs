@@ -12,6 +12,7 @@ mod errors;
 mod fetch;
 mod geometry;
 mod handlers;
+mod memory;
 mod params;
 mod pipeline;
 mod pixels;
@@ -27,6 +28,7 @@ use axum::routing::get;
 use crate::app::AppState;
 
 pub use fetch::FetchLimits;
+pub use memory::keep_codec_buffers;
 pub use pipeline::Bounds;
 pub use service::{ImageConfig, ImageService};
 pub use source::AllowList;
