@@ -12,6 +12,7 @@ mod errors;
 mod fetch;
 mod geometry;
 mod handlers;
+mod lanczos;
 mod memory;
 mod params;
 mod pipeline;

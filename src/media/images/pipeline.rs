@@ -140,7 +140,7 @@ fn resample(pixels: &Pixels, plan: &Plan, upright: (u32, u32)) -> Result<Pixels,
         .map_err(|e| failed(&e))?;
     let mut scaled = fir::images::Image::new(plan.scaled.0, plan.scaled.1, kind);
     let options = fir::ResizeOptions::new()
-        .resize_alg(fir::ResizeAlg::Convolution(fir::FilterType::Lanczos3))
+        .resize_alg(super::lanczos::lanczos3())
         .crop(x, y, w, h);
     fir::Resizer::new()
         .resize(&source, &mut scaled, &options)

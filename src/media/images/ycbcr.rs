@@ -175,7 +175,7 @@ impl Plane<'_> {
         .map_err(|e| failed(&e))?;
         let mut target = fir::images::Image::new(dims(size.0)?, dims(size.1)?, fir::PixelType::U8);
         let options = fir::ResizeOptions::new()
-            .resize_alg(fir::ResizeAlg::Convolution(fir::FilterType::Lanczos3))
+            .resize_alg(super::lanczos::lanczos3())
             .crop(x, y, width, height);
         fir::Resizer::new()
             .resize(&source, &mut target, &options)
