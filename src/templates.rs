@@ -211,19 +211,28 @@ fn safe_relative(name: &str) -> Option<PathBuf> {
         .then(|| path.to_path_buf())
 }
 
-fn read_theme_file(theme_dir: Option<&Path>, name: &str) -> anyhow::Result<Option<Vec<u8>>> {
-    let Some(rel) = safe_relative(name) else {
-        return Ok(None);
-    };
-    if let Some(dir) = theme_dir {
-        let candidate = dir.join(&rel);
-        if candidate.is_file() {
-            return std::fs::read(&candidate)
-                .map(Some)
-                .with_context(|| format!("cannot read {}", candidate.display()));
-        }
+/// Where a theme file comes from: the operator's theme folder, else the built-in theme.
+enum ThemeFile {
+    Override(PathBuf),
+    BuiltIn(&'static include_dir::File<'static>),
+}
+
+fn locate(theme_dir: Option<&Path>, name: &str) -> Option<ThemeFile> {
+    let rel = safe_relative(name)?;
+    if let Some(candidate) = theme_dir.map(|dir| dir.join(&rel)).filter(|c| c.is_file()) {
+        return Some(ThemeFile::Override(candidate));
     }
-    Ok(DEFAULT_THEME.get_file(&rel).map(|f| f.contents().to_vec()))
+    DEFAULT_THEME.get_file(&rel).map(ThemeFile::BuiltIn)
+}
+
+fn read_theme_file(theme_dir: Option<&Path>, name: &str) -> anyhow::Result<Option<Vec<u8>>> {
+    match locate(theme_dir, name) {
+        Some(ThemeFile::Override(path)) => std::fs::read(&path)
+            .map(Some)
+            .with_context(|| format!("cannot read {}", path.display())),
+        Some(ThemeFile::BuiltIn(file)) => Ok(Some(file.contents().to_vec())),
+        None => Ok(None),
+    }
 }
 
 /// Compiles one template at start. A built-in one is added borrowed from the binary: minijinja
@@ -233,20 +242,20 @@ fn add_template(
     theme_dir: Option<&Path>,
     name: &str,
 ) -> anyhow::Result<()> {
-    let rel = safe_relative(name).with_context(|| format!("{name} is not a theme path"))?;
-    if let Some(candidate) = theme_dir.map(|dir| dir.join(&rel)).filter(|c| c.is_file()) {
-        let source = std::fs::read_to_string(&candidate)
-            .with_context(|| format!("cannot read {} as UTF-8 text", candidate.display()))?;
-        env.add_template_owned(name.to_string(), source)?;
-        return Ok(());
+    match locate(theme_dir, name) {
+        Some(ThemeFile::Override(path)) => {
+            let source = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {} as UTF-8 text", path.display()))?;
+            env.add_template_owned(name.to_string(), source)?;
+        }
+        Some(ThemeFile::BuiltIn(file)) => {
+            let (Some(path), Some(source)) = (file.path().to_str(), file.contents_utf8()) else {
+                bail!("built-in template {name} is not UTF-8");
+            };
+            env.add_template(path, source)?;
+        }
+        None => bail!("{name} is not a theme file"),
     }
-    let file = DEFAULT_THEME
-        .get_file(&rel)
-        .with_context(|| format!("{name} is not in the built-in theme"))?;
-    let (Some(path), Some(source)) = (file.path().to_str(), file.contents_utf8()) else {
-        bail!("built-in template {name} is not UTF-8");
-    };
-    env.add_template(path, source)?;
     Ok(())
 }
 

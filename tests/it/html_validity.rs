@@ -6,21 +6,17 @@ use std::process::Command;
 use axum::http::StatusCode;
 use broadsheet::articles::service::{self as articles, Status};
 
-use crate::support::TestApp;
 use crate::support::builders::{Newsroom, article, publish};
+use crate::support::{TestApp, helpers};
 
 fn vnu_jar() -> Option<String> {
-    match std::env::var("BROADSHEET_VNU_JAR") {
-        Ok(jar) if !jar.is_empty() => Some(jar),
-        _ => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "BROADSHEET_VNU_JAR must be set in CI"
-            );
-            eprintln!("skipped: set BROADSHEET_VNU_JAR to the Nu HTML Checker's vnu.jar");
-            None
-        }
-    }
+    let jar = helpers::env_value("BROADSHEET_VNU_JAR");
+    helpers::available(
+        jar.is_some(),
+        "BROADSHEET_VNU_JAR must be set in CI",
+        "set BROADSHEET_VNU_JAR to the Nu HTML Checker's vnu.jar",
+    );
+    jar
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

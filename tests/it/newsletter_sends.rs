@@ -8,9 +8,9 @@ use std::sync::Arc;
 use broadsheet::jobs::Context;
 use broadsheet::newsletters::{cadence, issues, sending, service as newsletters};
 
-use crate::support::TestApp;
 use crate::support::builders::{Newsroom, article, newsroom, publish};
 use crate::support::smtp::{SmtpServer, decoded_body, header, link_in, path_of};
+use crate::support::{TestApp, helpers};
 
 async fn watch(app: &TestApp, n: &Newsroom) -> i64 {
     crate::support::builders::newsletter(app, "White House Watch", n.business).await
@@ -681,16 +681,11 @@ fn dkim_verifies(message: &str) -> bool {
 }
 
 async fn mail_is_signed_with_dkim(app: &TestApp, smtp: &SmtpServer) {
-    let present = std::process::Command::new("python3")
-        .args(["-c", "import dkim"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !present {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "dkimpy must be installed in CI"
-        );
-        eprintln!("skipped: pip install dkimpy to verify DKIM signatures");
+    if !helpers::available(
+        helpers::python_module("dkim"),
+        "dkimpy must be installed in CI",
+        "pip install dkimpy to verify DKIM signatures",
+    ) {
         return;
     }
     let n = newsroom(app).await;

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod builders;
 pub mod comments;
+pub mod helpers;
 pub mod postgres;
 pub mod smtp;
 

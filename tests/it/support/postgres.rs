@@ -9,17 +9,13 @@ static CREATE_LOCK: Mutex<()> = Mutex::const_new(());
 static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
 pub fn server_url() -> Option<String> {
-    match std::env::var("BROADSHEET_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "BROADSHEET_TEST_POSTGRES_URL must be set in CI: the PostgreSQL cases may not be skipped"
-            );
-            eprintln!("skipped: set BROADSHEET_TEST_POSTGRES_URL to run this test on PostgreSQL");
-            None
-        }
-    }
+    let url = super::helpers::env_value("BROADSHEET_TEST_POSTGRES_URL");
+    super::helpers::available(
+        url.is_some(),
+        "BROADSHEET_TEST_POSTGRES_URL must be set in CI: the PostgreSQL cases may not be skipped",
+        "set BROADSHEET_TEST_POSTGRES_URL to run this test on PostgreSQL",
+    );
+    url
 }
 
 /// The URL of another database on the same server.

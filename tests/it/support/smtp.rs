@@ -85,17 +85,11 @@ impl SmtpServer {
         certs: Option<tempfile::TempDir>,
         arguments: impl FnOnce(u16, &std::path::Path) -> Vec<String>,
     ) -> Option<SmtpServer> {
-        let present = Command::new("python3")
-            .args(["-c", "import aiosmtpd"])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !present {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "aiosmtpd must be installed in CI (pip install aiosmtpd)"
-            );
-            eprintln!("skipped: pip install aiosmtpd to run the SMTP tests");
+        if !super::helpers::available(
+            super::helpers::python_module("aiosmtpd"),
+            "aiosmtpd must be installed in CI (pip install aiosmtpd)",
+            "pip install aiosmtpd to run the SMTP tests",
+        ) {
             return None;
         }
         let port = std::net::TcpListener::bind("127.0.0.1:0")
