@@ -9,6 +9,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{Extensions, HeaderMap, HeaderName, Request, StatusCode, Version};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use tower::Layer;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, Predicate};
@@ -27,6 +28,7 @@ use crate::templates::Templates;
 use crate::web::client::TrustedProxies;
 use crate::web::page_cache::{PageCache, PageCacheLayer, PageCacheService};
 use crate::web::request_id::CountingIds;
+use crate::web::sendfile::SendfileListener;
 use crate::web::{Cacheable, assets, error_pages, security};
 use crate::{admin, api, articles, comments, media, newsletters, site};
 
@@ -171,8 +173,9 @@ pub fn spawn_generation_watch(
 
 /// Serves until SIGTERM or Ctrl-C, then stops accepting and lets requests in flight finish.
 pub async fn serve(listener: tokio::net::TcpListener, app: App) -> std::io::Result<()> {
+    // `tap_io` only to reuse axum's `ConnectInfo<SocketAddr>` for any listener.
     axum::serve(
-        listener,
+        SendfileListener(listener).tap_io(|_| {}),
         axum::ServiceExt::<Request<axum::body::Body>>::into_make_service_with_connect_info::<
             std::net::SocketAddr,
         >(app),

@@ -23,6 +23,7 @@ use crate::site::settings;
 use crate::templates::Templates;
 use crate::web::client::TrustedProxies;
 use crate::web::page_cache::PageCache;
+use crate::web::sealed;
 
 /// How often a server looks for content changes made by other processes or nodes.
 const GENERATION_POLL: Duration = Duration::from_secs(1);
@@ -122,6 +123,10 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
         render_cache: Arc::new(RenderCache::new(RENDER_CACHE_BYTES)),
         proxies: Arc::new(TrustedProxies::new(args.trusted_proxies.clone())),
     });
+    match sealed::raise_open_file_limit() {
+        Ok(limit) => tracing::debug!(limit, "open file limit"),
+        Err(error) => tracing::warn!(%error, "cannot raise the open file limit"),
+    }
     let watch = app::spawn_generation_watch(db.clone(), Clock::System, GENERATION_POLL);
     let worker = jobs::spawn_worker(jobs::Context::of(&state), JOB_POLL);
     let listener = tokio::net::TcpListener::bind(args.listen)

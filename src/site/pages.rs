@@ -6,13 +6,18 @@ use axum::http::StatusCode;
 use serde_json::json;
 
 use crate::app::AppState;
+use crate::web::sealed;
 
 /// Liveness and readiness in one: answers 200 only when the database answers.
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
     match state.db.ping().await {
         Ok(()) => (
             StatusCode::OK,
-            Json(json!({ "status": "ok", "cached_pages": state.page_cache.len() })),
+            Json(json!({
+                "status": "ok",
+                "cached_pages": state.page_cache.len(),
+                "sendfile_pages": sealed::open_files(),
+            })),
         ),
         Err(e) => {
             tracing::warn!(error = %e, "health check: database unreachable");

@@ -1,5 +1,5 @@
 //! Shared HTTP plumbing: the public page response, the page cache, security headers, themed error
-//! pages, static assets and request ids.
+//! pages, static assets, request ids, and the connections that send cached pages with sendfile.
 
 pub mod assets;
 pub mod client;
@@ -8,7 +8,9 @@ pub mod form;
 pub mod page_cache;
 pub mod query;
 pub mod request_id;
+pub mod sealed;
 pub mod security;
+pub mod sendfile;
 pub mod session;
 
 use axum::http::{HeaderValue, StatusCode, header};

@@ -20,6 +20,7 @@ use tower_http::request_id::MakeRequestId;
 
 use super::Cacheable;
 use super::request_id::CountingIds;
+use super::sealed;
 use crate::cache::GenerationCache;
 use crate::db::Db;
 
@@ -203,10 +204,11 @@ fn build_entry(
     {
         headers.insert(header::LAST_MODIFIED, v);
     }
-    let (gzip, brotli) = if compress {
-        (gzip(&identity), brotli(&identity))
+    let (identity, gzip, brotli) = if compress {
+        let (gzip, brotli) = (gzip(&identity), brotli(&identity));
+        in_memory_file(identity, gzip, brotli)
     } else {
-        (None, None)
+        (identity, None, None)
     };
     Entry {
         headers,
@@ -215,6 +217,30 @@ fn build_entry(
         identity,
         gzip,
         brotli,
+    }
+}
+
+/// Moves the bodies into one sealed memory file, so hits go out with `sendfile`; they stay on
+/// the heap when no file can be had.
+fn in_memory_file(
+    identity: Bytes,
+    gzip: Option<Bytes>,
+    brotli: Option<Bytes>,
+) -> (Bytes, Option<Bytes>, Option<Bytes>) {
+    let empty = Bytes::new();
+    let parts = [
+        &identity[..],
+        gzip.as_ref().unwrap_or(&empty),
+        brotli.as_ref().unwrap_or(&empty),
+    ];
+    match sealed::seal(&parts) {
+        Some(mut sealed) => {
+            let brotli_file = sealed.pop().filter(|_| brotli.is_some());
+            let gzip_file = sealed.pop().filter(|_| gzip.is_some());
+            let identity_file = sealed.pop().unwrap_or(identity);
+            (identity_file, gzip_file, brotli_file)
+        }
+        None => (identity, gzip, brotli),
     }
 }
 

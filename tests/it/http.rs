@@ -106,6 +106,43 @@ db_tests! {
         assert!(app.get(path).await.text().contains("Changed elsewhere."));
     }
 
+    async fn cached_pages_cross_a_real_connection_intact(app) {
+        let n = newsroom(app).await;
+        let mut long = article(&n, "Long read");
+        long.body_markdown = (0..3000)
+            .map(|i| format!("Paragraph {i} of a long read, with enough words to fill a line."))
+            .collect::<Vec<_>>()
+            .join("\n\n");
+        publish(app, long).await;
+        publish(app, article(&n, "Short read")).await;
+        let address = app.listen().await;
+        // A small receive window makes the server's sends stop part way and resume.
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let mut connection = socket.connect(address).await.unwrap();
+        for path in ["/business-news/2026/06/long-read", "/business-news/2026/06/short-read"] {
+            let expected = app.get(path).await.bytes;
+            let brotli = app.get_with(path, &[("accept-encoding", "br")]).await.bytes;
+            assert!(expected.len() > 150_000 || !path.contains("long"), "{}", expected.len());
+            // The first answer may be a render, the rest come from the cache: in turn, on one
+            // keep-alive connection, so a page's head and body must not run into the next.
+            for _ in 0..3 {
+                let (head, body) = exchange(&mut connection, path, "").await;
+                assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+                assert!(body == expected, "{path}: {} bytes, expected {}", body.len(), expected.len());
+                let (head, body) = exchange(&mut connection, path, "accept-encoding: br\r\n").await;
+                assert!(head.contains("content-encoding: br"), "{head}");
+                assert!(body == brotli, "{path}: the brotli body differs");
+            }
+        }
+        let (head, body) = exchange(&mut connection, "/nope", "").await;
+        assert!(head.starts_with("HTTP/1.1 404"), "{head}");
+        assert!(String::from_utf8_lossy(&body).contains("</html>"));
+        let (_, health) = exchange(&mut connection, "/healthz", "").await;
+        let health: serde_json::Value = serde_json::from_slice(&health).unwrap();
+        assert!(health["sendfile_pages"].as_u64() >= Some(2), "{health}");
+    }
+
     async fn static_assets_are_fingerprinted(app) {
         let v = app.state.templates.asset_version().to_string();
         let css = app.get(&format!("/static/site.css?v={v}")).await;
@@ -144,4 +181,43 @@ db_tests! {
         let down = app.get("/healthz").await;
         assert_eq!(down.status, StatusCode::SERVICE_UNAVAILABLE);
     }
+}
+
+/// Sends one GET on a kept-alive connection and reads the answer's head and its
+/// `content-length` body.
+async fn exchange(
+    connection: &mut tokio::net::TcpStream,
+    path: &str,
+    extra_headers: &str,
+) -> (String, Vec<u8>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let request = format!("GET {path} HTTP/1.1\r\nhost: test\r\n{extra_headers}\r\n");
+    connection.write_all(request.as_bytes()).await.unwrap();
+    let mut received = Vec::new();
+    let head_end = loop {
+        if let Some(end) = received.windows(4).position(|w| w == b"\r\n\r\n") {
+            break end + 4;
+        }
+        let mut chunk = [0u8; 4096];
+        let n = connection.read(&mut chunk).await.unwrap();
+        assert!(n > 0, "the connection closed before the head ended");
+        received.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8(received[..head_end].to_vec()).unwrap();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length: "))
+        .expect("a content-length")
+        .parse()
+        .unwrap();
+    let mut body = received.split_off(head_end);
+    assert!(
+        body.len() <= length,
+        "bytes after the body: {} > {length}",
+        body.len()
+    );
+    let mut rest = vec![0u8; length - body.len()];
+    connection.read_exact(&mut rest).await.unwrap();
+    body.extend_from_slice(&rest);
+    (head, body)
 }

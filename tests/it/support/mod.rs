@@ -111,6 +111,17 @@ impl TestApp {
         self
     }
 
+    /// Serves the app on a loopback port as `broadsheet serve` does, for tests that need real
+    /// connections; it serves until the test's runtime ends.
+    pub async fn listen(&self) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a loopback port");
+        let address = listener.local_addr().expect("its address");
+        tokio::spawn(app::serve(listener, self.router.clone()));
+        address
+    }
+
     pub async fn sqlite() -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("test.db").display());
