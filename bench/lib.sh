@@ -2,7 +2,7 @@
 # demo newsroom in a scratch dir, starting and stopping the server, nginx serving a static copy,
 # and one wrk run that reports requests per second, p99 latency and server CPU per request.
 # Source it after setting DURATION; it sets BIN, WORK, APP_PID, NGINX_PIDS and fills RPS, P99
-# and CPU_US (keyed by the name given to `measure`).
+# CPU_US and WRK_US (keyed by the name given to `measure`).
 
 CONNECTIONS=64
 THREADS=1
@@ -65,25 +65,41 @@ cpu_ticks() {
 }
 
 HZ="$(getconf CLK_TCK)"
-declare -A RPS P99 CPU_US
+declare -A RPS P99 CPU_US WRK_US
 
-# measure NAME URL PID...: one wrk run; prints a row and remembers requests per second.
+# Seconds of CPU (user + system) used so far by this shell's finished children, wrk among them.
+# `times` must run in this shell, not in a `$(…)` subshell, whose children are its own.
+children_cpu() {
+  times >"$WORK/times"
+  awk 'NR == 2 {split($1, u, "m"); split($2, s, "m"); print u[1] * 60 + u[2] + s[1] * 60 + s[2]}' "$WORK/times"
+}
+
+# measure NAME URL PID...: one wrk run; prints a row and remembers requests per second, p99, the
+# server's CPU per request and wrk's own. wrk is one thread: when its CPU per request times the
+# rate nears a whole core, the load generator, not the server, sets the pace.
 measure() {
   local name="$1" url="$2"
   shift 2
   wrk -t"$THREADS" -c"$CONNECTIONS" -d1s "$url" >/dev/null 2>&1
-  local before after out requests rps p99 cpu_us
+  local before after wrk_before wrk_after out requests rps p99 cpu_us wrk_us
   before="$(cpu_ticks "$@")"
-  out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$url")"
+  children_cpu >"$WORK/cpu.before"
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$url" >"$WORK/wrk.out"
+  children_cpu >"$WORK/cpu.after"
+  wrk_before="$(cat "$WORK/cpu.before")"
+  wrk_after="$(cat "$WORK/cpu.after")"
   after="$(cpu_ticks "$@")"
+  out="$(cat "$WORK/wrk.out")"
   requests="$(awk '/requests in/ {print $1}' <<<"$out")"
   rps="$(awk '/^Requests\/sec/ {print $2}' <<<"$out")"
   p99="$(awk '$1 == "99%" {v = $2 + 0; if ($2 ~ /us$/) v /= 1000; else if ($2 ~ /[^m]s$/) v *= 1000; printf "%.2fms", v}' <<<"$out")"
   cpu_us="$(awk -v t=$((after - before)) -v hz="$HZ" -v n="$requests" 'BEGIN {printf "%.1f", t / hz * 1e6 / n}')"
+  wrk_us="$(awk -v a="$wrk_before" -v b="$wrk_after" -v n="$requests" 'BEGIN {printf "%.1f", (b - a) * 1e6 / n}')"
   RPS["$name"]="$rps"
   P99["$name"]="$p99"
   CPU_US["$name"]="$cpu_us"
-  printf '%-28s %12s req/s   p99 %8s   %8s us CPU/request\n' "$name" "$rps" "$p99" "$cpu_us"
+  WRK_US["$name"]="$wrk_us"
+  printf '%-28s %12s req/s   p99 %8s   %8s us CPU/request   wrk %5s us\n' "$name" "$rps" "$p99" "$cpu_us" "$wrk_us"
 }
 
 # serve_static FILE: nginx serves FILE as http://127.0.0.1:$NGINX_PORT/article.html.

@@ -4,9 +4,10 @@
 #
 # Two Broadsheet servers (cache on, cache off) and nginx run side by side; each round measures
 # every target once, in turn, so a drift in the machine's speed hits all of them alike. Prints,
-# per round and target: requests per second, p99 latency and server CPU per request (from /proc:
-# user + system time of the server's processes over the run, divided by requests); then the
-# median over the rounds. The last line is `article_vs_static=<median of the rounds' article rps
+# per round and target: requests per second, p99 latency, server CPU per request (from /proc:
+# user + system time of the server's processes over the run, divided by requests) and wrk's own
+# CPU per request (wrk is one thread, so near one core it is the load generator that sets the
+# pace); then the median over the rounds. The last line is `article_vs_static=<median of the rounds' article rps
 # with the cache on / nginx rps>`.
 #
 # Usage: bench/pages.sh [seconds-per-run] [rounds]   (defaults 5 and 3; needs root for apt-get on
@@ -52,7 +53,7 @@ for cache in on off; do
   for page in article home section; do PIDS["$page (cache $cache)"]="$pid"; done
 done
 
-declare -A ALL_RPS ALL_P99 ALL_CPU
+declare -A ALL_RPS ALL_P99 ALL_CPU ALL_WRK
 ON_RATIOS=()
 OFF_RATIOS=()
 for round in $(seq 1 "$ROUNDS"); do
@@ -64,6 +65,7 @@ for round in $(seq 1 "$ROUNDS"); do
     ALL_RPS["$target"]+="${RPS[$target]} "
     ALL_P99["$target"]+="${P99[$target]} "
     ALL_CPU["$target"]+="${CPU_US[$target]} "
+    ALL_WRK["$target"]+="${WRK_US[$target]} "
   done
   ON_RATIOS+=("$(ratio "${RPS[article (cache on)]}" "${RPS[nginx static article]}")")
   OFF_RATIOS+=("$(ratio "${RPS[article (cache off)]}" "${RPS[nginx static article]}")")
@@ -73,8 +75,9 @@ echo
 echo "Median of $ROUNDS rounds"
 for target in "${TARGETS[@]}"; do
   # shellcheck disable=SC2086
-  printf '%-28s %12s req/s   p99 %8s   %8s us CPU/request\n' "$target" \
-    "$(median ${ALL_RPS[$target]})" "$(median ${ALL_P99[$target]})" "$(median ${ALL_CPU[$target]})"
+  printf '%-28s %12s req/s   p99 %8s   %8s us CPU/request   wrk %5s us\n' "$target" \
+    "$(median ${ALL_RPS[$target]})" "$(median ${ALL_P99[$target]})" "$(median ${ALL_CPU[$target]})" \
+    "$(median ${ALL_WRK[$target]})"
 done
 
 echo
