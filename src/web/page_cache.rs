@@ -1,7 +1,8 @@
 //! The in-memory cache of rendered public pages, stored pre-compressed (identity, gzip, brotli)
 //! with their validators. It is the outermost service, so a hit does no routing, no query, no
 //! template work and no compression: it clones a prepared header map and a reference-counted
-//! body. Entries follow the content generation (see [`crate::cache`]).
+//! body, which lives in a sealed memory file so the connection sends it with `sendfile` (see
+//! [`super::sealed`]). Entries follow the content generation (see [`crate::cache`]).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -234,10 +235,10 @@ fn in_memory_file(
         brotli.as_ref().unwrap_or(&empty),
     ];
     match sealed::seal(&parts) {
-        Some(mut sealed) => {
-            let brotli_file = sealed.pop().filter(|_| brotli.is_some());
-            let gzip_file = sealed.pop().filter(|_| gzip.is_some());
-            let identity_file = sealed.pop().unwrap_or(identity);
+        Some(mut files) => {
+            let brotli_file = files.pop().filter(|_| brotli.is_some());
+            let gzip_file = files.pop().filter(|_| gzip.is_some());
+            let identity_file = files.pop().unwrap_or(identity);
             (identity_file, gzip_file, brotli_file)
         }
         None => (identity, gzip, brotli),
