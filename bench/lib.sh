@@ -67,11 +67,11 @@ cpu_ticks() {
 HZ="$(getconf CLK_TCK)"
 declare -A RPS P99 CPU_US WRK_US
 
-# Seconds of CPU (user + system) used so far by this shell's finished children, wrk among them.
-# `times` must run in this shell, not in a `$(…)` subshell, whose children are its own.
+# Sets CHILDREN_CPU to the seconds of CPU (user + system) used so far by this shell's finished
+# children, wrk among them. `times` must run in this shell: a `$(…)` subshell sees only its own.
 children_cpu() {
   times >"$WORK/times"
-  awk 'NR == 2 {split($1, u, "m"); split($2, s, "m"); print u[1] * 60 + u[2] + s[1] * 60 + s[2]}' "$WORK/times"
+  CHILDREN_CPU="$(awk 'NR == 2 {split($1, u, "m"); split($2, s, "m"); print u[1] * 60 + u[2] + s[1] * 60 + s[2]}' "$WORK/times")"
 }
 
 # measure NAME URL PID...: one wrk run; prints a row and remembers requests per second, p99, the
@@ -83,11 +83,11 @@ measure() {
   wrk -t"$THREADS" -c"$CONNECTIONS" -d1s "$url" >/dev/null 2>&1
   local before after wrk_before wrk_after out requests rps p99 cpu_us wrk_us
   before="$(cpu_ticks "$@")"
-  children_cpu >"$WORK/cpu.before"
+  children_cpu
+  wrk_before="$CHILDREN_CPU"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$url" >"$WORK/wrk.out"
-  children_cpu >"$WORK/cpu.after"
-  wrk_before="$(cat "$WORK/cpu.before")"
-  wrk_after="$(cat "$WORK/cpu.after")"
+  children_cpu
+  wrk_after="$CHILDREN_CPU"
   after="$(cpu_ticks "$@")"
   out="$(cat "$WORK/wrk.out")"
   requests="$(awk '/requests in/ {print $1}' <<<"$out")"

@@ -34,43 +34,41 @@ const MAX_FILES: usize = 16_384;
 fn max_files() -> usize {
     static MAX: OnceLock<usize> = OnceLock::new();
     *MAX.get_or_init(|| {
-        let mut limit = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        // SAFETY: getrlimit writes into the struct we own.
-        if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        let Ok(limit) = open_file_limit() else {
             return 0;
-        }
+        };
         let share = usize::try_from(limit.rlim_cur).unwrap_or(usize::MAX) / DESCRIPTOR_SHARE;
         share.min(MAX_FILES)
     })
 }
 
-/// Raises the soft limit on open files to the hard one, as servers that hold many connections
-/// do (nginx's `worker_rlimit_nofile`, Go's runtime); returns the limit in force.
-pub fn raise_open_file_limit() -> io::Result<u64> {
+fn open_file_limit() -> io::Result<libc::rlimit> {
     let mut limit = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
     };
-    // SAFETY: getrlimit and setrlimit read and write the struct we own.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+    // SAFETY: getrlimit writes into the struct we own.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(limit)
+}
+
+/// Raises the soft limit on open files to the hard one, as servers that hold many connections
+/// do (nginx's `worker_rlimit_nofile`, Go's runtime); returns the limit in force.
+pub fn raise_open_file_limit() -> io::Result<u64> {
+    let limit = open_file_limit()?;
+    if limit.rlim_cur < limit.rlim_max {
+        let raised = libc::rlimit {
+            rlim_cur: limit.rlim_max,
+            rlim_max: limit.rlim_max,
+        };
+        // SAFETY: setrlimit reads the struct we own.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } != 0 {
             return Err(io::Error::last_os_error());
         }
-        if limit.rlim_cur < limit.rlim_max {
-            let raised = libc::rlimit {
-                rlim_cur: limit.rlim_max,
-                rlim_max: limit.rlim_max,
-            };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) != 0 {
-                return Err(io::Error::last_os_error());
-            }
-            return Ok(raised.rlim_cur);
-        }
     }
-    Ok(limit.rlim_cur)
+    Ok(limit.rlim_max)
 }
 
 /// How many sealed files are held (by every page cache of the process).

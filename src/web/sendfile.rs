@@ -11,16 +11,11 @@ use std::io::{self, IoSlice};
 use std::os::fd::AsRawFd;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
-use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, Interest, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
 use super::sealed;
-
-/// How long to wait before accepting again after the kernel refused a connection (out of
-/// descriptors or memory), instead of spinning on the error.
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
 pub struct SendfileListener(pub TcpListener);
 
@@ -28,22 +23,15 @@ impl axum::serve::Listener for SendfileListener {
     type Io = SendfileStream;
     type Addr = std::net::SocketAddr;
 
+    /// axum's own accept loop (it retries aborted connections and waits when out of
+    /// descriptors), then the stream is wrapped.
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        loop {
-            match self.0.accept().await {
-                Ok((stream, address)) => {
-                    // A page's last short segment must not wait for the reader's delayed ACK.
-                    if let Err(error) = stream.set_nodelay(true) {
-                        tracing::debug!(%error, "cannot set TCP_NODELAY");
-                    }
-                    return (SendfileStream(stream), address);
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "cannot accept a connection");
-                    tokio::time::sleep(ACCEPT_BACKOFF).await;
-                }
-            }
+        let (stream, address) = <TcpListener as axum::serve::Listener>::accept(&mut self.0).await;
+        // A page's last short segment must not wait for the reader's delayed ACK.
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "cannot set TCP_NODELAY");
         }
+        (SendfileStream(stream), address)
     }
 
     fn local_addr(&self) -> io::Result<Self::Addr> {
