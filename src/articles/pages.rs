@@ -14,6 +14,7 @@ use crate::comments::service::{self as comments, DiscussionQuery};
 use crate::db::Timestamp;
 use crate::error::{AppError, PageResult};
 use crate::site::layout::{self, Built, Meta, Prepare, Ticket};
+use crate::web::page_cache::page_key;
 use crate::web::query::PageParam;
 
 #[derive(Serialize)]
@@ -31,15 +32,10 @@ struct BlockView {
     articles: Vec<CardView>,
 }
 
-/// The cache key of a page: its path and query, as requested.
-fn key(uri: &Uri) -> &str {
-    uri.path_and_query().map_or("/", |pq| pq.as_str())
-}
-
 /// Either the page rendered from its kept context, or the ticket to build it with.
 macro_rules! kept_or_ticket {
     ($state:expr, $template:expr, $uri:expr) => {
-        match layout::prepared(&$state, $template, key(&$uri))? {
+        match layout::prepared(&$state, $template, page_key(&$uri).as_deref())? {
             Prepare::Ready(page) => return Ok(page.into_response()),
             Prepare::Build(ticket) => ticket,
         }

@@ -126,7 +126,7 @@ pub enum Prepare {
 /// Remembers the key and the content generation seen before the page's data was read, so a
 /// context built from data that changed meanwhile is not kept.
 pub struct Ticket {
-    key: String,
+    key: Option<String>,
     generation: u64,
 }
 
@@ -138,13 +138,16 @@ pub struct Built<T> {
     pub last_modified: Option<Timestamp>,
 }
 
-/// Renders `template` from the context kept under `key` (the request's path and query), if any.
-pub fn prepared(state: &AppState, template: &str, key: &str) -> PageResult<Prepare> {
+/// Renders `template` from the context kept under `key` (the request's
+/// [`page_key`](crate::web::page_cache::page_key)), if any. A page without a key is built every
+/// time and not kept.
+pub fn prepared(state: &AppState, template: &str, key: Option<&str>) -> PageResult<Prepare> {
     let generation = state.db.generation();
-    match state.render_cache.contexts.get(key, generation) {
+    let kept = key.and_then(|key| state.render_cache.contexts.get(key, generation));
+    match kept {
         Some(prepared) => Ok(Prepare::Ready(render(state, template, &prepared)?)),
         None => Ok(Prepare::Build(Ticket {
-            key: key.to_string(),
+            key: key.map(str::to_string),
             generation,
         })),
     }
@@ -170,11 +173,13 @@ pub async fn render_fresh<T: Serialize>(
         last_modified: built.last_modified,
     });
     let page = render(state, template, &prepared)?;
-    let size = page.html.len() * 2;
-    state
-        .render_cache
-        .contexts
-        .insert(&ticket.key, ticket.generation, prepared, size);
+    if let Some(key) = ticket.key {
+        let size = page.html.len() * 2;
+        state
+            .render_cache
+            .contexts
+            .insert(&key, ticket.generation, prepared, size);
+    }
     Ok(page)
 }
 

@@ -3,7 +3,11 @@
 //! template work and no compression: it clones a prepared header map and a reference-counted
 //! body, which lives in a sealed memory file so the connection sends it with `sendfile` (see
 //! [`super::sealed`]). Entries follow the content generation (see [`crate::cache`]).
+//!
+//! Pages are keyed by [`page_key`]: the path and only the query parameters pages read, so
+//! tracking parameters share the page's entry instead of each filling the cache with a copy.
 
+use std::borrow::Cow;
 use std::convert::Infallible;
 use std::future::Future;
 use std::io::Write;
@@ -14,7 +18,7 @@ use std::time::SystemTime;
 
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use tower::{Layer, Service};
 use tower_http::request_id::MakeRequestId;
@@ -31,6 +35,58 @@ const MAX_PAGE_BYTES: usize = 4 * 1024 * 1024;
 pub struct PageCache {
     enabled: bool,
     entries: GenerationCache<Arc<Entry>>,
+}
+
+/// Every query parameter a public page reads: `page` on lists, and WordPress's comment
+/// parameters on articles. A handler of a cacheable page must read no other, since [`page_key`]
+/// drops the rest.
+const PAGE_PARAMS: [&str; 5] = [
+    "cpage",
+    "moderation-hash",
+    "page",
+    "replytocom",
+    "unapproved",
+];
+
+/// The key a public page is kept under (by this cache and by the render cache), or `None` when
+/// the request must not share a kept page.
+///
+/// The key is the path and the [`PAGE_PARAMS`] of the query, decoded and in a fixed order, so
+/// `?utm_source=…`, `?fbclid=…` or `?x=1` cannot each make an entry and push real pages out.
+/// A request is not kept at all when another spelling of it could name the same page: an
+/// escaped path (`/%62usiness-news`), or a page parameter that is not a plain whole number
+/// (`page=02`); such a page is rendered for its reader and not stored.
+pub fn page_key(uri: &Uri) -> Option<Cow<'_, str>> {
+    let path = uri.path();
+    if path.contains('%') {
+        return None;
+    }
+    let Some(query) = uri.query() else {
+        return Some(Cow::Borrowed(path));
+    };
+    let mut kept: Vec<(Cow<str>, Cow<str>)> = form_urlencoded::parse(query.as_bytes())
+        .filter(|(name, _)| PAGE_PARAMS.contains(&name.as_ref()))
+        .collect();
+    if kept.is_empty() {
+        return Some(Cow::Borrowed(path));
+    }
+    kept.sort();
+    let plain = |v: &str| {
+        (1..=9).contains(&v.len()) && !v.starts_with('0') && v.bytes().all(|b| b.is_ascii_digit())
+    };
+    let repeated = kept.windows(2).any(|w| w[0].0 == w[1].0);
+    if repeated || !kept.iter().all(|(_, value)| plain(value)) {
+        return None;
+    }
+    let mut key = String::with_capacity(path.len() + 24);
+    key.push_str(path);
+    for (i, (name, value)) in kept.iter().enumerate() {
+        key.push(if i == 0 { '?' } else { '&' });
+        key.push_str(name);
+        key.push('=');
+        key.push_str(value);
+    }
+    Some(Cow::Owned(key))
 }
 
 /// One page in every encoding, with the headers it was first served with (validators, `Vary`
@@ -120,8 +176,8 @@ where
     fn call(&mut self, request: Request) -> Self::Future {
         let readable = request.method() == Method::GET || request.method() == Method::HEAD;
         let enabled = self.layer.cache.enabled;
-        if readable && enabled {
-            let key = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
+        let key = page_key(request.uri());
+        if let (true, true, Some(key)) = (readable, enabled, &key) {
             if let Some(entry) = self
                 .layer
                 .cache
@@ -135,7 +191,7 @@ where
                     tracing::info!(
                         target: "broadsheet::access",
                         id = id.to_str().unwrap_or("-"),
-                        path = key,
+                        path = request.uri().path(),
                         status = response.status().as_u16(),
                         "served from the page cache"
                     );
@@ -144,6 +200,7 @@ where
                 return Box::pin(std::future::ready(Ok(response)));
             }
         }
+        let key = key.map(Cow::into_owned);
         let ready_inner = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, ready_inner);
         if !readable {
@@ -151,11 +208,6 @@ where
         }
         let layer = self.layer.clone();
         Box::pin(async move {
-            let key = request
-                .uri()
-                .path_and_query()
-                .map_or("/", |pq| pq.as_str())
-                .to_string();
             let request_headers = request.headers().clone();
             let generation = layer.db.generation();
             let response = inner.call(request).await?;
@@ -172,8 +224,10 @@ where
             let request_id = parts.headers.get(&REQUEST_ID).cloned();
             let mut headers = parts.headers;
             headers.remove(&REQUEST_ID);
-            let entry = Arc::new(build_entry(headers, marker, bytes, enabled));
-            if enabled {
+            // A page that will not be kept is not worth compressing at the best levels.
+            let kept = enabled && key.is_some();
+            let entry = Arc::new(build_entry(headers, marker, bytes, kept));
+            if let (true, Some(key)) = (kept, key) {
                 layer
                     .cache
                     .entries
@@ -381,5 +435,43 @@ mod tests {
         assert_eq!(negotiate(&accept("gzip")), Encoding::Gzip);
         assert_eq!(negotiate(&accept("br;q=0, gzip;q=0.5")), Encoding::Gzip);
         assert_eq!(negotiate(&accept("identity")), Encoding::Identity);
+    }
+
+    fn key(target: &str) -> Option<String> {
+        page_key(&target.parse::<Uri>().unwrap()).map(Cow::into_owned)
+    }
+
+    #[test]
+    fn keys_keep_only_the_parameters_pages_read() {
+        assert_eq!(key("/").as_deref(), Some("/"));
+        assert_eq!(key("/?utm_source=mail&fbclid=x").as_deref(), Some("/"));
+        assert_eq!(
+            key("/world?utm_medium=x&page=3").as_deref(),
+            Some("/world?page=3")
+        );
+        assert_eq!(
+            key("/a/2026/06/b?replytocom=7&cpage=2").as_deref(),
+            key("/a/2026/06/b?cpage=2&replytocom=7").as_deref(),
+        );
+        assert_eq!(
+            key("/world?p%61ge=3").as_deref(),
+            Some("/world?page=3"),
+            "an escaped name is the parameter the handler reads"
+        );
+    }
+
+    #[test]
+    fn other_spellings_of_a_page_are_not_kept() {
+        for target in [
+            "/%77orld",
+            "/world?page=03",
+            "/world?page=3&page=4",
+            "/world?page=three",
+            "/world?page=",
+            "/world?page=9999999999",
+            "/a/2026/06/b?unapproved=4&moderation-hash=ab12",
+        ] {
+            assert_eq!(key(target), None, "{target}");
+        }
     }
 }

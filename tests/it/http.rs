@@ -143,6 +143,40 @@ db_tests! {
         assert!(health["sendfile_pages"].as_u64() >= Some(2), "{health}");
     }
 
+    async fn query_strings_cannot_fill_the_page_cache(app) {
+        let n = newsroom(app).await;
+        for i in 0..25 {
+            let mut input = article(&n, &format!("Story number {i}"));
+            input.published_at = Some(crate::support::builders::at_hours_before_start(i + 1));
+            publish(app, input).await;
+        }
+        let first = app.get("/business-news").await.bytes;
+        let second = app.get("/business-news?page=2").await.bytes;
+        assert_ne!(first, second);
+        let held = app.state.page_cache.len();
+        for i in 0..20 {
+            let tracked = app.get(&format!("/business-news?utm_source=mail{i}&fbclid={i}")).await;
+            assert_eq!(tracked.status, StatusCode::OK);
+            assert!(tracked.bytes == first, "tracking parameters get the page itself");
+            let paged = app.get(&format!("/business-news?ref={i}&page=2")).await;
+            assert!(paged.bytes == second, "the page parameter still counts");
+        }
+        assert_eq!(app.state.page_cache.len(), held, "no entry per query string");
+
+        // An escaped parameter name is the one the handler reads: it must not be served, or
+        // stored, as page 1.
+        assert!(app.get("/business-news?p%61ge=2").await.bytes == second);
+        assert!(app.get("/business-news").await.bytes == first);
+
+        // Other spellings of a page are answered but not kept.
+        for target in ["/business-news?page=02", "/%62usiness-news", "/?page=0001"] {
+            let r = app.get(target).await;
+            assert_eq!(r.status, StatusCode::OK, "{target}");
+        }
+        assert!(app.get("/business-news?page=02").await.bytes == second);
+        assert_eq!(app.state.page_cache.len(), held, "odd spellings are not stored");
+    }
+
     async fn static_assets_are_fingerprinted(app) {
         let v = app.state.templates.asset_version().to_string();
         let css = app.get(&format!("/static/site.css?v={v}")).await;
