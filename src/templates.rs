@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, bail};
 use axum::body::Bytes;
@@ -21,6 +22,7 @@ pub struct Templates {
     env: Environment<'static>,
     assets: HashMap<String, Asset>,
     asset_version: String,
+    output_sizes: HashMap<String, AtomicUsize>,
 }
 
 pub struct Asset {
@@ -48,9 +50,11 @@ impl Templates {
         }
         names.sort();
         names.dedup();
+        let mut output_sizes = HashMap::new();
         for name in names.iter().filter(|n| is_template(n)) {
             add_template(&mut env, theme_dir, name)
                 .with_context(|| format!("theme template {name} does not parse"))?;
+            output_sizes.insert(name.clone(), AtomicUsize::new(0));
         }
 
         let mut assets = HashMap::new();
@@ -71,6 +75,7 @@ impl Templates {
             env,
             assets,
             asset_version,
+            output_sizes,
         })
     }
 
@@ -82,9 +87,19 @@ impl Templates {
     /// [`crate::site::layout::RenderCache`]).
     pub fn render_value(&self, name: &str, context: Value) -> anyhow::Result<String> {
         let template = self.env.get_template(name)?;
+        // minijinja sizes its buffer from the template's source, a fraction of a page that
+        // includes a layout and partials; growing it to the page's size took a dozen copies, a
+        // tenth of a render. The page's last size is a better guess.
+        let last_size = self.output_sizes.get(name);
+        let guess = last_size.map_or(0, |size| size.load(Ordering::Relaxed));
+        let mut out = Vec::with_capacity(guess + guess / 8);
         template
-            .render(context)
-            .with_context(|| format!("rendering {name}"))
+            .render_captured_to(context, &mut out)
+            .with_context(|| format!("rendering {name}"))?;
+        if let Some(size) = last_size {
+            size.store(out.len(), Ordering::Relaxed);
+        }
+        String::from_utf8(out).with_context(|| format!("rendering {name}"))
     }
 
     pub fn asset(&self, path: &str) -> Option<&Asset> {
@@ -282,5 +297,38 @@ mod tests {
         assert_eq!(render("{{ v }}", "plain text, é ü"), "plain text, é ü");
         assert_eq!(render("{{ v }}", "&&"), "&amp;&amp;");
         assert_eq!(render("{{ v|safe }}", "<b>"), "<b>");
+    }
+
+    #[test]
+    fn escaping_finds_characters_anywhere_in_long_values() {
+        let reference = |text: &str| {
+            text.chars()
+                .map(|c| match c {
+                    '&' => "&amp;".to_string(),
+                    '<' => "&lt;".to_string(),
+                    '>' => "&gt;".to_string(),
+                    '"' => "&quot;".to_string(),
+                    '\'' => "&#39;".to_string(),
+                    c => c.to_string(),
+                })
+                .collect::<String>()
+        };
+        let base: Vec<char> = "/images/raw/ab/cd/é-photo.jpg?width=700&dpr=1 700w, "
+            .chars()
+            .cycle()
+            .take(70)
+            .collect();
+        for at in [0, 1, 14, 15, 16, 17, 31, 32, 33, 47, 48, 68, 69] {
+            for special in ['&', '<', '>', '"', '\''] {
+                let mut chars = base.clone();
+                chars[at] = special;
+                let text: String = chars.into_iter().collect();
+                assert_eq!(
+                    render("{{ v }}", &text),
+                    reference(&text),
+                    "{special} at {at}"
+                );
+            }
+        }
     }
 }
