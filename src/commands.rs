@@ -138,7 +138,12 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
         data_dir.display()
     );
     tracing::info!(%url, page_cache = args.page_cache, "serving");
-    app::serve(listener, app::router(state))
+    let connection_threads = match args.connection_threads {
+        Some(0) => None,
+        Some(n) => Some(n),
+        None => Some(default_connection_threads()),
+    };
+    app::serve(listener, app::router(state), connection_threads)
         .await
         .context("the server stopped with an error")?;
     watch.abort();
@@ -348,4 +353,9 @@ async fn run_user_command(db: &Db, clock: &Clock, command: UserCommand) -> anyho
         }
     }
     Ok(())
+}
+
+/// Half the cores, at least one, answer connections (see [`app::serve`]).
+fn default_connection_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().div_ceil(2))
 }

@@ -80,6 +80,12 @@ pub struct ServeArgs {
     #[arg(long, env = "BROADSHEET_PAGE_CACHE_MB", default_value_t = 256)]
     pub page_cache_mb: usize,
 
+    /// Threads that answer connections and page-cache hits; everything else runs on the
+    /// application's threads (one per core). Default: half the cores, at least one. 0 runs
+    /// connections on the application's threads too.
+    #[arg(long, env = "BROADSHEET_CONNECTION_THREADS")]
+    pub connection_threads: Option<usize>,
+
     /// Reverse proxies (addresses or networks such as 10.0.0.0/8, comma-separated) whose
     /// X-Forwarded-For names the client; rate limits and the comment flood rule use it.
     #[arg(long, env = "BROADSHEET_TRUSTED_PROXIES", value_delimiter = ',')]

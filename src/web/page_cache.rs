@@ -4,6 +4,9 @@
 //! body, which lives in a sealed memory file so the connection sends it with `sendfile` (see
 //! [`super::sealed`]). Entries follow the content generation (see [`crate::cache`]).
 //!
+//! When connections have threads of their own, a miss is handed from here to the application's
+//! runtime (see [`crate::app::serve`]), so only hits run on the connection threads.
+//!
 //! Pages are keyed by [`page_key`]: the path and only the query parameters pages read, so
 //! tracking parameters share the page's entry instead of each filling the cache with a copy.
 
@@ -146,6 +149,7 @@ impl<S> Layer<S> for PageCacheLayer {
         PageCacheService {
             inner,
             layer: self.clone(),
+            app_runtime: None,
         }
     }
 }
@@ -154,6 +158,16 @@ impl<S> Layer<S> for PageCacheLayer {
 pub struct PageCacheService<S> {
     inner: S,
     layer: PageCacheLayer,
+    app_runtime: Option<tokio::runtime::Handle>,
+}
+
+impl<S> PageCacheService<S> {
+    /// Runs everything but cache hits on `runtime`: the connections then live on their own
+    /// threads, which answer hits without waiting behind renders (see [`crate::app::serve`]).
+    pub fn misses_on(mut self, runtime: tokio::runtime::Handle) -> Self {
+        self.app_runtime = Some(runtime);
+        self
+    }
 }
 
 type BoxedResponse = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
@@ -204,10 +218,10 @@ where
         let ready_inner = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, ready_inner);
         if !readable {
-            return Box::pin(inner.call(request));
+            return on_runtime(self.app_runtime.as_ref(), inner.call(request));
         }
         let layer = self.layer.clone();
-        Box::pin(async move {
+        on_runtime(self.app_runtime.as_ref(), async move {
             let request_headers = request.headers().clone();
             let generation = layer.db.generation();
             let response = inner.call(request).await?;
@@ -239,6 +253,32 @@ where
             }
             Ok(response)
         })
+    }
+}
+
+/// Runs `future` as a task of `runtime` when one is given, else where it is polled.
+fn on_runtime(
+    runtime: Option<&tokio::runtime::Handle>,
+    future: impl Future<Output = Result<Response, Infallible>> + Send + 'static,
+) -> BoxedResponse {
+    let Some(runtime) = runtime else {
+        return Box::pin(future);
+    };
+    let mut task = AbortOnDrop(runtime.spawn(future));
+    Box::pin(async move {
+        (&mut task.0).await.unwrap_or_else(|error| {
+            tracing::error!(%error, "a request's task failed");
+            Ok(StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        })
+    })
+}
+
+/// A request's task stops when its connection gives up on it, as an awaited handler would.
+struct AbortOnDrop(tokio::task::JoinHandle<Result<Response, Infallible>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -473,5 +513,46 @@ mod tests {
         ] {
             assert_eq!(key(target), None, "{target}");
         }
+    }
+
+    #[tokio::test]
+    async fn requests_handed_to_the_application_runtime_answer_and_can_be_abandoned() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+
+        let here = tokio::runtime::Handle::current();
+        let answered = on_runtime(Some(&here), async {
+            Ok(StatusCode::IM_A_TEAPOT.into_response())
+        })
+        .await;
+        assert_eq!(
+            answered.map(|r| r.status()).ok(),
+            Some(StatusCode::IM_A_TEAPOT)
+        );
+
+        struct SetOnDrop(Arc<AtomicBool>);
+        impl Drop for SetOnDrop {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::SeqCst);
+            }
+        }
+        let stopped = Arc::new(AtomicBool::new(false));
+        let guard = SetOnDrop(stopped.clone());
+        let never = on_runtime(Some(&here), async move {
+            let _guard = guard;
+            std::future::pending::<Result<Response, Infallible>>().await
+        });
+        tokio::task::yield_now().await;
+        assert!(!stopped.load(Ordering::SeqCst), "the request runs");
+        drop(never);
+        for _ in 0..100 {
+            if stopped.load(Ordering::SeqCst) {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        assert!(
+            stopped.load(Ordering::SeqCst),
+            "a request nobody waits for is stopped"
+        );
     }
 }

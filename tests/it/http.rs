@@ -138,6 +138,15 @@ db_tests! {
         let (head, body) = exchange(&mut connection, "/nope", "").await;
         assert!(head.starts_with("HTTP/1.1 404"), "{head}");
         assert!(String::from_utf8_lossy(&body).contains("</html>"));
+        // A form post is handled off the connection's thread, like every request but a hit.
+        let form = "email=reader%40example.com";
+        let post = format!(
+            "POST /newsletters/subscribe HTTP/1.1\r\nhost: test\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: {}\r\n\r\n{form}",
+            form.len()
+        );
+        let (head, body) = exchange_raw(&mut connection, &post).await;
+        assert!(head.starts_with("HTTP/1.1 4"), "{head}");
+        assert!(!body.is_empty(), "the refusal explains itself");
         let (_, health) = exchange(&mut connection, "/healthz", "").await;
         let health: serde_json::Value = serde_json::from_slice(&health).unwrap();
         assert!(health["sendfile_pages"].as_u64() >= Some(2), "{health}");
@@ -224,8 +233,13 @@ async fn exchange(
     path: &str,
     extra_headers: &str,
 ) -> (String, Vec<u8>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let request = format!("GET {path} HTTP/1.1\r\nhost: test\r\n{extra_headers}\r\n");
+    exchange_raw(connection, &request).await
+}
+
+/// Sends `request` as written and reads the answer's head and its `content-length` body.
+async fn exchange_raw(connection: &mut tokio::net::TcpStream, request: &str) -> (String, Vec<u8>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     connection.write_all(request.as_bytes()).await.unwrap();
     let mut received = Vec::new();
     let head_end = loop {

@@ -118,7 +118,9 @@ impl TestApp {
             .await
             .expect("a loopback port");
         let address = listener.local_addr().expect("its address");
-        tokio::spawn(app::serve(listener, self.router.clone()));
+        // One connection thread, as `serve` runs on a small machine: hits answered there,
+        // everything else handed back to the test's runtime.
+        tokio::spawn(app::serve(listener, self.router.clone(), Some(1)));
         address
     }
 
