@@ -150,27 +150,38 @@ const NEEDS_ESCAPE: [bool; 256] = {
     table
 };
 
+/// Escapes into one buffer and writes it once: every write goes through minijinja's output
+/// layers, and a URL list such as a `srcset`, with an `&` in each of its URLs, took dozens.
 fn write_escaped(out: &mut Output, text: &str) -> Result<(), minijinja::Error> {
     let bytes = text.as_bytes();
+    let next = |from: usize| {
+        bytes[from..]
+            .iter()
+            .position(|&b| NEEDS_ESCAPE[usize::from(b)])
+            .map(|offset| from + offset)
+    };
+    let Some(mut at) = next(0) else {
+        return out.write_str(text).map_err(Into::into);
+    };
+    let mut escaped = String::with_capacity(text.len() + text.len() / 8 + 8);
     let mut start = 0;
-    while let Some(offset) = bytes[start..]
-        .iter()
-        .position(|&b| NEEDS_ESCAPE[usize::from(b)])
-    {
-        let i = start + offset;
-        let entity = match bytes[i] {
+    loop {
+        escaped.push_str(&text[start..at]);
+        escaped.push_str(match bytes[at] {
             b'&' => "&amp;",
             b'<' => "&lt;",
             b'>' => "&gt;",
             b'"' => "&quot;",
             _ => "&#39;",
-        };
-        out.write_str(&text[start..i])?;
-        out.write_str(entity)?;
-        start = i + 1;
+        });
+        start = at + 1;
+        match next(start) {
+            Some(found) => at = found,
+            None => break,
+        }
     }
-    out.write_str(&text[start..])?;
-    Ok(())
+    escaped.push_str(&text[start..]);
+    out.write_str(&escaped).map_err(Into::into)
 }
 
 fn is_template(name: &str) -> bool {
