@@ -34,8 +34,8 @@ struct BlockView {
 
 /// Either the page rendered from its kept context, or the ticket to build it with.
 macro_rules! kept_or_ticket {
-    ($state:expr, $template:expr, $uri:expr) => {
-        match layout::prepared(&$state, $template, page_key(&$uri).as_deref())? {
+    ($state:expr, $template:expr, $uri:expr, $reads:expr) => {
+        match layout::prepared(&$state, $template, page_key(&$uri, $reads).as_deref())? {
             Prepare::Ready(page) => return Ok(page.into_response()),
             Prepare::Build(ticket) => ticket,
         }
@@ -46,7 +46,7 @@ pub async fn home(
     State(state): State<AppState>,
     OriginalUri(uri): OriginalUri,
 ) -> PageResult<Response> {
-    let ticket = kept_or_ticket!(state, "home.html", uri);
+    let ticket = kept_or_ticket!(state, "home.html", uri, &[]);
     let tz = layout::layout(&state).await?.site.tz;
     let home = service::home(&state.db, state.clock.now()).await?;
     let last_modified = home
@@ -86,7 +86,7 @@ pub async fn section(
     Path(slug): Path<String>,
     Query(param): Query<PageParam>,
 ) -> PageResult<Response> {
-    let ticket = kept_or_ticket!(state, "section.html", uri);
+    let ticket = kept_or_ticket!(state, "section.html", uri, &["page"]);
     let page_number = param.number()?;
     let tz = layout::layout(&state).await?.site.tz;
     let front = service::section_front(&state.db, state.clock.now(), &slug, page_number).await?;
@@ -124,7 +124,7 @@ pub async fn tag(
     Path(slug): Path<String>,
     Query(param): Query<PageParam>,
 ) -> PageResult<Response> {
-    let ticket = kept_or_ticket!(state, "tag.html", uri);
+    let ticket = kept_or_ticket!(state, "tag.html", uri, &["page"]);
     let page_number = param.number()?;
     let tz = layout::layout(&state).await?.site.tz;
     let (tag, paged) = service::tag_page(&state.db, state.clock.now(), &slug, page_number).await?;
@@ -141,7 +141,7 @@ pub async fn author(
     Path(slug): Path<String>,
     Query(param): Query<PageParam>,
 ) -> PageResult<Response> {
-    let ticket = kept_or_ticket!(state, "author.html", uri);
+    let ticket = kept_or_ticket!(state, "author.html", uri, &["page"]);
     let page_number = param.number()?;
     let tz = layout::layout(&state).await?.site.tz;
     let (author, paged) =
@@ -179,7 +179,7 @@ async fn archive(
     month: Option<&str>,
     param: PageParam,
 ) -> PageResult<Response> {
-    let ticket = kept_or_ticket!(state, "archive.html", uri);
+    let ticket = kept_or_ticket!(state, "archive.html", uri, &["page"]);
     let page_number = param.number()?;
     let bad = || AppError::not_found("there is no archive for that date");
     let year: i32 = parse_digits(year, 4).ok_or_else(bad)?;
@@ -294,10 +294,12 @@ pub async fn article(
     Query(query): Query<ArticleQuery>,
 ) -> PageResult<Response> {
     let wanted = query.discussion()?;
-    // A held comment is shown only to its author: that page is private and never cached.
-    let ticket = match wanted.held {
-        None => Some(kept_or_ticket!(state, "article.html", uri)),
-        Some(_) => None,
+    // A held comment is shown only to its author, and a reply form opened by a link
+    // (`replytocom`, for readers without JavaScript) serves one reader: those pages are private
+    // and never cached.
+    let ticket = match (&wanted.held, wanted.reply_to) {
+        (None, None) => Some(kept_or_ticket!(state, "article.html", uri, &["cpage"])),
+        _ => None,
     };
     let site = layout::layout(&state).await?;
     let now = state.clock.now();

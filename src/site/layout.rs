@@ -145,7 +145,7 @@ pub fn prepared(state: &AppState, template: &str, key: Option<&str>) -> PageResu
     let generation = state.db.generation();
     let kept = key.and_then(|key| state.render_cache.contexts.get(key, generation));
     match kept {
-        Some(prepared) => Ok(Prepare::Ready(render(state, template, &prepared)?)),
+        Some(prepared) => Ok(Prepare::Ready(render(state, template, &prepared, key)?)),
         None => Ok(Prepare::Build(Ticket {
             key: key.map(str::to_string),
             generation,
@@ -172,7 +172,7 @@ pub async fn render_fresh<T: Serialize>(
         context,
         last_modified: built.last_modified,
     });
-    let page = render(state, template, &prepared)?;
+    let page = render(state, template, &prepared, ticket.key.as_deref())?;
     if let Some(key) = ticket.key {
         let size = page.html.len() * 2;
         state
@@ -183,12 +183,18 @@ pub async fn render_fresh<T: Serialize>(
     Ok(page)
 }
 
-fn render(state: &AppState, template: &str, prepared: &Prepared) -> PageResult<Page> {
+fn render(
+    state: &AppState,
+    template: &str,
+    prepared: &Prepared,
+    key: Option<&str>,
+) -> PageResult<Page> {
     Ok(Page {
         html: state
             .templates
             .render_value(template, prepared.context.clone())?,
         last_modified: prepared.last_modified,
+        key: key.map(str::to_string),
     })
 }
 

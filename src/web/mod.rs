@@ -27,12 +27,16 @@ pub const PUBLIC_CACHE_CONTROL: &str = "public, max-age=60, stale-while-revalida
 pub struct Page {
     pub html: String,
     pub last_modified: Option<Timestamp>,
+    /// The [`page_cache::page_key`] of what the page was built from; `None` keeps it out of the
+    /// page cache.
+    pub key: Option<String>,
 }
 
-/// Marks a response as a public page the page cache may store.
-#[derive(Clone, Copy, Debug)]
+/// Marks a response as a public page the page cache may store under `key`.
+#[derive(Clone, Debug)]
 pub struct Cacheable {
     pub last_modified: Option<Timestamp>,
+    pub key: Option<String>,
 }
 
 /// An HTML page with its caching rule: `PUBLIC_CACHE_CONTROL`, or `no-store` for a page that
@@ -56,6 +60,7 @@ impl IntoResponse for Page {
         let mut response = html_response(StatusCode::OK, self.html, PUBLIC_CACHE_CONTROL);
         response.extensions_mut().insert(Cacheable {
             last_modified: self.last_modified,
+            key: self.key,
         });
         response
     }

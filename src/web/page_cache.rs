@@ -40,10 +40,11 @@ pub struct PageCache {
     entries: GenerationCache<Arc<Entry>>,
 }
 
-/// Every query parameter a public page reads: `page` on lists, and WordPress's comment
-/// parameters on articles. A handler of a cacheable page must read no other, since [`page_key`]
-/// drops the rest.
-const PAGE_PARAMS: [&str; 5] = [
+/// Every query parameter some public page reads: `page` on lists, and WordPress's comment
+/// parameters on articles. A cache lookup keys on these; a page is stored only under the key of
+/// the parameters it read itself (see [`Cacheable`]), so a parameter a page ignores
+/// (`/?page=7`, `?utm_source=…`) cannot make copies of it.
+pub const PAGE_PARAMS: [&str; 5] = [
     "cpage",
     "moderation-hash",
     "page",
@@ -51,15 +52,12 @@ const PAGE_PARAMS: [&str; 5] = [
     "unapproved",
 ];
 
-/// The key a public page is kept under (by this cache and by the render cache), or `None` when
-/// the request must not share a kept page.
-///
-/// The key is the path and the [`PAGE_PARAMS`] of the query, decoded and in a fixed order, so
-/// `?utm_source=…`, `?fbclid=…` or `?x=1` cannot each make an entry and push real pages out.
-/// A request is not kept at all when another spelling of it could name the same page: an
-/// escaped path (`/%62usiness-news`), or a page parameter that is not a plain whole number
-/// (`page=02`); such a page is rendered for its reader and not stored.
-pub fn page_key(uri: &Uri) -> Option<Cow<'_, str>> {
+/// The key a public page is kept under (by this cache and by the render cache), from the
+/// request's path and those of its query parameters named in `reads`, decoded and in a fixed
+/// order; any other parameter is left out. `None` when the request must not share a kept page
+/// because another spelling of it could name the same page: an escaped path
+/// (`/%62usiness-news`), or a parameter read that is not a plain whole number (`page=02`).
+pub fn page_key<'a>(uri: &'a Uri, reads: &[&str]) -> Option<Cow<'a, str>> {
     let path = uri.path();
     if path.contains('%') {
         return None;
@@ -68,7 +66,7 @@ pub fn page_key(uri: &Uri) -> Option<Cow<'_, str>> {
         return Some(Cow::Borrowed(path));
     };
     let mut kept: Vec<(Cow<str>, Cow<str>)> = form_urlencoded::parse(query.as_bytes())
-        .filter(|(name, _)| PAGE_PARAMS.contains(&name.as_ref()))
+        .filter(|(name, _)| reads.contains(&name.as_ref()))
         .collect();
     if kept.is_empty() {
         return Some(Cow::Borrowed(path));
@@ -190,7 +188,7 @@ where
     fn call(&mut self, request: Request) -> Self::Future {
         let readable = request.method() == Method::GET || request.method() == Method::HEAD;
         let enabled = self.layer.cache.enabled;
-        let key = page_key(request.uri());
+        let key = page_key(request.uri(), &PAGE_PARAMS);
         if let (true, true, Some(key)) = (readable, enabled, &key) {
             if let Some(entry) = self
                 .layer
@@ -225,7 +223,7 @@ where
             let request_headers = request.headers().clone();
             let generation = layer.db.generation();
             let response = inner.call(request).await?;
-            let Some(marker) = response.extensions().get::<Cacheable>().copied() else {
+            let Some(marker) = response.extensions().get::<Cacheable>().cloned() else {
                 return Ok(response);
             };
             if response.status() != StatusCode::OK {
@@ -238,8 +236,9 @@ where
             let request_id = parts.headers.get(&REQUEST_ID).cloned();
             let mut headers = parts.headers;
             headers.remove(&REQUEST_ID);
-            // A page that will not be kept is not worth compressing at the best levels.
-            let kept = enabled && key.is_some();
+            // Kept only under the key of what the page read; a page that will not be kept is
+            // not worth compressing at the best levels.
+            let kept = enabled && key.is_some() && marker.key.as_deref() == key.as_deref();
             let entry = Arc::new(build_entry(headers, marker, bytes, kept));
             if let (true, Some(key)) = (kept, key) {
                 layer
@@ -478,7 +477,7 @@ mod tests {
     }
 
     fn key(target: &str) -> Option<String> {
-        page_key(&target.parse::<Uri>().unwrap()).map(Cow::into_owned)
+        page_key(&target.parse::<Uri>().unwrap(), &PAGE_PARAMS).map(Cow::into_owned)
     }
 
     #[test]

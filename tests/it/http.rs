@@ -177,6 +177,21 @@ db_tests! {
         assert!(app.get("/business-news?p%61ge=2").await.bytes == second);
         assert!(app.get("/business-news").await.bytes == first);
 
+        // A page parameter the page does not read is one it ignores: no copies of the home page
+        // or of an article.
+        let home = app.get("/").await.bytes;
+        let article_path = "/business-news/2026/06/story-number-0";
+        let story = app.get(article_path).await.bytes;
+        let held = app.state.page_cache.len();
+        for i in 2..12 {
+            assert!(app.get(&format!("/?page={i}")).await.bytes == home);
+            assert!(app.get(&format!("{article_path}?page={i}")).await.bytes == story);
+        }
+        let reply = app.get(&format!("{article_path}?replytocom=999999")).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert_eq!(reply.header("cache-control"), "no-store", "a reply link serves one reader");
+        assert_eq!(app.state.page_cache.len(), held, "ignored parameters are not stored");
+
         // Other spellings of a page are answered but not kept.
         for target in ["/business-news?page=02", "/%62usiness-news", "/?page=0001"] {
             let r = app.get(target).await;
