@@ -14,7 +14,7 @@ use crate::comments::service::{self as comments, DiscussionQuery};
 use crate::db::Timestamp;
 use crate::error::{AppError, PageResult};
 use crate::site::layout::{self, Built, Meta, Prepare, Ticket};
-use crate::web::page_cache::page_key;
+use crate::web::page_key::page_key;
 use crate::web::query::PageParam;
 
 #[derive(Serialize)]

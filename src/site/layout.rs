@@ -139,7 +139,7 @@ pub struct Built<T> {
 }
 
 /// Renders `template` from the context kept under `key` (the request's
-/// [`page_key`](crate::web::page_cache::page_key)), if any. A page without a key is built every
+/// [`page_key`](crate::web::page_key::page_key)), if any. A page without a key is built every
 /// time and not kept.
 pub fn prepared(state: &AppState, template: &str, key: Option<&str>) -> PageResult<Prepare> {
     let generation = state.db.generation();

@@ -1,11 +1,13 @@
-//! Shared HTTP plumbing: the public page response, the page cache, security headers, themed error
-//! pages, static assets, request ids, and the connections that send cached pages with sendfile.
+//! Shared HTTP plumbing: the public page response, the page cache and its keys, security
+//! headers, themed error pages, static assets, request ids, and the connections that send cached
+//! pages with sendfile.
 
 pub mod assets;
 pub mod client;
 pub mod error_pages;
 pub mod form;
 pub mod page_cache;
+pub mod page_key;
 pub mod query;
 pub mod request_id;
 pub mod sealed;
@@ -27,7 +29,7 @@ pub const PUBLIC_CACHE_CONTROL: &str = "public, max-age=60, stale-while-revalida
 pub struct Page {
     pub html: String,
     pub last_modified: Option<Timestamp>,
-    /// The [`page_cache::page_key`] of what the page was built from; `None` keeps it out of the
+    /// The [`page_key::page_key`] of what the page was built from; `None` keeps it out of the
     /// page cache.
     pub key: Option<String>,
 }

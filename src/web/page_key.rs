@@ -1,0 +1,99 @@
+//! The key under which the page cache and the render cache keep a public page: its path and
+//! the query parameters the page reads, so one page cannot be stored under many names.
+
+use std::borrow::Cow;
+
+use axum::http::Uri;
+
+/// Every query parameter some public page reads: `page` on lists, and WordPress's comment
+/// parameters on articles. A cache lookup keys on these; a page is stored only under the key of
+/// the parameters it read itself (see [`super::Cacheable`]), so a parameter a page ignores
+/// (`/?page=7`, `?utm_source=…`) cannot make copies of it.
+pub const PAGE_PARAMS: [&str; 5] = [
+    "cpage",
+    "moderation-hash",
+    "page",
+    "replytocom",
+    "unapproved",
+];
+
+/// The key a public page is kept under (by the page cache and the render cache), from the
+/// request's path and those of its query parameters named in `reads`, decoded and in a fixed
+/// order; any other parameter is left out. `None` when the request must not share a kept page
+/// because another spelling of it could name the same page: an escaped path
+/// (`/%62usiness-news`), or a parameter read that is not a plain whole number (`page=02`).
+pub fn page_key<'a>(uri: &'a Uri, reads: &[&str]) -> Option<Cow<'a, str>> {
+    let path = uri.path();
+    if path.contains('%') {
+        return None;
+    }
+    let Some(query) = uri.query() else {
+        return Some(Cow::Borrowed(path));
+    };
+    let mut kept: Vec<(Cow<str>, Cow<str>)> = form_urlencoded::parse(query.as_bytes())
+        .filter(|(name, _)| reads.contains(&name.as_ref()))
+        .collect();
+    if kept.is_empty() {
+        return Some(Cow::Borrowed(path));
+    }
+    kept.sort();
+    let plain = |v: &str| {
+        (1..=9).contains(&v.len()) && !v.starts_with('0') && v.bytes().all(|b| b.is_ascii_digit())
+    };
+    let repeated = kept.windows(2).any(|w| w[0].0 == w[1].0);
+    if repeated || !kept.iter().all(|(_, value)| plain(value)) {
+        return None;
+    }
+    let mut key = String::with_capacity(path.len() + 24);
+    key.push_str(path);
+    for (i, (name, value)) in kept.iter().enumerate() {
+        key.push(if i == 0 { '?' } else { '&' });
+        key.push_str(name);
+        key.push('=');
+        key.push_str(value);
+    }
+    Some(Cow::Owned(key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(target: &str) -> Option<String> {
+        page_key(&target.parse::<Uri>().unwrap(), &PAGE_PARAMS).map(Cow::into_owned)
+    }
+
+    #[test]
+    fn keys_keep_only_the_parameters_pages_read() {
+        assert_eq!(key("/").as_deref(), Some("/"));
+        assert_eq!(key("/?utm_source=mail&fbclid=x").as_deref(), Some("/"));
+        assert_eq!(
+            key("/world?utm_medium=x&page=3").as_deref(),
+            Some("/world?page=3")
+        );
+        assert_eq!(
+            key("/a/2026/06/b?replytocom=7&cpage=2").as_deref(),
+            key("/a/2026/06/b?cpage=2&replytocom=7").as_deref(),
+        );
+        assert_eq!(
+            key("/world?p%61ge=3").as_deref(),
+            Some("/world?page=3"),
+            "an escaped name is the parameter the handler reads"
+        );
+    }
+
+    #[test]
+    fn other_spellings_of_a_page_are_not_kept() {
+        for target in [
+            "/%77orld",
+            "/world?page=03",
+            "/world?page=3&page=4",
+            "/world?page=three",
+            "/world?page=",
+            "/world?page=9999999999",
+            "/a/2026/06/b?unapproved=4&moderation-hash=ab12",
+        ] {
+            assert_eq!(key(target), None, "{target}");
+        }
+    }
+}
