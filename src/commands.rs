@@ -138,11 +138,11 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
         data_dir.display()
     );
     tracing::info!(%url, page_cache = args.page_cache, "serving");
-    let connection_threads = match args.connection_threads {
-        Some(0) => None,
-        Some(n) => Some(n),
-        None => Some(default_connection_threads()),
-    };
+    let connection_threads = Some(
+        args.connection_threads
+            .unwrap_or_else(default_connection_threads),
+    )
+    .filter(|&n| n > 0);
     app::serve(listener, app::router(state), connection_threads)
         .await
         .context("the server stopped with an error")?;

@@ -138,9 +138,11 @@ where
 
     fn call(&mut self, request: Request) -> Self::Future {
         let readable = request.method() == Method::GET || request.method() == Method::HEAD;
-        let enabled = self.layer.cache.enabled;
-        let key = page_key(request.uri(), &PAGE_PARAMS);
-        if let (true, true, Some(key)) = (readable, enabled, &key) {
+        // Only a read with the cache on is looked up or stored.
+        let key = (readable && self.layer.cache.enabled)
+            .then(|| page_key(request.uri(), &PAGE_PARAMS))
+            .flatten();
+        if let Some(key) = &key {
             if let Some(entry) = self
                 .layer
                 .cache
@@ -189,7 +191,7 @@ where
             headers.remove(&REQUEST_ID);
             // Kept only under the key of what the page read; a page that will not be kept is
             // not worth compressing at the best levels.
-            let kept = enabled && key.is_some() && marker.key.as_deref() == key.as_deref();
+            let kept = key.is_some() && marker.key.as_deref() == key.as_deref();
             let entry = Arc::new(build_entry(headers, marker, bytes, kept));
             if let (true, Some(key)) = (kept, key) {
                 layer
