@@ -140,7 +140,7 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
     tracing::info!(%url, page_cache = args.page_cache, "serving");
     let connection_threads = Some(
         args.connection_threads
-            .unwrap_or_else(default_connection_threads),
+            .unwrap_or_else(|| default_connection_threads(args.page_cache)),
     )
     .filter(|&n| n > 0);
     app::serve(listener, app::router(state), connection_threads)
@@ -355,7 +355,23 @@ async fn run_user_command(db: &Db, clock: &Clock, command: UserCommand) -> anyho
     Ok(())
 }
 
-/// Half the cores, at least one, answer connections (see [`app::serve`]).
-fn default_connection_threads() -> usize {
+/// Half the cores, at least one, answer connections and page-cache hits (see [`app::serve`]).
+/// Without the page cache there are no hits for them to answer, and handing every request to
+/// the application's threads would only add two thread wakeups to each render.
+fn default_connection_threads(page_cache: bool) -> usize {
+    if !page_cache {
+        return 0;
+    }
     std::thread::available_parallelism().map_or(1, |n| n.get().div_ceil(2))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::default_connection_threads;
+
+    #[test]
+    fn connection_threads_only_when_there_are_hits_to_answer() {
+        assert_eq!(default_connection_threads(false), 0);
+        assert!(default_connection_threads(true) >= 1);
+    }
 }

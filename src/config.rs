@@ -81,8 +81,8 @@ pub struct ServeArgs {
     pub page_cache_mb: usize,
 
     /// Threads that answer connections and page-cache hits; everything else runs on the
-    /// application's threads (one per core). Default: half the cores, at least one. 0 runs
-    /// connections on the application's threads too.
+    /// application's threads (one per core). Default: half the cores, at least one, with the
+    /// page cache on; 0 with it off. 0 runs connections on the application's threads too.
     #[arg(long, env = "BROADSHEET_CONNECTION_THREADS")]
     pub connection_threads: Option<usize>,
 
