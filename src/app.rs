@@ -4,13 +4,18 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::convert::Infallible;
+
 use axum::Router;
+use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Extensions, HeaderMap, HeaderName, Request, StatusCode, Version};
 use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::serve::ListenerExt;
-use tower::Layer;
+use tower::util::BoxCloneSyncService;
+use tower::{Layer, ServiceBuilder};
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
@@ -84,7 +89,10 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The whole application as one service: the page cache around the router, so a cache hit
 /// skips routing and every layer below it.
-pub type App = PageCacheService<Router>;
+pub type App = PageCacheService<Layered>;
+
+/// The router inside the shared layers, boxed once so `App` has a name.
+pub type Layered = BoxCloneSyncService<Request<Body>, Response, Infallible>;
 
 pub fn router(state: AppState) -> App {
     let request_id = HeaderName::from_static("x-request-id");
@@ -117,19 +125,25 @@ pub fn router(state: AppState) -> App {
         .merge(newsletters::routes())
         .route("/static/{*path}", get(assets::serve))
         .fallback(error_pages::not_found)
-        .layer(from_fn_with_state(state.clone(), error_pages::render))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state.clone());
+    // Around the router rather than `Router::layer`, which wraps every route in its own boxed
+    // copy of the stack: each request then cloned that copy layer by layer (`from_fn` clones
+    // its inner service per call), dozens of allocations before the handler ran.
+    let layered = ServiceBuilder::new()
+        .map_response(IntoResponse::into_response)
+        .layer(compression(cache_enabled))
+        .layer(SetRequestIdLayer::new(request_id.clone(), ids))
+        .layer(PropagateRequestIdLayer::new(request_id))
+        .layer(trace)
+        .layer(from_fn(security::headers))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
-        .layer(from_fn(security::headers))
-        .layer(trace)
-        .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(SetRequestIdLayer::new(request_id, ids))
-        .layer(compression(cache_enabled))
-        .with_state(state);
-    page_cache.layer(router)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(from_fn_with_state(state, error_pages::render))
+        .service(router);
+    page_cache.layer(BoxCloneSyncService::new(layered))
 }
 
 /// Compresses responses for clients that accept it, except public pages while the page cache is
