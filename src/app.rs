@@ -1,10 +1,9 @@
 //! The application: shared state, the router assembled from each room's routes, the tower layers
 //! around it, and the server loop with graceful shutdown.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
-
-use std::convert::Infallible;
 
 use axum::Router;
 use axum::body::Body;
