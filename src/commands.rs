@@ -161,17 +161,6 @@ async fn site_base_url(db: &Db) -> anyhow::Result<String> {
         .to_string())
 }
 
-fn link_url(base_url: &str, purpose: LinkPurpose, token: &str) -> String {
-    let segment = match purpose {
-        LinkPurpose::Setup => "setup",
-        LinkPurpose::Reset => "reset",
-    };
-    format!(
-        "{}/admin/password/{segment}/{token}",
-        base_url.trim_end_matches('/')
-    )
-}
-
 /// A site with no active administrator gets one, with a one-time link to set its password.
 async fn ensure_administrator(
     db: &Db,
@@ -200,7 +189,7 @@ async fn ensure_administrator(
     println!(
         "No administrator has a password yet. Set one for {} within 24 hours at:\n  {}",
         user.email,
-        link_url(base_url, LinkPurpose::Setup, &token)
+        LinkPurpose::Setup.url(base_url, &token)
     );
     Ok(())
 }
@@ -300,7 +289,7 @@ async fn run_user_command(db: &Db, clock: &Clock, command: UserCommand) -> anyho
                 let token = accounts::issue_link(db, clock, user.id, LinkPurpose::Setup)
                     .await
                     .map_err(fail)?;
-                let url = link_url(&site_base_url(db).await?, LinkPurpose::Setup, &token);
+                let url = LinkPurpose::Setup.url(&site_base_url(db).await?, &token);
                 println!("One-time setup link (valid 24 hours):\n  {url}");
             }
         }
@@ -348,7 +337,7 @@ async fn run_user_command(db: &Db, clock: &Clock, command: UserCommand) -> anyho
             let token = accounts::issue_link(db, clock, user.id, LinkPurpose::Reset)
                 .await
                 .map_err(fail)?;
-            let url = link_url(&site_base_url(db).await?, LinkPurpose::Reset, &token);
+            let url = LinkPurpose::Reset.url(&site_base_url(db).await?, &token);
             println!("One-time password link for {email} (valid 24 hours):\n  {url}");
         }
     }

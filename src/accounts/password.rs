@@ -3,6 +3,7 @@
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use std::sync::OnceLock;
 
 pub const MIN_LENGTH: usize = 12;
 pub const MAX_LENGTH: usize = 1024;
@@ -41,7 +42,13 @@ pub fn weakness(password: &str, email: &str) -> Option<String> {
     None
 }
 
-pub fn hash(password: &str) -> anyhow::Result<String> {
+/// Hashes a password with a fresh salt, on the CPU pool (see [`crate::cpu`]).
+pub async fn hash(password: &str) -> anyhow::Result<String> {
+    let password = password.to_owned();
+    crate::cpu::run(move || hash_now(&password)).await?
+}
+
+fn hash_now(password: &str) -> anyhow::Result<String> {
     let mut salt_bytes = [0u8; 16];
     getrandom::fill(&mut salt_bytes)
         .map_err(|e| anyhow::anyhow!("no randomness available: {e}"))?;
@@ -53,20 +60,30 @@ pub fn hash(password: &str) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("hashing a password failed: {e}"))
 }
 
-pub fn verify(password: &str, stored: &str) -> bool {
+/// Whether `password` matches the `stored` hash, checked on the CPU pool. Without a stored hash
+/// (an unknown address, an account invited but without a password yet) it checks against a
+/// dummy hash and answers `false`, so every answer costs one verification and its timing tells
+/// nothing about which accounts exist.
+pub async fn verify(password: &str, stored: Option<&str>) -> anyhow::Result<bool> {
+    static DUMMY: OnceLock<Option<String>> = OnceLock::new();
+    let (password, stored) = (password.to_owned(), stored.map(str::to_owned));
+    crate::cpu::run(move || match stored {
+        Some(stored) => verify_now(&password, &stored),
+        None => {
+            if let Some(dummy) = DUMMY.get_or_init(|| hash_now("not a real password at all").ok()) {
+                verify_now(&password, dummy);
+            }
+            false
+        }
+    })
+    .await
+}
+
+fn verify_now(password: &str, stored: &str) -> bool {
     let Ok(parsed) = PasswordHash::new(stored) else {
         return false;
     };
     hasher().is_ok_and(|h| h.verify_password(password.as_bytes(), &parsed).is_ok())
-}
-
-/// Spends the time of a verification, so a sign-in for an unknown account takes as long as one
-/// for a known account and timing reveals nothing.
-pub fn waste_time(password: &str) {
-    static DUMMY: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
-    if let Some(stored) = DUMMY.get_or_init(|| hash("not a real password at all").ok()) {
-        verify(password, stored);
-    }
 }
 
 #[cfg(test)]
@@ -85,12 +102,13 @@ mod tests {
         assert!(weakness("plum orchard at dusk", "margot@news.example").is_none());
     }
 
-    #[test]
-    fn hashes_are_argon2id_and_verify() {
-        let h = hash("plum orchard at dusk").unwrap();
+    #[tokio::test]
+    async fn hashes_are_argon2id_and_verify() {
+        let h = hash("plum orchard at dusk").await.unwrap();
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
-        assert!(verify("plum orchard at dusk", &h));
-        assert!(!verify("plum orchard at dawn", &h));
-        assert!(!verify("anything", "not a hash"));
+        assert!(verify("plum orchard at dusk", Some(&h)).await.unwrap());
+        assert!(!verify("plum orchard at dawn", Some(&h)).await.unwrap());
+        assert!(!verify("anything", Some("not a hash")).await.unwrap());
+        assert!(!verify("not a real password at all", None).await.unwrap());
     }
 }

@@ -9,6 +9,8 @@ use super::store::{self, NewSession, NewUser, UserRow};
 use crate::clock::Clock;
 use crate::db::{Db, Timestamp};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::jobs::{self, Job};
+use crate::rate_limit::{self, Limit};
 use crate::secrets;
 
 /// A session ends after this long without a request...
@@ -17,10 +19,19 @@ pub const IDLE_SECONDS: i64 = 12 * 3600;
 pub const ABSOLUTE_SECONDS: i64 = 14 * 24 * 3600;
 /// Setup and reset links expire after this long.
 pub const LINK_SECONDS: i64 = 24 * 3600;
-/// Failed sign-ins are counted over this window.
-pub const FAILURE_WINDOW_SECONDS: i64 = 15 * 60;
-pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+/// Sign-in attempts are counted over this window.
+pub const SIGN_IN_WINDOW_SECONDS: i64 = 15 * 60;
+/// Attempts on one account from one address (an IPv6 /64): the guesser's address is stopped
+/// while the account's owner, signing in from anywhere else, is not locked out.
+pub const MAX_SIGN_INS_PER_ACCOUNT_AND_ADDRESS: i64 = 5;
+/// Attempts from one address on any accounts.
+pub const MAX_SIGN_INS_PER_ADDRESS: i64 = 20;
+/// Attempts on one account from all addresses together: only a guesser spread over many
+/// addresses reaches it, and then the account waits rather than be guessed.
+pub const MAX_SIGN_INS_PER_ACCOUNT: i64 = 100;
+/// Password links asked for one address, and from one client address, per hour.
+pub const MAX_LINK_REQUESTS_PER_EMAIL: i64 = 3;
+pub const MAX_LINK_REQUESTS_PER_ADDRESS: i64 = 10;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct User {
@@ -103,7 +114,7 @@ pub async fn create_user(db: &Db, clock: &Clock, account: NewAccount) -> AppResu
             if let Some(why) = password::weakness(pw, &email) {
                 return Err(invalid("password", why));
             }
-            Some(password::hash(pw)?)
+            Some(password::hash(pw).await?)
         }
         None => None,
     };
@@ -207,7 +218,7 @@ pub async fn set_password(db: &Db, clock: &Clock, id: i64, new_password: &str) -
     if let Some(why) = password::weakness(new_password, &account.email) {
         return Err(invalid("password", why));
     }
-    let hash = password::hash(new_password)?;
+    let hash = password::hash(new_password).await?;
     let mut tx = db.begin().await?;
     store::set_password_hash(&mut tx, id, &hash, clock.now()).await?;
     store::delete_sessions_of(&mut tx, id).await?;
@@ -215,19 +226,88 @@ pub async fn set_password(db: &Db, clock: &Clock, id: i64, new_password: &str) -
     Ok(())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum LinkPurpose {
     Setup,
     Reset,
 }
 
 impl LinkPurpose {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             LinkPurpose::Setup => "setup",
             LinkPurpose::Reset => "reset",
         }
     }
+
+    pub fn parse(segment: &str) -> Option<LinkPurpose> {
+        match segment {
+            "setup" => Some(LinkPurpose::Setup),
+            "reset" => Some(LinkPurpose::Reset),
+            _ => None,
+        }
+    }
+
+    /// The absolute address of a link with this purpose.
+    pub fn url(self, base_url: &str, token: &str) -> String {
+        format!(
+            "{}/admin/password/{}/{token}",
+            base_url.trim_end_matches('/'),
+            self.as_str()
+        )
+    }
+}
+
+/// Queues the mail of a password link to `email`, if an active account has that address; the
+/// job worker looks the account up and sends it (see [`super::links`]). Nothing here depends on
+/// whether the account exists, so neither the answer nor its timing tells.
+pub async fn send_link(db: &Db, clock: &Clock, email: &str, purpose: LinkPurpose) -> AppResult<()> {
+    let now = clock.now();
+    let mut tx = db.begin().await?;
+    jobs::enqueue_in(
+        &mut tx,
+        &Job::PasswordLink {
+            email: normalise_email(email),
+            purpose,
+        },
+        now,
+        None,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A reader of the sign-in page asks for a reset link: limited per address asked for and per
+/// client address (each counted whether or not an account has the address), then queued.
+pub async fn request_reset(db: &Db, clock: &Clock, email: &str, client_ip: &str) -> AppResult<()> {
+    let email = normalise_email(email);
+    if email.is_empty() || email.len() > 254 {
+        return Err(invalid("email", "enter the email address of your account"));
+    }
+    let limits = [
+        Limit::new(
+            format!("reset-email:{email}"),
+            MAX_LINK_REQUESTS_PER_EMAIL,
+            3600,
+        ),
+        Limit::new(
+            format!("reset-address:{}", rate_limit::address_key(client_ip)),
+            MAX_LINK_REQUESTS_PER_ADDRESS,
+            3600,
+        ),
+    ];
+    if rate_limit::reserve(db, clock.now(), &limits)
+        .await?
+        .is_err()
+    {
+        return Err(AppError::TooFast(
+            "Too many password links were asked for; try again in an hour.".into(),
+        ));
+    }
+    send_link(db, clock, &email, LinkPurpose::Reset).await
 }
 
 /// Issues a single-use link token for `purpose`; only its digest is stored.
@@ -268,13 +348,16 @@ pub async fn link_is_usable(
     .await?)
 }
 
-/// Uses a link to set a password: the link works once, and only before it expires.
+/// Uses a link to set a password: the link works once, and only before it expires. Redeeming
+/// one voids every other link of the account and ends its sessions; `revoke_api_tokens` also
+/// revokes its API tokens, for someone who fears the account was taken over.
 pub async fn redeem_link(
     db: &Db,
     clock: &Clock,
     token: &str,
     purpose: LinkPurpose,
     new_password: &str,
+    revoke_api_tokens: bool,
 ) -> AppResult<User> {
     let now = clock.now();
     let gone = || {
@@ -284,20 +367,24 @@ pub async fn redeem_link(
     if !store::link_is_usable(db, &hash_of_token, purpose.as_str(), now).await? {
         return Err(gone());
     }
-    let mut tx = db.begin().await?;
-    let id = store::use_link(&mut tx, &hash_of_token, purpose.as_str(), now)
+    let id = store::link_owner(db, &hash_of_token)
         .await?
         .ok_or_else(gone)?;
-    let account = match store::user_by_id(db, id).await? {
-        Some(row) => User::from_row(row)?,
-        None => return Err(gone()),
-    };
+    let account = user(db, id).await.map_err(|_| gone())?;
     if let Some(why) = password::weakness(new_password, &account.email) {
         return Err(invalid("password", why));
     }
-    let hash = password::hash(new_password)?;
+    let hash = password::hash(new_password).await?;
+    let mut tx = db.begin().await?;
+    store::use_link(&mut tx, &hash_of_token, purpose.as_str(), now)
+        .await?
+        .ok_or_else(gone)?;
+    store::void_links_of(&mut tx, id, now).await?;
     store::set_password_hash(&mut tx, id, &hash, now).await?;
     store::delete_sessions_of(&mut tx, id).await?;
+    if revoke_api_tokens {
+        store::revoke_api_tokens_of(&mut tx, id, now).await?;
+    }
     tx.commit().await?;
     Ok(account)
 }
@@ -313,8 +400,10 @@ pub struct Visitor<'a> {
     pub user_agent: &'a str,
 }
 
-/// Checks a password and opens a session. Wrong address, wrong password and disabled account
-/// all get the same answer after the same work; too many failures get a 429 for a while.
+/// Checks a password and opens a session. Wrong address, wrong password, an account without a
+/// password and a disabled account all get the same answer after the same work. The attempt is
+/// counted before the password is checked, so parallel guesses meet the limits as serial ones do;
+/// past a limit the answer is a 429 without a check.
 pub async fn sign_in(
     db: &Db,
     clock: &Clock,
@@ -324,34 +413,37 @@ pub async fn sign_in(
 ) -> AppResult<Session> {
     let now = clock.now();
     let email = normalise_email(email);
-    let window_start = now.plus_seconds(-FAILURE_WINDOW_SECONDS);
-    let account_scope = format!("account:{email}");
-    let address_scope = format!("ip:{}", visitor.ip);
-    if store::failures_since(db, &account_scope, window_start).await? >= MAX_FAILURES_PER_ACCOUNT
-        || store::failures_since(db, &address_scope, window_start).await?
-            >= MAX_FAILURES_PER_ADDRESS
-    {
+    let address = rate_limit::address_key(visitor.ip);
+    let limits = [
+        Limit::new(
+            format!("signin:{email}|{address}"),
+            MAX_SIGN_INS_PER_ACCOUNT_AND_ADDRESS,
+            SIGN_IN_WINDOW_SECONDS,
+        ),
+        Limit::new(
+            format!("signin-address:{address}"),
+            MAX_SIGN_INS_PER_ADDRESS,
+            SIGN_IN_WINDOW_SECONDS,
+        ),
+        Limit::new(
+            format!("signin-account:{email}"),
+            MAX_SIGN_INS_PER_ACCOUNT,
+            SIGN_IN_WINDOW_SECONDS,
+        ),
+    ];
+    let Ok(reservation) = rate_limit::reserve(db, now, &limits).await? else {
         return Err(AppError::RateLimited);
-    }
-    let row = store::user_by_email(db, &email).await?;
-    let verified = match &row {
-        Some(r) => r
-            .password_hash
-            .as_deref()
-            .is_some_and(|h| password::verify(password_text, h)),
-        None => {
-            password::waste_time(password_text);
-            false
-        }
     };
+    let row = store::user_by_email(db, &email).await?;
+    let stored = row.as_ref().and_then(|r| r.password_hash.as_deref());
+    let verified = password::verify(password_text, stored).await?;
     let Some(row) = row.filter(|r| verified && !r.disabled) else {
-        store::record_failure(db, &account_scope, now).await?;
-        store::record_failure(db, &address_scope, now).await?;
         return Err(AppError::Unauthorized(
             "that email address and password do not match an active account".into(),
         ));
     };
-    store::clear_failures(db, &account_scope).await?;
+    rate_limit::release(db, reservation).await?;
+    rate_limit::clear(db, &limits[0].scope).await?;
     let token = secrets::random_token()?;
     let csrf = secrets::random_token()?;
     let mut tx = db.begin().await?;
@@ -419,7 +511,7 @@ pub async fn sign_out_everywhere(db: &Db, id: i64) -> AppResult<u64> {
     Ok(n)
 }
 
-/// Forgets old failures and expired sessions and links.
+/// Forgets expired sessions and links.
 pub async fn prune(db: &Db, now: Timestamp) -> AppResult<()> {
     Ok(store::prune(db, now.plus_seconds(-LINK_SECONDS), now).await?)
 }

@@ -167,6 +167,20 @@ pub async fn use_link(
         .fetch_optional(c).await)
 }
 
+/// The account a link belongs to, used or not.
+pub async fn link_owner(db: &Db, token_hash: &str) -> sqlx::Result<Option<i64>> {
+    const SQL: &str = "SELECT user_id FROM user_tokens WHERE token_hash = $1";
+    with_db!(db, p => sqlx::query_scalar(SQL).bind(token_hash).fetch_optional(p).await)
+}
+
+/// Ends every unused link of an account, so a reset link still in a mailbox dies with the one
+/// that was used.
+pub async fn void_links_of(tx: &mut Tx, user_id: i64, now: Timestamp) -> sqlx::Result<u64> {
+    const SQL: &str = "UPDATE user_tokens SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL";
+    with_tx!(tx, c => sqlx::query(SQL).bind(now).bind(user_id)
+        .execute(c).await.map(|r| r.rows_affected()))
+}
+
 pub async fn link_is_usable(
     db: &Db,
     token_hash: &str,
@@ -180,25 +194,9 @@ pub async fn link_is_usable(
     Ok(n > 0)
 }
 
-pub async fn record_failure(db: &Db, scope: &str, at: Timestamp) -> sqlx::Result<()> {
-    with_db!(db, p => sqlx::query("INSERT INTO login_failures (scope, at) VALUES ($1, $2)")
-        .bind(scope).bind(at).execute(p).await.map(|_| ()))
-}
-
-pub async fn failures_since(db: &Db, scope: &str, since: Timestamp) -> sqlx::Result<i64> {
-    const SQL: &str = "SELECT COUNT(*) FROM login_failures WHERE scope = $1 AND at > $2";
-    with_db!(db, p => sqlx::query_scalar(SQL).bind(scope).bind(since).fetch_one(p).await)
-}
-
-pub async fn clear_failures(db: &Db, scope: &str) -> sqlx::Result<()> {
-    with_db!(db, p => sqlx::query("DELETE FROM login_failures WHERE scope = $1")
-        .bind(scope).execute(p).await.map(|_| ()))
-}
-
-/// Forgets failures and expired sessions older than `before`, so the tables stay small.
+/// Forgets expired sessions, and links expired before `before`, so the tables stay small.
 pub async fn prune(db: &Db, before: Timestamp, now: Timestamp) -> sqlx::Result<()> {
     with_db!(db, p => {
-        sqlx::query("DELETE FROM login_failures WHERE at < $1").bind(before).execute(p).await?;
         sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now).execute(p).await?;
         sqlx::query("DELETE FROM user_tokens WHERE expires_at < $1").bind(before).execute(p).await?;
         Ok(())
@@ -241,6 +239,13 @@ pub async fn revoke_api_token(
     const SQL: &str = "UPDATE api_tokens SET revoked_at = $1 \
          WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL";
     with_tx!(tx, c => sqlx::query(SQL).bind(now).bind(id).bind(user_id)
+        .execute(c).await.map(|r| r.rows_affected()))
+}
+
+pub async fn revoke_api_tokens_of(tx: &mut Tx, user_id: i64, now: Timestamp) -> sqlx::Result<u64> {
+    const SQL: &str =
+        "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL";
+    with_tx!(tx, c => sqlx::query(SQL).bind(now).bind(user_id)
         .execute(c).await.map(|r| r.rows_affected()))
 }
 

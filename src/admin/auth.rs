@@ -6,10 +6,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
 use super::render::{self, Screen};
-use crate::accounts::service::{self as accounts, LinkPurpose, User, Visitor};
+use crate::accounts::service::{self as accounts, LinkPurpose, Visitor};
 use crate::app::AppState;
 use crate::error::{AppError, FieldError, PageResult};
-use crate::mail;
 use crate::site::{dates, layout};
 use crate::web::client::ClientIp;
 use crate::web::form::FormFields;
@@ -225,32 +224,47 @@ pub async fn reset_request_form(State(state): State<AppState>) -> PageResult<Res
     render::page(&state, None, screen, &()).await
 }
 
-/// Always answers the same way, so the form does not reveal which addresses have accounts.
+/// Always answers the same way, so the form does not reveal which addresses have accounts: the
+/// link is queued for the job worker, which sends it only if an active account has the address.
 pub async fn reset_request(
     State(state): State<AppState>,
     _same_origin: SameOrigin,
+    ClientIp(ip): ClientIp,
     form: FormFields,
 ) -> PageResult<Response> {
-    if let Ok(user) = accounts::user_by_email(&state.db, form.get("email")).await {
-        if !user.disabled {
-            send_password_link(&state, &user, LinkPurpose::Reset).await?;
+    let screen = Screen::new("admin/reset_request.html", "Reset your password", "");
+    match accounts::request_reset(&state.db, &state.clock, form.get("email"), &ip).await {
+        Ok(()) => {
+            let screen = Screen {
+                notice: Some(
+                    "If that address belongs to an account, a link is on its way. It works once, for 24 hours.",
+                ),
+                ..screen
+            };
+            render::page(&state, None, screen, &()).await
         }
+        Err(e @ (AppError::TooFast(_) | AppError::Invalid(_))) => {
+            let status = e.status();
+            let errors = match e {
+                AppError::Invalid(errors) => errors,
+                other => vec![FieldError {
+                    field: "email".into(),
+                    message: other.to_string(),
+                }],
+            };
+            let screen = Screen {
+                errors: &errors,
+                status,
+                ..screen
+            };
+            render::page(&state, None, screen, &()).await
+        }
+        Err(other) => Err(other.into()),
     }
-    let screen = Screen {
-        notice: Some(
-            "If that address belongs to an account, a link is on its way. It works once, for 24 hours.",
-        ),
-        ..Screen::new("admin/reset_request.html", "Reset your password", "")
-    };
-    render::page(&state, None, screen, &()).await
 }
 
 fn purpose_of(segment: &str) -> Result<LinkPurpose, AppError> {
-    match segment {
-        "setup" => Ok(LinkPurpose::Setup),
-        "reset" => Ok(LinkPurpose::Reset),
-        _ => Err(AppError::not_found("there is no such link")),
-    }
+    LinkPurpose::parse(segment).ok_or_else(|| AppError::not_found("there is no such link"))
 }
 
 #[derive(Serialize)]
@@ -295,7 +309,16 @@ pub async fn set_password(
             message: "the two passwords differ".into(),
         }]))
     } else {
-        accounts::redeem_link(&state.db, &state.clock, &token, kind, password).await
+        let revoke_api_tokens = form.get("revoke_tokens") == "yes";
+        accounts::redeem_link(
+            &state.db,
+            &state.clock,
+            &token,
+            kind,
+            password,
+            revoke_api_tokens,
+        )
+        .await
     };
     match result {
         Ok(_) => Ok(Redirect::to("/admin/login?next=/admin").into_response()),
@@ -313,52 +336,4 @@ pub async fn set_password(
         }
         Err(other) => Err(other.into()),
     }
-}
-
-/// The absolute URL of a password link.
-pub async fn password_link(
-    state: &AppState,
-    user: &User,
-    purpose: LinkPurpose,
-) -> PageResult<String> {
-    let token = accounts::issue_link(&state.db, &state.clock, user.id, purpose).await?;
-    let base = layout::layout(state).await?.site.base_url.clone();
-    let segment = match purpose {
-        LinkPurpose::Setup => "setup",
-        LinkPurpose::Reset => "reset",
-    };
-    Ok(format!(
-        "{}/admin/password/{segment}/{token}",
-        base.trim_end_matches('/')
-    ))
-}
-
-#[derive(Serialize)]
-struct LinkMail<'a> {
-    name: &'a str,
-    site_name: &'a str,
-    link: &'a str,
-    purpose: &'a str,
-}
-
-/// Emails a password link through the mail component.
-pub async fn send_password_link(
-    state: &AppState,
-    user: &User,
-    purpose: LinkPurpose,
-) -> PageResult<()> {
-    let link = password_link(state, user, purpose).await?;
-    let site = layout::layout(state).await?;
-    let context = LinkMail {
-        name: &user.name,
-        site_name: &site.site.name,
-        link: &link,
-        purpose: match purpose {
-            LinkPurpose::Setup => "setup",
-            LinkPurpose::Reset => "reset",
-        },
-    };
-    let mail = mail::compose(&state.templates, "password_link", &user.email, &context)?;
-    state.mailer.send(mail).await.map_err(AppError::Internal)?;
-    Ok(())
 }

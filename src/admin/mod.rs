@@ -26,8 +26,6 @@ use crate::app::AppState;
 use crate::error::AppError;
 use crate::web::session::CurrentUser;
 
-pub use auth::{password_link, send_password_link};
-
 /// Article bodies may be long; other forms stay small.
 const ADMIN_BODY_LIMIT: usize = 2 * 1024 * 1024;
 

@@ -4,7 +4,6 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
 
-use super::auth::send_password_link;
 use super::render::{self, Screen};
 use super::require;
 use crate::accounts::roles::TABLE;
@@ -72,7 +71,7 @@ pub async fn add(
         password: None,
     };
     let user = accounts::create_user(&state.db, &state.clock, account).await?;
-    send_password_link(&state, &user, LinkPurpose::Setup).await?;
+    accounts::send_link(&state.db, &state.clock, &user.email, LinkPurpose::Setup).await?;
     Ok(Redirect::to("/admin/people").into_response())
 }
 
@@ -100,8 +99,8 @@ pub async fn update(
         }
         "reset" => {
             let user = accounts::user(db, id).await?;
-            send_password_link(&state, &user, LinkPurpose::Reset).await?;
-            "A password link was sent."
+            accounts::send_link(db, clock, &user.email, LinkPurpose::Reset).await?;
+            "A password link is on its way."
         }
         other => {
             return Err(AppError::BadRequest(format!("unknown action {other:?}")).into());

@@ -22,6 +22,7 @@ use crate::clock::Clock;
 use crate::db::{Db, Timestamp, Tx};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::jobs::{self, Job};
+use crate::rate_limit::{self, Limit};
 use crate::site::settings;
 
 /// WordPress's limits, in characters.
@@ -206,7 +207,7 @@ pub async fn submit(
         .as_ref()
         .is_some_and(|u| may_moderate(u, &target));
     if !privileged {
-        check_pace(db, &policy, &visitor.ip, &input.email, now).await?;
+        reserve_pace(db, &policy, &visitor.ip, &input.email, now).await?;
     }
     let stamp = signing::read_form_stamp(&key, &input.form_stamp, now);
     let arrival = Arrival {
@@ -216,13 +217,7 @@ pub async fn submit(
         },
         ..visitor.arrival.clone()
     };
-    let features = spam::features(&spam::Submission {
-        name: &input.name,
-        email: &input.email,
-        url: &input.url,
-        body: &input.body,
-        arrival: &arrival,
-    });
+    let (features, links) = read_text(&input, &arrival).await?;
     let verdict = classify(db, &features).await?;
     let has_approved_before = store::has_approved(db, &input.name, &input.email).await?;
     let haystack = [
@@ -236,7 +231,7 @@ pub async fn submit(
     let (status, reason) = rules::decide(&Facts {
         policy: &policy,
         privileged,
-        links: text::count_links(&input.body),
+        links,
         haystack: &haystack,
         has_approved_before,
         honeypot_filled: !input.honeypot.trim().is_empty(),
@@ -309,6 +304,23 @@ pub async fn submit(
     })
 }
 
+/// A comment's spam features and link count, read on the CPU pool: linear in the text, but a
+/// body can be 64 KB.
+async fn read_text(input: &Input, arrival: &Arrival) -> AppResult<(Vec<String>, usize)> {
+    let (input, arrival) = (input.clone(), arrival.clone());
+    Ok(crate::cpu::run(move || {
+        let features = spam::features(&spam::Submission {
+            name: &input.name,
+            email: &input.email,
+            url: &input.url,
+            body: &input.body,
+            arrival: &arrival,
+        });
+        (features, text::count_links(&input.body))
+    })
+    .await?)
+}
+
 /// The classifier's verdict on a comment's features, from what moderators have taught it.
 pub async fn classify(db: &Db, features: &[String]) -> AppResult<Option<spam::Verdict>> {
     Ok(spam::score(
@@ -341,31 +353,48 @@ async fn place_reply(
     }
 }
 
-/// WordPress's flood rule (the same address or email within `flood_seconds`) and our hourly
-/// per-address limit.
-async fn check_pace(
+/// WordPress's flood rule (one comment per `flood_seconds` from an address or an email) and
+/// our hourly per-address limit, reserved before the comment is scored or stored so that
+/// parallel posts meet them as serial ones do (see [`crate::rate_limit`]).
+async fn reserve_pace(
     db: &Db,
     policy: &Policy,
     ip: &str,
     email: &str,
     now: Timestamp,
 ) -> AppResult<()> {
-    if let Some(last) = store::last_from(db, ip, email).await? {
-        if last > now.plus_seconds(-policy.flood_seconds) {
-            return Err(AppError::TooFast(
-                "You are posting comments too quickly. Slow down.".into(),
+    let address = rate_limit::address_key(ip);
+    let mut limits = Vec::with_capacity(3);
+    if policy.flood_seconds > 0 {
+        limits.push(Limit::new(
+            format!("comment-email:{email}"),
+            1,
+            policy.flood_seconds,
+        ));
+        if !ip.is_empty() {
+            limits.push(Limit::new(
+                format!("comment-address:{address}"),
+                1,
+                policy.flood_seconds,
             ));
         }
     }
-    if !ip.is_empty()
-        && store::count_from_ip_since(db, ip, now.plus_seconds(-3600)).await?
-            >= policy.hourly_per_ip
-    {
-        return Err(AppError::TooFast(
-            "This address has sent too many comments this hour; try again later.".into(),
+    if !ip.is_empty() {
+        limits.push(Limit::new(
+            format!("comment-hour:{address}"),
+            policy.hourly_per_ip,
+            3600,
         ));
     }
-    Ok(())
+    match rate_limit::reserve(db, now, &limits).await? {
+        Ok(_admitted) => Ok(()),
+        Err(limit) if limit.scope.starts_with("comment-hour:") => Err(AppError::TooFast(
+            "This address has sent too many comments this hour; try again later.".into(),
+        )),
+        Err(_) => Err(AppError::TooFast(
+            "You are posting comments too quickly. Slow down.".into(),
+        )),
+    }
 }
 
 /// Which mail a change of status sends.

@@ -115,18 +115,6 @@ pub async fn is_duplicate(
     Ok(n > 0)
 }
 
-/// When the same address or email last commented, anywhere.
-pub async fn last_from(db: &Db, ip: &str, email: &str) -> sqlx::Result<Option<Timestamp>> {
-    const SQL: &str = "SELECT MAX(created_at) FROM comments \
-         WHERE (ip = $1 AND ip <> '') OR (author_email = $2 AND author_email <> '')";
-    with_db!(db, p => sqlx::query_scalar(SQL).bind(ip).bind(email).fetch_one(p).await)
-}
-
-pub async fn count_from_ip_since(db: &Db, ip: &str, since: Timestamp) -> sqlx::Result<i64> {
-    const SQL: &str = "SELECT COUNT(*) FROM comments WHERE ip = $1 AND created_at >= $2";
-    with_db!(db, p => sqlx::query_scalar(SQL).bind(ip).bind(since).fetch_one(p).await)
-}
-
 pub async fn has_approved(db: &Db, name: &str, email: &str) -> sqlx::Result<bool> {
     const SQL: &str = "SELECT COUNT(*) FROM comments \
          WHERE author_name = $1 AND author_email = $2 AND status = 'approved'";

@@ -10,12 +10,13 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::accounts::service::LinkPurpose;
 use crate::clock::Clock;
 use crate::db::{Db, Timestamp, Tx};
 use crate::error::AppResult;
 use crate::mail::Mailer;
 use crate::templates::Templates;
-use crate::{articles, comments, newsletters};
+use crate::{accounts, articles, comments, newsletters, rate_limit};
 
 /// Give up on a job after this many attempts.
 pub const MAX_ATTEMPTS: i64 = 10;
@@ -46,6 +47,11 @@ pub enum Job {
     SendIssue {
         issue_id: i64,
     },
+    /// A password link for whichever active account has the address, if one has.
+    PasswordLink {
+        email: String,
+        purpose: LinkPurpose,
+    },
 }
 
 impl Job {
@@ -56,6 +62,7 @@ impl Job {
             Job::ConfirmSubscription { .. } => "confirm_subscription",
             Job::AnnounceUnsubscribe { .. } => "announce_unsubscribe",
             Job::SendIssue { .. } => "send_issue",
+            Job::PasswordLink { .. } => "password_link",
         }
     }
 }
@@ -155,16 +162,20 @@ async fn perform(ctx: &Context, job: &Job, worker: &str) -> AppResult<Option<Tim
         Job::SendIssue { issue_id } => {
             return newsletters::sending::run(ctx, *issue_id, worker).await;
         }
+        Job::PasswordLink { email, purpose } => accounts::links::send(ctx, email, *purpose).await?,
     }
     Ok(None)
 }
 
 /// Housekeeping that is safe on every node at once: dropping old commenter and sign-up
-/// addresses, the hourly digest of held comments, and purging unconfirmed sign-ups.
+/// addresses, the hourly digest of held comments, purging unconfirmed sign-ups, and forgetting
+/// expired sessions and links and rate-limit attempts older than any window.
 pub async fn maintain(ctx: &Context) -> AppResult<()> {
     comments::moderation::drop_old_addresses(&ctx.db, ctx.clock.now()).await?;
     comments::notify::digest_if_due(ctx).await?;
     newsletters::service::purge(&ctx.db, ctx.clock.now()).await?;
+    accounts::service::prune(&ctx.db, ctx.clock.now()).await?;
+    rate_limit::prune(&ctx.db, ctx.clock.now()).await?;
     Ok(())
 }
 

@@ -306,12 +306,15 @@ fn serve_answers_and_stops_on_sigterm() {
         let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
             .await
             .unwrap();
-        sqlx::query_scalar("SELECT scope FROM login_failures")
+        sqlx::query_scalar("SELECT scope FROM rate_events")
             .fetch_all(&mut conn)
             .await
             .unwrap()
     });
-    assert!(scopes.contains(&"ip:127.0.0.1".to_string()), "{scopes:?}");
+    assert!(
+        scopes.contains(&"signin-address:127.0.0.1".to_string()),
+        "{scopes:?}"
+    );
 }
 
 fn broadsheet_with_stdin(args: &[&str], input: &str) -> Output {

@@ -9,6 +9,7 @@ mod admin;
 mod api;
 mod cli;
 mod comments;
+mod hardening;
 mod html_validity;
 mod http;
 mod images;

@@ -7,6 +7,8 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::Request;
 
+use tower::ServiceExt;
+
 use super::admin::form_body;
 use super::{TestApp, TestResponse};
 
@@ -51,34 +53,51 @@ impl TestApp {
         fields: &[(&str, &str)],
         headers: &[(&str, &str)],
     ) -> TestResponse {
-        let mut builder = Request::post(path)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("host", "news.example")
-            .header(
-                "user-agent",
-                "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
-            )
-            .header("accept-language", "en-GB")
-            .header("referer", "http://news.example/");
-        let overridden = |name: &str| headers.iter().any(|(h, _)| h.eq_ignore_ascii_case(name));
-        if !overridden("origin") {
-            builder = builder.header("origin", "http://news.example");
+        self.request(form_from(path, ip, fields, headers)).await
+    }
+
+    /// Sends every request at once, each on a task of its own; the statuses in request order.
+    pub async fn in_parallel(&self, requests: Vec<Request<Body>>) -> Vec<u16> {
+        let tasks: Vec<_> = requests
+            .into_iter()
+            .map(|r| {
+                let router = self.router.clone();
+                tokio::spawn(async move { router.oneshot(r).await.map(|r| r.status().as_u16()) })
+            })
+            .collect();
+        let mut statuses = Vec::with_capacity(tasks.len());
+        for task in tasks {
+            statuses.push(
+                task.await
+                    .expect("the task ends")
+                    .expect("the router answers"),
+            );
         }
-        if !overridden("sec-fetch-site") {
-            builder = builder.header("sec-fetch-site", "same-origin");
+        statuses
+    }
+
+    /// A comment's form fields, with a stamp fetched now and half a minute of typing.
+    pub async fn comment_fields(&self, c: &Comment<'_>) -> Vec<(String, String)> {
+        let stamp = self.form_stamp().await;
+        self.clock.advance_seconds(30);
+        let mut fields = vec![
+            ("comment_post_ID", c.article_id.to_string()),
+            ("comment_parent", c.parent_id.to_string()),
+            ("author", c.name.to_string()),
+            ("email", c.email.to_string()),
+            ("url", String::new()),
+            ("comment", c.body.to_string()),
+            ("form_stamp", stamp),
+            ("phone", String::new()),
+        ];
+        for (k, v) in &c.fields {
+            fields.retain(|(name, _)| name != k);
+            fields.push((k, v.to_string()));
         }
-        for (name, value) in headers {
-            if !value.is_empty() {
-                builder = builder.header(*name, *value);
-            }
-        }
-        let mut request = builder.body(Body::from(form_body(fields))).unwrap();
-        if let Ok(ip) = ip.parse::<std::net::IpAddr>() {
-            request
-                .extensions_mut()
-                .insert(ConnectInfo(SocketAddr::new(ip, 50_000)));
-        }
-        self.request(request).await
+        fields
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect()
     }
 
     /// Fetches a stamp, lets 30 seconds pass, and posts the comment to `/comments`.
@@ -92,26 +111,52 @@ impl TestApp {
         c: &Comment<'_>,
         headers: &[(&str, &str)],
     ) -> TestResponse {
-        let stamp = self.form_stamp().await;
-        self.clock.advance_seconds(30);
-        let article = c.article_id.to_string();
-        let parent = c.parent_id.to_string();
-        let mut fields = vec![
-            ("comment_post_ID", article.as_str()),
-            ("comment_parent", parent.as_str()),
-            ("author", c.name),
-            ("email", c.email),
-            ("url", ""),
-            ("comment", c.body),
-            ("form_stamp", stamp.as_str()),
-            ("phone", ""),
-        ];
-        for (k, v) in &c.fields {
-            fields.retain(|(name, _)| name != k);
-            fields.push((k, v));
-        }
-        self.post_from(path, c.ip, &fields, headers).await
+        let fields = self.comment_fields(c).await;
+        let pairs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        self.post_from(path, c.ip, &pairs, headers).await
     }
+}
+
+/// A form posted to `path` from `ip` with a browser's headers plus `headers`.
+pub fn form_from(
+    path: &str,
+    ip: &str,
+    fields: &[(&str, &str)],
+    headers: &[(&str, &str)],
+) -> Request<Body> {
+    let mut builder = Request::post(path)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("host", "news.example")
+        .header(
+            "user-agent",
+            "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
+        )
+        .header("accept-language", "en-GB")
+        .header("referer", "http://news.example/");
+    let overridden = |name: &str| headers.iter().any(|(h, _)| h.eq_ignore_ascii_case(name));
+    if !overridden("origin") {
+        builder = builder.header("origin", "http://news.example");
+    }
+    if !overridden("sec-fetch-site") {
+        builder = builder.header("sec-fetch-site", "same-origin");
+    }
+    for (name, value) in headers {
+        if !value.is_empty() {
+            builder = builder.header(*name, *value);
+        }
+    }
+    let mut request = builder
+        .body(Body::from(form_body(fields)))
+        .expect("a request");
+    if let Ok(ip) = ip.parse::<std::net::IpAddr>() {
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(SocketAddr::new(ip, 50_000)));
+    }
+    request
 }
 
 /// The comment id a redirect after posting points at.

@@ -1,0 +1,28 @@
+//! CPU-heavy work done for a request — hashing a password, reading a comment's spam features —
+//! runs here rather than on the async threads: on tokio's blocking threads, at most one task per
+//! core at a time. A slow task then cannot stall the requests sharing its async thread (nor
+//! `/healthz`), and a burst of such requests waits its turn instead of starting a thread each.
+//! The image service has its own workers and queue (`media::images`), sized by its flags.
+
+use std::sync::LazyLock;
+
+use tokio::sync::Semaphore;
+
+static TURNS: LazyLock<Semaphore> = LazyLock::new(|| {
+    Semaphore::new(std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
+});
+
+/// Runs `work` on a blocking thread once a core's turn is free.
+pub async fn run<T, F>(work: F) -> anyhow::Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    let _turn = TURNS
+        .acquire()
+        .await
+        .map_err(|e| anyhow::anyhow!("the CPU pool is closed: {e}"))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| anyhow::anyhow!("a CPU task failed: {e}"))
+}
