@@ -48,8 +48,10 @@ pub enum Capability {
     PublishOwnArticle,
     /// Write one's own drafts and submit them for review.
     WriteOwnArticle,
-    /// Upload to the media library.
+    /// Upload to the media library, and change or delete one's own uploads.
     UploadMedia,
+    /// Change and delete anyone's media.
+    ManageAnyMedia,
     /// Approve, spam and trash comments.
     ModerateComments,
     /// Manage newsletters and send issues.
@@ -62,7 +64,7 @@ use Capability::*;
 use Role::*;
 
 /// The capability table, in the order the documentation shows it.
-pub const TABLE: [(Capability, &str, [bool; 4]); 10] = [
+pub const TABLE: [(Capability, &str, [bool; 4]); 11] = [
     //                                              admin  editor author contributor
     (
         ManagePeople,
@@ -94,7 +96,16 @@ pub const TABLE: [(Capability, &str, [bool; 4]); 10] = [
         "write own drafts and submit them for review",
         [true, true, true, true],
     ),
-    (UploadMedia, "upload media", [true, true, true, false]),
+    (
+        UploadMedia,
+        "upload media, and edit or delete own uploads",
+        [true, true, true, false],
+    ),
+    (
+        ManageAnyMedia,
+        "edit and delete anyone's media",
+        [true, true, false, false],
+    ),
     (
         ModerateComments,
         "moderate comments on every article",
@@ -137,6 +148,8 @@ mod tests {
         assert!(!allows(Author, EditAnyArticle));
         assert!(allows(Author, PublishOwnArticle));
         assert!(allows(Author, UploadMedia));
+        assert!(!allows(Author, ManageAnyMedia));
+        assert!(allows(Editor, ManageAnyMedia));
         assert!(!allows(Contributor, PublishOwnArticle));
         assert!(!allows(Contributor, UploadMedia));
         assert!(allows(Contributor, WriteOwnArticle));

@@ -218,7 +218,8 @@ async fn editor_page(
         public_url: draft
             .public_path
             .map(|p| format!("{}{p}", base_url.trim_end_matches('/'))),
-        preview_html: articles::preview_html(&draft.form.body),
+        preview_html: articles::preview_html(&state.db, state.clock.now(), &draft.form.body)
+            .await?,
         sections: sections
             .into_iter()
             .map(|s| Choice {
@@ -593,9 +594,14 @@ async fn refused(
 }
 
 /// The live preview: the body rendered by the same code as the site.
-pub async fn preview(me: CurrentUser, form: FormFields) -> PageResult<Response> {
+pub async fn preview(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    form: FormFields,
+) -> PageResult<Response> {
     me.check_csrf(form.get("_csrf"))?;
-    let mut response = articles::preview_html(form.get("body")).into_response();
+    let html = articles::preview_html(&state.db, state.clock.now(), form.get("body")).await?;
+    let mut response = html.into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,

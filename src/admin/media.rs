@@ -11,7 +11,9 @@ use crate::accounts::{Capability, allows};
 use crate::app::AppState;
 use crate::error::{AppError, FieldError, PageResult};
 use crate::media::images;
+use crate::media::references;
 use crate::media::service::{self as media, MediaEdit};
+use crate::site::settings;
 use crate::web::form::FormFields;
 use crate::web::session::CurrentUser;
 
@@ -77,13 +79,20 @@ async fn show(
         format!("/admin/media?{}", s.finish())
     };
     let page = page.clamp(1, total_pages);
+    let key = settings::signing_key(&state.db).await?;
+    let now = state.clock.now();
     let view = LibraryView {
         total: items.len(),
         items: items
             .into_iter()
             .map(|m| Tile {
                 id: m.id,
-                url: images::urls::sized(m.id, TILE_WIDTH),
+                url: references::signed_url(
+                    &images::urls::sized(m.id, TILE_WIDTH),
+                    &key,
+                    m.id,
+                    now,
+                ),
                 alt: m.alt,
                 width: m.width,
                 height: m.height,
@@ -174,6 +183,7 @@ struct ItemView {
     focal_x: i64,
     focal_y: i64,
     uses: i64,
+    can_edit: bool,
     can_delete: bool,
 }
 
@@ -185,9 +195,12 @@ pub async fn item(
     require(&me, Capability::WriteOwnArticle)?;
     let m = media::item(&state.db, id).await?;
     let uses = media::uses(&state.db, id).await?;
+    let key = settings::signing_key(&state.db).await?;
+    let url = images::urls::sized(m.id, PREVIEW_WIDTH);
+    let can_edit = media::may_manage(&me.user, &m);
     let view = ItemView {
         id: m.id,
-        url: images::urls::sized(m.id, PREVIEW_WIDTH),
+        url: references::signed_url(&url, &key, m.id, state.clock.now()),
         alt: m.alt,
         caption: m.caption,
         credit: m.credit,
@@ -198,7 +211,8 @@ pub async fn item(
         focal_x: m.focal_x,
         focal_y: m.focal_y,
         uses,
-        can_delete: uses == 0 && allows(me.user.role, Capability::UploadMedia),
+        can_edit,
+        can_delete: uses == 0 && can_edit,
     };
     render::page(
         &state,
@@ -225,7 +239,7 @@ pub async fn update(
         focal_x: number("focal_x"),
         focal_y: number("focal_y"),
     };
-    media::update(&state.db, id, &edit).await?;
+    media::update(&state.db, &me.user, id, &edit).await?;
     Ok(Redirect::to(&format!("/admin/media/{id}")).into_response())
 }
 
@@ -237,6 +251,6 @@ pub async fn delete(
 ) -> PageResult<Response> {
     me.check_csrf(form.get("_csrf"))?;
     require(&me, Capability::UploadMedia)?;
-    media::delete(&state.db, &state.media, id).await?;
+    media::delete(&state.db, &state.media, &me.user, id).await?;
     Ok(Redirect::to("/admin/media").into_response())
 }

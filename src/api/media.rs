@@ -118,7 +118,10 @@ pub async fn upload(
         Some(user.0.id),
     )
     .await?;
-    media::update(&state.db, id, &text).await?;
+    // A file the library already held keeps its owner and text unless the sender may manage it.
+    if media::may_manage(&user.0, &media::item(&state.db, id).await?) {
+        media::update(&state.db, &user.0, id, &text).await?;
+    }
     Ok((
         StatusCode::CREATED,
         Json(media_json(media::item(&state.db, id).await?)),
@@ -159,7 +162,7 @@ pub async fn update(
         focal_x: body.focal_x.unwrap_or(current.focal_x),
         focal_y: body.focal_y.unwrap_or(current.focal_y),
     };
-    media::update(&state.db, id, &edit).await?;
+    media::update(&state.db, &user.0, id, &edit).await?;
     Ok(Json(media_json(media::item(&state.db, id).await?)))
 }
 
@@ -169,6 +172,6 @@ pub async fn delete(
     ApiId(id): ApiId,
 ) -> AppResult<StatusCode> {
     user.require(Capability::UploadMedia)?;
-    media::delete(&state.db, &state.media, id).await?;
+    media::delete(&state.db, &state.media, &user.0, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

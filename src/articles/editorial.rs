@@ -44,9 +44,15 @@ pub async fn restore_revision(
     .await
 }
 
-/// The editor's live preview: the same rendering and sanitising as a saved body.
-pub fn preview_html(markdown_text: &str) -> String {
-    markdown::render(markdown_text)
+/// The editor's live preview of a body: rendered by the same code as the site, with the library
+/// items it shows signed so they appear before they are public.
+pub async fn preview_html(db: &Db, now: Timestamp, markdown_text: &str) -> AppResult<String> {
+    let key = crate::site::settings::signing_key(db).await?;
+    Ok(crate::media::references::sign_html(
+        &markdown::render(markdown_text),
+        &key,
+        now,
+    ))
 }
 
 /// What changed between two saved versions, field by field, for the revisions page.

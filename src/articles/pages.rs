@@ -388,7 +388,9 @@ pub async fn preview(
     meta.noindex = true;
     meta.title = format!("Preview: {}", meta.title);
     let html = layout::render_with(&state, &site, "article.html", &page.path, meta, &view)?;
-    Ok(private(html))
+    Ok(private(crate::media::references::sign_html(
+        &html, &key, now,
+    )))
 }
 
 /// A page for one reader only: never stored by a cache, never indexed.

@@ -13,6 +13,7 @@ use crate::clock::Clock;
 use crate::db::{Db, Timestamp, Tx};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::jobs;
+use crate::media::service as media;
 
 pub use super::discussion::*;
 pub use super::editorial::*;
@@ -165,8 +166,36 @@ pub async fn create_article_in(
     .await
     .map_err(slug_conflict)?;
     store::replace_links(tx, id, &input.tag_ids, &input.author_ids).await?;
+    record_media(tx, id, &body_html).await?;
     after_save(tx, id, &input, input.created_by, now).await?;
     Ok(id)
+}
+
+/// Keeps the list of library items the body shows, which decides when they are public and
+/// whether they may be deleted.
+async fn record_media(tx: &mut Tx, id: i64, body_html: &str) -> AppResult<()> {
+    let shown = media::shown_in(tx, body_html).await?;
+    store::replace_media(tx, id, &shown).await?;
+    Ok(())
+}
+
+/// Articles read at a time by [`record_media_after`].
+const MEDIA_BATCH: i64 = 500;
+
+/// Records the library items shown by the bodies of the articles after `after_id`, a batch at
+/// a time (the job that migration 0010 queues for bodies saved before it); the last id done
+/// when more remain.
+pub async fn record_media_after(db: &Db, after_id: i64) -> AppResult<Option<i64>> {
+    let bodies = store::bodies_after(db, after_id, MEDIA_BATCH).await?;
+    let mut tx = db.begin().await?;
+    for (id, html) in &bodies {
+        record_media(&mut tx, *id, html).await?;
+    }
+    tx.commit().await?;
+    Ok(bodies
+        .last()
+        .filter(|_| bodies.len() as i64 == MEDIA_BATCH)
+        .map(|(id, _)| *id))
 }
 
 /// What every save does besides the row itself, in the same transaction: keep a revision,
@@ -244,6 +273,7 @@ pub async fn update_article(
         .await
         .map_err(slug_conflict)?;
     store::replace_links(&mut tx, id, &input.tag_ids, &input.author_ids).await?;
+    record_media(&mut tx, id, &body_html).await?;
     let after = location(&mut tx, id).await?;
     if let (Some(old_at), Some(new_at)) = (before.published_at, after.published_at) {
         let old_path = article_path(&before.section_slug, old_at, &before.slug, tz);

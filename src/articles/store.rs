@@ -397,6 +397,25 @@ pub async fn replace_links(
     })
 }
 
+/// Records the library items an article's body shows, replacing what it showed before.
+pub async fn replace_media(tx: &mut Tx, article_id: i64, media_ids: &[i64]) -> sqlx::Result<()> {
+    with_tx!(tx, c => {
+        sqlx::query("DELETE FROM article_media WHERE article_id = $1")
+            .bind(article_id).execute(&mut *c).await?;
+        for media_id in media_ids {
+            sqlx::query("INSERT INTO article_media (article_id, media_id) VALUES ($1, $2)")
+                .bind(article_id).bind(media_id).execute(&mut *c).await?;
+        }
+        Ok(())
+    })
+}
+
+/// Up to `limit` articles after `after_id`, by id, with their body HTML.
+pub async fn bodies_after(db: &Db, after_id: i64, limit: i64) -> sqlx::Result<Vec<(i64, String)>> {
+    const SQL: &str = "SELECT id, body_html FROM articles WHERE id > $1 ORDER BY id LIMIT $2";
+    with_db!(db, p => sqlx::query_as(SQL).bind(after_id).bind(limit).fetch_all(p).await)
+}
+
 pub async fn insert_redirect(
     tx: &mut Tx,
     path: &str,

@@ -52,6 +52,11 @@ pub enum Job {
         email: String,
         purpose: LinkPurpose,
     },
+    /// Reads which library items the bodies of the articles after `after` show (queued by a
+    /// migration for bodies saved before those were recorded); queues its next batch itself.
+    MediaReferences {
+        after: i64,
+    },
 }
 
 impl Job {
@@ -63,6 +68,7 @@ impl Job {
             Job::AnnounceUnsubscribe { .. } => "announce_unsubscribe",
             Job::SendIssue { .. } => "send_issue",
             Job::PasswordLink { .. } => "password_link",
+            Job::MediaReferences { .. } => "media_references",
         }
     }
 }
@@ -163,6 +169,22 @@ async fn perform(ctx: &Context, job: &Job, worker: &str) -> AppResult<Option<Tim
             return newsletters::sending::run(ctx, *issue_id, worker).await;
         }
         Job::PasswordLink { email, purpose } => accounts::links::send(ctx, email, *purpose).await?,
+        Job::MediaReferences { after } => {
+            if let Some(last) = articles::service::record_media_after(&ctx.db, *after).await? {
+                let now = ctx.clock.now();
+                let mut tx = ctx.db.begin().await?;
+                let next = Job::MediaReferences { after: last };
+                enqueue_in(
+                    &mut tx,
+                    &next,
+                    now,
+                    Some(&format!("media-references-{last}")),
+                    now,
+                )
+                .await?;
+                tx.commit().await?;
+            }
+        }
     }
     Ok(None)
 }

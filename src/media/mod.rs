@@ -5,6 +5,7 @@ pub mod files;
 pub mod images;
 mod inspect;
 mod pages;
+pub mod references;
 pub mod service;
 mod store;
 

@@ -1,8 +1,12 @@
-//! Adding media to the library.
+//! The media library's rules: adding files, who may change or delete an item, when an item is
+//! in use, and which items anyone may see through the image service.
 
 use super::files::{MediaFiles, content_type};
 use super::inspect::inspect;
+use super::references;
 use super::store::{self, NewMedia};
+use crate::accounts::service::User;
+use crate::accounts::{Capability, allows};
 use crate::db::{Db, Timestamp, Tx};
 use crate::error::{AppError, AppResult, FieldError};
 
@@ -120,7 +124,26 @@ pub struct MediaEdit {
     pub focal_y: i64,
 }
 
-pub async fn update(db: &Db, id: i64, edit: &MediaEdit) -> AppResult<()> {
+/// Whether `user` may change and delete `item`: editors and administrators any item, authors
+/// only what they uploaded themselves.
+pub fn may_manage(user: &User, item: &MediaItem) -> bool {
+    allows(user.role, Capability::ManageAnyMedia)
+        || (allows(user.role, Capability::UploadMedia) && item.uploaded_by == Some(user.id))
+}
+
+fn refuse_unless_manager(user: &User, item: &MediaItem) -> AppResult<()> {
+    if may_manage(user, item) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "only editors may change media that someone else uploaded".into(),
+        ))
+    }
+}
+
+/// Changes an item's text and focal point, for someone who may manage it.
+pub async fn update(db: &Db, user: &User, id: i64, edit: &MediaEdit) -> AppResult<()> {
+    refuse_unless_manager(user, &item(db, id).await?)?;
     if !(0..=1000).contains(&edit.focal_x) || !(0..=1000).contains(&edit.focal_y) {
         return Err(AppError::Invalid(vec![FieldError {
             field: "focal point".into(),
@@ -149,14 +172,33 @@ pub async fn update(db: &Db, id: i64, edit: &MediaEdit) -> AppResult<()> {
     Ok(())
 }
 
-/// How many articles and author profiles use an item.
+/// How many articles (lead image or body) and author profiles use an item.
 pub async fn uses(db: &Db, id: i64) -> AppResult<i64> {
     Ok(store::uses(db, id).await?)
 }
 
-/// Deletes an item no article or author uses, and its file.
-pub async fn delete(db: &Db, files: &MediaFiles, id: i64) -> AppResult<()> {
+/// Whether anyone may see an item by its id: published content, an author's portrait or the
+/// site's logo shows it. Others need a signed URL (see [`references`]).
+pub async fn is_public(db: &Db, id: i64, now: Timestamp) -> AppResult<bool> {
+    Ok(store::public_uses(db, id, now).await? > 0)
+}
+
+/// The library items a body's HTML shows, as ids of items that exist.
+pub async fn shown_in(tx: &mut Tx, html: &str) -> AppResult<Vec<i64>> {
+    let found = references::find(html);
+    let mut ids = store::existing(tx, &found.ids).await?;
+    for id in store::ids_at_paths(tx, &found.paths).await? {
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
+/// Deletes an item no article or author uses, and its file, for someone who may manage it.
+pub async fn delete(db: &Db, files: &MediaFiles, user: &User, id: i64) -> AppResult<()> {
     let found = item(db, id).await?;
+    refuse_unless_manager(user, &found)?;
     let uses = store::uses(db, id).await?;
     if uses > 0 {
         return Err(AppError::Conflict {

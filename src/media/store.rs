@@ -18,22 +18,29 @@ pub struct NewMedia<'a> {
     pub created_at: Timestamp,
 }
 
-/// Inserts a media item, or returns the existing one with the same content.
+/// Inserts a media item, or returns the existing one with the same content; text given for a
+/// file the library already holds fills only what the item lacks, so an upload without text
+/// cannot wipe a colleague's alt text and caption.
 pub async fn upsert(tx: &mut Tx, m: &NewMedia<'_>) -> sqlx::Result<i64> {
     const SQL: &str = "INSERT INTO media (sha256, path, content_type, width, height, bytes, alt, \
          caption, credit, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-         ON CONFLICT (sha256) DO UPDATE SET alt = $7, caption = $8, credit = $9 RETURNING id";
+         ON CONFLICT (sha256) DO UPDATE SET \
+         alt = CASE WHEN media.alt = '' THEN excluded.alt ELSE media.alt END, \
+         caption = CASE WHEN media.caption = '' THEN excluded.caption ELSE media.caption END, \
+         credit = CASE WHEN media.credit = '' THEN excluded.credit ELSE media.credit END \
+         RETURNING id";
     with_tx!(tx, c => sqlx::query_scalar(SQL)
         .bind(m.sha256).bind(m.path).bind(m.content_type).bind(m.width).bind(m.height)
         .bind(m.bytes).bind(m.alt).bind(m.caption).bind(m.credit).bind(m.created_at)
         .fetch_one(c).await)
 }
 
-/// Deletes media that no article or author uses.
+/// Deletes media that no article (as its lead image or in its body) or author uses.
 pub async fn delete_unused(tx: &mut Tx) -> sqlx::Result<u64> {
     const SQL: &str = "DELETE FROM media WHERE id NOT IN \
          (SELECT lead_media_id FROM articles WHERE lead_media_id IS NOT NULL) \
-         AND id NOT IN (SELECT avatar_media_id FROM authors WHERE avatar_media_id IS NOT NULL)";
+         AND id NOT IN (SELECT avatar_media_id FROM authors WHERE avatar_media_id IS NOT NULL) \
+         AND id NOT IN (SELECT media_id FROM article_media)";
     with_tx!(tx, c => sqlx::query(SQL).execute(c).await.map(|r| r.rows_affected()))
 }
 
@@ -51,13 +58,14 @@ pub struct MediaRow {
     pub focal_x: i64,
     pub focal_y: i64,
     pub created_at: Timestamp,
+    pub uploaded_by: Option<i64>,
 }
 
 macro_rules! media_where {
     ($tail:literal) => {
         concat!(
             "SELECT id, path, content_type, width, height, bytes, alt, caption, credit, focal_x, \
-             focal_y, created_at FROM media ",
+             focal_y, created_at, uploaded_by FROM media ",
             $tail
         )
     };
@@ -112,11 +120,50 @@ pub async fn set_uploader(tx: &mut Tx, id: i64, user_id: Option<i64>) -> sqlx::R
         .bind(user_id).bind(id).execute(c).await.map(|_| ()))
 }
 
-/// How many articles and author profiles use an item.
+/// How many articles (as lead image or in the body) and author profiles use an item.
 pub async fn uses(db: &Db, id: i64) -> sqlx::Result<i64> {
     const SQL: &str = "SELECT (SELECT COUNT(*) FROM articles WHERE lead_media_id = $1) \
+         + (SELECT COUNT(*) FROM article_media WHERE media_id = $1) \
          + (SELECT COUNT(*) FROM authors WHERE avatar_media_id = $1)";
     with_db!(db, p => sqlx::query_scalar(SQL).bind(id).fetch_one(p).await)
+}
+
+/// How many public uses an item has: a published article's lead image or body (whose time has
+/// come), an author's portrait, the site's logo.
+pub async fn public_uses(db: &Db, id: i64, now: Timestamp) -> sqlx::Result<i64> {
+    const SQL: &str = "SELECT \
+         (SELECT COUNT(*) FROM articles WHERE lead_media_id = $1 \
+            AND status = 'published' AND published_at <= $2) \
+         + (SELECT COUNT(*) FROM article_media am JOIN articles a ON a.id = am.article_id \
+            WHERE am.media_id = $1 AND a.status = 'published' AND a.published_at <= $2) \
+         + (SELECT COUNT(*) FROM authors WHERE avatar_media_id = $1) \
+         + (SELECT COUNT(*) FROM media m JOIN settings s ON s.key = 'logo_path' AND s.value = m.path \
+            WHERE m.id = $1)";
+    with_db!(db, p => sqlx::query_scalar(SQL).bind(id).bind(now).fetch_one(p).await)
+}
+
+/// The ids of the items stored at `paths`, inside the caller's transaction.
+pub async fn ids_at_paths(tx: &mut Tx, paths: &[String]) -> sqlx::Result<Vec<i64>> {
+    let mut ids = Vec::with_capacity(paths.len());
+    for path in paths {
+        let id: Option<i64> = with_tx!(tx, c => sqlx::query_scalar("SELECT id FROM media WHERE path = $1")
+            .bind(path).fetch_optional(c).await)?;
+        ids.extend(id);
+    }
+    Ok(ids)
+}
+
+/// Which of `ids` are library items, inside the caller's transaction.
+pub async fn existing(tx: &mut Tx, ids: &[i64]) -> sqlx::Result<Vec<i64>> {
+    let mut found = Vec::with_capacity(ids.len());
+    for id in ids {
+        let n: i64 = with_tx!(tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM media WHERE id = $1")
+            .bind(id).fetch_one(c).await)?;
+        if n > 0 {
+            found.push(*id);
+        }
+    }
+    Ok(found)
 }
 
 pub async fn delete(tx: &mut Tx, id: i64) -> sqlx::Result<u64> {

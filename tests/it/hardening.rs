@@ -6,9 +6,12 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use broadsheet::accounts::Role;
 use broadsheet::accounts::service as accounts;
+use broadsheet::articles::service::{self as articles, Status};
 use broadsheet::comments::service::MAX_COMMENT;
+use broadsheet::media::service as media;
 
 use crate::db_tests;
+use crate::media::{jpeg, upload, uploaded_id};
 use crate::support::TestApp;
 use crate::support::admin::PASSWORD;
 use crate::support::builders::{article, newsroom, publish};
@@ -162,5 +165,149 @@ db_tests! {
             assert_eq!(app.get(link).await.status, StatusCode::GONE, "{link} died with the one used");
         }
         assert!(accounts::api_token_user(&app.db, &app.clock, &token).await.unwrap().is_none(), "API tokens revoked on request");
+    }
+}
+
+/// The first `src` of an image-service URL of item `id` in a page, unescaped.
+fn image_url_in(html: &str, id: i64) -> String {
+    let marker = format!("/images/v2/raw/media:{id}?");
+    let at = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no URL of item {id} in {html}"));
+    html[at..]
+        .split(['"', ' '])
+        .next()
+        .unwrap()
+        .replace("&amp;", "&")
+}
+
+db_tests! {
+    async fn unpublished_media_are_seen_only_through_signed_urls(app) {
+        let n = newsroom(app).await;
+        app.add_user("author@news.example", Role::Author).await;
+        let author = app.sign_in("author@news.example").await;
+        let id = uploaded_id(&upload(app, &author, &author.csrf, "embargo.jpg", &jpeg(64, 48)).await);
+        let guessed = format!("/images/v2/raw/media:{id}?width=40");
+        assert_eq!(app.get(&guessed).await.status, StatusCode::NOT_FOUND, "an unused upload is not public");
+        assert_eq!(app.get(&format!("/images/v2/metadata/media:{id}")).await.status, StatusCode::NOT_FOUND);
+
+        // The library shows it through a signed URL, for that browser only.
+        let tile = image_url_in(&app.get_as("/admin/media", &author).await.text(), id);
+        let shown = app.get(&tile).await;
+        assert_eq!(shown.status, StatusCode::OK, "{tile}");
+        assert!(shown.header("cache-control").starts_with("private"), "{}", shown.header("cache-control"));
+        let forged = tile.replace("signature=", "signature=0");
+        assert_eq!(app.get(&forged).await.status, StatusCode::NOT_FOUND);
+        let other_item = tile.replace(&format!("media:{id}?"), &format!("media:{}?", id + 1));
+        assert_eq!(app.get(&other_item).await.status, StatusCode::NOT_FOUND, "a signature is for one item");
+
+        // Tomorrow's lead image stays private until its story is published.
+        let mut input = article(&n, "Embargoed story");
+        input.lead_media_id = Some(id);
+        input.lead_alt = "Cranes".into();
+        input.status = Status::Scheduled;
+        input.published_at = Some(app.clock.now().plus_seconds(3600));
+        let story = articles::create_article(&app.db, &app.clock, input).await.unwrap();
+        assert_eq!(app.get(&guessed).await.status, StatusCode::NOT_FOUND, "scheduled is not yet public");
+        app.clock.advance_seconds(3601);
+        articles::publish_if_due(&app.db, &app.clock, story).await.unwrap();
+        let public = app.get(&guessed).await;
+        assert_eq!(public.status, StatusCode::OK);
+        assert!(public.header("cache-control").starts_with("public"));
+
+        // An image shown only in a draft's body appears in the draft's preview, signed.
+        let body_only = uploaded_id(&upload(app, &author, &author.csrf, "inline.jpg", &jpeg(48, 64)).await);
+        let mut draft = article(&n, "Draft with a picture");
+        draft.status = Status::Draft;
+        draft.published_at = None;
+        draft.body_markdown = format!("Text.\n\n![A picture](/images/v2/raw/media:{body_only}?width=300)\n");
+        let draft_id = articles::create_article(&app.db, &app.clock, draft).await.unwrap();
+        assert_eq!(app.get(&format!("/images/v2/raw/media:{body_only}?width=30")).await.status, StatusCode::NOT_FOUND);
+        let key = broadsheet::site::settings::signing_key(&app.db).await.unwrap();
+        let preview = app.get(&articles::preview_path(&key, draft_id, app.clock.now())).await;
+        assert_eq!(preview.status, StatusCode::OK);
+        let inline = image_url_in(&preview.text(), body_only);
+        assert_eq!(app.get(&inline).await.status, StatusCode::OK, "{inline}");
+    }
+
+    async fn authors_manage_only_their_own_uploads(app) {
+        let n = newsroom(app).await;
+        let ann = app.add_user("ann@news.example", Role::Author).await;
+        app.add_user("bo@news.example", Role::Author).await;
+        app.add_user("editor@news.example", Role::Editor).await;
+        let (ann_browser, bo) = (app.sign_in("ann@news.example").await, app.sign_in("bo@news.example").await);
+        let editor = app.sign_in("editor@news.example").await;
+        let id = uploaded_id(&upload(app, &ann_browser, &ann_browser.csrf, "ann.jpg", &jpeg(40, 30)).await);
+        let path = format!("/admin/media/{id}");
+        let fields = [("alt", "Defaced"), ("caption", ""), ("credit", ""), ("focal_x", "500"), ("focal_y", "500")];
+        assert_eq!(app.post_as(&path, &bo, &fields).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(app.post_as(&format!("{path}/delete"), &bo, &[]).await.status, StatusCode::FORBIDDEN);
+        assert!(!app.get_as(&path, &bo).await.text().contains("Delete this image"));
+        let bo_token = accounts::create_api_token(&app.db, &app.clock, accounts::user_by_email(&app.db, "bo@news.example").await.unwrap().id, "t").await.unwrap();
+        let api = |method: &str| {
+            axum::http::Request::builder()
+                .method(method)
+                .uri(format!("/api/v1/media/{id}"))
+                .header("authorization", format!("Bearer {bo_token}"))
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(r#"{"alt":"Defaced"}"#))
+                .unwrap()
+        };
+        assert_eq!(app.request(api("PATCH")).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(app.request(api("DELETE")).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(media::item(&app.db, id).await.unwrap().alt, "", "nothing changed");
+
+        // Bo uploading the same file does not take it over or change its text.
+        app.post_as(&path, &ann_browser, &[("alt", "Ann's words"), ("focal_x", "500"), ("focal_y", "500")]).await;
+        let again = uploaded_id(&upload(app, &bo, &bo.csrf, "copy.jpg", &jpeg(40, 30)).await);
+        assert_eq!(again, id);
+        assert_eq!(app.post_as(&path, &bo, &fields).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(media::item(&app.db, id).await.unwrap().alt, "Ann's words");
+        assert_eq!(media::item(&app.db, id).await.unwrap().uploaded_by, Some(ann.id));
+
+        // An image in a published body is in use: deleting it would break the article.
+        let mut input = article(&n, "Body picture");
+        input.body_markdown = format!("![Cranes](/images/v2/raw/media:{id}?width=700&fit=scale-down)");
+        publish(app, input).await;
+        assert_eq!(media::uses(&app.db, id).await.unwrap(), 1);
+        assert_eq!(app.post_as(&format!("{path}/delete"), &editor, &[]).await.status, StatusCode::CONFLICT);
+        assert_eq!(app.post_as(&path, &editor, &fields).await.status, StatusCode::SEE_OTHER, "editors manage anyone's media");
+    }
+
+    async fn bodies_saved_before_references_were_kept_are_read_by_a_job(app) {
+        let n = newsroom(app).await;
+        app.add_user("editor@news.example", Role::Editor).await;
+        let editor = app.sign_in("editor@news.example").await;
+        let id = uploaded_id(&upload(app, &editor, &editor.csrf, "old.jpg", &jpeg(40, 30)).await);
+        let mut input = article(&n, "Old story");
+        input.body_markdown = format!("![Old](/media/{})", media::item(&app.db, id).await.unwrap().path);
+        publish(app, input).await;
+        assert_eq!(media::uses(&app.db, id).await.unwrap(), 1, "a /media/ file counts too");
+        let mut tx = app.db.begin().await.unwrap();
+        broadsheet::jobs::enqueue_in(&mut tx, &broadsheet::jobs::Job::MediaReferences { after: 0 }, app.clock.now(), None, app.clock.now()).await.unwrap();
+        tx.commit().await.unwrap();
+        sqlx_delete_references(app).await;
+        assert_eq!(media::uses(&app.db, id).await.unwrap(), 0);
+        assert_eq!(app.run_jobs().await, 1);
+        assert_eq!(media::uses(&app.db, id).await.unwrap(), 1, "the job found the reference again");
+    }
+}
+
+/// Forgets every recorded body reference, as a database migrated before they were kept.
+async fn sqlx_delete_references(app: &TestApp) {
+    if app.url.starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(&app.url).await.unwrap();
+        sqlx::query("DELETE FROM article_media")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    } else {
+        let pool = sqlx::SqlitePool::connect(&app.url).await.unwrap();
+        sqlx::query("DELETE FROM article_media")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
     }
 }

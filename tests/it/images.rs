@@ -94,10 +94,23 @@ fn png_bomb() -> Vec<u8> {
     png
 }
 
+/// Adds an image to the library and makes it public, as an author's portrait.
 async fn upload(app: &TestApp, bytes: &[u8]) -> i64 {
-    broadsheet::media::service::upload(&app.db, &app.state.media, app.clock.now(), bytes, None)
-        .await
-        .unwrap()
+    let id =
+        broadsheet::media::service::upload(&app.db, &app.state.media, app.clock.now(), bytes, None)
+            .await
+            .unwrap();
+    let mut tx = app.db.begin().await.unwrap();
+    broadsheet::articles::service::create_author_in(
+        &mut tx,
+        &format!("Photographer {id}"),
+        "",
+        Some(id),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    id
 }
 
 /// Width and height of a JPEG or PNG answer.

@@ -12,7 +12,7 @@ use crate::support::admin::Browser;
 use crate::support::builders::{article, newsroom, publish};
 use crate::support::{TestApp, TestResponse};
 
-fn jpeg(width: u16, height: u16) -> Vec<u8> {
+pub fn jpeg(width: u16, height: u16) -> Vec<u8> {
     let pixels: Vec<u8> = (0..usize::from(width) * usize::from(height) * 3)
         .map(|i| (i % 251) as u8)
         .collect();
@@ -23,7 +23,7 @@ fn jpeg(width: u16, height: u16) -> Vec<u8> {
     out
 }
 
-async fn upload(
+pub async fn upload(
     app: &TestApp,
     who: &Browser,
     csrf: &str,
@@ -54,7 +54,7 @@ async fn upload(
     .await
 }
 
-fn uploaded_id(r: &TestResponse) -> i64 {
+pub fn uploaded_id(r: &TestResponse) -> i64 {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     r.header("location")
         .trim_start_matches("/admin/media/")

@@ -7,14 +7,16 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::errors::ImageError;
-use super::service::Answer;
+use super::service::{Answer, Asker};
 use crate::app::AppState;
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
-/// Remote originals may change; a week, as Origami's browser caching.
 /// WebP standing in while the AVIF renders: ask again soon.
 const INTERIM: &str = "public, max-age=60";
+/// Remote originals may change; a week, as Origami's browser caching.
 const REMOTE: &str = "public, max-age=604800, stale-while-revalidate=604800, stale-if-error=604800";
+/// An unpublished item through a signed URL: for that browser alone, and not for long.
+const PRIVATE: &str = "private, max-age=3600";
 
 pub async fn image(
     State(state): State<AppState>,
@@ -23,22 +25,22 @@ pub async fn image(
     request: HeaderMap,
 ) -> Result<Response, ImageError> {
     let query = query.unwrap_or_default();
-    let accept = request
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("*/*");
+    let asker = Asker {
+        query: &query,
+        accept: request
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("*/*"),
+        now: state.clock.now(),
+    };
     let images = &state.images;
     match mode.to_ascii_lowercase().as_str() {
         "raw" => {
-            let answer = images
-                .raw(&state.db, &state.media, &source, &query, accept)
-                .await?;
+            let answer = images.raw(&state.db, &state.media, &source, &asker).await?;
             Ok(raw_response(&answer, &request))
         }
         "metadata" => {
-            let answer = images
-                .raw(&state.db, &state.media, &source, &query, accept)
-                .await?;
+            let answer = images.raw(&state.db, &state.media, &source, &asker).await?;
             let body = Metadata {
                 dpr: answer.dpr.unwrap_or(1.0),
                 r#type: answer.output.content_type(),
@@ -54,7 +56,7 @@ pub async fn image(
         }
         "debug" => {
             let debug = images
-                .debug(&state.db, &state.media, &source, &query, accept)
+                .debug(&state.db, &state.media, &source, &asker)
                 .await?;
             Ok(Json(debug).into_response())
         }
@@ -95,7 +97,9 @@ fn raw_response(answer: &Answer, request: &HeaderMap) -> Response {
 
 fn with_common_headers(mut response: Response, answer: &Answer, image: bool) -> Response {
     let headers = response.headers_mut();
-    let cache = if answer.interim {
+    let cache = if answer.private {
+        PRIVATE
+    } else if answer.interim {
         INTERIM
     } else if answer.immutable && image {
         IMMUTABLE

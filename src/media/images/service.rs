@@ -19,11 +19,13 @@ use super::params::{Format, Gravity, Quality, Transform};
 use super::pipeline::{Bounds, RenderError, Target, render};
 use super::source::{AllowList, Source};
 use super::variants::{Variant, VariantCache};
-use crate::db::Db;
+use crate::db::{Db, Timestamp};
 use crate::error::AppError;
 use crate::media::MediaFiles;
+use crate::media::references;
 use crate::media::service as library;
 use crate::secrets::sha256_hex;
+use crate::site::settings;
 
 pub struct ImageConfig {
     pub allowed: AllowList,
@@ -63,6 +65,8 @@ struct Origin {
     identity: String,
     focus: (f64, f64),
     immutable: bool,
+    /// A library item no published content shows, seen through a signed URL.
+    private: bool,
     location: Location,
 }
 
@@ -72,6 +76,13 @@ enum Location {
     Remote(reqwest::Url),
 }
 
+/// Who asks, and when: the request's query (which may carry a signature) and the time.
+pub struct Asker<'a> {
+    pub query: &'a str,
+    pub accept: &'a str,
+    pub now: Timestamp,
+}
+
 /// What `raw` and `metadata` answer with.
 pub struct Answer {
     pub variant: Arc<Variant>,
@@ -79,6 +90,8 @@ pub struct Answer {
     pub etag: String,
     /// Media-library sources never change (their files are content-addressed).
     pub immutable: bool,
+    /// An unpublished library item, for the signed URL's holder alone: no shared cache keeps it.
+    pub private: bool,
     /// A stand-in (WebP) while the negotiated AVIF renders in the background: cache it briefly.
     pub interim: bool,
     /// The `dpr` the caller gave, for `Content-Dpr`.
@@ -122,10 +135,9 @@ impl ImageService {
         db: &Db,
         media: &MediaFiles,
         source: &str,
-        query: &str,
-        accept: &str,
+        asker: &Asker<'_>,
     ) -> Result<Answer, ImageError> {
-        let (t, origin, target) = self.understand(db, media, source, query, accept).await?;
+        let (t, origin, target) = self.understand(db, media, source, asker).await?;
         let key = variant_key(&origin, &t, target);
         if let Some(hit) = self.cache.get(&key) {
             return answer(Arc::new(hit), &key, &origin, &t, false);
@@ -171,10 +183,9 @@ impl ImageService {
         db: &Db,
         media: &MediaFiles,
         source: &str,
-        query: &str,
-        accept: &str,
+        asker: &Asker<'_>,
     ) -> Result<Debug, ImageError> {
-        let (t, origin, target) = self.understand(db, media, source, query, accept).await?;
+        let (t, origin, target) = self.understand(db, media, source, asker).await?;
         Ok(Debug {
             source: source.trim().to_string(),
             output: match target {
@@ -192,31 +203,49 @@ impl ImageService {
         db: &Db,
         media: &MediaFiles,
         source: &str,
-        query: &str,
-        accept: &str,
+        asker: &Asker<'_>,
     ) -> Result<(Transform, Origin, Target), ImageError> {
-        let t = Transform::parse(query).map_err(ImageError::BadParameter)?;
+        let t = Transform::parse(asker.query).map_err(ImageError::BadParameter)?;
         if let Some(system) = &t.source {
             tracing::debug!(source = %system, "image requested");
         }
-        let origin = self.resolve(db, media, source).await?;
-        let target = negotiate(&t, accept);
+        let origin = self.resolve(db, media, source, asker).await?;
+        let target = negotiate(&t, asker.accept);
         Ok((t, origin, target))
     }
 
-    async fn resolve(&self, db: &Db, media: &MediaFiles, raw: &str) -> Result<Origin, ImageError> {
+    /// Finds the source. A library item that no published content shows is answered only to a
+    /// signed URL, and otherwise as if it did not exist, so ids cannot be probed.
+    async fn resolve(
+        &self,
+        db: &Db,
+        media: &MediaFiles,
+        raw: &str,
+        asker: &Asker<'_>,
+    ) -> Result<Origin, ImageError> {
         match Source::parse(raw).map_err(ImageError::BadParameter)? {
             Source::Media(id) => {
                 let missing = || ImageError::NotFound(format!("There is no media item {id}"));
-                let item = library::item(db, id).await.map_err(|e| match e {
+                let internal = |e: AppError| match e {
                     AppError::NotFound(_) => missing(),
                     other => ImageError::Internal(other.to_string()),
-                })?;
+                };
+                let item = library::item(db, id).await.map_err(internal)?;
+                let public = library::is_public(db, id, asker.now)
+                    .await
+                    .map_err(internal)?;
+                if !public {
+                    let key = settings::signing_key(db).await.map_err(internal)?;
+                    if !references::allows(&key, id, asker.query, asker.now) {
+                        return Err(missing());
+                    }
+                }
                 let file = media.locate(&item.path).ok_or_else(missing)?;
                 Ok(Origin {
                     identity: format!("media:{}", item.path),
                     focus: (item.focal_x as f64 / 1000.0, item.focal_y as f64 / 1000.0),
                     immutable: true,
+                    private: !public,
                     location: Location::File(file),
                 })
             }
@@ -231,6 +260,7 @@ impl ImageService {
                     identity: format!("url:{url}"),
                     focus: (0.5, 0.5),
                     immutable: false,
+                    private: false,
                     location: Location::Remote(url),
                 })
             }
@@ -397,6 +427,7 @@ fn answer(
         output,
         etag: format!("\"{}\"", &key[..32]),
         immutable: origin.immutable,
+        private: origin.private,
         interim,
         dpr: t.dpr_given.then(|| f64::from(t.dpr) / 100.0),
     })
