@@ -9,7 +9,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Extensions, HeaderMap, HeaderName, Request, StatusCode, Version};
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::serve::ListenerExt;
@@ -31,7 +31,7 @@ use crate::site::layout::RenderCache;
 use crate::templates::Templates;
 use crate::web::client::TrustedProxies;
 use crate::web::page_cache::{PageCache, PageCacheLayer, PageCacheService};
-use crate::web::request_id::CountingIds;
+use crate::web::request_id::{CountingIds, drop_unsafe};
 use crate::web::sendfile::SendfileListener;
 use crate::web::{Cacheable, assets, error_pages, security};
 use crate::{admin, api, articles, comments, media, newsletters, site};
@@ -131,10 +131,11 @@ pub fn router(state: AppState) -> App {
     let layered = ServiceBuilder::new()
         .map_response(IntoResponse::into_response)
         .layer(compression(cache_enabled))
+        .map_request(drop_unsafe)
         .layer(SetRequestIdLayer::new(request_id.clone(), ids))
         .layer(PropagateRequestIdLayer::new(request_id))
         .layer(trace)
-        .layer(from_fn(security::headers))
+        .layer(from_fn_with_state(state.clone(), security::headers))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 
-use crate::accounts::Role;
 use crate::accounts::service::{self as accounts, LinkPurpose, NewAccount};
+use crate::accounts::{Capability, Role, allows};
 use crate::app::{self, AppState, Limits, Services};
 use crate::articles;
 use crate::clock::Clock;
@@ -232,9 +232,29 @@ async fn print_demo_accounts(db: &Db, clock: &Clock) -> anyhow::Result<()> {
         accounts::set_password(db, clock, user.id, &password)
             .await
             .map_err(|e| anyhow::anyhow!("cannot set the password of {email}: {e}"))?;
+        if user.author_id.is_none() && !allows(role, Capability::EditAnyArticle) {
+            give_byline(db, clock, &user).await;
+        }
         println!("  {:<13} {email:<26} {password}", role.as_str());
     }
     Ok(())
+}
+
+/// An author profile in the account's name, so a demo author or contributor can sign their
+/// articles (below the editors, people credit only their own profile).
+async fn give_byline(db: &Db, clock: &Clock, user: &accounts::User) {
+    let byline = articles::service::AuthorInput {
+        name: user.name.clone(),
+        bio: String::new(),
+        avatar_media_id: None,
+    };
+    let linked = match articles::service::save_author(db, None, &byline).await {
+        Ok(profile) => accounts::set_author_profile(db, clock, user.id, Some(profile)).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = linked {
+        tracing::warn!(error = %e, account = %user.email, "the demo account has no byline");
+    }
 }
 
 fn parse_role(role: &str) -> anyhow::Result<Role> {

@@ -199,6 +199,15 @@ pub struct ImageArgs {
     /// Seconds a remote fetch may take in all.
     #[arg(long, env = "BROADSHEET_IMAGE_FETCH_TIMEOUT", default_value_t = 20)]
     pub image_fetch_timeout: u64,
+
+    /// New renders (cache misses) one client address may cause a minute; cache hits are never
+    /// limited. 0 for no limit.
+    #[arg(
+        long,
+        env = "BROADSHEET_IMAGE_RENDERS_PER_CLIENT",
+        default_value_t = 240
+    )]
+    pub image_renders_per_client: u32,
 }
 
 /// The longest side of any output image, after dpr.
@@ -229,6 +238,7 @@ impl ImageArgs {
             cache_bytes: self.image_cache_mb.saturating_mul(MIB),
             workers,
             queue: self.image_queue,
+            renders_per_client: self.image_renders_per_client,
         })
     }
 }

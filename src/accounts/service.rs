@@ -190,6 +190,22 @@ pub async fn set_role(db: &Db, clock: &Clock, id: i64, role: Role) -> AppResult<
     Ok(())
 }
 
+/// Links an account to the author profile whose byline it writes under (or to none): below
+/// the editors, people may credit only that profile on their articles.
+pub async fn set_author_profile(
+    db: &Db,
+    clock: &Clock,
+    id: i64,
+    author_id: Option<i64>,
+) -> AppResult<()> {
+    let mut tx = db.begin().await?;
+    if store::set_author(&mut tx, id, author_id, clock.now()).await? == 0 {
+        return Err(AppError::not_found("no such account"));
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Disables (or re-enables) an account; disabling ends its sessions at once.
 pub async fn set_disabled(db: &Db, clock: &Clock, id: i64, disabled: bool) -> AppResult<()> {
     let current = user(db, id).await?;

@@ -70,6 +70,17 @@ pub async fn set_role(tx: &mut Tx, id: i64, role: &str, now: Timestamp) -> sqlx:
         .execute(c).await.map(|r| r.rows_affected()))
 }
 
+pub async fn set_author(
+    tx: &mut Tx,
+    id: i64,
+    author_id: Option<i64>,
+    now: Timestamp,
+) -> sqlx::Result<u64> {
+    const SQL: &str = "UPDATE users SET author_id = $1, updated_at = $2 WHERE id = $3";
+    with_tx!(tx, c => sqlx::query(SQL).bind(author_id).bind(now).bind(id)
+        .execute(c).await.map(|r| r.rows_affected()))
+}
+
 pub async fn set_disabled(
     tx: &mut Tx,
     id: i64,

@@ -77,11 +77,7 @@ pub async fn login(
     .await
     {
         Ok(signed_in) => {
-            let secure = layout::layout(&state)
-                .await?
-                .site
-                .base_url
-                .starts_with("https://");
+            let secure = session::secure_site(&state).await?;
             let mut response = Redirect::to(&next).into_response();
             response.headers_mut().insert(
                 header::SET_COOKIE,
@@ -130,7 +126,7 @@ pub async fn logout(
 ) -> PageResult<Response> {
     me.check_csrf(form.get("_csrf"))?;
     accounts::sign_out(&state.db, &me.session_token).await?;
-    signed_out_response()
+    signed_out_response(&state).await
 }
 
 pub async fn logout_everywhere(
@@ -140,14 +136,15 @@ pub async fn logout_everywhere(
 ) -> PageResult<Response> {
     me.check_csrf(form.get("_csrf"))?;
     accounts::sign_out_everywhere(&state.db, me.user.id).await?;
-    signed_out_response()
+    signed_out_response(&state).await
 }
 
-fn signed_out_response() -> PageResult<Response> {
+async fn signed_out_response(state: &AppState) -> PageResult<Response> {
+    let secure = session::secure_site(state).await?;
     let mut response = Redirect::to("/admin/login").into_response();
     response
         .headers_mut()
-        .insert(header::SET_COOKIE, session::clear_session_cookie());
+        .insert(header::SET_COOKIE, session::clear_session_cookie(secure));
     Ok(response)
 }
 

@@ -235,6 +235,7 @@ async fn editor_page(
         authors: articles::authors(&state.db)
             .await?
             .into_iter()
+            .filter(|a| permissions::may_credit(&me.user, &[a.id], &draft.author_ids))
             .map(|a| Choice {
                 selected: draft.author_ids.contains(&a.id),
                 id: a.id.to_string(),
@@ -502,8 +503,28 @@ async fn submit(
         )
         .await;
     };
+    let already = existing
+        .as_ref()
+        .map(|e| e.input.author_ids.clone())
+        .unwrap_or_default();
+    permissions::check_byline(&me.user, &submitted.author_ids, &already)?;
     let tag_names: Vec<String> = view.tags.split(',').map(str::to_string).collect();
-    let tag_ids = articles::ensure_tags(&state.db, &tag_names).await?;
+    let tag_ids = match articles::tags_for(&state.db, &me.user, &tag_names).await {
+        Ok(ids) => ids,
+        Err(AppError::Invalid(errors)) => {
+            return refused(
+                state,
+                me,
+                existing,
+                submitted,
+                current,
+                errors,
+                unprocessable,
+            )
+            .await;
+        }
+        Err(other) => return Err(other.into()),
+    };
     let input = ArticleInput {
         section_id,
         slug: view.slug.clone(),

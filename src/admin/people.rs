@@ -10,6 +10,7 @@ use crate::accounts::roles::TABLE;
 use crate::accounts::service::{self as accounts, LinkPurpose, NewAccount, User};
 use crate::accounts::{Capability, Role};
 use crate::app::AppState;
+use crate::articles::service as articles;
 use crate::error::{AppError, PageResult};
 use crate::web::form::FormFields;
 use crate::web::session::CurrentUser;
@@ -21,15 +22,30 @@ struct CapabilityRow {
 }
 
 #[derive(Serialize)]
+struct AuthorChoice {
+    id: i64,
+    name: String,
+}
+
+#[derive(Serialize)]
 struct PeopleView {
     people: Vec<User>,
     roles: Vec<&'static str>,
+    authors: Vec<AuthorChoice>,
     capabilities: Vec<CapabilityRow>,
 }
 
 async fn show(state: &AppState, me: &CurrentUser, notice: Option<&str>) -> PageResult<Response> {
     let view = PeopleView {
         people: accounts::users(&state.db).await?,
+        authors: articles::authors(&state.db)
+            .await?
+            .into_iter()
+            .map(|a| AuthorChoice {
+                id: a.id,
+                name: a.name,
+            })
+            .collect(),
         roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
         capabilities: TABLE
             .iter()
@@ -96,6 +112,11 @@ pub async fn update(
         "enable" => {
             accounts::set_disabled(db, clock, id, false).await?;
             "Account enabled."
+        }
+        "byline" => {
+            let author = form.get("author_id").parse::<i64>().ok();
+            accounts::set_author_profile(db, clock, id, author).await?;
+            "Byline changed."
         }
         "reset" => {
             let user = accounts::user(db, id).await?;

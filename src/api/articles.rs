@@ -11,7 +11,7 @@ use super::extract::{ApiId, ApiJson, ApiQuery, ApiUser};
 use super::{Page, PageQuery};
 use crate::accounts::Capability;
 use crate::app::AppState;
-use crate::articles::permissions::{may_edit, may_publish};
+use crate::articles::permissions::{self, may_edit, may_publish};
 use crate::articles::service::{
     self as articles, AdminFilter, ArticleInput, Edit, Editable, Status,
 };
@@ -107,7 +107,16 @@ pub struct ArticleWrite {
 }
 
 impl ArticleWrite {
-    async fn apply(self, state: &AppState, mut input: ArticleInput) -> AppResult<ArticleInput> {
+    /// The article as this request would leave it, for `user`: who may save that is checked
+    /// before any tag is made.
+    async fn apply(
+        self,
+        state: &AppState,
+        user: &ApiUser,
+        created_by: Option<i64>,
+        mut input: ArticleInput,
+    ) -> AppResult<ArticleInput> {
+        let before = input.clone();
         macro_rules! take {
             ($($field:ident => $target:ident),* $(,)?) => {
                 $(if let Some(v) = self.$field { input.$target = v; })*
@@ -124,9 +133,14 @@ impl ArticleWrite {
         if let Some(at) = self.published_at {
             input.published_at = at.map(Timestamp::from_datetime);
         }
+        if input.status != before.status || input.published_at != before.published_at {
+            check_status(user, created_by, input.status)?;
+        }
+        permissions::check_byline(&user.0, &input.author_ids, &before.author_ids)?;
         if self.tag_ids.is_some() || self.tags.is_some() {
             let mut ids = self.tag_ids.unwrap_or_default();
-            for id in articles::ensure_tags(&state.db, &self.tags.unwrap_or_default()).await? {
+            let names = self.tags.unwrap_or_default();
+            for id in articles::tags_for(&state.db, &user.0, &names).await? {
                 if !ids.contains(&id) {
                     ids.push(id);
                 }
@@ -246,8 +260,9 @@ pub async fn create(
     if !missing.is_empty() {
         return Err(AppError::Invalid(missing));
     }
-    let input = body.apply(&state, blank(user.0.id)).await?;
-    check_status(&user, Some(user.0.id), input.status)?;
+    let input = body
+        .apply(&state, &user, Some(user.0.id), blank(user.0.id))
+        .await?;
     let id = articles::create_article(&state.db, &state.clock, input).await?;
     Ok((StatusCode::CREATED, Json(read(&state, id).await?)))
 }
@@ -281,10 +296,9 @@ pub async fn update(
         ));
     }
     let expected = body.version.map(Timestamp::from_micros);
-    let input = body.apply(&state, article.input.clone()).await?;
-    if input.status != article.status || input.published_at != article.input.published_at {
-        check_status(&user, article.created_by, input.status)?;
-    }
+    let input = body
+        .apply(&state, &user, article.created_by, article.input.clone())
+        .await?;
     let edit = Edit {
         by: Some(user.0.id),
         expected_version: expected,

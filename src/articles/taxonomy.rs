@@ -5,6 +5,8 @@ use chrono_tz::Tz;
 use super::service::article_path;
 use super::slug;
 use super::store::{self, AuthorRow, NewSection, TagRow};
+use crate::accounts::service::User;
+use crate::accounts::{Capability, allows};
 use crate::clock::Clock;
 use crate::db::{Db, Tx};
 use crate::error::{AppError, AppResult, FieldError};
@@ -42,9 +44,15 @@ pub async fn authors(db: &Db) -> AppResult<Vec<AuthorRow>> {
     Ok(store::authors(db).await?)
 }
 
-/// The ids of tags by name, creating the ones that do not exist yet (the editor's "create on the
-/// fly").
-pub async fn ensure_tags(db: &Db, names: &[String]) -> AppResult<Vec<i64>> {
+/// The ids of the tags an article is given by name, for `user`. Whoever manages the taxonomy
+/// creates the ones that do not exist yet (the editor's "create on the fly"); anyone else may
+/// only use existing tags, since every new tag is a public page. Call it after the save has been
+/// allowed, so a refused request leaves no tag behind.
+pub async fn tags_for(db: &Db, user: &User, names: &[String]) -> AppResult<Vec<i64>> {
+    tags_named(db, names, allows(user.role, Capability::ManageTaxonomy)).await
+}
+
+async fn tags_named(db: &Db, names: &[String], create: bool) -> AppResult<Vec<i64>> {
     let mut tx = db.begin().await?;
     let mut ids = Vec::new();
     for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
@@ -54,7 +62,15 @@ pub async fn ensure_tags(db: &Db, names: &[String]) -> AppResult<Vec<i64>> {
         }
         let id = match store::tag_id_by_slug_in(&mut tx, &tag_slug).await? {
             Some(id) => id,
-            None => store::insert_tag(&mut tx, name, &tag_slug).await?,
+            None if create => store::insert_tag(&mut tx, name, &tag_slug).await?,
+            None => {
+                return Err(AppError::Invalid(vec![FieldError {
+                    field: "tags".into(),
+                    message: format!(
+                        "there is no tag “{name}”; use an existing tag, or ask an editor to add it"
+                    ),
+                }]));
+            }
         };
         if !ids.contains(&id) {
             ids.push(id);
@@ -205,7 +221,7 @@ pub async fn delete_section(db: &Db, id: i64) -> AppResult<()> {
 }
 
 pub async fn create_tag(db: &Db, name: &str) -> AppResult<i64> {
-    ensure_tags(db, &[name.to_string()])
+    tags_named(db, &[name.to_string()], true)
         .await?
         .first()
         .copied()

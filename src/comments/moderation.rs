@@ -264,14 +264,24 @@ pub async fn queue(
     page: i64,
 ) -> AppResult<Queue> {
     let scope = scope(db, user).await?;
-    let (rows, total) = store::queue(
-        db,
-        filter,
-        scope.as_deref(),
-        QUEUE_PAGE,
-        (page.max(1) - 1) * QUEUE_PAGE,
-    )
-    .await?;
+    let last_page = |total: i64| ((total + QUEUE_PAGE - 1) / QUEUE_PAGE).max(1);
+    let read = |page: i64| {
+        store::queue(
+            db,
+            filter,
+            scope.as_deref(),
+            QUEUE_PAGE,
+            (page - 1) * QUEUE_PAGE,
+        )
+    };
+    // Any page number may arrive in a URL: bound it before multiplying, then past the end show
+    // the last page.
+    let mut page = page.clamp(1, i64::MAX / QUEUE_PAGE);
+    let (mut rows, mut total) = read(page).await?;
+    if page > last_page(total) {
+        page = last_page(total);
+        (rows, total) = read(page).await?;
+    }
     let found = store::counts_by_status(db, scope.as_deref()).await?;
     let counts = STATUSES
         .iter()
@@ -293,8 +303,8 @@ pub async fn queue(
         items,
         counts,
         total,
-        page: page.max(1),
-        total_pages: ((total + QUEUE_PAGE - 1) / QUEUE_PAGE).max(1),
+        page,
+        total_pages: last_page(total),
     })
 }
 

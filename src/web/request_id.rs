@@ -1,10 +1,11 @@
 //! Request ids: a short process prefix and a counter, cheaper than a UUID on the hot path and
-//! still unique across nodes for log correlation.
+//! still unique across nodes for log correlation. A client's or proxy's own `x-request-id` is
+//! kept only when it looks like an id (see [`drop_unsafe`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use axum::http::{HeaderValue, Request};
+use axum::http::{HeaderName, HeaderValue, Request};
 use tower_http::request_id::{MakeRequestId, RequestId};
 
 #[derive(Clone)]
@@ -39,5 +40,50 @@ impl MakeRequestId for CountingIds {
         HeaderValue::from_str(&format!("{}-{n}", self.prefix))
             .ok()
             .map(RequestId::new)
+    }
+}
+
+/// The longest request id taken from a client.
+const MAX_CLIENT_ID: usize = 64;
+static HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Removes a client-sent `x-request-id` that is not 1 to 64 letters, digits, `.`, `_`, `:` or
+/// `-` (a UUID, a ULID, a load balancer's trace id), so a fresh one is made instead: the id is
+/// written into every log line, and a client must not be able to put newlines, quotes or a
+/// kilobyte of text there.
+pub fn drop_unsafe<B>(mut request: Request<B>) -> Request<B> {
+    let safe = |v: &HeaderValue| {
+        let bytes = v.as_bytes();
+        (1..=MAX_CLIENT_ID).contains(&bytes.len())
+            && bytes
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
+    };
+    if request.headers().get(&HEADER).is_some_and(|v| !safe(v)) {
+        request.headers_mut().remove(&HEADER);
+    }
+    request
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kept(id: &[u8]) -> bool {
+        let request = Request::builder()
+            .header("x-request-id", HeaderValue::from_bytes(id).unwrap())
+            .body(())
+            .unwrap();
+        drop_unsafe(request).headers().contains_key("x-request-id")
+    }
+
+    #[test]
+    fn only_plain_bounded_ids_are_kept() {
+        assert!(kept(b"0b1f8c9e-5d4a-4f7b-9a61-1c2d3e4f5a6b"));
+        assert!(kept(b"01J9ZQ7K3M:edge-1.lb_2"));
+        assert!(!kept(b"x\" forged=\"yes"));
+        assert!(!kept(b"tab\tinside"));
+        assert!(!kept("ünïcode".as_bytes()));
+        assert!(!kept(&[b'a'; 65]));
     }
 }

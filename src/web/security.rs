@@ -1,20 +1,36 @@
 //! Security headers on every response. The CSP allows no inline script and no third-party
-//! origin: the theme ships every asset it uses. A handler may set a stricter policy of its own,
+//! origin: the theme ships every asset it uses. A site whose public address is https also
+//! sends `Strict-Transport-Security`. A handler may set a stricter policy of its own,
 //! as the pages showing a newsletter mail do (see [`mail_page`]).
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
+
+use crate::app::AppState;
+use crate::site::layout;
 
 /// Styles, fonts and connections fall back to `default-src 'self'`; `script-src` is spelled out
 /// so the rule that matters most reads plainly. Every byte here goes out with every response.
 const CSP: &str = "default-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; \
      frame-ancestors 'none'; base-uri 'self'; object-src 'none'";
 
-pub async fn headers(request: Request, next: Next) -> Response {
+/// A year of HTTPS only, for the site's own host; subdomains are the operator's to decide.
+const HSTS: &str = "max-age=31536000";
+
+pub async fn headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
+    let https = layout::layout(&state)
+        .await
+        .is_ok_and(|l| l.site.base_url.starts_with("https://"));
     let h = response.headers_mut();
+    if https {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(HSTS),
+        );
+    }
     h.entry(header::CONTENT_SECURITY_POLICY)
         .or_insert(HeaderValue::from_static(CSP));
     h.insert(

@@ -11,7 +11,26 @@ use crate::app::AppState;
 use crate::error::{AppError, PageError};
 use crate::secrets;
 
+/// The session cookie over http (a local or development site): browsers refuse the `__Host-`
+/// prefix there.
 pub const COOKIE: &str = "bs_session";
+/// The session cookie of an https site. Browsers take a `__Host-` cookie only from this exact
+/// host, over https, without a `Domain`, so a sibling subdomain cannot plant or shadow a session.
+pub const HOST_COOKIE: &str = "__Host-bs_session";
+
+fn cookie_name(secure: bool) -> &'static str {
+    if secure { HOST_COOKIE } else { COOKIE }
+}
+
+/// Whether the site is served over https (its public address says so): its session cookie is
+/// then `Secure` and `__Host-` prefixed, and only that cookie is read.
+pub async fn secure_site(state: &AppState) -> Result<bool, AppError> {
+    Ok(crate::site::layout::layout(state)
+        .await?
+        .site
+        .base_url
+        .starts_with("https://"))
+}
 
 /// The value of a cookie in a request.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -28,15 +47,22 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// `Set-Cookie` for a new session: HttpOnly and SameSite=Lax always, Secure behind HTTPS.
 pub fn session_cookie(token: &str, secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
+    let name = cookie_name(secure);
+    let flag = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
-        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={ABSOLUTE_SECONDS}{secure}"
+        "{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={ABSOLUTE_SECONDS}{flag}"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static("bs_session=; Path=/"))
 }
 
-pub fn clear_session_cookie() -> HeaderValue {
-    HeaderValue::from_static("bs_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+pub fn clear_session_cookie(secure: bool) -> HeaderValue {
+    if secure {
+        HeaderValue::from_static(
+            "__Host-bs_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure",
+        )
+    } else {
+        HeaderValue::from_static("bs_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+    }
 }
 
 /// A signed-in person. As an extractor it sends anyone else to the sign-in page.
@@ -64,7 +90,10 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let token = cookie(&parts.headers, COOKIE).map(str::to_string);
+        let secure = secure_site(state)
+            .await
+            .map_err(|e| PageError(e).into_response())?;
+        let token = cookie(&parts.headers, cookie_name(secure)).map(str::to_string);
         let found = match &token {
             Some(t) => accounts::signed_in(&state.db, &state.clock, t)
                 .await
@@ -99,7 +128,7 @@ pub async fn optional_user(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<Option<User>, AppError> {
-    match cookie(headers, COOKIE) {
+    match cookie(headers, cookie_name(secure_site(state).await?)) {
         Some(token) => Ok(accounts::signed_in(&state.db, &state.clock, token)
             .await?
             .map(|s| s.user)),
@@ -175,6 +204,8 @@ mod tests {
         let c = session_cookie("tok", true);
         let c = c.to_str().unwrap();
         assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && c.contains("Secure"));
+        assert!(c.starts_with("__Host-bs_session=tok; Path=/;"), "{c}");
+        assert!(!c.contains("Domain"));
         assert!(
             !session_cookie("tok", false)
                 .to_str()

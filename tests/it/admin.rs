@@ -42,7 +42,7 @@ async fn write(
             ("headline", headline),
             ("body", "A body with **bold** words."),
             ("section_id", &section),
-            ("tags", "Retail, Brand New Tag"),
+            ("tags", "Retail"),
             ("comments_open", "on"),
             ("action", action),
         ],

@@ -311,3 +311,225 @@ async fn sqlx_delete_references(app: &TestApp) {
         pool.close().await;
     }
 }
+
+db_tests! {
+    async fn bylines_and_new_tags_are_for_editors(app) {
+        let n = newsroom(app).await;
+        let ann = app.add_user("ann@news.example", Role::Author).await;
+        app.add_user("cy@news.example", Role::Contributor).await;
+        let mut tx = app.db.begin().await.unwrap();
+        let own = articles::create_author_in(&mut tx, "Ann Author", "", None).await.unwrap();
+        tx.commit().await.unwrap();
+        accounts::set_author_profile(&app.db, &app.clock, ann.id, Some(own)).await.unwrap();
+        let author = app.sign_in("ann@news.example").await;
+        let contributor = app.sign_in("cy@news.example").await;
+        let section = n.business.to_string();
+        let (own_id, colleague) = (own.to_string(), n.author.to_string());
+        let written = std::sync::atomic::AtomicUsize::new(0);
+        let write = |who, author_id: &'static str, tags: &'static str, action: &'static str| {
+            let section = section.clone();
+            let headline = format!("Byline test {}", written.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+            async move {
+                let fields = [
+                    ("headline", headline.as_str()), ("body", "Text"), ("section_id", section.as_str()),
+                    ("author_ids", author_id), ("tags", tags), ("action", action),
+                ];
+                app.post_as("/admin/articles", who, &fields).await
+            }
+        };
+        let own_id: &'static str = Box::leak(own_id.into_boxed_str());
+        let colleague: &'static str = Box::leak(colleague.into_boxed_str());
+        assert_eq!(write(&author, colleague, "", "publish").await.status, StatusCode::FORBIDDEN, "a colleague's byline");
+        assert_eq!(write(&author, own_id, "", "publish").await.status, StatusCode::SEE_OTHER, "one's own byline");
+
+        let tags_before = articles::tags(&app.db).await.unwrap().len();
+        assert_eq!(write(&contributor, "", "Brand New Tag", "publish").await.status, StatusCode::FORBIDDEN);
+        let refused = write(&contributor, "", "Brand New Tag", "save").await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.text().contains("there is no tag"), "{}", refused.text());
+        assert_eq!(articles::tags(&app.db).await.unwrap().len(), tags_before, "no tag page was made");
+        assert_eq!(write(&contributor, "", "Retail", "save").await.status, StatusCode::SEE_OTHER, "existing tags are fine");
+        let editor_browser = {
+            app.add_user("ed@news.example", Role::Editor).await;
+            app.sign_in("ed@news.example").await
+        };
+        assert_eq!(write(&editor_browser, colleague, "Brand New Tag", "publish").await.status, StatusCode::SEE_OTHER, "editors credit anyone and add tags");
+        assert_eq!(articles::tags(&app.db).await.unwrap().len(), tags_before + 1);
+
+        // The API: a refused publish leaves no tag behind; a colleague's byline is refused.
+        let token = accounts::create_api_token(&app.db, &app.clock, accounts::user_by_email(&app.db, "cy@news.example").await.unwrap().id, "t").await.unwrap();
+        let post = |body: String| {
+            axum::http::Request::post("/api/v1/articles")
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(body))
+                .unwrap()
+        };
+        let publish = post(format!(r#"{{"headline":"X","section_id":{},"status":"published","tags":["Another New Tag"]}}"#, n.business));
+        assert_eq!(app.request(publish).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(articles::tags(&app.db).await.unwrap().len(), tags_before + 1, "only the editor's tag");
+        let credited = post(format!(r#"{{"headline":"X","section_id":{},"author_ids":[{}]}}"#, n.business, n.author));
+        assert_eq!(app.request(credited).await.status, StatusCode::FORBIDDEN);
+    }
+
+    async fn huge_page_numbers_are_bounded_everywhere(app) {
+        newsroom(app).await;
+        app.add_user("editor@news.example", Role::Editor).await;
+        let editor = app.sign_in("editor@news.example").await;
+        for path in ["/admin/comments", "/admin/articles", "/admin/media"] {
+            let r = app.get_as(&format!("{path}?page=9223372036854775807"), &editor).await;
+            assert_eq!(r.status, StatusCode::OK, "{path}");
+        }
+        let r = app.get_as("/admin/comments?page=99999999999999999999999", &editor).await;
+        assert!(r.status == StatusCode::OK || r.status == StatusCode::BAD_REQUEST, "{}", r.status);
+    }
+
+    async fn https_sites_send_hsts_and_host_only_cookies(app) {
+        app.add_user("editor@news.example", Role::Editor).await;
+        assert!(app.get("/healthz").await.header("strict-transport-security").is_empty(), "not over http");
+        let mut site = broadsheet::site::settings::load(&app.db).await.unwrap();
+        site.base_url = "https://news.example".into();
+        let mut tx = app.db.begin().await.unwrap();
+        broadsheet::site::settings::save_in(&mut tx, &site).await.unwrap();
+        tx.bump_content_version().await.unwrap();
+        tx.commit().await.unwrap();
+        app.db.content_changed();
+        assert_eq!(app.get("/").await.header("strict-transport-security"), "max-age=31536000");
+        let signed_in = app.post_form("/admin/login", None, &[("email", "editor@news.example"), ("password", PASSWORD)]).await;
+        let cookie = signed_in.header("set-cookie").to_string();
+        assert!(cookie.starts_with("__Host-bs_session=") && cookie.contains("; Secure") && !cookie.contains("Domain"), "{cookie}");
+        let token = cookie.split(';').next().unwrap().split('=').nth(1).unwrap();
+        let planted = app.get_with("/admin", &[("cookie", &format!("bs_session={token}"))]).await;
+        assert_eq!(planted.status, StatusCode::SEE_OTHER, "the unprefixed cookie is not read on an https site");
+        let real = app.get_with("/admin", &[("cookie", &format!("__Host-bs_session={token}"))]).await;
+        assert_eq!(real.status, StatusCode::OK);
+    }
+
+    async fn client_request_ids_are_kept_only_when_plain(app) {
+        let plain = app.get_with("/healthz", &[("x-request-id", "edge-01J9ZQ7K3M")]).await;
+        assert_eq!(plain.header("x-request-id"), "edge-01J9ZQ7K3M");
+        let forged = "x\" level=error msg=\"forged";
+        let replaced = app.get_with("/healthz", &[("x-request-id", forged)]).await;
+        assert_ne!(replaced.header("x-request-id"), forged);
+        assert!(!replaced.header("x-request-id").is_empty());
+        let long = "a".repeat(200);
+        assert_ne!(app.get_with("/healthz", &[("x-request-id", &long)]).await.header("x-request-id"), long);
+    }
+}
+
+/// A 64 × 48 JPEG in the library, shown as an author's portrait so anyone may ask for it.
+async fn public_photo(app: &TestApp) -> i64 {
+    let id = media::upload(
+        &app.db,
+        &app.state.media,
+        app.clock.now(),
+        &jpeg(64, 48),
+        None,
+    )
+    .await
+    .unwrap();
+    let mut tx = app.db.begin().await.unwrap();
+    articles::create_author_in(&mut tx, "Portrait", "", Some(id))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+fn metadata(r: &crate::support::TestResponse) -> (u64, u64) {
+    let v: serde_json::Value =
+        serde_json::from_slice(&r.bytes).unwrap_or_else(|_| panic!("{}", r.text()));
+    (v["width"].as_u64().unwrap(), v["height"].as_u64().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn images_never_grow_past_the_source_and_misses_are_limited_per_client() {
+    let mut config = crate::support::image_config(&[], 2, 8);
+    config.renders_per_client = 3;
+    let app = TestApp::sqlite().await.with_images(config);
+    let id = public_photo(&app).await;
+    let ask =
+        |query: String, ip: &'static str| {
+            let app = &app;
+            async move {
+                let mut request =
+                    axum::http::Request::get(format!("/images/v2/metadata/media:{id}?{query}"))
+                        .body(axum::body::Body::empty())
+                        .unwrap();
+                request.extensions_mut().insert(axum::extract::ConnectInfo(
+                    std::net::SocketAddr::new(ip.parse().unwrap(), 4000),
+                ));
+                app.request(request).await
+            }
+        };
+    let big = ask(
+        "width=2048&height=2048&fit=cover&format=jpg".into(),
+        "203.0.113.1",
+    )
+    .await;
+    assert_eq!(big.status, StatusCode::OK, "{}", big.text());
+    assert_eq!(
+        metadata(&big),
+        (48, 48),
+        "a 2048² cover of a 64 × 48 photo is its 48² middle"
+    );
+    let dense = ask("width=2048&dpr=2&format=jpg".into(), "203.0.113.1").await;
+    assert_eq!(
+        metadata(&dense),
+        (128, 96),
+        "twice the source at dpr 2, and no more"
+    );
+    let third = ask("width=20&format=jpg".into(), "203.0.113.1").await;
+    assert_eq!(third.status, StatusCode::OK);
+    let fourth = ask("width=21&format=jpg".into(), "203.0.113.1").await;
+    assert_eq!(
+        fourth.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a fourth new size within the minute"
+    );
+    assert_eq!(fourth.header("retry-after"), "60");
+    assert_eq!(
+        ask("width=20&format=jpg".into(), "203.0.113.1")
+            .await
+            .status,
+        StatusCode::OK,
+        "cache hits are never limited"
+    );
+    assert_eq!(
+        ask("width=21&format=jpg".into(), "203.0.113.2")
+            .await
+            .status,
+        StatusCode::OK,
+        "another reader"
+    );
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn translated_and_tunnelled_internal_addresses_are_not_fetched() {
+    let hosts = [
+        "[64:ff9b:1::7f00:1]",
+        "[::ffff:0:7f00:1]",
+        "[2001:0:4136:e378:8000:63bf:80ff:fffe]",
+    ];
+    let sources: Vec<String> = hosts
+        .iter()
+        .map(|h| format!("http://{h}/photos/"))
+        .collect();
+    let app = TestApp::sqlite()
+        .await
+        .with_images(crate::support::image_config(&sources, 2, 4));
+    for host in hosts {
+        let url: String =
+            form_urlencoded::byte_serialize(format!("http://{host}/photos/a.jpg").as_bytes())
+                .collect();
+        let r = app.get(&format!("/images/v2/raw/{url}?width=100")).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{host}: {}", r.text());
+        assert!(
+            r.text().contains("internal address"),
+            "{host}: {}",
+            r.text()
+        );
+    }
+    app.finish().await;
+}

@@ -220,14 +220,15 @@ db_tests! {
             ("height=300&fit=contain", (450, 300)),
             ("height=300&fit=pad", (450, 300)),
             ("width=2000&height=2000&fit=scale-down", (1200, 800)),
-            ("width=2000&height=2000&fit=contain", (2000, 1333)),
+            ("width=2000&height=2000&fit=contain", (1200, 800)),
+            ("width=2000&height=2000&fit=cover", (800, 800)),
             ("width=2000&fit=scale-down", (1200, 800)),
             ("", (1200, 800)),
             ("width=300&height=300&fit=cover&dpr=2", (600, 600)),
             ("width=300&height=300&fit=contain&dpr=2", (600, 400)),
             ("width=300&height=300&fit=pad&dpr=3", (900, 900)),
             ("width=150&height=100&fit=fill&dpr=2.5", (375, 250)),
-            ("width=3000&fit=contain&dpr=2", (4096, 2731)),
+            ("width=3000&fit=contain&dpr=2", (2400, 1600)),
         ];
         for (query, expected) in cases {
             let r = app.get(&format!("/images/v2/raw/media:{id}?{query}&format=jpg")).await;

@@ -76,6 +76,9 @@ db_tests! {
         let home = app.get("/").await.text();
         assert!(home.contains("The Evening Ledger") && home.contains("<html lang=\"fr\">"));
         assert!(home.contains("href=\"https://ledger.example/\""), "canonical uses the new address");
+        // Now an https site, its sessions use the host-only cookie: sign in again.
+        assert_eq!(app.get_as("/admin/settings", &admin).await.status, StatusCode::SEE_OTHER);
+        let admin = app.sign_in("admin@news.example").await;
 
         let bad = app.post_as("/admin/settings", &admin, &[("name", "X"), ("timezone", "Mars/Olympus"), ("language", "en"), ("base_url", "ftp://x")]).await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);

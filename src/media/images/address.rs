@@ -1,6 +1,9 @@
 //! Which network addresses a remote fetch may reach: public unicast only. Loopback, private,
 //! link-local (where cloud metadata services live), shared, multicast and reserved ranges are
-//! refused, including IPv4 hidden inside IPv6 (mapped, compatible, NAT64, 6to4).
+//! refused, including IPv4 hidden inside IPv6 (mapped, compatible, SIIT-translated, NAT64,
+//! 6to4). Translation prefixes whose IPv4 part cannot be read with certainty — the local-use
+//! NAT64 prefix `64:ff9b:1::/48` (its operator chooses where the IPv4 part sits) and Teredo,
+//! within the IETF's special-purpose `2001::/23` — are refused whole.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -32,25 +35,33 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
     if let Some(v4) = embedded_v4(ip) {
         return is_public_v4(v4);
     }
-    let first = ip.segments()[0];
+    let [first, second, third, ..] = ip.segments();
     let refused = ip.is_unspecified()
         || ip.is_loopback()
         || ip.is_multicast()
         || (first & 0xfe00) == 0xfc00
         || (first & 0xffc0) == 0xfe80
         || (first & 0xffc0) == 0xfec0
-        || (first == 0x2001 && ip.segments()[1] == 0x0db8)
+        || (first == 0x2001 && second == 0x0db8)
+        || (first == 0x2001 && second < 0x0200)
+        || (first == 0x0064 && second == 0xff9b && third == 0x0001)
+        || (first & 0xfff0) == 0x3ff0
+        || first == 0x5f00
         || first == 0x0100;
     !refused
 }
 
-/// IPv4 addresses carried in IPv6: mapped (`::ffff:a.b.c.d`), compatible (`::a.b.c.d`), the
-/// NAT64 prefix `64:ff9b::/96` and 6to4 (`2002:AABB:CCDD::`).
+/// IPv4 addresses carried in IPv6: mapped (`::ffff:a.b.c.d`), SIIT-translated
+/// (`::ffff:0:a.b.c.d`), compatible (`::a.b.c.d`), the NAT64 prefix `64:ff9b::/96` and 6to4
+/// (`2002:AABB:CCDD::`).
 fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     let s = ip.segments();
     let tail = || Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
     if let Some(v4) = ip.to_ipv4_mapped() {
         return Some(v4);
+    }
+    if s[..6] == [0, 0, 0, 0, 0xffff, 0] {
+        return Some(tail());
     }
     if s[..6] == [0, 0, 0, 0, 0, 0] && !ip.is_loopback() && !ip.is_unspecified() {
         return Some(tail());
@@ -106,6 +117,14 @@ mod tests {
             "64:ff9b::a9fe:a9fe",
             "2002:7f00:1::",
             "2001:db8::1",
+            "::ffff:0:7f00:1",
+            "::ffff:0:a9fe:a9fe",
+            "64:ff9b:1::a9fe:a9fe",
+            "64:ff9b:1:a9fe:a9fe::",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "2001:2::1",
+            "3fff::1",
+            "5f00::1",
         ] {
             assert!(!public(internal), "{internal} must be refused");
         }
@@ -119,6 +138,9 @@ mod tests {
             "172.32.0.1",
             "2606:4700::6810:84e5",
             "::ffff:8.8.8.8",
+            "::ffff:0:808:808",
+            "64:ff9b::808:808",
+            "2001:4860:4860::8888",
         ] {
             assert!(public(external), "{external} is public");
         }

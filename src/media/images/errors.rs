@@ -17,6 +17,8 @@ pub enum ImageError {
     Timeout,
     /// Every worker is busy and the queue is full.
     Busy,
+    /// This client has caused its minute's renders.
+    TooManyRenders,
     Internal(String),
 }
 
@@ -40,6 +42,12 @@ impl ImageError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "busy",
                 "The image service is busy; try again shortly".to_string(),
+            ),
+            ImageError::TooManyRenders => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_renders",
+                "Too many new image sizes were asked for from this address; try again in a minute"
+                    .to_string(),
             ),
             ImageError::Internal(m) => {
                 tracing::error!(error = %m, "image service failure");
@@ -65,7 +73,7 @@ impl ImageError {
                 Some(300)
             }
             ImageError::Upstream(_) | ImageError::Timeout => Some(30),
-            ImageError::Busy | ImageError::Internal(_) => None,
+            ImageError::Busy | ImageError::TooManyRenders | ImageError::Internal(_) => None,
         }
     }
 }
@@ -81,11 +89,13 @@ impl IntoResponse for ImageError {
         if let Ok(value) = HeaderValue::from_str(&cache) {
             headers.insert(header::CACHE_CONTROL, value);
         }
-        if self == ImageError::Busy {
-            headers.insert(
-                header::RETRY_AFTER,
-                HeaderValue::from_static(RETRY_AFTER_SECONDS),
-            );
+        let retry_after = match self {
+            ImageError::Busy => Some(RETRY_AFTER_SECONDS),
+            ImageError::TooManyRenders => Some("60"),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static(seconds));
         }
         response
     }

@@ -39,8 +39,15 @@ impl Plan {
 }
 
 /// Plans the output for a source of `source` pixels (already turned upright). `focus` is the
-/// point, in fractions of the width and height, that `gravity=poi` keeps in view.
+/// point, in fractions of the width and height, that `gravity=poi` keeps in view. No output is
+/// larger than the source times the `dpr` asked for: enlarging adds no detail, and a request for
+/// a 4096-pixel AVIF of a thumbnail would cost seconds of CPU for nothing.
 pub fn plan(source: (u32, u32), t: &Transform, focus: (f64, f64), max_side: u32) -> Plan {
+    within_source(as_asked(source, t, focus, max_side), source, t.dpr)
+}
+
+/// The plan for exactly what was asked, within `max_side`.
+fn as_asked(source: (u32, u32), t: &Transform, focus: (f64, f64), max_side: u32) -> Plan {
     let (sw, sh) = (f64::from(source.0), f64::from(source.1));
     let whole = Region {
         x: 0.0,
@@ -122,6 +129,26 @@ fn scale(length: f64, factor: f64) -> u32 {
     px.max(1)
 }
 
+/// The plan shrunk, framing kept, until its canvas is no larger than the source's sides times
+/// `dpr` (in hundredths).
+fn within_source(plan: Plan, source: (u32, u32), dpr: u16) -> Plan {
+    let room = |side: u32| f64::from(side) * f64::from(dpr) / 100.0;
+    let factor =
+        (room(source.0) / f64::from(plan.canvas.0)).min(room(source.1) / f64::from(plan.canvas.1));
+    if factor >= 1.0 {
+        return plan;
+    }
+    let shrink = |(w, h): (u32, u32)| (scale(f64::from(w), factor), scale(f64::from(h), factor));
+    let (scaled, canvas) = (shrink(plan.scaled), shrink(plan.canvas));
+    let scaled = (scaled.0.min(canvas.0), scaled.1.min(canvas.1));
+    Plan {
+        region: plan.region,
+        scaled,
+        canvas,
+        offset: ((canvas.0 - scaled.0) / 2, (canvas.1 - scaled.1) / 2),
+    }
+}
+
 /// Shrinks a size, keeping its shape, until neither side exceeds `max_side`.
 fn cap(size: (u32, u32), max_side: u32) -> (u32, u32) {
     let longest = size.0.max(size.1);
@@ -192,7 +219,8 @@ mod tests {
         );
         assert_eq!(
             plan_for("width=3000&fit=contain", (1920, 1280)).scaled,
-            (3000, 2000)
+            (1920, 1280),
+            "no fit enlarges past the source"
         );
         assert_eq!(
             plan_for("width=3000&height=3000&fit=scale-down", (1920, 1280)).scaled,
@@ -215,8 +243,31 @@ mod tests {
             (4096, 2731)
         );
         assert_eq!(plan_for("", (8000, 2000)).scaled, (4096, 1024));
-        let both = plan_for("width=3000&height=1000&dpr=3&fit=fill", (100, 100));
+        let both = plan_for("width=3000&height=1000&dpr=3&fit=fill", (3000, 3000));
         assert_eq!(both.canvas, (4096, 1365));
+    }
+
+    #[test]
+    fn nothing_grows_past_the_source_times_dpr() {
+        let small = (256, 256);
+        for fit in ["cover", "contain", "fill", "pad", "scale-down"] {
+            let p = plan_for(&format!("width=2048&height=2048&fit={fit}"), small);
+            assert_eq!(p.canvas, (256, 256), "{fit}");
+            let dense = plan_for(&format!("width=2048&height=1024&fit={fit}&dpr=2"), small);
+            assert!(
+                dense.canvas.0 <= 512 && dense.canvas.1 <= 512,
+                "{fit} {dense:?}"
+            );
+        }
+        assert_eq!(
+            plan_for("width=200&dpr=2", small).scaled,
+            (400, 400),
+            "a retina copy may be up to twice the source"
+        );
+        assert_eq!(
+            plan_for("width=100&height=300&fit=fill", small).canvas,
+            (85, 256)
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::errors::ImageError;
 use super::service::{Answer, Asker};
 use crate::app::AppState;
+use crate::web::client::ClientIp;
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// WebP standing in while the AVIF renders: ask again soon.
@@ -22,11 +23,13 @@ pub async fn image(
     State(state): State<AppState>,
     Path((mode, source)): Path<(String, String)>,
     RawQuery(query): RawQuery,
+    ClientIp(client): ClientIp,
     request: HeaderMap,
 ) -> Result<Response, ImageError> {
     let query = query.unwrap_or_default();
     let asker = Asker {
         query: &query,
+        client: &client,
         accept: request
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok())

@@ -5,6 +5,7 @@
 //! decoding, a bounded queue).
 
 mod address;
+mod budget;
 mod colors;
 mod decode;
 mod encode;

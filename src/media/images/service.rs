@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use tokio::sync::{OnceCell, Semaphore};
 
+use super::budget::RenderBudget;
 use super::decode::{DecodeError, read_header};
 use super::encode::Output;
 use super::errors::ImageError;
@@ -34,6 +35,8 @@ pub struct ImageConfig {
     pub cache_bytes: u64,
     pub workers: usize,
     pub queue: usize,
+    /// Renders one client address may cause a minute; 0 for no limit.
+    pub renders_per_client: u32,
 }
 
 pub struct ImageService {
@@ -45,6 +48,7 @@ pub struct ImageService {
     workers: Semaphore,
     queue: usize,
     waiting: AtomicUsize,
+    budget: RenderBudget,
     renders: AtomicU64,
     /// Keys of AVIF variants queued for the background, and the one turn they share.
     background: Mutex<HashSet<String>>,
@@ -76,10 +80,12 @@ enum Location {
     Remote(reqwest::Url),
 }
 
-/// Who asks, and when: the request's query (which may carry a signature) and the time.
+/// Who asks, and when: the request's query (which may carry a signature), the client's
+/// address (whose renders are counted) and the time.
 pub struct Asker<'a> {
     pub query: &'a str,
     pub accept: &'a str,
+    pub client: &'a str,
     pub now: Timestamp,
 }
 
@@ -118,6 +124,7 @@ impl ImageService {
             workers: Semaphore::new(config.workers.max(1)),
             queue: config.queue,
             waiting: AtomicUsize::new(0),
+            budget: RenderBudget::new(config.renders_per_client),
             renders: AtomicU64::new(0),
             background: Mutex::new(HashSet::new()),
             background_turn: Semaphore::new(1),
@@ -142,6 +149,7 @@ impl ImageService {
         if let Some(hit) = self.cache.get(&key) {
             return answer(Arc::new(hit), &key, &origin, &t, false);
         }
+        self.charge(asker)?;
         if t.format == Format::Auto && target == Target::Exactly(Output::Avif) {
             self.render_later(key, origin.clone(), t.clone(), target);
             let interim = Target::Exactly(Output::Webp);
@@ -327,6 +335,16 @@ impl ImageService {
         };
         self.cache.put(key, &variant);
         Ok(Arc::new(variant))
+    }
+
+    /// Counts a miss (a render to wait for or to start in the background) against the asking
+    /// client's budget.
+    fn charge(&self, asker: &Asker<'_>) -> Result<(), ImageError> {
+        if self.budget.charge(asker.client) {
+            Ok(())
+        } else {
+            Err(ImageError::TooManyRenders)
+        }
     }
 
     /// Waits for a worker, unless the queue is already full.

@@ -84,6 +84,7 @@ pub fn image_config(sources: &[String], workers: usize, queue: usize) -> ImageCo
         cache_bytes: 64 * 1024 * 1024,
         workers,
         queue,
+        renders_per_client: 0,
     }
 }
 
