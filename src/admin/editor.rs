@@ -485,11 +485,26 @@ async fn submit(
         _ => (current, publish_at, "saved"),
     };
     let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    let already = existing
+        .as_ref()
+        .map(|e| e.input.author_ids.clone())
+        .unwrap_or_default();
+    permissions::check_byline(&me.user, &submitted.author_ids, &already)?;
     if submitted.section_id.is_none() {
         errors.push(FieldError {
             field: "section_id".into(),
             message: "choose a section".into(),
         });
+    }
+    // Tags are made only for a save that has passed every other check.
+    let mut tag_ids = Vec::new();
+    if errors.is_empty() {
+        let tag_names: Vec<String> = view.tags.split(',').map(str::to_string).collect();
+        match articles::tags_for(&state.db, &me.user, &tag_names).await {
+            Ok(ids) => tag_ids = ids,
+            Err(AppError::Invalid(refused_tags)) => errors.extend(refused_tags),
+            Err(other) => return Err(other.into()),
+        }
     }
     let (Some(section_id), true) = (submitted.section_id, errors.is_empty()) else {
         return refused(
@@ -502,28 +517,6 @@ async fn submit(
             unprocessable,
         )
         .await;
-    };
-    let already = existing
-        .as_ref()
-        .map(|e| e.input.author_ids.clone())
-        .unwrap_or_default();
-    permissions::check_byline(&me.user, &submitted.author_ids, &already)?;
-    let tag_names: Vec<String> = view.tags.split(',').map(str::to_string).collect();
-    let tag_ids = match articles::tags_for(&state.db, &me.user, &tag_names).await {
-        Ok(ids) => ids,
-        Err(AppError::Invalid(errors)) => {
-            return refused(
-                state,
-                me,
-                existing,
-                submitted,
-                current,
-                errors,
-                unprocessable,
-            )
-            .await;
-        }
-        Err(other) => return Err(other.into()),
     };
     let input = ArticleInput {
         section_id,
