@@ -49,7 +49,7 @@ pub async fn restore_revision(
 pub async fn preview_html(db: &Db, now: Timestamp, markdown_text: &str) -> AppResult<String> {
     let key = crate::site::settings::signing_key(db).await?;
     Ok(crate::media::references::sign_html(
-        &markdown::render(markdown_text),
+        &markdown::render_on_pool(markdown_text).await?,
         &key,
         now,
     ))

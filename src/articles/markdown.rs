@@ -18,6 +18,13 @@ pub fn render(markdown: &str) -> String {
         .to_string()
 }
 
+/// [`render`] on the CPU pool ([`crate::cpu`]): a body may be a megabyte, and the editor's live
+/// preview asks again every few seconds.
+pub async fn render_on_pool(markdown: &str) -> crate::error::AppResult<String> {
+    let markdown = markdown.to_owned();
+    Ok(crate::cpu::run(move || render(&markdown)).await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::render;

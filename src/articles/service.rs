@@ -153,7 +153,7 @@ pub async fn create_article_in(
     mut input: ArticleInput,
 ) -> AppResult<i64> {
     input.validate(now)?;
-    let body_html = markdown::render(&input.body_markdown);
+    let body_html = markdown::render_on_pool(&input.body_markdown).await?;
     // An article entered after its publication time (a backdated story, an import) has not been
     // "updated" for readers: its last change is its publication.
     let updated_at = input.published_at.filter(|p| *p < now).unwrap_or(now);
@@ -252,7 +252,7 @@ pub async fn update_article(
     let before = store::article_by_id(db, id)
         .await?
         .ok_or_else(|| AppError::not_found("no such article"))?;
-    let body_html = markdown::render(&input.body_markdown);
+    let body_html = markdown::render_on_pool(&input.body_markdown).await?;
     let mut tx = db.begin().await?;
     let stored = store::edit_row_in(&mut tx, id)
         .await?

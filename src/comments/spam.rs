@@ -15,6 +15,9 @@ use super::text;
 
 /// Features that weigh most decide a score; the rest are noise.
 const STRONGEST: usize = 25;
+/// Distinct words read from a comment: enough for any real comment, and a bound on what one
+/// 64 KB body of made-up words costs in look-ups and in training.
+const MAX_WORDS: usize = 1_000;
 /// Training each way below this leaves the classifier silent.
 pub const MIN_TRAINING: i64 = 5;
 
@@ -40,6 +43,9 @@ pub struct Submission<'a> {
 pub fn features(s: &Submission<'_>) -> Vec<String> {
     let mut set = BTreeSet::new();
     for word in words(s.body) {
+        if set.len() >= MAX_WORDS {
+            break;
+        }
         set.insert(format!("w:{word}"));
     }
     for word in words(s.name) {
@@ -277,6 +283,15 @@ mod tests {
         ] {
             assert!(f.iter().any(|x| x == expected), "{expected} in {f:?}");
         }
+    }
+
+    #[test]
+    fn a_body_of_made_up_words_gives_a_bounded_number_of_features() {
+        let arrival = Arrival::default();
+        let body: String = (0..20_000).map(|i| format!("w{i:x} ")).collect();
+        let f = features(&submission(&body, &arrival));
+        let words = f.iter().filter(|x| x.starts_with("w:")).count();
+        assert_eq!(words, MAX_WORDS);
     }
 
     #[test]
