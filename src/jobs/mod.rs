@@ -189,15 +189,20 @@ async fn perform(ctx: &Context, job: &Job, worker: &str) -> AppResult<Option<Tim
     Ok(None)
 }
 
+/// Finished jobs are kept this long, then forgotten: a password-link job carries the address
+/// someone typed, and the table should not grow without end.
+const KEEP_DONE_SECONDS: i64 = 7 * 24 * 3600;
+
 /// Housekeeping that is safe on every node at once: dropping old commenter and sign-up
 /// addresses, the hourly digest of held comments, purging unconfirmed sign-ups, and forgetting
-/// expired sessions and links and rate-limit attempts older than any window.
+/// expired sessions and links, rate-limit attempts older than any window and finished jobs.
 pub async fn maintain(ctx: &Context) -> AppResult<()> {
     comments::moderation::drop_old_addresses(&ctx.db, ctx.clock.now()).await?;
     comments::notify::digest_if_due(ctx).await?;
     newsletters::service::purge(&ctx.db, ctx.clock.now()).await?;
     accounts::service::prune(&ctx.db, ctx.clock.now()).await?;
     rate_limit::prune(&ctx.db, ctx.clock.now()).await?;
+    store::forget_done(&ctx.db, ctx.clock.now().plus_seconds(-KEEP_DONE_SECONDS)).await?;
     Ok(())
 }
 

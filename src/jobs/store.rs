@@ -108,3 +108,9 @@ pub async fn pending(db: &Db, kind: &str) -> sqlx::Result<i64> {
     const SQL: &str = "SELECT COUNT(*) FROM jobs WHERE kind = $1 AND done_at IS NULL";
     with_db!(db, p => sqlx::query_scalar(SQL).bind(kind).fetch_one(p).await)
 }
+
+/// Deletes jobs that finished before `before`.
+pub async fn forget_done(db: &Db, before: Timestamp) -> sqlx::Result<u64> {
+    with_db!(db, p => sqlx::query("DELETE FROM jobs WHERE done_at IS NOT NULL AND done_at < $1")
+        .bind(before).execute(p).await.map(|r| r.rows_affected()))
+}

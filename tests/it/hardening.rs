@@ -113,6 +113,19 @@ db_tests! {
         assert_eq!(checked, accounts::MAX_SIGN_INS_PER_ADDRESS as usize);
     }
 
+    async fn housekeeping_forgets_attempts_and_finished_jobs(app) {
+        app.add_user("author@news.example", Role::Author).await;
+        app.post_from("/admin/password-reset", "203.0.113.1", &[("email", "author@news.example")], &[]).await;
+        app.post_from("/admin/login", "203.0.113.1", &[("email", "author@news.example"), ("password", "not the password")], &[]).await;
+        assert_eq!(app.run_jobs().await, 1);
+        assert!(count_rows(app, "SELECT 1 FROM rate_events").await >= 4);
+        assert_eq!(count_rows(app, "SELECT 1 FROM jobs WHERE kind = 'password_link'").await, 1);
+        app.clock.advance_seconds(8 * 24 * 3600);
+        broadsheet::jobs::maintain(&broadsheet::jobs::Context::of(&app.state)).await.unwrap();
+        assert_eq!(count_rows(app, "SELECT 1 FROM rate_events").await, 0, "attempts older than a day");
+        assert_eq!(count_rows(app, "SELECT 1 FROM jobs WHERE kind = 'password_link'").await, 0, "the address typed is forgotten");
+    }
+
     async fn accounts_without_a_password_answer_as_unknown_ones_do(app) {
         let invited = accounts::create_user(&app.db, &app.clock, accounts::NewAccount {
             email: "invited@news.example".into(),
@@ -295,20 +308,21 @@ db_tests! {
 
 /// Forgets every recorded body reference, as a database migrated before they were kept.
 async fn sqlx_delete_references(app: &TestApp) {
+    count_rows(app, "DELETE FROM article_media RETURNING 1").await;
+}
+
+/// The rows a statement answers with, on a connection of its own.
+async fn count_rows(app: &TestApp, sql: &'static str) -> usize {
     if app.url.starts_with("postgres") {
         let pool = sqlx::PgPool::connect(&app.url).await.unwrap();
-        sqlx::query("DELETE FROM article_media")
-            .execute(&pool)
-            .await
-            .unwrap();
+        let n = sqlx::query(sql).fetch_all(&pool).await.unwrap().len();
         pool.close().await;
+        n
     } else {
         let pool = sqlx::SqlitePool::connect(&app.url).await.unwrap();
-        sqlx::query("DELETE FROM article_media")
-            .execute(&pool)
-            .await
-            .unwrap();
+        let n = sqlx::query(sql).fetch_all(&pool).await.unwrap().len();
         pool.close().await;
+        n
     }
 }
 
