@@ -210,7 +210,9 @@ pub async fn delete(db: &Db, files: &MediaFiles, user: &User, id: i64) -> AppRes
     }
     let mut tx = db.begin().await?;
     store::delete(&mut tx, id).await?;
+    tx.bump_content_version().await?;
     tx.commit().await?;
+    db.content_changed();
     files.remove(&found.path)?;
     Ok(())
 }

@@ -227,6 +227,11 @@ db_tests! {
         let public = app.get(&guessed).await;
         assert_eq!(public.status, StatusCode::OK);
         assert!(public.header("cache-control").starts_with("public"));
+        let mut back = articles::editable(&app.db, chrono_tz::UTC, story).await.unwrap().input;
+        back.status = Status::Draft;
+        back.published_at = None;
+        articles::update_article(&app.db, &app.clock, chrono_tz::UTC, story, back, articles::Edit::default()).await.unwrap();
+        assert_eq!(app.get(&guessed).await.status, StatusCode::NOT_FOUND, "unpublished, private again at once");
 
         // An image shown only in a draft's body appears in the draft's preview, signed.
         let body_only = uploaded_id(&upload(app, &author, &author.csrf, "inline.jpg", &jpeg(48, 64)).await);

@@ -55,7 +55,22 @@ pub struct ImageService {
     background_turn: Semaphore,
     /// Recent failures of remote origins, so a broken origin is not asked again on every view.
     failures: Mutex<HashMap<String, (Instant, ImageError)>>,
+    /// Library items as resolved in the current content generation, so a request that the
+    /// variant cache answers costs no query.
+    known: Mutex<KnownItems>,
 }
+
+/// Library items and whether anyone may see them, valid for one content generation: every
+/// change that could alter either (publishing, unpublishing, a scheduled time passing, an edit
+/// or deletion of the item) moves the generation.
+#[derive(Default)]
+struct KnownItems {
+    generation: u64,
+    items: HashMap<i64, (Arc<library::MediaItem>, bool)>,
+}
+
+/// Items remembered at most; past it the memory starts again.
+const KNOWN_ITEMS: usize = 10_000;
 
 /// A render in progress, shared by everyone asking for the same variant.
 type Pending = OnceCell<Result<Arc<Variant>, ImageError>>;
@@ -129,6 +144,7 @@ impl ImageService {
             background: Mutex::new(HashSet::new()),
             background_turn: Semaphore::new(1),
             failures: Mutex::new(HashMap::new()),
+            known: Mutex::new(KnownItems::default()),
         })
     }
 
@@ -238,10 +254,18 @@ impl ImageService {
                     AppError::NotFound(_) => missing(),
                     other => ImageError::Internal(other.to_string()),
                 };
-                let item = library::item(db, id).await.map_err(internal)?;
-                let public = library::is_public(db, id, asker.now)
-                    .await
-                    .map_err(internal)?;
+                let (item, public) = match self.recall(db, id) {
+                    Some(known) => known,
+                    None => {
+                        let generation = db.generation();
+                        let item = Arc::new(library::item(db, id).await.map_err(internal)?);
+                        let public = library::is_public(db, id, asker.now)
+                            .await
+                            .map_err(internal)?;
+                        self.remember(generation, id, &item, public);
+                        (item, public)
+                    }
+                };
                 if !public {
                     let key = settings::signing_key(db).await.map_err(internal)?;
                     if !references::allows(&key, id, asker.query, asker.now) {
@@ -273,6 +297,22 @@ impl ImageService {
                 })
             }
         }
+    }
+
+    fn recall(&self, db: &Db, id: i64) -> Option<(Arc<library::MediaItem>, bool)> {
+        let known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+        (known.generation == db.generation())
+            .then(|| known.items.get(&id).cloned())
+            .flatten()
+    }
+
+    fn remember(&self, generation: u64, id: i64, item: &Arc<library::MediaItem>, public: bool) {
+        let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+        if known.generation != generation || known.items.len() >= KNOWN_ITEMS {
+            known.generation = generation;
+            known.items.clear();
+        }
+        known.items.insert(id, (Arc::clone(item), public));
     }
 
     /// Renders a missing variant; concurrent callers for the same key share one render.
