@@ -377,7 +377,6 @@ pub async fn edit_form(
     editor_page(&state, &me, draft, notice, &[], StatusCode::OK).await
 }
 
-/// Reads the submitted editor into the draft it shows and the input it saves.
 /// A submitted editor: the text fields as typed, and the choices made.
 struct Submitted {
     view: FormView,
@@ -386,6 +385,7 @@ struct Submitted {
     lead_media_id: Option<i64>,
 }
 
+/// Reads the submitted editor into the draft it shows and the input it saves.
 fn read_form(form: &FormFields) -> Submitted {
     let view = FormView {
         headline: form.get("headline").into(),

@@ -4,8 +4,11 @@
 //! `RETURNING`) and run through [`with_db!`] / [`with_tx!`], which compile the same code once per
 //! driver. `sqlx::Any` is avoided on purpose: it has no timestamp type and decodes booleans badly.
 //!
-//! Dialect forks: none yet beyond connection setup in [`connect`]; every fork must live there or
-//! as a visible `match` in a store and be listed here.
+//! Dialect forks, each a visible `match` on the pool, and every one listed here:
+//! - connection setup and pragmas in [`connect`], and the migration folders in [`migrate`];
+//! - claiming a due job (`jobs/store.rs`, `claim`) and a newsletter send's recipients
+//!   (`newsletters/issue_store.rs`, `claim_where`): PostgreSQL adds `FOR UPDATE SKIP LOCKED`,
+//!   SQLite's single writer makes the plain `UPDATE … RETURNING` atomic already.
 
 mod connect;
 mod migrate;

@@ -400,7 +400,7 @@ db_tests! {
             assert_eq!(r.status, StatusCode::OK, "{path}");
         }
         let r = app.get_as("/admin/comments?page=99999999999999999999999", &editor).await;
-        assert!(r.status == StatusCode::OK || r.status == StatusCode::BAD_REQUEST, "{}", r.status);
+        assert_eq!(r.status, StatusCode::OK, "a page number past i64 reads as the first page");
     }
 
     async fn https_sites_send_hsts_and_host_only_cookies(app) {

@@ -4,9 +4,9 @@
 use crate::db_tests;
 use crate::support::TestApp;
 
-/// The theme fingerprint changes with every stylesheet edit; it says nothing about the page.
-/// Hides what differs between runs: the asset version, and what the per-database signing key
-/// makes (the comment form's stamp, the generated avatars).
+/// Hides what differs between runs and says nothing about the page: the asset version (the
+/// theme's fingerprint, which changes with every stylesheet edit), and what the per-database
+/// signing key makes (the comment form's stamp, the generated avatars).
 fn redact(app: &TestApp, html: &str) -> String {
     let html = html.replace(app.state.templates.asset_version(), "[asset-version]");
     let html = between(&html, "name=\"form_stamp\" value=\"", "\"", "[stamp]");

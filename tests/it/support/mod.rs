@@ -29,10 +29,10 @@ use broadsheet::web::page_cache::PageCache;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-/// 2026-06-15T12:00:00Z: every test starts at the same instant.
 /// The sender of every test site's mail.
 pub const TEST_SENDER: &str = "Broadsheet <news@test.example>";
 
+/// 2026-06-15T12:00:00Z: every test starts at the same instant.
 pub const START: Timestamp = Timestamp::from_micros(1_781_524_800_000_000);
 
 pub struct TestApp {
