@@ -35,6 +35,16 @@ struct Schema {
     foreign_keys: BTreeSet<(String, String, String, String, String)>,
 }
 
+impl Schema {
+    /// Adds foreign keys read as (table, column, referenced table, referenced column, rule).
+    fn add_foreign_keys(&mut self, keys: Vec<(String, String, String, String, String)>) {
+        for (table, from, target, to, on_delete) in keys {
+            self.foreign_keys
+                .insert((table, from, target, to, delete_rule(&on_delete)));
+        }
+    }
+}
+
 /// One word for a column type on either engine.
 fn type_family(declared: &str) -> String {
     match declared.to_ascii_lowercase().as_str() {
@@ -128,11 +138,7 @@ async fn sqlite_schema(app: &TestApp) -> Schema {
     .fetch_all(&mut conn)
     .await
     .unwrap();
-    for (table, from, target, to, on_delete) in keys {
-        schema
-            .foreign_keys
-            .insert((table, from, target, to, delete_rule(&on_delete)));
-    }
+    schema.add_foreign_keys(keys);
     schema
 }
 
@@ -189,11 +195,7 @@ async fn postgres_schema(app: &TestApp) -> Schema {
     .fetch_all(&mut conn)
     .await
     .unwrap();
-    for (table, from, target, to, on_delete) in keys {
-        schema
-            .foreign_keys
-            .insert((table, from, target, to, delete_rule(&on_delete)));
-    }
+    schema.add_foreign_keys(keys);
     schema
 }
 
