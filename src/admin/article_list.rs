@@ -4,12 +4,13 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
-use super::editor::{Choice, PER_PAGE, STATUSES, id_param, may_publish, status_label};
+use super::editor::{Choice, PER_PAGE, STATUSES, id_param, status_label};
 use super::render::{self, Screen};
 use super::require;
 use crate::accounts::{Capability, allows};
 use crate::app::AppState;
-use crate::articles::service::{self as articles, AdminFilter, Edit, Status};
+use crate::articles::service::{self as articles, AdminFilter, Status};
+use crate::articles::workflow::{self, Transition};
 use crate::error::{AppError, PageResult};
 use crate::site::{dates, layout};
 use crate::web::form::FormFields;
@@ -164,47 +165,29 @@ pub async fn list(
     .await
 }
 
-/// Bulk actions from the article list: the same rules as the editor, article by article.
+/// Bulk actions from the article list: the editor's transitions, every article checked, all
+/// of them changed in one transaction or none.
 pub async fn bulk(
     State(state): State<AppState>,
     me: CurrentUser,
     form: FormFields,
 ) -> PageResult<Response> {
     me.check_csrf(form.get("_csrf"))?;
-    let tz = layout::layout(&state).await?.site.tz;
-    let now = state.clock.now();
-    for id in form
+    let action = form.get("action");
+    let transition = Transition::parse(action)
+        .filter(|t| {
+            matches!(
+                t,
+                Transition::Unpublish | Transition::Archive | Transition::Publish
+            )
+        })
+        .ok_or_else(|| AppError::BadRequest(format!("unknown bulk action {action:?}")))?;
+    let ids: Vec<i64> = form
         .all("ids")
         .into_iter()
         .filter_map(|v| v.parse::<i64>().ok())
-    {
-        let article = articles::editable(&state.db, tz, id).await?;
-        if !may_publish(&me, article.created_by) {
-            return Err(AppError::Forbidden(format!(
-                "you may not change the status of article {id}"
-            ))
-            .into());
-        }
-        let mut input = article.input.clone();
-        match form.get("action") {
-            "draft" => {
-                input.status = Status::Draft;
-                input.published_at = None;
-            }
-            "archive" => input.status = Status::Archived,
-            "publish" => {
-                input.status = Status::Published;
-                input.published_at = Some(input.published_at.filter(|t| *t <= now).unwrap_or(now));
-            }
-            other => {
-                return Err(AppError::BadRequest(format!("unknown bulk action {other:?}")).into());
-            }
-        }
-        let edit = Edit {
-            by: Some(me.user.id),
-            expected_version: Some(article.version),
-        };
-        articles::update_article(&state.db, &state.clock, tz, id, input, edit).await?;
-    }
+        .collect();
+    let tz = layout::layout(&state).await?.site.tz;
+    workflow::apply_to_many(&state.db, &state.clock, tz, &me.user, &ids, transition).await?;
     Ok(Redirect::to("/admin/articles").into_response())
 }

@@ -14,6 +14,7 @@ use crate::accounts::Capability;
 use crate::app::AppState;
 use crate::articles::permissions;
 use crate::articles::service::{self as articles, ArticleInput, Edit, Editable, Status};
+use crate::articles::workflow::{self, Standing, Transition};
 use crate::db::Timestamp;
 use crate::error::{AppError, FieldError, PageResult};
 use crate::media::service as media;
@@ -455,34 +456,28 @@ async fn submit(
         errors.push(e);
         None
     });
-    let action = form.get("action");
-    let publishing = matches!(action, "publish" | "schedule" | "unpublish" | "archive");
-    if publishing && !may_publish(me, created_by) {
-        return Err(AppError::Forbidden(
-            "your role may not publish; submit the article for review".into(),
-        )
-        .into());
-    }
-    let (status, published_at, notice) = match action {
-        "publish" => (
-            Status::Published,
-            Some(publish_at.filter(|t| *t <= now).unwrap_or(now)),
-            "published",
-        ),
-        "schedule" => match publish_at {
-            Some(at) if at > now => (Status::Scheduled, Some(at), "scheduled"),
-            _ => {
-                errors.push(FieldError {
-                    field: "publish_at".into(),
-                    message: "to schedule, give a publication time in the future".into(),
-                });
-                (Status::Scheduled, publish_at, "scheduled")
+    let Some(transition) = Transition::parse(form.get("action")) else {
+        return Err(
+            AppError::BadRequest(format!("unknown action {:?}", form.get("action"))).into(),
+        );
+    };
+    let standing = existing.as_ref().map(Standing::of);
+    let (status, published_at) =
+        match workflow::decide(&me.user, standing.as_ref(), transition, publish_at, now) {
+            Ok(outcome) => (outcome.status, outcome.published_at),
+            Err(AppError::Invalid(refusals)) => {
+                errors.extend(refusals);
+                (current, publish_at)
             }
-        },
-        "submit" => (Status::Review, publish_at, "submitted"),
-        "unpublish" => (Status::Draft, None, "unpublished"),
-        "archive" => (Status::Archived, publish_at.or(Some(now)), "archived"),
-        _ => (current, publish_at, "saved"),
+            Err(other) => return Err(other.into()),
+        };
+    let notice = match transition {
+        Transition::Save => "saved",
+        Transition::Submit => "submitted",
+        Transition::Publish => "published",
+        Transition::Schedule => "scheduled",
+        Transition::Unpublish => "unpublished",
+        Transition::Archive => "archived",
     };
     let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
     let already = existing

@@ -11,10 +11,11 @@ use super::extract::{ApiId, ApiJson, ApiQuery, ApiUser};
 use super::{Page, PageQuery};
 use crate::accounts::Capability;
 use crate::app::AppState;
-use crate::articles::permissions::{self, may_edit, may_publish};
+use crate::articles::permissions::{self, may_edit};
 use crate::articles::service::{
     self as articles, AdminFilter, ArticleInput, Edit, Editable, Status,
 };
+use crate::articles::workflow::{self, Standing, Transition};
 use crate::db::Timestamp;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::site::layout;
@@ -107,13 +108,13 @@ pub struct ArticleWrite {
 }
 
 impl ArticleWrite {
-    /// The article as this request would leave it, for `user`: who may save that is checked
-    /// before any tag is made.
+    /// The article as this request would leave it, for `user`: the status asked for is reached
+    /// through the workflow's transition, and who may make it is checked before any tag is made.
     async fn apply(
         self,
         state: &AppState,
         user: &ApiUser,
-        created_by: Option<i64>,
+        standing: Option<&Standing>,
         mut input: ArticleInput,
     ) -> AppResult<ArticleInput> {
         let before = input.clone();
@@ -133,9 +134,16 @@ impl ArticleWrite {
         if let Some(at) = self.published_at {
             input.published_at = at.map(Timestamp::from_datetime);
         }
-        if input.status != before.status || input.published_at != before.published_at {
-            check_status(user, created_by, input.status)?;
-        }
+        let transition = Transition::to_reach(before.status, input.status);
+        let outcome = workflow::decide(
+            &user.0,
+            standing,
+            transition,
+            input.published_at,
+            state.clock.now(),
+        )?;
+        input.status = outcome.status;
+        input.published_at = outcome.published_at;
         permissions::check_byline(&user.0, &input.author_ids, &before.author_ids)?;
         if self.tag_ids.is_some() || self.tags.is_some() {
             let mut ids = self.tag_ids.unwrap_or_default();
@@ -171,17 +179,6 @@ fn blank(created_by: i64) -> ArticleInput {
         tag_ids: Vec::new(),
         author_ids: Vec::new(),
         created_by: Some(created_by),
-    }
-}
-
-/// Contributors may only keep drafts or submit them; publishing needs the capability.
-fn check_status(user: &ApiUser, created_by: Option<i64>, status: Status) -> AppResult<()> {
-    if matches!(status, Status::Draft | Status::Review) || may_publish(&user.0, created_by) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "the token's account may not publish, schedule or archive this article".into(),
-        ))
     }
 }
 
@@ -260,9 +257,7 @@ pub async fn create(
     if !missing.is_empty() {
         return Err(AppError::Invalid(missing));
     }
-    let input = body
-        .apply(&state, &user, Some(user.0.id), blank(user.0.id))
-        .await?;
+    let input = body.apply(&state, &user, None, blank(user.0.id)).await?;
     let id = articles::create_article(&state.db, &state.clock, input).await?;
     Ok((StatusCode::CREATED, Json(read(&state, id).await?)))
 }
@@ -290,14 +285,10 @@ pub async fn update(
 ) -> AppResult<Json<ArticleJson>> {
     let tz = layout::layout(&state).await?.site.tz;
     let article = articles::editable(&state.db, tz, id).await?;
-    if !may_edit(&user.0, article.created_by, article.status) {
-        return Err(AppError::Forbidden(
-            "the token's account may not edit this article".into(),
-        ));
-    }
     let expected = body.version.map(Timestamp::from_micros);
+    let standing = Standing::of(&article);
     let input = body
-        .apply(&state, &user, article.created_by, article.input.clone())
+        .apply(&state, &user, Some(&standing), article.input.clone())
         .await?;
     let edit = Edit {
         by: Some(user.0.id),
@@ -314,14 +305,7 @@ pub async fn delete(
 ) -> AppResult<StatusCode> {
     let tz = layout::layout(&state).await?.site.tz;
     let article = articles::editable(&state.db, tz, id).await?;
-    let allowed = may_edit(&user.0, article.created_by, article.status)
-        && (matches!(article.status, Status::Draft | Status::Review)
-            || may_publish(&user.0, article.created_by));
-    if !allowed {
-        return Err(AppError::Forbidden(
-            "the token's account may not delete this article".into(),
-        ));
-    }
+    workflow::check_delete(&user.0, &Standing::of(&article))?;
     articles::delete_article(&state.db, &state.clock, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -13,6 +13,7 @@ pub mod slug;
 mod store;
 mod taxonomy;
 mod views;
+pub mod workflow;
 
 use axum::Router;
 use axum::routing::get;

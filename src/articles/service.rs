@@ -244,17 +244,29 @@ pub async fn update_article(
     clock: &Clock,
     tz: Tz,
     id: i64,
+    input: ArticleInput,
+    edit: Edit,
+) -> AppResult<()> {
+    let mut tx = db.begin().await?;
+    update_article_in(&mut tx, clock.now(), tz, id, input, edit).await?;
+    tx.commit().await?;
+    db.content_changed();
+    Ok(())
+}
+
+/// [`update_article`] inside the caller's transaction, for changes to several articles that
+/// stand or fall together; the caller tells the caches after committing.
+pub async fn update_article_in(
+    tx: &mut Tx,
+    now: Timestamp,
+    tz: Tz,
+    id: i64,
     mut input: ArticleInput,
     edit: Edit,
 ) -> AppResult<()> {
-    let now = clock.now();
     input.validate(now)?;
-    let before = store::article_by_id(db, id)
-        .await?
-        .ok_or_else(|| AppError::not_found("no such article"))?;
     let body_html = markdown::render_on_pool(&input.body_markdown).await?;
-    let mut tx = db.begin().await?;
-    let stored = store::edit_row_in(&mut tx, id)
+    let stored = store::edit_row_in(tx, id)
         .await?
         .ok_or_else(|| AppError::not_found("no such article"))?;
     if edit
@@ -268,28 +280,27 @@ pub async fn update_article(
                 .into(),
         });
     }
+    let before = location(tx, id).await?;
     input.created_by = stored.created_by;
-    store::update_article(&mut tx, id, &fields(&input, &body_html, now))
+    store::update_article(tx, id, &fields(&input, &body_html, now))
         .await
         .map_err(slug_conflict)?;
-    store::replace_links(&mut tx, id, &input.tag_ids, &input.author_ids).await?;
-    record_media(&mut tx, id, &body_html).await?;
-    let after = location(&mut tx, id).await?;
+    store::replace_links(tx, id, &input.tag_ids, &input.author_ids).await?;
+    record_media(tx, id, &body_html).await?;
+    let after = location(tx, id).await?;
     if let (Some(old_at), Some(new_at)) = (before.published_at, after.published_at) {
         let old_path = article_path(&before.section_slug, old_at, &before.slug, tz);
         let new_path = article_path(&after.section_slug, new_at, &after.slug, tz);
         if old_path != new_path {
-            store::insert_redirect(&mut tx, &old_path, id, now).await?;
-            store::delete_redirect(&mut tx, &new_path).await?;
+            store::insert_redirect(tx, &old_path, id, now).await?;
+            store::delete_redirect(tx, &new_path).await?;
         }
     }
-    after_save(&mut tx, id, &input, edit.by, now).await?;
-    tx.commit().await?;
-    db.content_changed();
+    after_save(tx, id, &input, edit.by, now).await?;
     Ok(())
 }
 
-/// Where an article lives after an update, read inside the same transaction.
+/// Where an article lives, read inside the transaction that changes it.
 async fn location(tx: &mut Tx, id: i64) -> AppResult<Location> {
     use crate::with_tx;
     const SQL: &str = "SELECT s.slug, a.slug, a.published_at FROM articles a \

@@ -22,3 +22,4 @@ mod newsletters;
 mod pages;
 mod snapshots;
 mod structure;
+mod workflow;
