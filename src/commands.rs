@@ -95,11 +95,9 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
     if args.base_url.is_some() {
         let mut site = settings::load(&db).await?;
         site.base_url = base_url.clone();
-        let mut tx = db.begin().await?;
-        settings::save_in(&mut tx, &site)
+        settings::save(&db, &site)
             .await
             .map_err(|e| anyhow::anyhow!("--base-url: {e}"))?;
-        tx.commit().await?;
     }
     let mailer = Mailer::new(&args.mail, &data_dir)?;
     if args.demo {

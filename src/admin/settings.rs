@@ -90,13 +90,8 @@ pub async fn save(
         postal_address: form.get("postal_address").replace("\r\n", "\n"),
         ..SiteSettings::default()
     };
-    let mut tx = state.db.begin().await?;
-    match settings::save_in(&mut tx, &submitted).await {
-        Ok(()) => {
-            tx.commit().await?;
-            state.db.content_changed();
-            Ok(Redirect::to("/admin/settings").into_response())
-        }
+    match settings::save(&state.db, &submitted).await {
+        Ok(()) => Ok(Redirect::to("/admin/settings").into_response()),
         Err(AppError::Invalid(errors)) => show(&state, &me, submitted, &errors).await,
         Err(e) => Err(e.into()),
     }

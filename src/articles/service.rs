@@ -225,7 +225,6 @@ pub async fn create_article(db: &Db, clock: &Clock, input: ArticleInput) -> AppR
     let mut tx = db.begin().await?;
     let id = create_article_in(&mut tx, clock.now(), input).await?;
     tx.commit().await?;
-    db.content_changed();
     Ok(id)
 }
 
@@ -250,7 +249,6 @@ pub async fn update_article(
     let mut tx = db.begin().await?;
     update_article_in(&mut tx, clock.now(), tz, id, input, edit).await?;
     tx.commit().await?;
-    db.content_changed();
     Ok(())
 }
 
@@ -396,9 +394,6 @@ pub async fn publish_if_due(db: &Db, clock: &Clock, id: i64) -> AppResult<()> {
         tx.bump_content_version().await?;
     }
     tx.commit().await?;
-    if published {
-        db.content_changed();
-    }
     Ok(())
 }
 
@@ -496,6 +491,5 @@ pub async fn delete_article(db: &Db, clock: &Clock, id: i64) -> AppResult<()> {
     }
     tx.bump_content_version().await?;
     tx.commit().await?;
-    db.content_changed();
     Ok(())
 }

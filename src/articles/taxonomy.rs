@@ -147,8 +147,8 @@ pub async fn create_section(db: &Db, input: &SectionInput) -> AppResult<i64> {
         },
     )
     .await?;
+    tx.bump_content_version().await?;
     tx.commit().await?;
-    db.content_changed();
     Ok(id)
 }
 
@@ -198,7 +198,6 @@ pub async fn update_section(
     }
     tx.bump_content_version().await?;
     tx.commit().await?;
-    db.content_changed();
     Ok(())
 }
 
@@ -216,7 +215,6 @@ pub async fn delete_section(db: &Db, id: i64) -> AppResult<()> {
     }
     tx.bump_content_version().await?;
     tx.commit().await?;
-    db.content_changed();
     Ok(())
 }
 
@@ -248,7 +246,6 @@ pub async fn rename_tag(db: &Db, id: i64, name: &str) -> AppResult<()> {
     }
     tx.bump_content_version().await?;
     tx.commit().await?;
-    db.content_changed();
     Ok(())
 }
 
@@ -260,7 +257,6 @@ pub async fn delete_tag(db: &Db, id: i64) -> AppResult<()> {
     }
     tx.bump_content_version().await?;
     tx.commit().await?;
-    db.content_changed();
     Ok(())
 }
 
@@ -309,7 +305,6 @@ pub async fn save_author(db: &Db, id: Option<i64>, input: &AuthorInput) -> AppRe
     };
     tx.bump_content_version().await?;
     tx.commit().await?;
-    db.content_changed();
     Ok(saved)
 }
 
@@ -333,7 +328,6 @@ pub async fn delete_author(db: &Db, id: i64) -> AppResult<()> {
     }
     tx.bump_content_version().await?;
     tx.commit().await?;
-    db.content_changed();
     Ok(())
 }
 

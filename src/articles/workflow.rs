@@ -223,7 +223,6 @@ pub async fn apply_to_many(
         service::update_article_in(&mut tx, now, tz, id, input, edit).await?;
     }
     tx.commit().await?;
-    db.content_changed();
     Ok(())
 }
 

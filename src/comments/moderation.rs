@@ -105,7 +105,6 @@ pub async fn apply(
         apply_in(&mut tx, row, action, now).await?;
     }
     tx.commit().await?;
-    db.content_changed();
     Ok(rows.len())
 }
 
@@ -190,7 +189,6 @@ pub async fn edit(
         tx.bump_content_version().await?;
     }
     tx.commit().await?;
-    db.content_changed();
     Ok(())
 }
 
@@ -406,7 +404,6 @@ pub async fn erase(db: &Db, clock: &Clock, user: &User, email: &str) -> AppResul
     let changed = store::anonymise(&mut tx, &email, clock.now()).await?;
     tx.bump_content_version().await?;
     tx.commit().await?;
-    db.content_changed();
     Ok(changed)
 }
 

@@ -220,7 +220,6 @@ pub async fn save(db: &Db, policy: &Policy) -> AppResult<()> {
     }
     tx.bump_content_version().await?;
     tx.commit().await?;
-    db.content_changed();
     Ok(())
 }
 

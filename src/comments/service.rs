@@ -269,9 +269,6 @@ pub async fn submit(
     };
     after_change(&mut tx, target.id, id, announce, now).await?;
     tx.commit().await?;
-    if status == Status::Approved {
-        db.content_changed();
-    }
     tracing::info!(
         comment = id,
         article = target.id,

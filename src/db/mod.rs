@@ -34,8 +34,17 @@ pub(crate) enum Pool {
     Postgres(sqlx::PgPool),
 }
 
-/// An open transaction on either engine; commit it or it rolls back when dropped.
-pub enum Tx {
+/// An open transaction on either engine; commit it or it rolls back when dropped. A transaction
+/// that changes what readers see says so once, with [`Tx::bump_content_version`]: committing it
+/// then moves this process's content generation too, so no write can update the shared version
+/// and forget the local caches, or the other way round.
+pub struct Tx {
+    pub(crate) conn: TxConn,
+    generation: Arc<AtomicU64>,
+    content_changed: bool,
+}
+
+pub(crate) enum TxConn {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
@@ -55,12 +64,12 @@ macro_rules! with_db {
 #[macro_export]
 macro_rules! with_tx {
     ($tx:expr, $conn:ident => $body:expr) => {
-        match $tx {
-            $crate::db::Tx::Sqlite(t) => {
+        match &mut $tx.conn {
+            $crate::db::TxConn::Sqlite(t) => {
                 let $conn = &mut **t;
                 $body
             }
-            $crate::db::Tx::Postgres(t) => {
+            $crate::db::TxConn::Postgres(t) => {
                 let $conn = &mut **t;
                 $body
             }
@@ -84,9 +93,14 @@ impl Db {
     }
 
     pub async fn begin(&self) -> sqlx::Result<Tx> {
-        Ok(match &self.pool {
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
-            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+        let conn = match &self.pool {
+            Pool::Sqlite(p) => TxConn::Sqlite(p.begin().await?),
+            Pool::Postgres(p) => TxConn::Postgres(p.begin().await?),
+        };
+        Ok(Tx {
+            conn,
+            generation: Arc::clone(&self.generation),
+            content_changed: false,
         })
     }
 
@@ -96,8 +110,10 @@ impl Db {
         self.generation.load(Ordering::Acquire)
     }
 
-    /// Marks content as changed after a committed write in this process.
-    pub fn content_changed(&self) {
+    /// Moves the local generation without a write of this process's own: for what the database
+    /// says another process did, and for a scheduled time that has come. A write of its own moves
+    /// it by committing a [`Tx`] that bumped the content version.
+    pub(crate) fn content_changed(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
@@ -131,21 +147,31 @@ impl Db {
 
 impl Tx {
     pub async fn commit(self) -> sqlx::Result<()> {
-        match self {
-            Tx::Sqlite(t) => t.commit().await,
-            Tx::Postgres(t) => t.commit().await,
+        match self.conn {
+            TxConn::Sqlite(t) => t.commit().await?,
+            TxConn::Postgres(t) => t.commit().await?,
         }
+        if self.content_changed {
+            self.generation.fetch_add(1, Ordering::AcqRel);
+        }
+        Ok(())
     }
 
     /// Records in the shared content version that what readers see has changed, so every node's
-    /// page cache drops its copies. Call inside the transaction that makes the change.
+    /// page cache drops its copies; this process's drop theirs when the transaction commits.
+    /// Call inside the transaction that makes the change. Once is enough.
     pub async fn bump_content_version(&mut self) -> sqlx::Result<()> {
+        if self.content_changed {
+            return Ok(());
+        }
         with_tx!(self, c => {
             sqlx::query("UPDATE content_version SET version = version + 1 WHERE id = 1")
                 .execute(c)
                 .await
                 .map(|_| ())
-        })
+        })?;
+        self.content_changed = true;
+        Ok(())
     }
 }
 

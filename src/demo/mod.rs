@@ -422,8 +422,8 @@ pub async fn load(
     let comment_count = add_conversation(&mut tx, options.seed, now, &discussed).await?;
     // Only now, so photographs painted again from the same seed keep their ids (and URLs).
     media::delete_unused_in(&mut tx).await?;
+    tx.bump_content_version().await?;
     tx.commit().await?;
-    db.content_changed();
     Ok(Summary {
         sections: SECTIONS.len(),
         tags: tag_count,

@@ -168,7 +168,6 @@ pub async fn update(db: &Db, user: &User, id: i64, edit: &MediaEdit) -> AppResul
     }
     tx.bump_content_version().await?;
     tx.commit().await?;
-    db.content_changed();
     Ok(())
 }
 
@@ -212,7 +211,6 @@ pub async fn delete(db: &Db, files: &MediaFiles, user: &User, id: i64) -> AppRes
     store::delete(&mut tx, id).await?;
     tx.bump_content_version().await?;
     tx.commit().await?;
-    db.content_changed();
     files.remove(&found.path)?;
     Ok(())
 }

@@ -141,8 +141,8 @@ pub async fn save(
 ) -> AppResult<i64> {
     let mut tx = db.begin().await?;
     let saved = save_in(&mut tx, clock.now(), id, input).await?;
+    tx.bump_content_version().await?;
     tx.commit().await?;
-    db.content_changed();
     Ok(saved)
 }
 

@@ -60,7 +60,16 @@ pub async fn load(db: &Db) -> sqlx::Result<SiteSettings> {
     Ok(settings)
 }
 
-/// Validates and stores all settings in the caller's transaction.
+/// Validates and stores all settings, in a transaction of their own.
+pub async fn save(db: &Db, settings: &SiteSettings) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    save_in(&mut tx, settings).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Validates and stores all settings in the caller's transaction; every page shows some of
+/// them, so the content version moves.
 pub async fn save_in(tx: &mut Tx, settings: &SiteSettings) -> Result<(), AppError> {
     let mut errors = Vec::new();
     if settings.name.trim().is_empty() || settings.name.len() > 200 {

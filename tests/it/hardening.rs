@@ -408,11 +408,7 @@ db_tests! {
         assert!(app.get("/healthz").await.header("strict-transport-security").is_empty(), "not over http");
         let mut site = broadsheet::site::settings::load(&app.db).await.unwrap();
         site.base_url = "https://news.example".into();
-        let mut tx = app.db.begin().await.unwrap();
-        broadsheet::site::settings::save_in(&mut tx, &site).await.unwrap();
-        tx.bump_content_version().await.unwrap();
-        tx.commit().await.unwrap();
-        app.db.content_changed();
+        broadsheet::site::settings::save(&app.db, &site).await.unwrap();
         assert_eq!(app.get("/").await.header("strict-transport-security"), "max-age=31536000");
         let signed_in = app.post_form("/admin/login", None, &[("email", "editor@news.example"), ("password", PASSWORD)]).await;
         let cookie = signed_in.header("set-cookie").to_string();

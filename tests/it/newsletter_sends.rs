@@ -94,11 +94,9 @@ async fn send_now(app: &TestApp, issue: i64) {
 async fn set_postal_address(app: &TestApp) {
     let mut site = broadsheet::site::settings::load(&app.db).await.unwrap();
     site.postal_address = "The Daily Ledger\n1 Press Row\nSpringfield".into();
-    let mut tx = app.db.begin().await.unwrap();
-    broadsheet::site::settings::save_in(&mut tx, &site)
+    broadsheet::site::settings::save(&app.db, &site)
         .await
         .unwrap();
-    tx.commit().await.unwrap();
 }
 
 async fn the_digest_goes_out_complete(app: &TestApp, smtp: &SmtpServer) {

@@ -255,3 +255,37 @@ db_tests! {
         assert_eq!(articles::count_articles(&app.db).await.unwrap(), 20);
     }
 }
+
+db_tests! {
+    async fn a_write_tells_the_caches_when_it_commits_and_only_then(app) {
+        let n = newsroom(app).await;
+        let before = app.db.generation();
+        let mut tx = app.db.begin().await.unwrap();
+        tx.bump_content_version().await.unwrap();
+        drop(tx);
+        assert_eq!(app.db.generation(), before, "a rolled-back change tells nobody");
+        let mut input = article(&n, "Generation story");
+        input.status = Status::Draft;
+        input.published_at = None;
+        let id = publish(app, input).await;
+        assert_eq!(app.db.generation(), before + 1, "the save said once that content changed");
+        articles::delete_article(&app.db, &app.clock, id).await.unwrap();
+        assert_eq!(app.db.generation(), before + 2);
+        assert!(!app.get("/").await.text().contains("href=\"/weather\""), "the home page, now cached");
+        let other_node = broadsheet::db::connect(&app.url, 1).await.unwrap();
+        let mut seen = None;
+        other_node.refresh_generation(&mut seen).await.unwrap();
+        let create = articles::SectionInput {
+            parent_id: None,
+            name: "Weather".into(),
+            slug: "weather".into(),
+            description: String::new(),
+            position: 9,
+        };
+        articles::create_section(&app.db, &create).await.unwrap();
+        assert_eq!(app.db.generation(), before + 3, "a new section changes every page's navigation");
+        assert!(other_node.refresh_generation(&mut seen).await.unwrap(), "and every other node learns it");
+        other_node.close().await;
+        assert!(app.get("/").await.text().contains("href=\"/weather\""), "and the cached home page shows it");
+    }
+}
