@@ -5,7 +5,7 @@
 
 use sqlx::{AssertSqlSafe, FromRow};
 
-use crate::db::{Db, Timestamp, Tx};
+use crate::db::{Db, Timestamp, Tx, placeholders};
 use crate::{with_db, with_tx};
 
 #[derive(Debug, Clone, FromRow)]
@@ -741,14 +741,6 @@ pub async fn owned_ids(db: &Db, user_id: i64, author_id: Option<i64>) -> sqlx::R
     const SQL: &str = "SELECT id FROM articles WHERE created_by = $1 \
          UNION SELECT article_id FROM article_authors WHERE author_id = $2 ORDER BY 1";
     with_db!(db, p => sqlx::query_scalar(SQL).bind(user_id).bind(author_id).fetch_all(p).await)
-}
-
-/// `$first, $first+1, …` for `n` values bound in a row: an `IN` list, still parameterised.
-fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Ids of articles published in `[from, until)` in any of `sections` (or their children) or

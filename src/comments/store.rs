@@ -5,7 +5,7 @@
 
 use sqlx::{AssertSqlSafe, FromRow};
 
-use crate::db::{Db, Timestamp, Tx};
+use crate::db::{Db, Timestamp, Tx, placeholders};
 use crate::{with_db, with_tx};
 
 #[derive(Debug, Clone, FromRow)]
@@ -226,8 +226,7 @@ fn placeholders_clause(filter: &mut String, n: usize, first: usize) {
     if n == 0 {
         return;
     }
-    let list: Vec<String> = (first..first + n).map(|i| format!("${i}")).collect();
-    filter.push_str(&format!(" AND article_id IN ({})", list.join(", ")));
+    filter.push_str(&format!(" AND article_id IN ({})", placeholders(first, n)));
 }
 
 pub async fn counts_by_status(
@@ -303,10 +302,9 @@ const DOCUMENTS: &str = "#documents";
 pub async fn model_for(db: &Db, features: &[String]) -> sqlx::Result<super::spam::Model> {
     let mut model = super::spam::Model::default();
     for chunk in features.chunks(200) {
-        let list: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT token, spam, ham FROM spam_tokens WHERE token = $1 OR token IN ({})",
-            list.join(", ")
+            placeholders(2, chunk.len())
         );
         let rows: Vec<(String, i64, i64)> = with_db!(db, p => {
             let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(DOCUMENTS);

@@ -175,8 +175,32 @@ impl Tx {
     }
 }
 
+/// `$first, $first+1, …` for `n` values bound in a row: an `IN` list that stays parameterised,
+/// in the `$N` syntax both engines read.
+pub fn placeholders(first: usize, n: usize) -> String {
+    let mut list = String::with_capacity(n * 5);
+    for i in first..first + n {
+        if i > first {
+            list.push_str(", ");
+        }
+        list.push('$');
+        list.push_str(&i.to_string());
+    }
+    list
+}
+
 /// Whether a database error is a unique-constraint violation (both engines report it the same way
 /// through sqlx's error kind).
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(e) if e.kind() == sqlx::error::ErrorKind::UniqueViolation)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_number_on_from_the_first() {
+        assert_eq!(super::placeholders(3, 3), "$3, $4, $5");
+        assert_eq!(super::placeholders(1, 1), "$1");
+        assert_eq!(super::placeholders(2, 0), "");
+    }
 }
