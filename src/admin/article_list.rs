@@ -13,8 +13,7 @@ use crate::articles::service::{self as articles, AdminFilter, Status};
 use crate::articles::workflow::{self, Transition};
 use crate::error::{AppError, PageResult};
 use crate::site::{dates, layout};
-use crate::web::form::FormFields;
-use crate::web::session::CurrentUser;
+use crate::web::session::{CurrentUser, SignedForm};
 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
@@ -169,10 +168,8 @@ pub async fn list(
 /// of them changed in one transaction or none.
 pub async fn bulk(
     State(state): State<AppState>,
-    me: CurrentUser,
-    form: FormFields,
+    SignedForm { me, form }: SignedForm,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     let action = form.get("action");
     let transition = Transition::parse(action)
         .filter(|t| {

@@ -12,7 +12,7 @@ use crate::error::{AppError, FieldError, PageResult};
 use crate::site::{dates, layout};
 use crate::web::client::ClientIp;
 use crate::web::form::FormFields;
-use crate::web::session::{self, CurrentUser, SameOrigin};
+use crate::web::session::{self, CurrentUser, SameOrigin, SignedForm};
 
 #[derive(Serialize)]
 struct LoginView {
@@ -121,20 +121,16 @@ fn capitalised(s: &str) -> String {
 
 pub async fn logout(
     State(state): State<AppState>,
-    me: CurrentUser,
-    form: FormFields,
+    SignedForm { me, .. }: SignedForm,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     accounts::sign_out(&state.db, &me.session_token).await?;
     signed_out_response(&state).await
 }
 
 pub async fn logout_everywhere(
     State(state): State<AppState>,
-    me: CurrentUser,
-    form: FormFields,
+    SignedForm { me, .. }: SignedForm,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     accounts::sign_out_everywhere(&state.db, me.user.id).await?;
     signed_out_response(&state).await
 }
@@ -196,10 +192,8 @@ pub async fn account(State(state): State<AppState>, me: CurrentUser) -> PageResu
 
 pub async fn create_token(
     State(state): State<AppState>,
-    me: CurrentUser,
-    form: FormFields,
+    SignedForm { me, form }: SignedForm,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     let token =
         accounts::create_api_token(&state.db, &state.clock, me.user.id, form.get("name")).await?;
     account_page(&state, &me, Some(token)).await
@@ -207,11 +201,9 @@ pub async fn create_token(
 
 pub async fn revoke_token(
     State(state): State<AppState>,
-    me: CurrentUser,
     Path(id): Path<i64>,
-    form: FormFields,
+    SignedForm { me, .. }: SignedForm,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     accounts::revoke_api_token(&state.db, &state.clock, me.user.id, id).await?;
     Ok(Redirect::to("/admin/account").into_response())
 }

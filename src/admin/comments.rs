@@ -19,7 +19,7 @@ use crate::comments::service::Input;
 use crate::error::{AppError, FieldError, PageResult};
 use crate::site::layout;
 use crate::web::form::FormFields;
-use crate::web::session::CurrentUser;
+use crate::web::session::{CurrentUser, SignedForm};
 
 #[derive(Deserialize, Default)]
 pub struct QueueQuery {
@@ -171,10 +171,8 @@ fn action(form: &FormFields) -> Result<Action, AppError> {
 
 pub async fn bulk(
     State(state): State<AppState>,
-    me: CurrentUser,
-    form: FormFields,
+    SignedForm { me, form }: SignedForm,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     let action = action(&form)?;
     let ids: Vec<i64> = form
         .all("ids")
@@ -191,11 +189,9 @@ pub async fn bulk(
 
 pub async fn act(
     State(state): State<AppState>,
-    me: CurrentUser,
     Path(id): Path<i64>,
-    form: FormFields,
+    SignedForm { me, form }: SignedForm,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     let action = action(&form)?;
     let tz = layout::layout(&state).await?.site.tz;
     moderation::apply(&state.db, &state.clock, tz, &me.user, &[id], action).await?;
@@ -250,11 +246,9 @@ pub async fn edit_form(
 
 pub async fn save(
     State(state): State<AppState>,
-    me: CurrentUser,
     Path(id): Path<i64>,
-    form: FormFields,
+    SignedForm { me, form }: SignedForm,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     let tz = layout::layout(&state).await?.site.tz;
     let fields = Input {
         name: form.get("author").into(),
@@ -280,11 +274,9 @@ pub async fn save(
 
 pub async fn reply(
     State(state): State<AppState>,
-    me: CurrentUser,
     Path(id): Path<i64>,
-    form: FormFields,
+    SignedForm { me, form }: SignedForm,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     let tz = layout::layout(&state).await?.site.tz;
     let reply =
         moderation::reply(&state.db, &state.clock, tz, &me.user, id, form.get("reply")).await?;
@@ -330,10 +322,8 @@ pub async fn settings(
 
 pub async fn save_settings(
     State(state): State<AppState>,
-    me: CurrentUser,
-    form: FormFields,
+    SignedForm { me, form }: SignedForm,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     require(&me, Capability::ModerateComments)?;
     let submitted = policy::from_form(|name| form.get(name).to_string());
     match policy::save(&state.db, &submitted).await {
@@ -364,10 +354,8 @@ pub async fn privacy(State(state): State<AppState>, me: CurrentUser) -> PageResu
 /// Everything stored for an address, as a JSON download.
 pub async fn export(
     State(state): State<AppState>,
-    me: CurrentUser,
-    form: FormFields,
+    SignedForm { me, form }: SignedForm,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     let export = moderation::export(&state.db, &me.user, form.get("email")).await?;
     let body = serde_json::to_string_pretty(&export).map_err(anyhow::Error::from)?;
     let mut response = body.into_response();
@@ -386,10 +374,8 @@ pub async fn export(
 
 pub async fn erase(
     State(state): State<AppState>,
-    me: CurrentUser,
-    form: FormFields,
+    SignedForm { me, form }: SignedForm,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     let email = form.get("email").trim().to_lowercase();
     let erased = moderation::erase(&state.db, &state.clock, &me.user, &email).await?;
     let view = PrivacyView {

@@ -20,7 +20,7 @@ use crate::error::{AppError, FieldError, PageResult};
 use crate::media::service as media;
 use crate::site::{dates, layout};
 use crate::web::form::FormFields;
-use crate::web::session::CurrentUser;
+use crate::web::session::{CurrentUser, SignedForm};
 
 pub(super) const PER_PAGE: i64 = 30;
 
@@ -419,21 +419,17 @@ fn read_form(form: &FormFields) -> Submitted {
 
 pub async fn create(
     State(state): State<AppState>,
-    me: CurrentUser,
-    form: FormFields,
+    SignedForm { me, form }: SignedForm,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     require(&me, Capability::WriteOwnArticle)?;
     submit(&state, &me, None, &form).await
 }
 
 pub async fn save(
     State(state): State<AppState>,
-    me: CurrentUser,
     Path(id): Path<i64>,
-    form: FormFields,
+    SignedForm { me, form }: SignedForm,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     let (article, _) = editable_by(&state, &me, id).await?;
     submit(&state, &me, Some(article), &form).await
 }
@@ -605,10 +601,8 @@ async fn refused(
 /// The live preview: the body rendered by the same code as the site.
 pub async fn preview(
     State(state): State<AppState>,
-    me: CurrentUser,
-    form: FormFields,
+    SignedForm { form, .. }: SignedForm,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     let html = articles::preview_html(&state.db, state.clock.now(), form.get("body")).await?;
     let mut response = html.into_response();
     let headers = response.headers_mut();
@@ -624,11 +618,9 @@ pub async fn preview(
 /// seconds); nothing is published and no revision is made.
 pub async fn autosave(
     State(state): State<AppState>,
-    me: CurrentUser,
     Path(id): Path<i64>,
-    form: FormFields,
+    SignedForm { me, form }: SignedForm,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     editable_by(&state, &me, id).await?;
     let fields: Vec<(String, String)> = form
         .pairs()

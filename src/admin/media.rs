@@ -14,8 +14,7 @@ use crate::media::images;
 use crate::media::references;
 use crate::media::service::{self as media, MediaEdit};
 use crate::site::settings;
-use crate::web::form::FormFields;
-use crate::web::session::CurrentUser;
+use crate::web::session::{CurrentUser, SignedForm};
 
 const PER_PAGE: i64 = 48;
 
@@ -225,11 +224,9 @@ pub async fn item(
 
 pub async fn update(
     State(state): State<AppState>,
-    me: CurrentUser,
     Path(id): Path<i64>,
-    form: FormFields,
+    SignedForm { me, form }: SignedForm,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     require(&me, Capability::UploadMedia)?;
     let number = |name: &str| form.get(name).trim().parse::<i64>().unwrap_or(500);
     let edit = MediaEdit {
@@ -245,11 +242,9 @@ pub async fn update(
 
 pub async fn delete(
     State(state): State<AppState>,
-    me: CurrentUser,
     Path(id): Path<i64>,
-    form: FormFields,
+    SignedForm { me, .. }: SignedForm,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     require(&me, Capability::UploadMedia)?;
     media::delete(&state.db, &state.media, &me.user, id).await?;
     Ok(Redirect::to("/admin/media").into_response())

@@ -16,8 +16,7 @@ use crate::jobs::Context;
 use crate::newsletters::issues::{self, Figures, Issue};
 use crate::newsletters::service::{self as newsletters, Newsletter};
 use crate::site::{dates, settings};
-use crate::web::form::FormFields;
-use crate::web::session::CurrentUser;
+use crate::web::session::{CurrentUser, SignedForm};
 
 #[derive(Serialize)]
 struct IssueRow {
@@ -67,11 +66,9 @@ pub async fn list(
 
 pub async fn create(
     State(state): State<AppState>,
-    me: CurrentUser,
     Path(id): Path<i64>,
-    form: FormFields,
+    SignedForm { me, .. }: SignedForm,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     require(&me, Capability::ManageNewsletters)?;
     let issue = issues::create_draft(&state.db, &state.clock, id, Some(me.user.id)).await?;
     Ok(Redirect::to(&format!("/admin/issues/{issue}")).into_response())
@@ -147,11 +144,9 @@ fn back(id: i64, notice: &str) -> Response {
 /// Saves the subject and intro.
 pub async fn save(
     State(state): State<AppState>,
-    me: CurrentUser,
     Path(id): Path<i64>,
-    form: FormFields,
+    SignedForm { me, form }: SignedForm,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     require(&me, Capability::ManageNewsletters)?;
     match issues::edit(
         &state.db,
@@ -186,11 +181,9 @@ pub async fn preview(
 /// Sends the issue as it stands to the editor's own address.
 pub async fn test(
     State(state): State<AppState>,
-    me: CurrentUser,
     Path(id): Path<i64>,
-    form: FormFields,
+    SignedForm { me, .. }: SignedForm,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     require(&me, Capability::ManageNewsletters)?;
     issues::send_test(&Context::of(&state), id, &me.user.email).await?;
     Ok(back(id, "tested"))
@@ -198,11 +191,9 @@ pub async fn test(
 
 pub async fn schedule(
     State(state): State<AppState>,
-    me: CurrentUser,
     Path(id): Path<i64>,
-    form: FormFields,
+    SignedForm { me, form }: SignedForm,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     require(&me, Capability::ManageNewsletters)?;
     let tz = settings::load(&state.db).await?.tz;
     let at = match local_time::parse(form.get("send_at"), tz, "send_at") {
@@ -222,11 +213,9 @@ pub async fn schedule(
 
 pub async fn send_now(
     State(state): State<AppState>,
-    me: CurrentUser,
     Path(id): Path<i64>,
-    form: FormFields,
+    SignedForm { me, .. }: SignedForm,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     require(&me, Capability::ManageNewsletters)?;
     issues::schedule(&state.db, &state.clock, id, state.clock.now()).await?;
     Ok(back(id, "sending"))
@@ -234,11 +223,9 @@ pub async fn send_now(
 
 pub async fn unschedule(
     State(state): State<AppState>,
-    me: CurrentUser,
     Path(id): Path<i64>,
-    form: FormFields,
+    SignedForm { me, .. }: SignedForm,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     require(&me, Capability::ManageNewsletters)?;
     issues::unschedule(&state.db, &state.clock, id).await?;
     Ok(back(id, "draft"))

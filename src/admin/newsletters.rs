@@ -13,7 +13,7 @@ use crate::articles::service as articles;
 use crate::error::{AppError, FieldError, PageResult};
 use crate::newsletters::service::{self as newsletters, CADENCES, Newsletter, NewsletterInput};
 use crate::web::form::FormFields;
-use crate::web::session::CurrentUser;
+use crate::web::session::{CurrentUser, SignedForm};
 
 #[derive(Serialize)]
 struct Row {
@@ -192,7 +192,6 @@ async fn store(
     id: Option<i64>,
     form: &FormFields,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     require(me, Capability::ManageNewsletters)?;
     let input = read(form);
     match newsletters::save(&state.db, &state.clock, id, input.clone()).await {
@@ -211,17 +210,15 @@ async fn store(
 
 pub async fn create(
     State(state): State<AppState>,
-    me: CurrentUser,
-    form: FormFields,
+    SignedForm { me, form }: SignedForm,
 ) -> PageResult<Response> {
     store(&state, &me, None, &form).await
 }
 
 pub async fn update(
     State(state): State<AppState>,
-    me: CurrentUser,
     Path(id): Path<i64>,
-    form: FormFields,
+    SignedForm { me, form }: SignedForm,
 ) -> PageResult<Response> {
     store(&state, &me, Some(id), &form).await
 }

@@ -13,7 +13,7 @@ use crate::app::AppState;
 use crate::articles::service as articles;
 use crate::error::{AppError, PageResult};
 use crate::web::form::FormFields;
-use crate::web::session::CurrentUser;
+use crate::web::session::{CurrentUser, SignedForm};
 
 #[derive(Serialize)]
 struct CapabilityRow {
@@ -75,10 +75,8 @@ fn role_of(form: &FormFields) -> Result<Role, AppError> {
 
 pub async fn add(
     State(state): State<AppState>,
-    me: CurrentUser,
-    form: FormFields,
+    SignedForm { me, form }: SignedForm,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     require(&me, Capability::ManagePeople)?;
     let account = NewAccount {
         email: form.get("email").into(),
@@ -93,11 +91,9 @@ pub async fn add(
 
 pub async fn update(
     State(state): State<AppState>,
-    me: CurrentUser,
     Path(id): Path<i64>,
-    form: FormFields,
+    SignedForm { me, form }: SignedForm,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     require(&me, Capability::ManagePeople)?;
     let (db, clock) = (&state.db, &state.clock);
     let notice = match form.get("action") {

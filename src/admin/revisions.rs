@@ -11,8 +11,7 @@ use crate::app::AppState;
 use crate::articles::service::{self as articles, ArticleInput};
 use crate::error::{AppError, PageResult};
 use crate::site::dates;
-use crate::web::form::FormFields;
-use crate::web::session::CurrentUser;
+use crate::web::session::{CurrentUser, SignedForm};
 
 #[derive(Serialize)]
 struct RevisionView {
@@ -100,11 +99,9 @@ pub async fn revisions(
 
 pub async fn restore(
     State(state): State<AppState>,
-    me: CurrentUser,
     Path((id, revision)): Path<(i64, i64)>,
-    form: FormFields,
+    SignedForm { me, .. }: SignedForm,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     let (article, tz) = editable_by(&state, &me, id).await?;
     if !may_publish(&me, article.created_by) {
         return Err(

@@ -11,8 +11,7 @@ use crate::app::AppState;
 use crate::error::{AppError, PageResult};
 use crate::media::service as media;
 use crate::site::settings::{self, SiteSettings};
-use crate::web::form::FormFields;
-use crate::web::session::CurrentUser;
+use crate::web::session::{CurrentUser, SignedForm};
 
 #[derive(Serialize)]
 struct LogoOption {
@@ -75,10 +74,8 @@ pub async fn edit(State(state): State<AppState>, me: CurrentUser) -> PageResult<
 
 pub async fn save(
     State(state): State<AppState>,
-    me: CurrentUser,
-    form: FormFields,
+    SignedForm { me, form }: SignedForm,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     require(&me, Capability::ManageSettings)?;
     let submitted = SiteSettings {
         name: form.get("name").trim().into(),

@@ -13,7 +13,7 @@ use crate::error::{AppError, PageResult};
 use crate::media::service as media;
 use crate::site::layout;
 use crate::web::form::FormFields;
-use crate::web::session::CurrentUser;
+use crate::web::session::{CurrentUser, SignedForm};
 
 #[derive(Serialize)]
 struct SectionView {
@@ -112,10 +112,8 @@ fn back(anchor: &str) -> Response {
 
 pub async fn add_section(
     State(state): State<AppState>,
-    me: CurrentUser,
-    form: FormFields,
+    SignedForm { me, form }: SignedForm,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     require(&me, Capability::ManageTaxonomy)?;
     articles::create_section(&state.db, &section_input(&form)).await?;
     Ok(back("sections"))
@@ -123,11 +121,9 @@ pub async fn add_section(
 
 pub async fn change_section(
     State(state): State<AppState>,
-    me: CurrentUser,
     Path(id): Path<i64>,
-    form: FormFields,
+    SignedForm { me, form }: SignedForm,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     require(&me, Capability::ManageTaxonomy)?;
     if form.get("action") == "delete" {
         articles::delete_section(&state.db, id).await?;
@@ -140,10 +136,8 @@ pub async fn change_section(
 
 pub async fn add_tag(
     State(state): State<AppState>,
-    me: CurrentUser,
-    form: FormFields,
+    SignedForm { me, form }: SignedForm,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     require(&me, Capability::ManageTaxonomy)?;
     articles::create_tag(&state.db, form.get("name")).await?;
     Ok(back("tags"))
@@ -151,11 +145,9 @@ pub async fn add_tag(
 
 pub async fn change_tag(
     State(state): State<AppState>,
-    me: CurrentUser,
     Path(id): Path<i64>,
-    form: FormFields,
+    SignedForm { me, form }: SignedForm,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     require(&me, Capability::ManageTaxonomy)?;
     match form.get("action") {
         "delete" => articles::delete_tag(&state.db, id).await?,
@@ -175,10 +167,8 @@ fn author_input(form: &FormFields) -> AuthorInput {
 
 pub async fn add_author(
     State(state): State<AppState>,
-    me: CurrentUser,
-    form: FormFields,
+    SignedForm { me, form }: SignedForm,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     require(&me, Capability::ManageTaxonomy)?;
     articles::save_author(&state.db, None, &author_input(&form)).await?;
     Ok(back("authors"))
@@ -186,11 +176,9 @@ pub async fn add_author(
 
 pub async fn change_author(
     State(state): State<AppState>,
-    me: CurrentUser,
     Path(id): Path<i64>,
-    form: FormFields,
+    SignedForm { me, form }: SignedForm,
 ) -> PageResult<Response> {
-    me.check_csrf(form.get("_csrf"))?;
     require(&me, Capability::ManageTaxonomy)?;
     articles::save_author(&state.db, Some(id), &author_input(&form)).await?;
     Ok(back("authors"))

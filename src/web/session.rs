@@ -1,7 +1,7 @@
 //! Who is asking: the session cookie, the signed-in person, CSRF tokens for their forms, and the
 //! same-origin check that protects public forms without per-visitor tokens.
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -10,6 +10,7 @@ use crate::accounts::service::{self as accounts, ABSOLUTE_SECONDS, User};
 use crate::app::AppState;
 use crate::error::{AppError, PageError};
 use crate::secrets;
+use crate::web::form::FormFields;
 
 /// The session cookie over http (a local or development site): browsers refuse the `__Host-`
 /// prefix there.
@@ -119,6 +120,29 @@ impl FromRequestParts<AppState> for CurrentUser {
                 Err(Redirect::to(&target).into_response())
             }
         }
+    }
+}
+
+/// A form that a signed-in person posted from one of the admin's own pages: the session and the
+/// form's CSRF token are checked before the handler runs, so a handler that takes one cannot
+/// forget the check. It reads the body, so it is a handler's last argument.
+pub struct SignedForm {
+    pub me: CurrentUser,
+    pub form: FormFields,
+}
+
+impl FromRequest<AppState> for SignedForm {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = request.into_parts();
+        let me = CurrentUser::from_request_parts(&mut parts, state).await?;
+        let form = FormFields::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        me.check_csrf(form.get("_csrf"))
+            .map_err(|e| PageError(e).into_response())?;
+        Ok(SignedForm { me, form })
     }
 }
 

@@ -412,3 +412,71 @@ db_tests! {
         assert!(!app.get_as(&path, &editor).await.text().contains("changes autosaved at"), "saving drops the autosave");
     }
 }
+
+/// Every POST route of the admin, read from its route table, with `{…}` segments filled in.
+fn admin_post_routes() -> Vec<String> {
+    let table = include_str!("../../src/admin/mod.rs").replace(['\n', ' '], "");
+    let mut routes = Vec::new();
+    for block in table.split(".route(").skip(1) {
+        let Some(path) = block
+            .strip_prefix('"')
+            .and_then(|rest| rest.split('"').next())
+        else {
+            continue;
+        };
+        let call = block.split(".route(").next().unwrap_or("");
+        if call.contains("post(") {
+            let filled: Vec<String> = path
+                .split('/')
+                .map(|s| {
+                    if s.starts_with('{') {
+                        "1".to_string()
+                    } else {
+                        s.to_string()
+                    }
+                })
+                .collect();
+            routes.push(filled.join("/"));
+        }
+    }
+    routes
+}
+
+/// The forms that come before a session (sign-in, password links): they check the origin, not
+/// a session's token.
+const SESSIONLESS: [&str; 3] = [
+    "/admin/login",
+    "/admin/password-reset",
+    "/admin/password/1/1",
+];
+
+db_tests! {
+    async fn every_admin_form_refuses_a_post_without_the_session_token(app) {
+        newsroom(app).await;
+        app.add_user("admin@news.example", Role::Administrator).await;
+        let admin = app.sign_in("admin@news.example").await;
+        let routes = admin_post_routes();
+        assert!(routes.len() >= 40, "the route table was read: {routes:?}");
+        assert!(routes.contains(&"/admin/media".to_string()), "upload routes too: {routes:?}");
+        for route in routes.iter().filter(|r| !SESSIONLESS.contains(&r.as_str())) {
+            for token in ["", "forged-token"] {
+                let refused = if route == "/admin/media" {
+                    let boundary = "B";
+                    let body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{token}\r\n--{boundary}--\r\n");
+                    app.request(
+                        axum::http::Request::post(route.as_str())
+                            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+                            .header("cookie", &admin.cookie)
+                            .body(axum::body::Body::from(body))
+                            .unwrap(),
+                    )
+                    .await
+                } else {
+                    app.post_form(route, Some(&admin.cookie), &[("_csrf", token), ("action", "publish")]).await
+                };
+                assert_eq!(refused.status, StatusCode::FORBIDDEN, "{route} with token {token:?}: {}", refused.text());
+            }
+        }
+        assert_eq!(app.get_as("/admin", &admin).await.status, StatusCode::OK, "still signed in");
+    }
+}
