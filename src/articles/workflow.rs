@@ -87,7 +87,7 @@ impl Transition {
     }
 }
 
-/// Where an article stands before a transition; `None` for one not yet created.
+/// Where an existing article stands before a transition.
 #[derive(Debug, Clone, Copy)]
 pub struct Standing {
     pub created_by: Option<i64>,
