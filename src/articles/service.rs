@@ -278,14 +278,14 @@ pub async fn update_article_in(
                 .into(),
         });
     }
-    let before = location(tx, id).await?;
+    let before = store::location_in(tx, id).await?;
     input.created_by = stored.created_by;
     store::update_article(tx, id, &fields(&input, &body_html, now))
         .await
         .map_err(slug_conflict)?;
     store::replace_links(tx, id, &input.tag_ids, &input.author_ids).await?;
     record_media(tx, id, &body_html).await?;
-    let after = location(tx, id).await?;
+    let after = store::location_in(tx, id).await?;
     if let (Some(old_at), Some(new_at)) = (before.published_at, after.published_at) {
         let old_path = article_path(&before.section_slug, old_at, &before.slug, tz);
         let new_path = article_path(&after.section_slug, new_at, &after.slug, tz);
@@ -296,26 +296,6 @@ pub async fn update_article_in(
     }
     after_save(tx, id, &input, edit.by, now).await?;
     Ok(())
-}
-
-/// Where an article lives, read inside the transaction that changes it.
-async fn location(tx: &mut Tx, id: i64) -> AppResult<Location> {
-    use crate::with_tx;
-    const SQL: &str = "SELECT s.slug, a.slug, a.published_at FROM articles a \
-         JOIN sections s ON s.id = a.section_id WHERE a.id = $1";
-    let (section_slug, slug, published_at): (String, String, Option<Timestamp>) =
-        with_tx!(tx, c => sqlx::query_as(SQL).bind(id).fetch_one(c).await)?;
-    Ok(Location {
-        section_slug,
-        slug,
-        published_at,
-    })
-}
-
-struct Location {
-    section_slug: String,
-    slug: String,
-    published_at: Option<Timestamp>,
 }
 
 fn fields<'a>(

@@ -397,6 +397,26 @@ pub async fn replace_links(
     })
 }
 
+/// Where an article lives: its section's slug, its slug and its publication time.
+pub struct Location {
+    pub section_slug: String,
+    pub slug: String,
+    pub published_at: Option<Timestamp>,
+}
+
+/// Where an article lives, read inside the transaction that changes it.
+pub async fn location_in(tx: &mut Tx, id: i64) -> sqlx::Result<Location> {
+    const SQL: &str = "SELECT s.slug, a.slug, a.published_at FROM articles a \
+         JOIN sections s ON s.id = a.section_id WHERE a.id = $1";
+    let (section_slug, slug, published_at): (String, String, Option<Timestamp>) =
+        with_tx!(tx, c => sqlx::query_as(SQL).bind(id).fetch_one(c).await)?;
+    Ok(Location {
+        section_slug,
+        slug,
+        published_at,
+    })
+}
+
 /// Records the library items an article's body shows, replacing what it showed before.
 pub async fn replace_media(tx: &mut Tx, article_id: i64, media_ids: &[i64]) -> sqlx::Result<()> {
     with_tx!(tx, c => {

@@ -7,6 +7,8 @@
 //! otherwise be one guess away. Everyone else — the editor's preview, the media library, a
 //! preview link — gets URLs signed with the site's key that expire after a day or two.
 
+use std::collections::BTreeSet;
+
 use crate::db::Timestamp;
 
 const BY_ID: &str = "raw/media:";
@@ -19,22 +21,25 @@ pub struct Found {
     pub paths: Vec<String>,
 }
 
-/// Every library item `html` refers to, each once. Linear in the length of `html`.
+/// Every library item `html` refers to, each once, in order. Linear in the length of `html`
+/// (sets keep the distinct ones, however many references a body repeats).
 pub fn find(html: &str) -> Found {
     let mut found = Found::default();
+    let mut seen_ids = BTreeSet::new();
     for (at, _) in html.match_indices(BY_ID) {
         let digits = leading(&html[at + BY_ID.len()..], |b| b.is_ascii_digit());
         if let Ok(id) = digits.parse::<i64>()
-            && !found.ids.contains(&id)
+            && seen_ids.insert(id)
         {
             found.ids.push(id);
         }
     }
+    let mut seen_paths = BTreeSet::new();
     for (at, _) in html.match_indices(BY_FILE) {
         let path = leading(&html[at + BY_FILE.len()..], |b| {
             b.is_ascii_alphanumeric() || b == b'/' || b == b'.' || b == b'-' || b == b'_'
         });
-        if path.contains('.') && !found.paths.iter().any(|p| p == path) {
+        if path.contains('.') && seen_paths.insert(path) {
             found.paths.push(path.to_string());
         }
     }

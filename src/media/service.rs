@@ -1,6 +1,8 @@
 //! The media library's rules: adding files, who may change or delete an item, when an item is
 //! in use, and which items anyone may see through the image service.
 
+use std::collections::BTreeSet;
+
 use super::files::{MediaFiles, content_type};
 use super::inspect::inspect;
 use super::references;
@@ -185,13 +187,9 @@ pub async fn is_public(db: &Db, id: i64, now: Timestamp) -> AppResult<bool> {
 /// The library items a body's HTML shows, as ids of items that exist.
 pub async fn shown_in(tx: &mut Tx, html: &str) -> AppResult<Vec<i64>> {
     let found = references::find(html);
-    let mut ids = store::existing(tx, &found.ids).await?;
-    for id in store::ids_at_paths(tx, &found.paths).await? {
-        if !ids.contains(&id) {
-            ids.push(id);
-        }
-    }
-    Ok(ids)
+    let mut ids: BTreeSet<i64> = store::existing(tx, &found.ids).await?.into_iter().collect();
+    ids.extend(store::ids_at_paths(tx, &found.paths).await?);
+    Ok(ids.into_iter().collect())
 }
 
 /// Deletes an item no article or author uses, and its file, for someone who may manage it.

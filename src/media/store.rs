@@ -1,8 +1,8 @@
 //! SQL for media items. Private to the media room.
 
-use sqlx::FromRow;
+use sqlx::{AssertSqlSafe, FromRow};
 
-use crate::db::{Db, Timestamp, Tx};
+use crate::db::{Db, Timestamp, Tx, placeholders};
 use crate::{with_db, with_tx};
 
 pub struct NewMedia<'a> {
@@ -142,13 +142,25 @@ pub async fn public_uses(db: &Db, id: i64, now: Timestamp) -> sqlx::Result<i64> 
     with_db!(db, p => sqlx::query_scalar(SQL).bind(id).bind(now).fetch_one(p).await)
 }
 
+/// Values bound to one `IN` list at most.
+const IN_CHUNK: usize = 500;
+
 /// The ids of the items stored at `paths`, inside the caller's transaction.
 pub async fn ids_at_paths(tx: &mut Tx, paths: &[String]) -> sqlx::Result<Vec<i64>> {
     let mut ids = Vec::with_capacity(paths.len());
-    for path in paths {
-        let id: Option<i64> = with_tx!(tx, c => sqlx::query_scalar("SELECT id FROM media WHERE path = $1")
-            .bind(path).fetch_optional(c).await)?;
-        ids.extend(id);
+    for chunk in paths.chunks(IN_CHUNK) {
+        let sql = format!(
+            "SELECT id FROM media WHERE path IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let found: Vec<i64> = with_tx!(tx, c => {
+            let mut q = sqlx::query_scalar(AssertSqlSafe(sql.as_str()));
+            for path in chunk {
+                q = q.bind(path);
+            }
+            q.fetch_all(c).await
+        })?;
+        ids.extend(found);
     }
     Ok(ids)
 }
@@ -156,12 +168,19 @@ pub async fn ids_at_paths(tx: &mut Tx, paths: &[String]) -> sqlx::Result<Vec<i64
 /// Which of `ids` are library items, inside the caller's transaction.
 pub async fn existing(tx: &mut Tx, ids: &[i64]) -> sqlx::Result<Vec<i64>> {
     let mut found = Vec::with_capacity(ids.len());
-    for id in ids {
-        let n: i64 = with_tx!(tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM media WHERE id = $1")
-            .bind(id).fetch_one(c).await)?;
-        if n > 0 {
-            found.push(*id);
-        }
+    for chunk in ids.chunks(IN_CHUNK) {
+        let sql = format!(
+            "SELECT id FROM media WHERE id IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let present: Vec<i64> = with_tx!(tx, c => {
+            let mut q = sqlx::query_scalar(AssertSqlSafe(sql.as_str()));
+            for id in chunk {
+                q = q.bind(id);
+            }
+            q.fetch_all(c).await
+        })?;
+        found.extend(present);
     }
     Ok(found)
 }

@@ -9,7 +9,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::app::AppState;
-use crate::site::layout;
+use crate::web::session::secure_site;
 
 /// Styles, fonts and connections fall back to `default-src 'self'`; `script-src` is spelled out
 /// so the rule that matters most reads plainly. Every byte here goes out with every response.
@@ -21,9 +21,7 @@ const HSTS: &str = "max-age=31536000";
 
 pub async fn headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
-    let https = layout::layout(&state)
-        .await
-        .is_ok_and(|l| l.site.base_url.starts_with("https://"));
+    let https = secure_site(&state).await.unwrap_or(false);
     let h = response.headers_mut();
     if https {
         h.insert(
