@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+pub use super::can::Capability;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
@@ -32,32 +34,6 @@ impl Role {
     pub fn parse(s: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Capability {
-    /// Add people, change roles, disable accounts.
-    ManagePeople,
-    /// Site settings: name, time zone, language, logo.
-    ManageSettings,
-    /// Sections, tags and author profiles.
-    ManageTaxonomy,
-    /// Edit and publish anyone's articles.
-    EditAnyArticle,
-    /// Publish, schedule and unpublish one's own articles.
-    PublishOwnArticle,
-    /// Write one's own drafts and submit them for review.
-    WriteOwnArticle,
-    /// Upload to the media library, and change or delete one's own uploads.
-    UploadMedia,
-    /// Change and delete anyone's media.
-    ManageAnyMedia,
-    /// Approve, spam and trash comments.
-    ModerateComments,
-    /// Manage newsletters and send issues.
-    ManageNewsletters,
-    /// Read the outbox of mail not sent over SMTP.
-    ViewOutbox,
 }
 
 use Capability::*;

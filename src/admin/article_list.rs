@@ -6,14 +6,14 @@ use serde::{Deserialize, Serialize};
 
 use super::editor::{Choice, PER_PAGE, STATUSES, id_param, status_label};
 use super::render::{self, Screen};
-use super::require;
+use crate::accounts::can::WriteOwnArticle;
 use crate::accounts::{Capability, allows};
 use crate::app::AppState;
 use crate::articles::service::{self as articles, AdminFilter, Status};
 use crate::articles::workflow::{self, Transition};
 use crate::error::{AppError, PageResult};
 use crate::site::{dates, layout};
-use crate::web::session::{CurrentUser, SignedForm};
+use crate::web::session::{Can, SignedForm};
 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
@@ -70,10 +70,9 @@ fn choices(items: impl Iterator<Item = (i64, String)>, chosen: Option<i64>) -> V
 
 pub async fn list(
     State(state): State<AppState>,
-    me: CurrentUser,
+    Can { me, .. }: Can<WriteOwnArticle>,
     Query(q): Query<ListQuery>,
 ) -> PageResult<Response> {
-    require(&me, Capability::WriteOwnArticle)?;
     let tz = layout::layout(&state).await?.site.tz;
     let status = q
         .status
@@ -168,7 +167,7 @@ pub async fn list(
 /// of them changed in one transaction or none.
 pub async fn bulk(
     State(state): State<AppState>,
-    SignedForm { me, form }: SignedForm,
+    SignedForm { me, form, .. }: SignedForm,
 ) -> PageResult<Response> {
     let action = form.get("action");
     let transition = Transition::parse(action)

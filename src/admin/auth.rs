@@ -192,7 +192,7 @@ pub async fn account(State(state): State<AppState>, me: CurrentUser) -> PageResu
 
 pub async fn create_token(
     State(state): State<AppState>,
-    SignedForm { me, form }: SignedForm,
+    SignedForm { me, form, .. }: SignedForm,
 ) -> PageResult<Response> {
     let token =
         accounts::create_api_token(&state.db, &state.clock, me.user.id, form.get("name")).await?;

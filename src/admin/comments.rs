@@ -9,8 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::editor::id_param;
 use super::render::{self, Screen};
-use super::require;
-use crate::accounts::Capability;
+use crate::accounts::can::ModerateComments;
 use crate::app::AppState;
 use crate::comments::QueueFilter;
 use crate::comments::moderation::{self, Action, Queue, QueueItem};
@@ -19,7 +18,7 @@ use crate::comments::service::Input;
 use crate::error::{AppError, FieldError, PageResult};
 use crate::site::layout;
 use crate::web::form::FormFields;
-use crate::web::session::{CurrentUser, SignedForm};
+use crate::web::session::{Can, CurrentUser, SignedForm};
 
 #[derive(Deserialize, Default)]
 pub struct QueueQuery {
@@ -171,7 +170,7 @@ fn action(form: &FormFields) -> Result<Action, AppError> {
 
 pub async fn bulk(
     State(state): State<AppState>,
-    SignedForm { me, form }: SignedForm,
+    SignedForm { me, form, .. }: SignedForm,
 ) -> PageResult<Response> {
     let action = action(&form)?;
     let ids: Vec<i64> = form
@@ -190,7 +189,7 @@ pub async fn bulk(
 pub async fn act(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    SignedForm { me, form }: SignedForm,
+    SignedForm { me, form, .. }: SignedForm,
 ) -> PageResult<Response> {
     let action = action(&form)?;
     let tz = layout::layout(&state).await?.site.tz;
@@ -247,7 +246,7 @@ pub async fn edit_form(
 pub async fn save(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    SignedForm { me, form }: SignedForm,
+    SignedForm { me, form, .. }: SignedForm,
 ) -> PageResult<Response> {
     let tz = layout::layout(&state).await?.site.tz;
     let fields = Input {
@@ -275,7 +274,7 @@ pub async fn save(
 pub async fn reply(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    SignedForm { me, form }: SignedForm,
+    SignedForm { me, form, .. }: SignedForm,
 ) -> PageResult<Response> {
     let tz = layout::layout(&state).await?.site.tz;
     let reply =
@@ -305,10 +304,9 @@ async fn show_settings(
 
 pub async fn settings(
     State(state): State<AppState>,
-    me: CurrentUser,
+    Can { me, .. }: Can<ModerateComments>,
     Query(q): Query<NoticeQuery>,
 ) -> PageResult<Response> {
-    require(&me, Capability::ModerateComments)?;
     let policy = policy::load(&state.db).await?;
     show_settings(
         &state,
@@ -322,9 +320,8 @@ pub async fn settings(
 
 pub async fn save_settings(
     State(state): State<AppState>,
-    SignedForm { me, form }: SignedForm,
+    SignedForm { me, form, .. }: SignedForm<ModerateComments>,
 ) -> PageResult<Response> {
-    require(&me, Capability::ModerateComments)?;
     let submitted = policy::from_form(|name| form.get(name).to_string());
     match policy::save(&state.db, &submitted).await {
         Ok(()) => Ok(Redirect::to("/admin/comments/settings?notice=settings").into_response()),
@@ -341,8 +338,10 @@ struct PrivacyView {
     erased: Option<u64>,
 }
 
-pub async fn privacy(State(state): State<AppState>, me: CurrentUser) -> PageResult<Response> {
-    require(&me, Capability::ModerateComments)?;
+pub async fn privacy(
+    State(state): State<AppState>,
+    Can { me, .. }: Can<ModerateComments>,
+) -> PageResult<Response> {
     let view = PrivacyView {
         email: String::new(),
         erased: None,
@@ -354,7 +353,7 @@ pub async fn privacy(State(state): State<AppState>, me: CurrentUser) -> PageResu
 /// Everything stored for an address, as a JSON download.
 pub async fn export(
     State(state): State<AppState>,
-    SignedForm { me, form }: SignedForm,
+    SignedForm { me, form, .. }: SignedForm,
 ) -> PageResult<Response> {
     let export = moderation::export(&state.db, &me.user, form.get("email")).await?;
     let body = serde_json::to_string_pretty(&export).map_err(anyhow::Error::from)?;
@@ -374,7 +373,7 @@ pub async fn export(
 
 pub async fn erase(
     State(state): State<AppState>,
-    SignedForm { me, form }: SignedForm,
+    SignedForm { me, form, .. }: SignedForm,
 ) -> PageResult<Response> {
     let email = form.get("email").trim().to_lowercase();
     let erased = moderation::erase(&state.db, &state.clock, &me.user, &email).await?;

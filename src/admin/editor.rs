@@ -9,8 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::local_time;
 use super::render::{self, Screen};
-use super::require;
-use crate::accounts::Capability;
+use crate::accounts::can::WriteOwnArticle;
 use crate::app::AppState;
 use crate::articles::permissions;
 use crate::articles::service::{self as articles, ArticleInput, Edit, Editable, Status};
@@ -20,7 +19,7 @@ use crate::error::{AppError, FieldError, PageResult};
 use crate::media::service as media;
 use crate::site::{dates, layout};
 use crate::web::form::FormFields;
-use crate::web::session::{CurrentUser, SignedForm};
+use crate::web::session::{Can, CurrentUser, SignedForm};
 
 pub(super) const PER_PAGE: i64 = 30;
 
@@ -283,8 +282,10 @@ async fn editor_page(
     render::page(state, Some(me), screen, &view).await
 }
 
-pub async fn new_form(State(state): State<AppState>, me: CurrentUser) -> PageResult<Response> {
-    require(&me, Capability::WriteOwnArticle)?;
+pub async fn new_form(
+    State(state): State<AppState>,
+    Can { me, .. }: Can<WriteOwnArticle>,
+) -> PageResult<Response> {
     let draft = Draft {
         id: None,
         restored: false,
@@ -419,16 +420,15 @@ fn read_form(form: &FormFields) -> Submitted {
 
 pub async fn create(
     State(state): State<AppState>,
-    SignedForm { me, form }: SignedForm,
+    SignedForm { me, form, .. }: SignedForm<WriteOwnArticle>,
 ) -> PageResult<Response> {
-    require(&me, Capability::WriteOwnArticle)?;
     submit(&state, &me, None, &form).await
 }
 
 pub async fn save(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    SignedForm { me, form }: SignedForm,
+    SignedForm { me, form, .. }: SignedForm,
 ) -> PageResult<Response> {
     let (article, _) = editable_by(&state, &me, id).await?;
     submit(&state, &me, Some(article), &form).await
@@ -619,7 +619,7 @@ pub async fn preview(
 pub async fn autosave(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    SignedForm { me, form }: SignedForm,
+    SignedForm { me, form, .. }: SignedForm,
 ) -> PageResult<Response> {
     editable_by(&state, &me, id).await?;
     let fields: Vec<(String, String)> = form

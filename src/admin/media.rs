@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
 use super::render::{self, Screen};
-use super::require;
+use crate::accounts::can::{UploadMedia, WriteOwnArticle};
 use crate::accounts::{Capability, allows};
 use crate::app::AppState;
 use crate::error::{AppError, FieldError, PageResult};
@@ -14,7 +14,7 @@ use crate::media::images;
 use crate::media::references;
 use crate::media::service::{self as media, MediaEdit};
 use crate::site::settings;
-use crate::web::session::{CurrentUser, SignedForm};
+use crate::web::session::{Can, CurrentUser, SignedForm};
 
 const PER_PAGE: i64 = 48;
 
@@ -53,7 +53,7 @@ pub struct LibraryQuery {
 
 pub async fn list(
     State(state): State<AppState>,
-    me: CurrentUser,
+    Can { me, .. }: Can<WriteOwnArticle>,
     Query(query): Query<LibraryQuery>,
 ) -> PageResult<Response> {
     show(&state, &me, query, &[]).await
@@ -65,7 +65,6 @@ async fn show(
     query: LibraryQuery,
     errors: &[FieldError],
 ) -> PageResult<Response> {
-    require(me, Capability::WriteOwnArticle)?;
     let page = query.page.unwrap_or(1);
     let (items, total_pages) = media::search(&state.db, query.q.as_deref(), page, PER_PAGE).await?;
     let q = query.q.unwrap_or_default();
@@ -111,7 +110,7 @@ async fn show(
 
 pub async fn upload(
     State(state): State<AppState>,
-    me: CurrentUser,
+    Can { me, .. }: Can<UploadMedia>,
     mut multipart: Multipart,
 ) -> PageResult<Response> {
     let too_large = || AppError::TooLarge;
@@ -125,7 +124,6 @@ pub async fn upload(
         }
     }
     me.check_csrf(&csrf)?;
-    require(&me, Capability::UploadMedia)?;
     let Some(bytes) = file.filter(|b| !b.is_empty()) else {
         let errors = [FieldError {
             field: "file".into(),
@@ -188,10 +186,9 @@ struct ItemView {
 
 pub async fn item(
     State(state): State<AppState>,
-    me: CurrentUser,
+    Can { me, .. }: Can<WriteOwnArticle>,
     Path(id): Path<i64>,
 ) -> PageResult<Response> {
-    require(&me, Capability::WriteOwnArticle)?;
     let m = media::item(&state.db, id).await?;
     let uses = media::uses(&state.db, id).await?;
     let key = settings::signing_key(&state.db).await?;
@@ -225,9 +222,8 @@ pub async fn item(
 pub async fn update(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    SignedForm { me, form }: SignedForm,
+    SignedForm { me, form, .. }: SignedForm<UploadMedia>,
 ) -> PageResult<Response> {
-    require(&me, Capability::UploadMedia)?;
     let number = |name: &str| form.get(name).trim().parse::<i64>().unwrap_or(500);
     let edit = MediaEdit {
         alt: form.get("alt").into(),
@@ -243,9 +239,8 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    SignedForm { me, .. }: SignedForm,
+    SignedForm { me, .. }: SignedForm<UploadMedia>,
 ) -> PageResult<Response> {
-    require(&me, Capability::UploadMedia)?;
     media::delete(&state.db, &state.media, &me.user, id).await?;
     Ok(Redirect::to("/admin/media").into_response())
 }

@@ -21,10 +21,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
-use crate::accounts::{Capability, allows};
 use crate::app::AppState;
-use crate::error::AppError;
-use crate::web::session::CurrentUser;
 
 /// Article bodies may be long; other forms stay small.
 const ADMIN_BODY_LIMIT: usize = 2 * 1024 * 1024;
@@ -133,16 +130,4 @@ pub fn upload_routes(upload_bytes: usize) -> Router<AppState> {
     Router::new()
         .route("/admin/media", get(media::list).post(media::upload))
         .layer(DefaultBodyLimit::max(upload_bytes + 64 * 1024))
-}
-
-/// Refuses, with a clear 403, anyone whose role lacks `capability`.
-pub fn require(me: &CurrentUser, capability: Capability) -> Result<(), AppError> {
-    if allows(me.user.role, capability) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(format!(
-            "your role ({}) may not do this",
-            me.user.role.as_str()
-        )))
-    }
 }

@@ -8,15 +8,14 @@ use serde::{Deserialize, Serialize};
 
 use super::local_time;
 use super::render::{self, Screen};
-use super::require;
-use crate::accounts::Capability;
+use crate::accounts::can::ManageNewsletters;
 use crate::app::AppState;
 use crate::error::{AppError, FieldError, PageResult};
 use crate::jobs::Context;
 use crate::newsletters::issues::{self, Figures, Issue};
 use crate::newsletters::service::{self as newsletters, Newsletter};
 use crate::site::{dates, settings};
-use crate::web::session::{CurrentUser, SignedForm};
+use crate::web::session::{Can, CurrentUser, SignedForm};
 
 #[derive(Serialize)]
 struct IssueRow {
@@ -42,10 +41,9 @@ fn shown(issue: &Issue, tz: chrono_tz::Tz) -> String {
 
 pub async fn list(
     State(state): State<AppState>,
-    me: CurrentUser,
+    Can { me, .. }: Can<ManageNewsletters>,
     Path(id): Path<i64>,
 ) -> PageResult<Response> {
-    require(&me, Capability::ManageNewsletters)?;
     let newsletter = newsletters::get(&state.db, id).await?;
     let tz = settings::load(&state.db).await?.tz;
     let mut rows = Vec::new();
@@ -67,9 +65,8 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    SignedForm { me, .. }: SignedForm,
+    SignedForm { me, .. }: SignedForm<ManageNewsletters>,
 ) -> PageResult<Response> {
-    require(&me, Capability::ManageNewsletters)?;
     let issue = issues::create_draft(&state.db, &state.clock, id, Some(me.user.id)).await?;
     Ok(Redirect::to(&format!("/admin/issues/{issue}")).into_response())
 }
@@ -128,11 +125,10 @@ async fn screen(
 
 pub async fn show(
     State(state): State<AppState>,
-    me: CurrentUser,
+    Can { me, .. }: Can<ManageNewsletters>,
     Path(id): Path<i64>,
     Query(q): Query<NoticeQuery>,
 ) -> PageResult<Response> {
-    require(&me, Capability::ManageNewsletters)?;
     let notice = q.notice.as_deref().and_then(notice_text);
     screen(&state, &me, id, notice, &[]).await
 }
@@ -145,9 +141,8 @@ fn back(id: i64, notice: &str) -> Response {
 pub async fn save(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    SignedForm { me, form }: SignedForm,
+    SignedForm { me, form, .. }: SignedForm<ManageNewsletters>,
 ) -> PageResult<Response> {
-    require(&me, Capability::ManageNewsletters)?;
     match issues::edit(
         &state.db,
         &state.clock,
@@ -166,10 +161,9 @@ pub async fn save(
 /// The mail as readers would see it, for the preview frame.
 pub async fn preview(
     State(state): State<AppState>,
-    me: CurrentUser,
+    _: Can<ManageNewsletters>,
     Path(id): Path<i64>,
 ) -> PageResult<Response> {
-    require(&me, Capability::ManageNewsletters)?;
     let preview = issues::preview(&state.db, &state.templates, &state.clock, id).await?;
     Ok(crate::web::security::mail_page(
         preview.html,
@@ -182,9 +176,8 @@ pub async fn preview(
 pub async fn test(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    SignedForm { me, .. }: SignedForm,
+    SignedForm { me, .. }: SignedForm<ManageNewsletters>,
 ) -> PageResult<Response> {
-    require(&me, Capability::ManageNewsletters)?;
     issues::send_test(&Context::of(&state), id, &me.user.email).await?;
     Ok(back(id, "tested"))
 }
@@ -192,9 +185,8 @@ pub async fn test(
 pub async fn schedule(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    SignedForm { me, form }: SignedForm,
+    SignedForm { me, form, .. }: SignedForm<ManageNewsletters>,
 ) -> PageResult<Response> {
-    require(&me, Capability::ManageNewsletters)?;
     let tz = settings::load(&state.db).await?.tz;
     let at = match local_time::parse(form.get("send_at"), tz, "send_at") {
         Ok(Some(at)) => at,
@@ -214,9 +206,8 @@ pub async fn schedule(
 pub async fn send_now(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    SignedForm { me, .. }: SignedForm,
+    _: SignedForm<ManageNewsletters>,
 ) -> PageResult<Response> {
-    require(&me, Capability::ManageNewsletters)?;
     issues::schedule(&state.db, &state.clock, id, state.clock.now()).await?;
     Ok(back(id, "sending"))
 }
@@ -224,9 +215,8 @@ pub async fn send_now(
 pub async fn unschedule(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    SignedForm { me, .. }: SignedForm,
+    _: SignedForm<ManageNewsletters>,
 ) -> PageResult<Response> {
-    require(&me, Capability::ManageNewsletters)?;
     issues::unschedule(&state.db, &state.clock, id).await?;
     Ok(back(id, "draft"))
 }

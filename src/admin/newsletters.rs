@@ -6,14 +6,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
 
 use super::render::{self, Screen};
-use super::require;
-use crate::accounts::Capability;
+use crate::accounts::can::ManageNewsletters;
 use crate::app::AppState;
 use crate::articles::service as articles;
 use crate::error::{AppError, FieldError, PageResult};
 use crate::newsletters::service::{self as newsletters, CADENCES, Newsletter, NewsletterInput};
 use crate::web::form::FormFields;
-use crate::web::session::{CurrentUser, SignedForm};
+use crate::web::session::{Can, CurrentUser, SignedForm};
 
 #[derive(Serialize)]
 struct Row {
@@ -23,8 +22,10 @@ struct Row {
     unsubscribed: i64,
 }
 
-pub async fn list(State(state): State<AppState>, me: CurrentUser) -> PageResult<Response> {
-    require(&me, Capability::ManageNewsletters)?;
+pub async fn list(
+    State(state): State<AppState>,
+    Can { me, .. }: Can<ManageNewsletters>,
+) -> PageResult<Response> {
     let audience = newsletters::audience(&state.db).await?;
     let rows: Vec<Row> = newsletters::all(&state.db)
         .await?
@@ -124,8 +125,10 @@ async fn show(
     render::page(state, Some(me), screen, &view).await
 }
 
-pub async fn new_form(State(state): State<AppState>, me: CurrentUser) -> PageResult<Response> {
-    require(&me, Capability::ManageNewsletters)?;
+pub async fn new_form(
+    State(state): State<AppState>,
+    Can { me, .. }: Can<ManageNewsletters>,
+) -> PageResult<Response> {
     let blank = NewsletterInput {
         cadence: "daily".into(),
         send_time: "07:00".into(),
@@ -138,10 +141,9 @@ pub async fn new_form(State(state): State<AppState>, me: CurrentUser) -> PageRes
 
 pub async fn edit_form(
     State(state): State<AppState>,
-    me: CurrentUser,
+    Can { me, .. }: Can<ManageNewsletters>,
     Path(id): Path<i64>,
 ) -> PageResult<Response> {
-    require(&me, Capability::ManageNewsletters)?;
     let n = newsletters::get(&state.db, id).await?;
     let (section_ids, tag_ids) = newsletters::sources(&state.db, id).await?;
     let input = NewsletterInput {
@@ -192,7 +194,6 @@ async fn store(
     id: Option<i64>,
     form: &FormFields,
 ) -> PageResult<Response> {
-    require(me, Capability::ManageNewsletters)?;
     let input = read(form);
     match newsletters::save(&state.db, &state.clock, id, input.clone()).await {
         Ok(_) => Ok(Redirect::to("/admin/newsletters").into_response()),
@@ -210,7 +211,7 @@ async fn store(
 
 pub async fn create(
     State(state): State<AppState>,
-    SignedForm { me, form }: SignedForm,
+    SignedForm { me, form, .. }: SignedForm<ManageNewsletters>,
 ) -> PageResult<Response> {
     store(&state, &me, None, &form).await
 }
@@ -218,7 +219,7 @@ pub async fn create(
 pub async fn update(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    SignedForm { me, form }: SignedForm,
+    SignedForm { me, form, .. }: SignedForm<ManageNewsletters>,
 ) -> PageResult<Response> {
     store(&state, &me, Some(id), &form).await
 }

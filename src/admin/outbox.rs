@@ -5,12 +5,11 @@ use axum::response::Response;
 use serde::Serialize;
 
 use super::render::{self, Screen};
-use super::require;
-use crate::accounts::Capability;
+use crate::accounts::can::ViewOutbox;
 use crate::app::AppState;
 use crate::error::PageResult;
 use crate::mail::outbox::{self, OutboxItem};
-use crate::web::session::CurrentUser;
+use crate::web::session::Can;
 
 #[derive(Serialize)]
 struct OutboxView {
@@ -19,8 +18,10 @@ struct OutboxView {
     messages: Vec<OutboxItem>,
 }
 
-pub async fn list(State(state): State<AppState>, me: CurrentUser) -> PageResult<Response> {
-    require(&me, Capability::ViewOutbox)?;
+pub async fn list(
+    State(state): State<AppState>,
+    Can { me, .. }: Can<ViewOutbox>,
+) -> PageResult<Response> {
     let view = match state.mailer.outbox() {
         Some(dir) => OutboxView {
             smtp: false,

@@ -5,15 +5,15 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
 
 use super::render::{self, Screen};
-use super::require;
+use crate::accounts::Role;
+use crate::accounts::can::ManagePeople;
 use crate::accounts::roles::TABLE;
 use crate::accounts::service::{self as accounts, LinkPurpose, NewAccount, User};
-use crate::accounts::{Capability, Role};
 use crate::app::AppState;
 use crate::articles::service as articles;
 use crate::error::{AppError, PageResult};
 use crate::web::form::FormFields;
-use crate::web::session::{CurrentUser, SignedForm};
+use crate::web::session::{Can, CurrentUser, SignedForm};
 
 #[derive(Serialize)]
 struct CapabilityRow {
@@ -62,8 +62,10 @@ async fn show(state: &AppState, me: &CurrentUser, notice: Option<&str>) -> PageR
     render::page(state, Some(me), screen, &view).await
 }
 
-pub async fn list(State(state): State<AppState>, me: CurrentUser) -> PageResult<Response> {
-    require(&me, Capability::ManagePeople)?;
+pub async fn list(
+    State(state): State<AppState>,
+    Can { me, .. }: Can<ManagePeople>,
+) -> PageResult<Response> {
     show(&state, &me, None).await
 }
 
@@ -75,9 +77,8 @@ fn role_of(form: &FormFields) -> Result<Role, AppError> {
 
 pub async fn add(
     State(state): State<AppState>,
-    SignedForm { me, form }: SignedForm,
+    SignedForm { form, .. }: SignedForm<ManagePeople>,
 ) -> PageResult<Response> {
-    require(&me, Capability::ManagePeople)?;
     let account = NewAccount {
         email: form.get("email").into(),
         name: form.get("name").into(),
@@ -92,9 +93,8 @@ pub async fn add(
 pub async fn update(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    SignedForm { me, form }: SignedForm,
+    SignedForm { me, form, .. }: SignedForm<ManagePeople>,
 ) -> PageResult<Response> {
-    require(&me, Capability::ManagePeople)?;
     let (db, clock) = (&state.db, &state.clock);
     let notice = match form.get("action") {
         "role" => {

@@ -5,13 +5,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
 
 use super::render::{self, Screen};
-use super::require;
-use crate::accounts::Capability;
+use crate::accounts::can::ManageSettings;
 use crate::app::AppState;
 use crate::error::{AppError, PageResult};
 use crate::media::service as media;
 use crate::site::settings::{self, SiteSettings};
-use crate::web::session::{CurrentUser, SignedForm};
+use crate::web::session::{Can, CurrentUser, SignedForm};
 
 #[derive(Serialize)]
 struct LogoOption {
@@ -66,17 +65,18 @@ async fn show(
     render::page(state, Some(me), screen, &view).await
 }
 
-pub async fn edit(State(state): State<AppState>, me: CurrentUser) -> PageResult<Response> {
-    require(&me, Capability::ManageSettings)?;
+pub async fn edit(
+    State(state): State<AppState>,
+    Can { me, .. }: Can<ManageSettings>,
+) -> PageResult<Response> {
     let current = settings::load(&state.db).await?;
     show(&state, &me, current, &[]).await
 }
 
 pub async fn save(
     State(state): State<AppState>,
-    SignedForm { me, form }: SignedForm,
+    SignedForm { me, form, .. }: SignedForm<ManageSettings>,
 ) -> PageResult<Response> {
-    require(&me, Capability::ManageSettings)?;
     let submitted = SiteSettings {
         name: form.get("name").trim().into(),
         description: form.get("description").trim().into(),

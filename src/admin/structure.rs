@@ -5,15 +5,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
 
 use super::render::{self, Screen};
-use super::require;
-use crate::accounts::Capability;
+use crate::accounts::can::ManageTaxonomy;
 use crate::app::AppState;
 use crate::articles::service::{self as articles, AuthorInput, SectionInput};
 use crate::error::{AppError, PageResult};
 use crate::media::service as media;
 use crate::site::layout;
 use crate::web::form::FormFields;
-use crate::web::session::{CurrentUser, SignedForm};
+use crate::web::session::{Can, SignedForm};
 
 #[derive(Serialize)]
 struct SectionView {
@@ -41,8 +40,10 @@ struct StructureView {
     media: Vec<MediaOption>,
 }
 
-pub async fn show(State(state): State<AppState>, me: CurrentUser) -> PageResult<Response> {
-    require(&me, Capability::ManageTaxonomy)?;
+pub async fn show(
+    State(state): State<AppState>,
+    Can { me, .. }: Can<ManageTaxonomy>,
+) -> PageResult<Response> {
     let sections: Vec<SectionView> = articles::sections(&state.db)
         .await?
         .into_iter()
@@ -112,9 +113,8 @@ fn back(anchor: &str) -> Response {
 
 pub async fn add_section(
     State(state): State<AppState>,
-    SignedForm { me, form }: SignedForm,
+    SignedForm { form, .. }: SignedForm<ManageTaxonomy>,
 ) -> PageResult<Response> {
-    require(&me, Capability::ManageTaxonomy)?;
     articles::create_section(&state.db, &section_input(&form)).await?;
     Ok(back("sections"))
 }
@@ -122,9 +122,8 @@ pub async fn add_section(
 pub async fn change_section(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    SignedForm { me, form }: SignedForm,
+    SignedForm { form, .. }: SignedForm<ManageTaxonomy>,
 ) -> PageResult<Response> {
-    require(&me, Capability::ManageTaxonomy)?;
     if form.get("action") == "delete" {
         articles::delete_section(&state.db, id).await?;
     } else {
@@ -136,9 +135,8 @@ pub async fn change_section(
 
 pub async fn add_tag(
     State(state): State<AppState>,
-    SignedForm { me, form }: SignedForm,
+    SignedForm { form, .. }: SignedForm<ManageTaxonomy>,
 ) -> PageResult<Response> {
-    require(&me, Capability::ManageTaxonomy)?;
     articles::create_tag(&state.db, form.get("name")).await?;
     Ok(back("tags"))
 }
@@ -146,9 +144,8 @@ pub async fn add_tag(
 pub async fn change_tag(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    SignedForm { me, form }: SignedForm,
+    SignedForm { form, .. }: SignedForm<ManageTaxonomy>,
 ) -> PageResult<Response> {
-    require(&me, Capability::ManageTaxonomy)?;
     match form.get("action") {
         "delete" => articles::delete_tag(&state.db, id).await?,
         "rename" => articles::rename_tag(&state.db, id, form.get("name")).await?,
@@ -167,9 +164,8 @@ fn author_input(form: &FormFields) -> AuthorInput {
 
 pub async fn add_author(
     State(state): State<AppState>,
-    SignedForm { me, form }: SignedForm,
+    SignedForm { form, .. }: SignedForm<ManageTaxonomy>,
 ) -> PageResult<Response> {
-    require(&me, Capability::ManageTaxonomy)?;
     articles::save_author(&state.db, None, &author_input(&form)).await?;
     Ok(back("authors"))
 }
@@ -177,9 +173,8 @@ pub async fn add_author(
 pub async fn change_author(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    SignedForm { me, form }: SignedForm,
+    SignedForm { form, .. }: SignedForm<ManageTaxonomy>,
 ) -> PageResult<Response> {
-    require(&me, Capability::ManageTaxonomy)?;
     articles::save_author(&state.db, Some(id), &author_input(&form)).await?;
     Ok(back("authors"))
 }

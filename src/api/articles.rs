@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use super::extract::{ApiId, ApiJson, ApiQuery, ApiUser};
 use super::{Page, PageQuery};
 use crate::accounts::Capability;
+use crate::accounts::can::WriteOwnArticle;
+use crate::accounts::service::User;
 use crate::app::AppState;
 use crate::articles::permissions::{self, may_edit};
 use crate::articles::service::{
@@ -113,7 +115,7 @@ impl ArticleWrite {
     async fn apply(
         self,
         state: &AppState,
-        user: &ApiUser,
+        user: &User,
         standing: Option<&Standing>,
         mut input: ArticleInput,
     ) -> AppResult<ArticleInput> {
@@ -136,7 +138,7 @@ impl ArticleWrite {
         }
         let transition = Transition::to_reach(before.status, input.status);
         let outcome = workflow::decide(
-            &user.0,
+            user,
             standing,
             transition,
             input.published_at,
@@ -144,11 +146,11 @@ impl ArticleWrite {
         )?;
         input.status = outcome.status;
         input.published_at = outcome.published_at;
-        permissions::check_byline(&user.0, &input.author_ids, &before.author_ids)?;
+        permissions::check_byline(user, &input.author_ids, &before.author_ids)?;
         if self.tag_ids.is_some() || self.tags.is_some() {
             let mut ids = self.tag_ids.unwrap_or_default();
             let names = self.tags.unwrap_or_default();
-            for id in articles::tags_for(&state.db, &user.0, &names).await? {
+            for id in articles::tags_for(&state.db, user, &names).await? {
                 if !ids.contains(&id) {
                     ids.push(id);
                 }
@@ -195,10 +197,9 @@ pub struct ListQuery {
 
 pub async fn list(
     State(state): State<AppState>,
-    user: ApiUser,
+    user: ApiUser<WriteOwnArticle>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> AppResult<Json<Page<ArticleJson>>> {
-    user.require(Capability::WriteOwnArticle)?;
     let filter = AdminFilter {
         status: q.status.map(|s| s.as_str().to_string()),
         section_id: q.section_id,
@@ -237,10 +238,9 @@ async fn read(state: &AppState, id: i64) -> AppResult<ArticleJson> {
 
 pub async fn create(
     State(state): State<AppState>,
-    user: ApiUser,
+    user: ApiUser<WriteOwnArticle>,
     ApiJson(body): ApiJson<ArticleWrite>,
 ) -> AppResult<(StatusCode, Json<ArticleJson>)> {
-    user.require(Capability::WriteOwnArticle)?;
     let mut missing = Vec::new();
     if body.headline.is_none() {
         missing.push(FieldError {
@@ -257,7 +257,7 @@ pub async fn create(
     if !missing.is_empty() {
         return Err(AppError::Invalid(missing));
     }
-    let input = body.apply(&state, &user, None, blank(user.0.id)).await?;
+    let input = body.apply(&state, &user.0, None, blank(user.0.id)).await?;
     let id = articles::create_article(&state.db, &state.clock, input).await?;
     Ok((StatusCode::CREATED, Json(read(&state, id).await?)))
 }
@@ -288,7 +288,7 @@ pub async fn update(
     let expected = body.version.map(Timestamp::from_micros);
     let standing = Standing::of(&article);
     let input = body
-        .apply(&state, &user, Some(&standing), article.input.clone())
+        .apply(&state, &user.0, Some(&standing), article.input.clone())
         .await?;
     let edit = Edit {
         by: Some(user.0.id),

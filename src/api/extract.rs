@@ -1,6 +1,8 @@
 //! What every API call starts with: the token's account, and a JSON body whose mistakes become
 //! our error envelope with the right status instead of the framework's plain text.
 
+use std::marker::PhantomData;
+
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header;
@@ -8,28 +10,17 @@ use axum::http::request::Parts;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use crate::accounts::can::{Permission, SignedIn};
 use crate::accounts::service::{self as accounts, User};
-use crate::accounts::{Capability, allows};
 use crate::app::AppState;
 use crate::error::AppError;
 
-/// The account behind `Authorization: Bearer <token>`.
-pub struct ApiUser(pub User);
+/// The account behind `Authorization: Bearer <token>`, whose role passes `P`: a missing or
+/// unknown token is a 401 and a role without the capability a 403, before the handler runs.
+/// `ApiUser<ManageTaxonomy>` in a signature says who may call it.
+pub struct ApiUser<P: Permission = SignedIn>(pub User, PhantomData<P>);
 
-impl ApiUser {
-    pub fn require(&self, capability: Capability) -> Result<(), AppError> {
-        if allows(self.0.role, capability) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden(format!(
-                "the token's account ({}) may not do this",
-                self.0.role.as_str()
-            )))
-        }
-    }
-}
-
-impl FromRequestParts<AppState> for ApiUser {
+impl<P: Permission> FromRequestParts<AppState> for ApiUser<P> {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
@@ -44,10 +35,16 @@ impl FromRequestParts<AppState> for ApiUser {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or_else(unauthorized)?;
-        accounts::api_token_user(&state.db, &state.clock, token.trim())
+        let user = accounts::api_token_user(&state.db, &state.clock, token.trim())
             .await?
-            .map(ApiUser)
-            .ok_or_else(unauthorized)
+            .ok_or_else(unauthorized)?;
+        if !P::allows(user.role) {
+            return Err(AppError::Forbidden(format!(
+                "the token's account ({}) may not do this",
+                user.role.as_str()
+            )));
+        }
+        Ok(ApiUser(user, PhantomData))
     }
 }
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::extract::{ApiId, ApiJson, ApiQuery, ApiUser};
 use super::{Page, PageQuery};
-use crate::accounts::Capability;
+use crate::accounts::can::{UploadMedia, WriteOwnArticle};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::media::service::{self as media, MediaEdit, MediaItem};
@@ -52,10 +52,9 @@ pub struct ListQuery {
 
 pub async fn list(
     State(state): State<AppState>,
-    user: ApiUser,
+    _: ApiUser<WriteOwnArticle>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> AppResult<Json<Page<MediaJson>>> {
-    user.require(Capability::WriteOwnArticle)?;
     let (page, per_page) = PageQuery::resolve(q.page, q.per_page)?;
     let (items, total_pages) = media::search(&state.db, q.q.as_deref(), page, per_page).await?;
     let total = i64::try_from(items.len()).unwrap_or(0);
@@ -70,10 +69,9 @@ pub async fn list(
 
 pub async fn upload(
     State(state): State<AppState>,
-    user: ApiUser,
+    user: ApiUser<UploadMedia>,
     mut multipart: Multipart,
 ) -> AppResult<(StatusCode, Json<MediaJson>)> {
-    user.require(Capability::UploadMedia)?;
     let mut file = None;
     let mut text = MediaEdit {
         alt: String::new(),
@@ -130,10 +128,9 @@ pub async fn upload(
 
 pub async fn show(
     State(state): State<AppState>,
-    user: ApiUser,
+    _: ApiUser<WriteOwnArticle>,
     ApiId(id): ApiId,
 ) -> AppResult<Json<MediaJson>> {
-    user.require(Capability::WriteOwnArticle)?;
     Ok(Json(media_json(media::item(&state.db, id).await?)))
 }
 
@@ -149,11 +146,10 @@ pub struct MediaWrite {
 
 pub async fn update(
     State(state): State<AppState>,
-    user: ApiUser,
+    user: ApiUser<UploadMedia>,
     ApiId(id): ApiId,
     ApiJson(body): ApiJson<MediaWrite>,
 ) -> AppResult<Json<MediaJson>> {
-    user.require(Capability::UploadMedia)?;
     let current = media::item(&state.db, id).await?;
     let edit = MediaEdit {
         alt: body.alt.unwrap_or(current.alt),
@@ -168,10 +164,9 @@ pub async fn update(
 
 pub async fn delete(
     State(state): State<AppState>,
-    user: ApiUser,
+    user: ApiUser<UploadMedia>,
     ApiId(id): ApiId,
 ) -> AppResult<StatusCode> {
-    user.require(Capability::UploadMedia)?;
     media::delete(&state.db, &state.media, &user.0, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

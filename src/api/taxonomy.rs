@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use super::extract::{ApiId, ApiJson, ApiUser};
-use crate::accounts::Capability;
+use crate::accounts::can::{ManageTaxonomy, WriteOwnArticle};
 use crate::app::AppState;
 use crate::articles::service::{self as articles, AuthorInput, SectionInput};
 use crate::error::{AppError, AppResult, FieldError};
@@ -60,9 +60,8 @@ pub struct SectionWrite {
 
 pub async fn list_sections(
     State(state): State<AppState>,
-    user: ApiUser,
+    _: ApiUser<WriteOwnArticle>,
 ) -> AppResult<Json<Vec<SectionJson>>> {
-    user.require(Capability::WriteOwnArticle)?;
     Ok(Json(
         articles::sections(&state.db)
             .await?
@@ -74,10 +73,9 @@ pub async fn list_sections(
 
 pub async fn create_section(
     State(state): State<AppState>,
-    user: ApiUser,
+    _: ApiUser<ManageTaxonomy>,
     ApiJson(body): ApiJson<SectionWrite>,
 ) -> AppResult<(StatusCode, Json<SectionJson>)> {
-    user.require(Capability::ManageTaxonomy)?;
     let input = SectionInput {
         name: body.name.ok_or_else(|| required("name"))?,
         slug: body.slug.unwrap_or_default(),
@@ -94,20 +92,18 @@ pub async fn create_section(
 
 pub async fn show_section(
     State(state): State<AppState>,
-    user: ApiUser,
+    _: ApiUser<WriteOwnArticle>,
     ApiId(id): ApiId,
 ) -> AppResult<Json<SectionJson>> {
-    user.require(Capability::WriteOwnArticle)?;
     Ok(Json(section_json(find_section(&state, id).await?)))
 }
 
 pub async fn update_section(
     State(state): State<AppState>,
-    user: ApiUser,
+    _: ApiUser<ManageTaxonomy>,
     ApiId(id): ApiId,
     ApiJson(body): ApiJson<SectionWrite>,
 ) -> AppResult<Json<SectionJson>> {
-    user.require(Capability::ManageTaxonomy)?;
     let current = find_section(&state, id).await?;
     let position = articles::sections(&state.db)
         .await?
@@ -129,10 +125,9 @@ pub async fn update_section(
 
 pub async fn delete_section(
     State(state): State<AppState>,
-    user: ApiUser,
+    _: ApiUser<ManageTaxonomy>,
     ApiId(id): ApiId,
 ) -> AppResult<StatusCode> {
-    user.require(Capability::ManageTaxonomy)?;
     articles::delete_section(&state.db, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -153,48 +148,43 @@ async fn find_tag(state: &AppState, id: i64) -> AppResult<articles::Tag> {
 
 pub async fn list_tags(
     State(state): State<AppState>,
-    user: ApiUser,
+    _: ApiUser<WriteOwnArticle>,
 ) -> AppResult<Json<Vec<articles::Tag>>> {
-    user.require(Capability::WriteOwnArticle)?;
     Ok(Json(articles::tags(&state.db).await?))
 }
 
 pub async fn create_tag(
     State(state): State<AppState>,
-    user: ApiUser,
+    _: ApiUser<ManageTaxonomy>,
     ApiJson(body): ApiJson<TagWrite>,
 ) -> AppResult<(StatusCode, Json<articles::Tag>)> {
-    user.require(Capability::ManageTaxonomy)?;
     let id = articles::create_tag(&state.db, &body.name).await?;
     Ok((StatusCode::CREATED, Json(find_tag(&state, id).await?)))
 }
 
 pub async fn show_tag(
     State(state): State<AppState>,
-    user: ApiUser,
+    _: ApiUser<WriteOwnArticle>,
     ApiId(id): ApiId,
 ) -> AppResult<Json<articles::Tag>> {
-    user.require(Capability::WriteOwnArticle)?;
     Ok(Json(find_tag(&state, id).await?))
 }
 
 pub async fn update_tag(
     State(state): State<AppState>,
-    user: ApiUser,
+    _: ApiUser<ManageTaxonomy>,
     ApiId(id): ApiId,
     ApiJson(body): ApiJson<TagWrite>,
 ) -> AppResult<Json<articles::Tag>> {
-    user.require(Capability::ManageTaxonomy)?;
     articles::rename_tag(&state.db, id, &body.name).await?;
     Ok(Json(find_tag(&state, id).await?))
 }
 
 pub async fn delete_tag(
     State(state): State<AppState>,
-    user: ApiUser,
+    _: ApiUser<ManageTaxonomy>,
     ApiId(id): ApiId,
 ) -> AppResult<StatusCode> {
-    user.require(Capability::ManageTaxonomy)?;
     articles::delete_tag(&state.db, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -218,18 +208,16 @@ async fn find_author(state: &AppState, id: i64) -> AppResult<articles::Author> {
 
 pub async fn list_authors(
     State(state): State<AppState>,
-    user: ApiUser,
+    _: ApiUser<WriteOwnArticle>,
 ) -> AppResult<Json<Vec<articles::Author>>> {
-    user.require(Capability::WriteOwnArticle)?;
     Ok(Json(articles::authors(&state.db).await?))
 }
 
 pub async fn create_author(
     State(state): State<AppState>,
-    user: ApiUser,
+    _: ApiUser<ManageTaxonomy>,
     ApiJson(body): ApiJson<AuthorWrite>,
 ) -> AppResult<(StatusCode, Json<articles::Author>)> {
-    user.require(Capability::ManageTaxonomy)?;
     let input = AuthorInput {
         name: body.name.ok_or_else(|| required("name"))?,
         bio: body.bio.unwrap_or_default(),
@@ -241,20 +229,18 @@ pub async fn create_author(
 
 pub async fn show_author(
     State(state): State<AppState>,
-    user: ApiUser,
+    _: ApiUser<WriteOwnArticle>,
     ApiId(id): ApiId,
 ) -> AppResult<Json<articles::Author>> {
-    user.require(Capability::WriteOwnArticle)?;
     Ok(Json(find_author(&state, id).await?))
 }
 
 pub async fn update_author(
     State(state): State<AppState>,
-    user: ApiUser,
+    _: ApiUser<ManageTaxonomy>,
     ApiId(id): ApiId,
     ApiJson(body): ApiJson<AuthorWrite>,
 ) -> AppResult<Json<articles::Author>> {
-    user.require(Capability::ManageTaxonomy)?;
     let current = find_author(&state, id).await?;
     let avatar = match body.avatar_media_id {
         Some(v) => v,
@@ -271,10 +257,9 @@ pub async fn update_author(
 
 pub async fn delete_author(
     State(state): State<AppState>,
-    user: ApiUser,
+    _: ApiUser<ManageTaxonomy>,
     ApiId(id): ApiId,
 ) -> AppResult<StatusCode> {
-    user.require(Capability::ManageTaxonomy)?;
     articles::delete_author(&state.db, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,11 +1,14 @@
 //! Who is asking: the session cookie, the signed-in person, CSRF tokens for their forms, and the
 //! same-origin check that protects public forms without per-visitor tokens.
 
+use std::marker::PhantomData;
+
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
+use crate::accounts::can::{Permission, SignedIn};
 use crate::accounts::service::{self as accounts, ABSOLUTE_SECONDS, User};
 use crate::app::AppState;
 use crate::error::{AppError, PageError};
@@ -123,26 +126,58 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
-/// A form that a signed-in person posted from one of the admin's own pages: the session and the
-/// form's CSRF token are checked before the handler runs, so a handler that takes one cannot
-/// forget the check. It reads the body, so it is a handler's last argument.
-pub struct SignedForm {
+/// A signed-in person whose role passes `P`: anyone else is sent to sign in, or refused with a
+/// 403, before the handler runs. `Can<ManageNewsletters>` in a signature says who may call it.
+pub struct Can<P: Permission = SignedIn> {
     pub me: CurrentUser,
-    pub form: FormFields,
+    permission: PhantomData<P>,
 }
 
-impl FromRequest<AppState> for SignedForm {
+impl<P: Permission> FromRequestParts<AppState> for Can<P> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let me = CurrentUser::from_request_parts(parts, state).await?;
+        if !P::allows(me.user.role) {
+            return Err(PageError(AppError::Forbidden(format!(
+                "your role ({}) may not do this",
+                me.user.role.as_str()
+            )))
+            .into_response());
+        }
+        Ok(Can {
+            me,
+            permission: PhantomData,
+        })
+    }
+}
+
+/// A form that a signed-in person whose role passes `P` posted from one of the admin's own
+/// pages: the session, the role and the form's CSRF token are checked before the handler runs
+/// (the role before the body is read), so a handler that takes one cannot forget a check. It
+/// reads the body, so it is a handler's last argument.
+pub struct SignedForm<P: Permission = SignedIn> {
+    pub me: CurrentUser,
+    pub form: FormFields,
+    permission: PhantomData<P>,
+}
+
+impl<P: Permission> FromRequest<AppState> for SignedForm<P> {
     type Rejection = Response;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
         let (mut parts, body) = request.into_parts();
-        let me = CurrentUser::from_request_parts(&mut parts, state).await?;
+        let Can { me, .. } = Can::<P>::from_request_parts(&mut parts, state).await?;
         let form = FormFields::from_request(Request::from_parts(parts, body), state)
             .await
             .map_err(IntoResponse::into_response)?;
         me.check_csrf(form.get("_csrf"))
             .map_err(|e| PageError(e).into_response())?;
-        Ok(SignedForm { me, form })
+        Ok(SignedForm {
+            me,
+            form,
+            permission: PhantomData,
+        })
     }
 }
 

@@ -9,6 +9,7 @@ use broadsheet::articles::service as articles;
 use crate::db_tests;
 use crate::support::admin::{Browser, PASSWORD};
 use crate::support::builders::newsroom;
+use crate::support::routes::{admin_routes, filled};
 use crate::support::{TestApp, TestResponse};
 
 fn created_id(response: &TestResponse) -> i64 {
@@ -414,34 +415,6 @@ db_tests! {
 }
 
 /// Every POST route of the admin, read from its route table, with `{…}` segments filled in.
-fn admin_post_routes() -> Vec<String> {
-    let table = include_str!("../../src/admin/mod.rs").replace(['\n', ' '], "");
-    let mut routes = Vec::new();
-    for block in table.split(".route(").skip(1) {
-        let Some(path) = block
-            .strip_prefix('"')
-            .and_then(|rest| rest.split('"').next())
-        else {
-            continue;
-        };
-        let call = block.split(".route(").next().unwrap_or("");
-        if call.contains("post(") {
-            let filled: Vec<String> = path
-                .split('/')
-                .map(|s| {
-                    if s.starts_with('{') {
-                        "1".to_string()
-                    } else {
-                        s.to_string()
-                    }
-                })
-                .collect();
-            routes.push(filled.join("/"));
-        }
-    }
-    routes
-}
-
 /// The forms that come before a session (sign-in, password links): they check the origin, not
 /// a session's token.
 const SESSIONLESS: [&str; 3] = [
@@ -455,7 +428,11 @@ db_tests! {
         newsroom(app).await;
         app.add_user("admin@news.example", Role::Administrator).await;
         let admin = app.sign_in("admin@news.example").await;
-        let routes = admin_post_routes();
+        let routes: Vec<String> = admin_routes()
+            .into_iter()
+            .filter(|(method, _)| method == "POST")
+            .map(|(_, path)| filled(&path))
+            .collect();
         assert!(routes.len() >= 40, "the route table was read: {routes:?}");
         assert!(routes.contains(&"/admin/media".to_string()), "upload routes too: {routes:?}");
         for route in routes.iter().filter(|r| !SESSIONLESS.contains(&r.as_str())) {

@@ -9,6 +9,7 @@ mod admin;
 mod api;
 mod cli;
 mod comments;
+mod doors;
 mod hardening;
 mod html_validity;
 mod http;

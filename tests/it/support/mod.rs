@@ -7,6 +7,7 @@ pub mod builders;
 pub mod comments;
 pub mod helpers;
 pub mod postgres;
+pub mod routes;
 pub mod smtp;
 
 use std::sync::Arc;
