@@ -1,8 +1,7 @@
-//! The application: shared state, the router assembled from each room's routes, the tower layers
+//! The application: the router assembled from each room's routes, the tower layers
 //! around it, and the server loop with graceful shutdown.
 
 use std::convert::Infallible;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -24,63 +23,12 @@ use tracing::Level;
 
 use crate::clock::Clock;
 use crate::db::Db;
-use crate::mail::Mailer;
-use crate::media::MediaFiles;
-use crate::media::images::ImageService;
-use crate::site::layout::RenderCache;
-use crate::templates::Templates;
-use crate::web::client::TrustedProxies;
-use crate::web::page_cache::{PageCache, PageCacheLayer, PageCacheService};
+use crate::state::AppState;
+use crate::web::page_cache::{PageCacheLayer, PageCacheService};
 use crate::web::request_id::{CountingIds, drop_unsafe};
 use crate::web::sendfile::SendfileListener;
 use crate::web::{Cacheable, assets, error_pages, security};
 use crate::{admin, api, articles, comments, media, newsletters, site};
-
-/// Everything a handler may need, behind one pointer: axum clones the state several times per
-/// request (router, middleware, extractor), and one reference count shared by every core costs
-/// far less than a dozen.
-#[derive(Clone)]
-pub struct AppState(Arc<Services>);
-
-impl AppState {
-    pub fn new(services: Services) -> Self {
-        AppState(Arc::new(services))
-    }
-
-    /// Changes a service before the state is shared (the test harness swaps the mailer).
-    pub fn services_mut(&mut self) -> &mut Services {
-        Arc::make_mut(&mut self.0)
-    }
-}
-
-impl std::ops::Deref for AppState {
-    type Target = Services;
-
-    fn deref(&self) -> &Services {
-        &self.0
-    }
-}
-
-#[derive(Clone)]
-pub struct Services {
-    pub db: Db,
-    pub clock: Clock,
-    pub templates: Arc<Templates>,
-    pub media: Arc<MediaFiles>,
-    pub images: Arc<ImageService>,
-    pub mailer: Arc<Mailer>,
-    pub limits: Limits,
-    pub page_cache: Arc<PageCache>,
-    pub render_cache: Arc<RenderCache>,
-    pub proxies: Arc<TrustedProxies>,
-}
-
-/// Size limits an operator may set.
-#[derive(Clone, Copy, Debug)]
-pub struct Limits {
-    /// The largest media upload, in bytes.
-    pub upload_bytes: usize,
-}
 
 /// Public forms are small; anything larger is refused before a handler runs.
 const BODY_LIMIT: usize = 256 * 1024;

@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 
 use crate::accounts::service::{self as accounts, LinkPurpose, NewAccount};
 use crate::accounts::{Capability, Role, allows};
-use crate::app::{self, AppState, Limits, Services};
+use crate::app;
 use crate::articles;
 use crate::clock::Clock;
 use crate::config::UserCommand;
@@ -20,6 +20,7 @@ use crate::media::MediaFiles;
 use crate::media::images::ImageService;
 use crate::site::layout::RenderCache;
 use crate::site::settings;
+use crate::state::{AppState, Limits, Services};
 use crate::templates::Templates;
 use crate::web::client::TrustedProxies;
 use crate::web::page_cache::PageCache;
@@ -126,7 +127,7 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
         Err(error) => tracing::warn!(%error, "cannot raise the open file limit"),
     }
     let watch = app::spawn_generation_watch(db.clone(), Clock::System, GENERATION_POLL);
-    let worker = jobs::spawn_worker(jobs::Context::of(&state), JOB_POLL);
+    let worker = jobs::spawn_worker(state.mail_room(), JOB_POLL);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;

@@ -25,5 +25,6 @@ pub mod newsletters;
 pub mod rate_limit;
 pub mod secrets;
 pub mod site;
+pub mod state;
 pub mod templates;
 pub mod web;

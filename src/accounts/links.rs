@@ -6,8 +6,8 @@ use serde::Serialize;
 
 use super::service::{self, LinkPurpose};
 use crate::error::{AppError, AppResult};
-use crate::jobs::Context;
 use crate::mail;
+use crate::mail::MailRoom;
 use crate::site::settings;
 
 #[derive(Serialize)]
@@ -20,7 +20,7 @@ struct LinkMail<'a> {
 
 /// The job behind [`crate::jobs::Job::PasswordLink`]: nothing when no active account has the
 /// address.
-pub async fn send(ctx: &Context, email: &str, purpose: LinkPurpose) -> AppResult<()> {
+pub async fn send(ctx: &MailRoom, email: &str, purpose: LinkPurpose) -> AppResult<()> {
     let user = match service::user_by_email(&ctx.db, email).await {
         Ok(user) if !user.disabled => user,
         Ok(_) | Err(AppError::NotFound(_)) => return Ok(()),

@@ -8,11 +8,12 @@ use super::editor::{Choice, PER_PAGE, STATUSES, id_param, status_label};
 use super::render::{self, Screen};
 use crate::accounts::can::WriteOwnArticle;
 use crate::accounts::{Capability, allows};
-use crate::app::AppState;
 use crate::articles::service::{self as articles, AdminFilter, Status};
 use crate::articles::workflow::{self, Transition};
 use crate::error::{AppError, PageResult};
-use crate::site::{dates, layout};
+use crate::site::dates;
+use crate::site::layout::TimeZone;
+use crate::state::AppState;
 use crate::web::session::{Can, SignedForm};
 
 #[derive(Deserialize, Default)]
@@ -70,10 +71,10 @@ fn choices(items: impl Iterator<Item = (i64, String)>, chosen: Option<i64>) -> V
 
 pub async fn list(
     State(state): State<AppState>,
+    TimeZone(tz): TimeZone,
     Can { me, .. }: Can<WriteOwnArticle>,
     Query(q): Query<ListQuery>,
 ) -> PageResult<Response> {
-    let tz = layout::layout(&state).await?.site.tz;
     let status = q
         .status
         .as_deref()
@@ -167,6 +168,7 @@ pub async fn list(
 /// of them changed in one transaction or none.
 pub async fn bulk(
     State(state): State<AppState>,
+    TimeZone(tz): TimeZone,
     SignedForm { me, form, .. }: SignedForm,
 ) -> PageResult<Response> {
     let action = form.get("action");
@@ -183,7 +185,6 @@ pub async fn bulk(
         .into_iter()
         .filter_map(|v| v.parse::<i64>().ok())
         .collect();
-    let tz = layout::layout(&state).await?.site.tz;
     workflow::apply_to_many(&state.db, &state.clock, tz, &me.user, &ids, transition).await?;
     Ok(Redirect::to("/admin/articles").into_response())
 }

@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use super::render::{self, Screen};
 use crate::accounts::service::{self as accounts, LinkPurpose, Visitor};
-use crate::app::AppState;
 use crate::error::{AppError, FieldError, PageResult};
 use crate::site::{dates, layout};
+use crate::state::AppState;
 use crate::web::client::ClientIp;
 use crate::web::form::FormFields;
 use crate::web::session::{self, CurrentUser, SameOrigin, SignedForm};

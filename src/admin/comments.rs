@@ -10,13 +10,13 @@ use serde::{Deserialize, Serialize};
 use super::editor::id_param;
 use super::render::{self, Screen};
 use crate::accounts::can::ModerateComments;
-use crate::app::AppState;
 use crate::comments::QueueFilter;
 use crate::comments::moderation::{self, Action, Queue, QueueItem};
 use crate::comments::policy::{self, Policy};
 use crate::comments::service::Input;
 use crate::error::{AppError, FieldError, PageResult};
-use crate::site::layout;
+use crate::site::layout::TimeZone;
+use crate::state::AppState;
 use crate::web::form::FormFields;
 use crate::web::session::{Can, CurrentUser, SignedForm};
 
@@ -89,6 +89,7 @@ fn query_string(status: &str, article: &str, email: &str, ip: &str, page: i64) -
 
 pub async fn queue(
     State(state): State<AppState>,
+    TimeZone(tz): TimeZone,
     me: CurrentUser,
     Query(q): Query<QueueQuery>,
 ) -> PageResult<Response> {
@@ -106,7 +107,6 @@ pub async fn queue(
         email: (!email.is_empty()).then(|| email.clone()),
         ip: (!ip.is_empty()).then(|| ip.clone()),
     };
-    let tz = layout::layout(&state).await?.site.tz;
     let queue =
         moderation::queue(&state.db, state.clock.now(), tz, &me.user, &filter, page).await?;
     let tabs = queue
@@ -170,6 +170,7 @@ fn action(form: &FormFields) -> Result<Action, AppError> {
 
 pub async fn bulk(
     State(state): State<AppState>,
+    TimeZone(tz): TimeZone,
     SignedForm { me, form, .. }: SignedForm,
 ) -> PageResult<Response> {
     let action = action(&form)?;
@@ -181,18 +182,17 @@ pub async fn bulk(
     if ids.is_empty() {
         return Err(AppError::BadRequest("select at least one comment".into()).into());
     }
-    let tz = layout::layout(&state).await?.site.tz;
     moderation::apply(&state.db, &state.clock, tz, &me.user, &ids, action).await?;
     Ok(back_to(&form, "done"))
 }
 
 pub async fn act(
     State(state): State<AppState>,
+    TimeZone(tz): TimeZone,
     Path(id): Path<i64>,
     SignedForm { me, form, .. }: SignedForm,
 ) -> PageResult<Response> {
     let action = action(&form)?;
-    let tz = layout::layout(&state).await?.site.tz;
     moderation::apply(&state.db, &state.clock, tz, &me.user, &[id], action).await?;
     if form.get("back").is_empty() {
         return Ok(Redirect::to(&format!("/admin/comments/{id}?notice=done")).into_response());
@@ -227,11 +227,11 @@ async fn show_one(
 
 pub async fn edit_form(
     State(state): State<AppState>,
+    TimeZone(tz): TimeZone,
     me: CurrentUser,
     Path(id): Path<i64>,
     Query(q): Query<NoticeQuery>,
 ) -> PageResult<Response> {
-    let tz = layout::layout(&state).await?.site.tz;
     let comment = moderation::one(&state.db, state.clock.now(), tz, &me.user, id).await?;
     show_one(
         &state,
@@ -245,10 +245,10 @@ pub async fn edit_form(
 
 pub async fn save(
     State(state): State<AppState>,
+    TimeZone(tz): TimeZone,
     Path(id): Path<i64>,
     SignedForm { me, form, .. }: SignedForm,
 ) -> PageResult<Response> {
-    let tz = layout::layout(&state).await?.site.tz;
     let fields = Input {
         name: form.get("author").into(),
         email: form.get("email").into(),
@@ -273,10 +273,10 @@ pub async fn save(
 
 pub async fn reply(
     State(state): State<AppState>,
+    TimeZone(tz): TimeZone,
     Path(id): Path<i64>,
     SignedForm { me, form, .. }: SignedForm,
 ) -> PageResult<Response> {
-    let tz = layout::layout(&state).await?.site.tz;
     let reply =
         moderation::reply(&state.db, &state.clock, tz, &me.user, id, form.get("reply")).await?;
     Ok(Redirect::to(&format!("/admin/comments/{reply}?notice=replied")).into_response())

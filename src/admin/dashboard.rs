@@ -6,10 +6,11 @@ use serde::Serialize;
 
 use super::render::{self, Screen};
 use crate::accounts::{Capability, allows};
-use crate::app::AppState;
 use crate::articles::service::{self as articles, AdminFilter};
 use crate::error::PageResult;
-use crate::site::{dates, layout};
+use crate::site::dates;
+use crate::site::layout::TimeZone;
+use crate::state::AppState;
 use crate::web::session::CurrentUser;
 
 #[derive(Serialize)]
@@ -31,8 +32,11 @@ struct DashboardView {
     blocks: Vec<Block>,
 }
 
-pub async fn show(State(state): State<AppState>, me: CurrentUser) -> PageResult<Response> {
-    let tz = layout::layout(&state).await?.site.tz;
+pub async fn show(
+    State(state): State<AppState>,
+    TimeZone(tz): TimeZone,
+    me: CurrentUser,
+) -> PageResult<Response> {
     let everyone = allows(me.user.role, Capability::EditAnyArticle);
     let mine = (!everyone).then_some(me.user.id);
     let wanted = [

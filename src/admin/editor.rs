@@ -5,19 +5,22 @@
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::local_time;
 use super::render::{self, Screen};
 use crate::accounts::can::WriteOwnArticle;
-use crate::app::AppState;
 use crate::articles::permissions;
 use crate::articles::service::{self as articles, ArticleInput, Edit, Editable, Status};
 use crate::articles::workflow::{self, Standing, Transition};
+use crate::db::Db;
 use crate::db::Timestamp;
 use crate::error::{AppError, FieldError, PageResult};
 use crate::media::service as media;
+use crate::site::layout::TimeZone;
 use crate::site::{dates, layout};
+use crate::state::AppState;
 use crate::web::form::FormFields;
 use crate::web::session::{Can, CurrentUser, SignedForm};
 
@@ -45,16 +48,16 @@ pub(super) fn may_edit(me: &CurrentUser, article: &Editable) -> bool {
     permissions::may_edit(&me.user, article.created_by, article.status)
 }
 
-/// The article `id` and the site's zone, if the signed-in person may edit it.
+/// The article `id`, its times in the site's zone `tz`, if the signed-in person may edit it.
 pub(super) async fn editable_by(
-    state: &AppState,
+    db: &Db,
+    tz: Tz,
     me: &CurrentUser,
     id: i64,
-) -> Result<(Editable, chrono_tz::Tz), AppError> {
-    let tz = layout::layout(state).await?.site.tz;
-    let article = articles::editable(&state.db, tz, id).await?;
+) -> Result<Editable, AppError> {
+    let article = articles::editable(db, tz, id).await?;
     if may_edit(me, &article) {
-        Ok((article, tz))
+        Ok(article)
     } else {
         Err(AppError::Forbidden("you may not edit this article".into()))
     }
@@ -325,11 +328,12 @@ fn notice_text(code: &str) -> Option<&'static str> {
 
 pub async fn edit_form(
     State(state): State<AppState>,
+    TimeZone(tz): TimeZone,
     me: CurrentUser,
     Path(id): Path<i64>,
     Query(q): Query<EditQuery>,
 ) -> PageResult<Response> {
-    let (article, tz) = editable_by(&state, &me, id).await?;
+    let article = editable_by(&state.db, tz, &me, id).await?;
     let tag_names: Vec<String> = articles::tags(&state.db)
         .await?
         .into_iter()
@@ -420,28 +424,30 @@ fn read_form(form: &FormFields) -> Submitted {
 
 pub async fn create(
     State(state): State<AppState>,
+    TimeZone(tz): TimeZone,
     SignedForm { me, form, .. }: SignedForm<WriteOwnArticle>,
 ) -> PageResult<Response> {
-    submit(&state, &me, None, &form).await
+    submit(&state, tz, &me, None, &form).await
 }
 
 pub async fn save(
     State(state): State<AppState>,
+    TimeZone(tz): TimeZone,
     Path(id): Path<i64>,
     SignedForm { me, form, .. }: SignedForm,
 ) -> PageResult<Response> {
-    let (article, _) = editable_by(&state, &me, id).await?;
-    submit(&state, &me, Some(article), &form).await
+    let article = editable_by(&state.db, tz, &me, id).await?;
+    submit(&state, tz, &me, Some(article), &form).await
 }
 
 /// Saves a new or existing article with the status the pressed button asks for.
 async fn submit(
     state: &AppState,
+    tz: Tz,
     me: &CurrentUser,
     existing: Option<Editable>,
     form: &FormFields,
 ) -> PageResult<Response> {
-    let tz = layout::layout(state).await?.site.tz;
     let now = state.clock.now();
     let submitted = read_form(form);
     let view = &submitted.view;
@@ -618,10 +624,11 @@ pub async fn preview(
 /// seconds); nothing is published and no revision is made.
 pub async fn autosave(
     State(state): State<AppState>,
+    TimeZone(tz): TimeZone,
     Path(id): Path<i64>,
     SignedForm { me, form, .. }: SignedForm,
 ) -> PageResult<Response> {
-    editable_by(&state, &me, id).await?;
+    editable_by(&state.db, tz, &me, id).await?;
     let fields: Vec<(String, String)> = form
         .pairs()
         .iter()

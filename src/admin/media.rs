@@ -8,12 +8,12 @@ use serde::{Deserialize, Serialize};
 use super::render::{self, Screen};
 use crate::accounts::can::{UploadMedia, WriteOwnArticle};
 use crate::accounts::{Capability, allows};
-use crate::app::AppState;
 use crate::error::{AppError, FieldError, PageResult};
 use crate::media::images;
 use crate::media::references;
 use crate::media::service::{self as media, MediaEdit};
 use crate::site::settings;
+use crate::state::AppState;
 use crate::web::session::{Can, CurrentUser, SignedForm};
 
 const PER_PAGE: i64 = 48;

@@ -21,7 +21,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Article bodies may be long; other forms stay small.
 const ADMIN_BODY_LIMIT: usize = 2 * 1024 * 1024;

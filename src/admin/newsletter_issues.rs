@@ -9,12 +9,12 @@ use serde::{Deserialize, Serialize};
 use super::local_time;
 use super::render::{self, Screen};
 use crate::accounts::can::ManageNewsletters;
-use crate::app::AppState;
 use crate::error::{AppError, FieldError, PageResult};
-use crate::jobs::Context;
 use crate::newsletters::issues::{self, Figures, Issue};
 use crate::newsletters::service::{self as newsletters, Newsletter};
+use crate::site::layout::TimeZone;
 use crate::site::{dates, settings};
+use crate::state::AppState;
 use crate::web::session::{Can, CurrentUser, SignedForm};
 
 #[derive(Serialize)]
@@ -41,11 +41,11 @@ fn shown(issue: &Issue, tz: chrono_tz::Tz) -> String {
 
 pub async fn list(
     State(state): State<AppState>,
+    TimeZone(tz): TimeZone,
     Can { me, .. }: Can<ManageNewsletters>,
     Path(id): Path<i64>,
 ) -> PageResult<Response> {
     let newsletter = newsletters::get(&state.db, id).await?;
-    let tz = settings::load(&state.db).await?.tz;
     let mut rows = Vec::new();
     for issue in issues::list(&state.db, id).await? {
         rows.push(IssueRow {
@@ -178,16 +178,16 @@ pub async fn test(
     Path(id): Path<i64>,
     SignedForm { me, .. }: SignedForm<ManageNewsletters>,
 ) -> PageResult<Response> {
-    issues::send_test(&Context::of(&state), id, &me.user.email).await?;
+    issues::send_test(&state.mail_room(), id, &me.user.email).await?;
     Ok(back(id, "tested"))
 }
 
 pub async fn schedule(
     State(state): State<AppState>,
+    TimeZone(tz): TimeZone,
     Path(id): Path<i64>,
     SignedForm { me, form, .. }: SignedForm<ManageNewsletters>,
 ) -> PageResult<Response> {
-    let tz = settings::load(&state.db).await?.tz;
     let at = match local_time::parse(form.get("send_at"), tz, "send_at") {
         Ok(Some(at)) => at,
         Ok(None) => {

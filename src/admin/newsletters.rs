@@ -7,10 +7,10 @@ use serde::Serialize;
 
 use super::render::{self, Screen};
 use crate::accounts::can::ManageNewsletters;
-use crate::app::AppState;
 use crate::articles::service as articles;
 use crate::error::{AppError, FieldError, PageResult};
 use crate::newsletters::service::{self as newsletters, CADENCES, Newsletter, NewsletterInput};
+use crate::state::AppState;
 use crate::web::form::FormFields;
 use crate::web::session::{Can, CurrentUser, SignedForm};
 

@@ -6,9 +6,9 @@ use serde::Serialize;
 
 use super::render::{self, Screen};
 use crate::accounts::can::ViewOutbox;
-use crate::app::AppState;
 use crate::error::PageResult;
 use crate::mail::outbox::{self, OutboxItem};
+use crate::state::AppState;
 use crate::web::session::Can;
 
 #[derive(Serialize)]

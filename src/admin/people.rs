@@ -9,9 +9,9 @@ use crate::accounts::Role;
 use crate::accounts::can::ManagePeople;
 use crate::accounts::roles::TABLE;
 use crate::accounts::service::{self as accounts, LinkPurpose, NewAccount, User};
-use crate::app::AppState;
 use crate::articles::service as articles;
 use crate::error::{AppError, PageResult};
+use crate::state::AppState;
 use crate::web::form::FormFields;
 use crate::web::session::{Can, CurrentUser, SignedForm};
 

@@ -7,10 +7,10 @@ use serde::Serialize;
 
 use crate::accounts::service::User;
 use crate::accounts::{Capability, allows};
-use crate::app::AppState;
 use crate::error::{FieldError, PageResult};
 use crate::site::layout;
 use crate::site::settings::SiteSettings;
+use crate::state::AppState;
 use crate::web::session::CurrentUser;
 
 #[derive(Serialize)]

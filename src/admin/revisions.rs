@@ -7,10 +7,11 @@ use serde::{Deserialize, Serialize};
 use super::editor::{editable_by, may_publish};
 use super::render::{self, Screen};
 use crate::accounts::service as accounts;
-use crate::app::AppState;
 use crate::articles::service::{self as articles, ArticleInput};
 use crate::error::{AppError, PageResult};
 use crate::site::dates;
+use crate::site::layout::TimeZone;
+use crate::state::AppState;
 use crate::web::session::{CurrentUser, SignedForm};
 
 #[derive(Serialize)]
@@ -46,11 +47,12 @@ pub struct CompareQuery {
 
 pub async fn revisions(
     State(state): State<AppState>,
+    TimeZone(tz): TimeZone,
     me: CurrentUser,
     Path(id): Path<i64>,
     Query(q): Query<CompareQuery>,
 ) -> PageResult<Response> {
-    let (article, tz) = editable_by(&state, &me, id).await?;
+    let article = editable_by(&state.db, tz, &me, id).await?;
     let rows = articles::revisions(&state.db, id).await?;
     let people = accounts::users(&state.db).await?;
     let name_of = |uid: Option<i64>| {
@@ -99,10 +101,11 @@ pub async fn revisions(
 
 pub async fn restore(
     State(state): State<AppState>,
+    TimeZone(tz): TimeZone,
     Path((id, revision)): Path<(i64, i64)>,
     SignedForm { me, .. }: SignedForm,
 ) -> PageResult<Response> {
-    let (article, tz) = editable_by(&state, &me, id).await?;
+    let article = editable_by(&state.db, tz, &me, id).await?;
     if !may_publish(&me, article.created_by) {
         return Err(
             AppError::Forbidden("you may not restore revisions of this article".into()).into(),

@@ -6,10 +6,10 @@ use serde::Serialize;
 
 use super::render::{self, Screen};
 use crate::accounts::can::ManageSettings;
-use crate::app::AppState;
 use crate::error::{AppError, PageResult};
 use crate::media::service as media;
 use crate::site::settings::{self, SiteSettings};
+use crate::state::AppState;
 use crate::web::session::{Can, CurrentUser, SignedForm};
 
 #[derive(Serialize)]

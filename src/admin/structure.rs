@@ -6,11 +6,11 @@ use serde::Serialize;
 
 use super::render::{self, Screen};
 use crate::accounts::can::ManageTaxonomy;
-use crate::app::AppState;
 use crate::articles::service::{self as articles, AuthorInput, SectionInput};
 use crate::error::{AppError, PageResult};
 use crate::media::service as media;
 use crate::site::layout;
+use crate::state::AppState;
 use crate::web::form::FormFields;
 use crate::web::session::{Can, SignedForm};
 

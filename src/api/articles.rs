@@ -12,7 +12,6 @@ use super::{Page, PageQuery};
 use crate::accounts::Capability;
 use crate::accounts::can::WriteOwnArticle;
 use crate::accounts::service::User;
-use crate::app::AppState;
 use crate::articles::permissions::{self, may_edit};
 use crate::articles::service::{
     self as articles, AdminFilter, ArticleInput, Edit, Editable, Status,
@@ -21,6 +20,8 @@ use crate::articles::workflow::{self, Standing, Transition};
 use crate::db::Timestamp;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::site::layout;
+use crate::site::layout::TimeZone;
+use crate::state::AppState;
 
 #[derive(Serialize)]
 pub struct ArticleJson {
@@ -279,11 +280,11 @@ pub async fn show(
 
 pub async fn update(
     State(state): State<AppState>,
+    TimeZone(tz): TimeZone,
     user: ApiUser,
     ApiId(id): ApiId,
     ApiJson(body): ApiJson<ArticleWrite>,
 ) -> AppResult<Json<ArticleJson>> {
-    let tz = layout::layout(&state).await?.site.tz;
     let article = articles::editable(&state.db, tz, id).await?;
     let expected = body.version.map(Timestamp::from_micros);
     let standing = Standing::of(&article);
@@ -300,10 +301,10 @@ pub async fn update(
 
 pub async fn delete(
     State(state): State<AppState>,
+    TimeZone(tz): TimeZone,
     user: ApiUser,
     ApiId(id): ApiId,
 ) -> AppResult<StatusCode> {
-    let tz = layout::layout(&state).await?.site.tz;
     let article = articles::editable(&state.db, tz, id).await?;
     workflow::check_delete(&user.0, &Standing::of(&article))?;
     articles::delete_article(&state.db, &state.clock, id).await?;

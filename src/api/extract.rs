@@ -12,8 +12,8 @@ use serde::de::DeserializeOwned;
 
 use crate::accounts::can::{Permission, SignedIn};
 use crate::accounts::service::{self as accounts, User};
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// The account behind `Authorization: Bearer <token>`, whose role passes `P`: a missing or
 /// unknown token is a 401 and a role without the capability a 403, before the handler runs.

@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use super::extract::{ApiId, ApiJson, ApiQuery, ApiUser};
 use super::{Page, PageQuery};
 use crate::accounts::can::{UploadMedia, WriteOwnArticle};
-use crate::app::AppState;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::media::service::{self as media, MediaEdit, MediaItem};
+use crate::state::AppState;
 
 #[derive(Serialize)]
 pub struct MediaJson {

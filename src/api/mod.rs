@@ -13,8 +13,8 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use serde::Serialize;
 
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// JSON bodies are small; uploads have their own limit.
 const JSON_BODY_LIMIT: usize = 2 * 1024 * 1024;

@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use super::extract::{ApiId, ApiJson, ApiUser};
 use crate::accounts::can::{ManageTaxonomy, WriteOwnArticle};
-use crate::app::AppState;
 use crate::articles::service::{self as articles, AuthorInput, SectionInput};
 use crate::error::{AppError, AppResult, FieldError};
-use crate::site::layout;
+use crate::site::layout::TimeZone;
+use crate::state::AppState;
 
 fn required(field: &str) -> AppError {
     AppError::Invalid(vec![FieldError {
@@ -100,6 +100,7 @@ pub async fn show_section(
 
 pub async fn update_section(
     State(state): State<AppState>,
+    TimeZone(tz): TimeZone,
     _: ApiUser<ManageTaxonomy>,
     ApiId(id): ApiId,
     ApiJson(body): ApiJson<SectionWrite>,
@@ -118,7 +119,6 @@ pub async fn update_section(
         parent_id: body.parent_id.unwrap_or(current.parent_id),
         position: body.position.unwrap_or(position),
     };
-    let tz = layout::layout(&state).await?.site.tz;
     articles::update_section(&state.db, &state.clock, tz, id, &input).await?;
     Ok(Json(section_json(find_section(&state, id).await?)))
 }

@@ -9,11 +9,12 @@ use serde::Serialize;
 
 use super::service::{self, Lookup, Paged};
 use super::views::{self, CardView, ListView};
-use crate::app::AppState;
 use crate::comments::service::{self as comments, DiscussionQuery};
 use crate::db::Timestamp;
 use crate::error::{AppError, PageResult};
+use crate::site::layout::TimeZone;
 use crate::site::layout::{self, Built, Meta, Prepare, Ticket};
+use crate::state::AppState;
 use crate::web::page_key::page_key;
 use crate::web::query::PageParam;
 
@@ -44,10 +45,10 @@ macro_rules! kept_or_ticket {
 
 pub async fn home(
     State(state): State<AppState>,
+    TimeZone(tz): TimeZone,
     OriginalUri(uri): OriginalUri,
 ) -> PageResult<Response> {
     let ticket = kept_or_ticket!(state, "home.html", uri, &[]);
-    let tz = layout::layout(&state).await?.site.tz;
     let home = service::home(&state.db, state.clock.now()).await?;
     let last_modified = home
         .lead
@@ -82,13 +83,13 @@ pub async fn home(
 
 pub async fn section(
     State(state): State<AppState>,
+    TimeZone(tz): TimeZone,
     OriginalUri(uri): OriginalUri,
     Path(slug): Path<String>,
     Query(param): Query<PageParam>,
 ) -> PageResult<Response> {
     let ticket = kept_or_ticket!(state, "section.html", uri, &["page"]);
     let page_number = param.number()?;
-    let tz = layout::layout(&state).await?.site.tz;
     let front = service::section_front(&state.db, state.clock.now(), &slug, page_number).await?;
     let base = format!("/{}", front.section.slug);
     let mut view = views::list(front.section.name.clone(), &front.articles, &base, tz);
@@ -120,13 +121,13 @@ pub async fn section(
 
 pub async fn tag(
     State(state): State<AppState>,
+    TimeZone(tz): TimeZone,
     OriginalUri(uri): OriginalUri,
     Path(slug): Path<String>,
     Query(param): Query<PageParam>,
 ) -> PageResult<Response> {
     let ticket = kept_or_ticket!(state, "tag.html", uri, &["page"]);
     let page_number = param.number()?;
-    let tz = layout::layout(&state).await?.site.tz;
     let (tag, paged) = service::tag_page(&state.db, state.clock.now(), &slug, page_number).await?;
     let base = format!("/tag/{}", tag.slug);
     let view = views::list(tag.name.clone(), &paged, &base, tz);
@@ -137,13 +138,13 @@ pub async fn tag(
 
 pub async fn author(
     State(state): State<AppState>,
+    TimeZone(tz): TimeZone,
     OriginalUri(uri): OriginalUri,
     Path(slug): Path<String>,
     Query(param): Query<PageParam>,
 ) -> PageResult<Response> {
     let ticket = kept_or_ticket!(state, "author.html", uri, &["page"]);
     let page_number = param.number()?;
-    let tz = layout::layout(&state).await?.site.tz;
     let (author, paged) =
         service::author_page(&state.db, state.clock.now(), &slug, page_number).await?;
     let base = format!("/author/{}", author.slug);

@@ -12,8 +12,8 @@ use super::store::{self, CommentRow};
 use crate::accounts::service::{self as accounts, User};
 use crate::articles::service::{self as articles, CommentTarget};
 use crate::error::AppResult;
-use crate::jobs::Context;
 use crate::mail;
+use crate::mail::MailRoom;
 use crate::site::settings::{self, SiteSettings};
 
 #[derive(Serialize)]
@@ -74,7 +74,7 @@ fn context<'a>(
     }
 }
 
-async fn active_users(ctx: &Context) -> AppResult<Vec<User>> {
+async fn active_users(ctx: &MailRoom) -> AppResult<Vec<User>> {
     Ok(accounts::users(&ctx.db)
         .await?
         .into_iter()
@@ -83,7 +83,7 @@ async fn active_users(ctx: &Context) -> AppResult<Vec<User>> {
 }
 
 /// The job behind [`crate::jobs::Job::AnnounceComment`].
-pub async fn announce(ctx: &Context, id: i64) -> AppResult<()> {
+pub async fn announce(ctx: &MailRoom, id: i64) -> AppResult<()> {
     let db = &ctx.db;
     let Some(row) = store::by_id(db, id).await? else {
         return Ok(());
@@ -129,7 +129,7 @@ pub async fn announce(ctx: &Context, id: i64) -> AppResult<()> {
 
 /// Tells the commenter a reply answers, when they asked to hear of replies.
 async fn notify_parent(
-    ctx: &Context,
+    ctx: &MailRoom,
     site: &SiteSettings,
     target: &CommentTarget,
     row: &CommentRow,
@@ -162,7 +162,7 @@ async fn notify_parent(
     send(ctx, "comment_reply", &parent.author_email, &c).await
 }
 
-async fn send<S: Serialize>(ctx: &Context, template: &str, to: &str, c: &S) -> AppResult<()> {
+async fn send<S: Serialize>(ctx: &MailRoom, template: &str, to: &str, c: &S) -> AppResult<()> {
     let message = mail::compose(&ctx.templates, template, to, c)?;
     ctx.mailer.send(message).await?;
     Ok(())
@@ -170,7 +170,7 @@ async fn send<S: Serialize>(ctx: &Context, template: &str, to: &str, c: &S) -> A
 
 /// With hourly notices, once the oldest unannounced held comment is an hour old, takes every
 /// unannounced one and mails each moderator the ones they may moderate.
-pub async fn digest_if_due(ctx: &Context) -> AppResult<()> {
+pub async fn digest_if_due(ctx: &MailRoom) -> AppResult<()> {
     let db = &ctx.db;
     let policy = policy::load(db).await?;
     if policy.notify_moderators != ModerationNotice::Hourly {

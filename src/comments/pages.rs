@@ -10,10 +10,11 @@ use serde::{Deserialize, Serialize};
 
 use super::service::{self, Input, Outcome, Posted, Visitor};
 use super::spam::Arrival;
-use crate::app::AppState;
 use crate::articles::service::{self as articles, Lookup};
 use crate::error::{AppError, FieldError, PageError, PageResult};
+use crate::site::layout::TimeZone;
 use crate::site::layout::{self, Meta};
+use crate::state::AppState;
 use crate::web::client::ClientIp;
 use crate::web::form::FormFields;
 use crate::web::html_response;
@@ -298,12 +299,12 @@ pub async fn stamp(State(state): State<AppState>) -> Response {
 /// `/comments/{id}`: the comment in place, on the right comment page.
 pub async fn permalink(
     State(state): State<AppState>,
+    TimeZone(tz): TimeZone,
     Path(id): Path<String>,
 ) -> PageResult<Response> {
     let id: i64 = id
         .parse()
         .map_err(|_| AppError::not_found("there is no such comment"))?;
-    let tz = layout::layout(&state).await?.site.tz;
     let location = service::location(&state.db, state.clock.now(), tz, id).await?;
     let location = HeaderValue::from_str(&location).map_err(anyhow::Error::from)?;
     Ok((

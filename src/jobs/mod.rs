@@ -5,17 +5,14 @@
 
 mod store;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::service::LinkPurpose;
-use crate::clock::Clock;
 use crate::db::{Db, Timestamp, Tx};
 use crate::error::AppResult;
-use crate::mail::Mailer;
-use crate::templates::Templates;
+use crate::mail::MailRoom;
 use crate::{accounts, articles, comments, newsletters, rate_limit};
 
 /// Give up on a job after this many attempts.
@@ -73,27 +70,6 @@ impl Job {
     }
 }
 
-/// What jobs work with: the database, the clock, and the mail component with the theme's mail
-/// templates.
-#[derive(Clone)]
-pub struct Context {
-    pub db: Db,
-    pub clock: Clock,
-    pub mailer: Arc<Mailer>,
-    pub templates: Arc<Templates>,
-}
-
-impl Context {
-    pub fn of(state: &crate::app::AppState) -> Context {
-        Context {
-            db: state.db.clone(),
-            clock: state.clock.clone(),
-            mailer: state.mailer.clone(),
-            templates: state.templates.clone(),
-        }
-    }
-}
-
 /// Queues `job` to run at `run_at`. A job with the same `dedupe_key` is replaced, so
 /// rescheduling an article moves its one job rather than adding another.
 pub async fn enqueue_in(
@@ -118,7 +94,7 @@ pub async fn pending(db: &Db, kind: &str) -> AppResult<i64> {
 
 /// Runs every due job once; returns how many ran. Workers call it on a timer; tests call it
 /// directly with a fixed clock.
-pub async fn run_due(ctx: &Context, worker: &str) -> AppResult<usize> {
+pub async fn run_due(ctx: &MailRoom, worker: &str) -> AppResult<usize> {
     let (db, clock) = (&ctx.db, &ctx.clock);
     let mut ran = 0;
     loop {
@@ -149,7 +125,7 @@ pub async fn run_due(ctx: &Context, worker: &str) -> AppResult<usize> {
 }
 
 /// Does one job; `Some(time)` when it has more to do then.
-async fn perform(ctx: &Context, job: &Job, worker: &str) -> AppResult<Option<Timestamp>> {
+async fn perform(ctx: &MailRoom, job: &Job, worker: &str) -> AppResult<Option<Timestamp>> {
     match job {
         Job::PublishArticle { article_id } => {
             articles::service::publish_if_due(&ctx.db, &ctx.clock, *article_id).await?
@@ -196,7 +172,7 @@ const KEEP_DONE_SECONDS: i64 = 7 * 24 * 3600;
 /// Housekeeping that is safe on every node at once: dropping old commenter and sign-up
 /// addresses, the hourly digest of held comments, purging unconfirmed sign-ups, and forgetting
 /// expired sessions and links, rate-limit attempts older than any window and finished jobs.
-pub async fn maintain(ctx: &Context) -> AppResult<()> {
+pub async fn maintain(ctx: &MailRoom) -> AppResult<()> {
     comments::moderation::drop_old_addresses(&ctx.db, ctx.clock.now()).await?;
     comments::notify::digest_if_due(ctx).await?;
     newsletters::service::purge(&ctx.db, ctx.clock.now()).await?;
@@ -211,7 +187,7 @@ const MAINTENANCE_EVERY: Duration = Duration::from_secs(600);
 
 /// The worker loop of a server: every `interval` it makes the newsletter issues their cadence
 /// calls for and runs due jobs, and every ten minutes it does the housekeeping.
-pub fn spawn_worker(ctx: Context, interval: Duration) -> tokio::task::JoinHandle<()> {
+pub fn spawn_worker(ctx: MailRoom, interval: Duration) -> tokio::task::JoinHandle<()> {
     let worker = format!(
         "{}-{}",
         std::process::id(),

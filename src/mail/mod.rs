@@ -5,6 +5,7 @@
 
 mod dkim;
 pub mod outbox;
+mod room;
 mod smtp;
 mod throttle;
 
@@ -17,10 +18,12 @@ use lettre::message::dkim::DkimConfig;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use serde::Serialize;
+use throttle::Throttle;
 
 use crate::config::MailArgs;
+
 pub use outbox::OutboxItem;
-use throttle::Throttle;
+pub use room::MailRoom;
 
 pub struct Mailer {
     from: Mailbox,

@@ -12,7 +12,7 @@ mod store;
 use axum::Router;
 use axum::routing::get;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 pub use files::MediaFiles;
 

@@ -6,8 +6,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::files::content_type;
-use crate::app::AppState;
 use crate::error::{AppError, PageError};
+use crate::state::AppState;
 
 pub async fn file(
     State(state): State<AppState>,

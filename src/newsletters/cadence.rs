@@ -11,14 +11,15 @@ use super::service::{self, Newsletter};
 use crate::articles::digest as stories;
 use crate::db::Timestamp;
 use crate::error::AppResult;
-use crate::jobs::{self, Context, Job};
+use crate::jobs::{self, Job};
+use crate::mail::MailRoom;
 use crate::site::settings;
 
 /// A slot missed by longer than this (every node down) is left out rather than sent late.
 const CATCH_UP_SECONDS: i64 = 12 * 3600;
 
 /// Makes every issue now due; returns how many.
-pub async fn plan(ctx: &Context) -> AppResult<usize> {
+pub async fn plan(ctx: &MailRoom) -> AppResult<usize> {
     let now = ctx.clock.now();
     let site = settings::load(&ctx.db).await?;
     let mut made = 0;
@@ -73,7 +74,7 @@ pub async fn plan(ctx: &Context) -> AppResult<usize> {
 
 /// Makes one automatic issue and queues its send; `false` if another node made it first.
 async fn make(
-    ctx: &Context,
+    ctx: &MailRoom,
     n: &Newsletter,
     slot: &str,
     at: Timestamp,

@@ -12,7 +12,7 @@ use crate::clock::Clock;
 use crate::commands;
 use crate::config::{Common, NewsletterCommand};
 use crate::db::Db;
-use crate::jobs::Context;
+use crate::mail::MailRoom;
 use crate::mail::Mailer;
 use crate::templates::Templates;
 
@@ -31,7 +31,7 @@ pub async fn run(common: &Common, command: NewsletterCommand) -> anyhow::Result<
             theme_dir,
             mail,
         } => {
-            let ctx = Context {
+            let ctx = MailRoom {
                 db: db.clone(),
                 clock,
                 mailer: Arc::new(Mailer::new(&mail, &data_dir)?),
@@ -107,7 +107,12 @@ async fn import(db: &Db, clock: &Clock, slug: &str, file: &Path) -> anyhow::Resu
 /// Rounds without a single message done before the command gives up (a server resumes).
 const STALLED_ROUNDS: u32 = 3;
 
-async fn send(ctx: &Context, slug: &str, subject: Option<&str>, intro: &str) -> anyhow::Result<()> {
+async fn send(
+    ctx: &MailRoom,
+    slug: &str,
+    subject: Option<&str>,
+    intro: &str,
+) -> anyhow::Result<()> {
     let fail = |e: crate::error::AppError| anyhow::anyhow!("{e}");
     let n = service::all(&ctx.db)
         .await

@@ -5,8 +5,8 @@ use serde::Serialize;
 
 use super::service;
 use crate::error::AppResult;
-use crate::jobs::Context;
 use crate::mail;
+use crate::mail::MailRoom;
 use crate::site::settings;
 
 #[derive(Serialize)]
@@ -20,7 +20,7 @@ struct ConfirmMail<'a> {
 
 /// The job behind [`crate::jobs::Job::ConfirmSubscription`]; nothing once the sign-up is no
 /// longer pending.
-pub async fn send(ctx: &Context, subscription_id: i64) -> AppResult<()> {
+pub async fn send(ctx: &MailRoom, subscription_id: i64) -> AppResult<()> {
     let Some(pending) = service::to_confirm(&ctx.db, subscription_id).await? else {
         return Ok(());
     };
@@ -50,7 +50,7 @@ struct UnsubscribedMail<'a> {
 
 /// The job behind [`crate::jobs::Job::AnnounceUnsubscribe`]: tells the reader the unsubscribe
 /// worked and how to come back. Nothing if they have since come back.
-pub async fn send_unsubscribed(ctx: &Context, subscriber: i64, newsletter: i64) -> AppResult<()> {
+pub async fn send_unsubscribed(ctx: &MailRoom, subscriber: i64, newsletter: i64) -> AppResult<()> {
     let Some(gone) = service::unsubscribed(&ctx.db, subscriber, newsletter).await? else {
         return Ok(());
     };

@@ -12,7 +12,8 @@ use crate::articles::digest::{self as stories, Story};
 use crate::clock::Clock;
 use crate::db::{Db, Timestamp};
 use crate::error::{AppError, AppResult, FieldError};
-use crate::jobs::{self, Context, Job};
+use crate::jobs::{self, Job};
+use crate::mail::MailRoom;
 use crate::mail::OutgoingMail;
 use crate::site::settings::{self, SiteSettings};
 use crate::templates::Templates;
@@ -201,7 +202,7 @@ async fn public_links(db: &Db) -> AppResult<String> {
 }
 
 /// Sends the issue as it stands to `to` alone, marked as a test.
-pub async fn send_test(ctx: &Context, id: i64, to: &str) -> AppResult<()> {
+pub async fn send_test(ctx: &MailRoom, id: i64, to: &str) -> AppResult<()> {
     let issue = get(&ctx.db, id).await?;
     let (rendered, _) = render_now(&ctx.db, &ctx.templates, &issue, ctx.clock.now()).await?;
     let public = public_links(&ctx.db).await?;

@@ -10,9 +10,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
 use super::service::{self, SignUp};
-use crate::app::AppState;
 use crate::error::{AppError, PageError, PageResult};
 use crate::site::layout::{self, Meta};
+use crate::state::AppState;
 use crate::web::client::ClientIp;
 use crate::web::form::FormFields;
 use crate::web::session::SameOrigin;

@@ -17,7 +17,7 @@ use super::issues::{self, Issue};
 use super::service::{self, Newsletter};
 use crate::db::Timestamp;
 use crate::error::AppResult;
-use crate::jobs::Context;
+use crate::mail::MailRoom;
 use crate::mail::{DeliveryError, OutgoingMail};
 use crate::secrets;
 use crate::site::settings;
@@ -34,14 +34,14 @@ const SERVER_DOWN_SECONDS: i64 = 60;
 
 /// Runs the send of `issue_id` as far as it can go now. Returns when to run again: while
 /// retries wait or other nodes hold claims; `None` once every recipient is done with.
-pub async fn run(ctx: &Context, issue_id: i64, worker: &str) -> AppResult<Option<Timestamp>> {
+pub async fn run(ctx: &MailRoom, issue_id: i64, worker: &str) -> AppResult<Option<Timestamp>> {
     run_until(ctx, issue_id, worker, None).await
 }
 
 /// [`run`] that stops dead after `messages`, recording nothing more and releasing none of its
 /// claims — what a node that dies leaves behind. For crash drills.
 pub async fn run_halting_after(
-    ctx: &Context,
+    ctx: &MailRoom,
     issue_id: i64,
     worker: &str,
     messages: usize,
@@ -56,7 +56,7 @@ pub async fn run_halting_after(
 }
 
 async fn run_until(
-    ctx: &Context,
+    ctx: &MailRoom,
     issue_id: i64,
     worker: &str,
     halt: Option<Arc<AtomicUsize>>,
@@ -104,7 +104,7 @@ async fn run_until(
 /// Freezes the issue's stories and mail and lists its recipients, unless another node did: the
 /// status change comes first in the transaction, so a second node waits on it and then finds the
 /// issue started. An automatic issue with nothing to say is skipped instead.
-async fn start(ctx: &Context, issue: &Issue) -> AppResult<()> {
+async fn start(ctx: &MailRoom, issue: &Issue) -> AppResult<()> {
     let now = ctx.clock.now();
     let n = service::get(&ctx.db, issue.newsletter_id).await?;
     let site = settings::load(&ctx.db).await?;
@@ -176,7 +176,7 @@ struct Letter {
 }
 
 impl Letter {
-    async fn new(ctx: &Context, issue: &Issue) -> AppResult<Letter> {
+    async fn new(ctx: &MailRoom, issue: &Issue) -> AppResult<Letter> {
         let newsletter = service::get(&ctx.db, issue.newsletter_id).await?;
         let (html, text) = issue_store::body(&ctx.db, issue.id)
             .await?
@@ -272,7 +272,7 @@ impl Letter {
 /// one message at a time. `false` when the mail server could not be reached: the batch's
 /// untried recipients go back to the queue.
 async fn deliver(
-    ctx: &Context,
+    ctx: &MailRoom,
     letter: &Arc<Letter>,
     claimed: Vec<Claimed>,
     deadline: Instant,

@@ -4,16 +4,18 @@
 
 use std::sync::{Arc, RwLock};
 
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use minijinja::Value;
 use minijinja::value::Serde;
 use serde::Serialize;
 
 use super::settings::{self, SiteSettings};
-use crate::app::AppState;
 use crate::articles;
 use crate::cache::GenerationCache;
 use crate::db::Timestamp;
-use crate::error::{AppError, PageResult};
+use crate::error::{AppError, PageError, PageResult};
+use crate::state::AppState;
 use crate::web::Page;
 
 #[derive(Debug, Serialize)]
@@ -106,6 +108,18 @@ pub async fn layout(state: &AppState) -> Result<Arc<Layout>, AppError> {
         *guard = Some((generation, layout.clone()));
     }
     Ok(layout)
+}
+
+/// The site's time zone, for handlers that show or read local times: taken from the layout
+/// kept per content generation, so it costs no query.
+pub struct TimeZone(pub chrono_tz::Tz);
+
+impl FromRequestParts<AppState> for TimeZone {
+    type Rejection = PageError;
+
+    async fn from_request_parts(_: &mut Parts, state: &AppState) -> Result<Self, PageError> {
+        Ok(TimeZone(layout(state).await?.site.tz))
+    }
 }
 
 #[derive(Serialize)]

@@ -10,7 +10,7 @@ mod store;
 use axum::Router;
 use axum::routing::get;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/healthz", get(pages::healthz))

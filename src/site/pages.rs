@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::json;
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::web::sealed;
 
 /// Liveness and readiness in one: answers 200 only when the database answers.

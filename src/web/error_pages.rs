@@ -8,9 +8,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::app::AppState;
 use crate::error::{AppError, ErrorInfo, PageError};
 use crate::site::layout::{self, Meta};
+use crate::state::AppState;
 
 #[derive(Serialize)]
 struct ErrorView {

@@ -8,7 +8,7 @@ use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::web::session::secure_site;
 
 /// Styles, fonts and connections fall back to `default-src 'self'`; `script-src` is spelled out

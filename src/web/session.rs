@@ -10,9 +10,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::accounts::can::{Permission, SignedIn};
 use crate::accounts::service::{self as accounts, ABSOLUTE_SECONDS, User};
-use crate::app::AppState;
 use crate::error::{AppError, PageError};
 use crate::secrets;
+use crate::state::AppState;
 use crate::web::form::FormFields;
 
 /// The session cookie over http (a local or development site): browsers refuse the `__Host-`

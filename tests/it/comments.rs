@@ -876,7 +876,7 @@ async fn notifications_reach_authors_moderators_and_subscribers(app: &TestApp, s
     ))
     .await;
     app.run_jobs().await;
-    let ctx = broadsheet::jobs::Context::of(&app.state);
+    let ctx = app.state.mail_room();
     broadsheet::jobs::maintain(&ctx).await.unwrap();
     let digests = || {
         mails()

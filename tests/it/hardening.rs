@@ -121,7 +121,7 @@ db_tests! {
         assert!(count_rows(app, "SELECT 1 FROM rate_events").await >= 4);
         assert_eq!(count_rows(app, "SELECT 1 FROM jobs WHERE kind = 'password_link'").await, 1);
         app.clock.advance_seconds(8 * 24 * 3600);
-        broadsheet::jobs::maintain(&broadsheet::jobs::Context::of(&app.state)).await.unwrap();
+        broadsheet::jobs::maintain(&app.state.mail_room()).await.unwrap();
         assert_eq!(count_rows(app, "SELECT 1 FROM rate_events").await, 0, "attempts older than a day");
         assert_eq!(count_rows(app, "SELECT 1 FROM jobs WHERE kind = 'password_link'").await, 0, "the address typed is forgotten");
     }

@@ -18,8 +18,8 @@ db_tests! {
         }
         app.clock.advance_seconds(120);
         let other_node = broadsheet::db::connect(&app.url, 4).await.unwrap();
-        let here = broadsheet::jobs::Context::of(&app.state);
-        let there = broadsheet::jobs::Context { db: other_node.clone(), ..here.clone() };
+        let here = app.state.mail_room();
+        let there = broadsheet::mail::MailRoom { db: other_node.clone(), ..here.clone() };
         let (a, b) = tokio::join!(
             broadsheet::jobs::run_due(&here, "node-a"),
             broadsheet::jobs::run_due(&there, "node-b"),

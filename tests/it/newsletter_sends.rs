@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use broadsheet::jobs::Context;
 use broadsheet::newsletters::{cadence, issues, sending, service as newsletters};
 
 use crate::support::builders::{Newsroom, article, newsroom, publish};
@@ -284,7 +283,7 @@ async fn a_node_that_dies_mid_send_is_taken_over(app: &TestApp, smtp: &SmtpServe
     issues::schedule(&app.db, &app.clock, issue, app.clock.now())
         .await
         .unwrap();
-    let ctx = Context::of(&app.state);
+    let ctx = app.state.mail_room();
     let again = sending::run_halting_after(&ctx, issue, "node-a", 9)
         .await
         .unwrap();
@@ -334,7 +333,7 @@ async fn two_nodes_send_one_issue_together(app: &TestApp, smtp: &SmtpServer) {
     issues::schedule(&app.db, &app.clock, issue, app.clock.now())
         .await
         .unwrap();
-    let ctx = Arc::new(Context::of(&app.state));
+    let ctx = Arc::new(app.state.mail_room());
     let (a, b) = tokio::join!(
         sending::run(&ctx, issue, "node-a"),
         sending::run(&ctx, issue, "node-b")
@@ -417,7 +416,7 @@ async fn issues_make_themselves_by_cadence(app: &TestApp, smtp: &SmtpServer) {
     let n = newsroom(app).await;
     let daily = watch(app, &n).await;
     readers(app, smtp, 1).await;
-    let ctx = Context::of(&app.state);
+    let ctx = app.state.mail_room();
     assert_eq!(
         cadence::plan(&ctx).await.unwrap(),
         0,

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::errors::ImageError;
 use super::service::{Answer, Asker};
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::web::client::ClientIp;
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";

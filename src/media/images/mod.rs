@@ -27,7 +27,7 @@ mod ycbcr;
 use axum::Router;
 use axum::routing::get;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 pub use fetch::FetchLimits;
 pub use memory::keep_codec_buffers;

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
-use broadsheet::app::{self, AppState, Limits, Services};
+use broadsheet::app;
 use broadsheet::clock::Clock;
 use broadsheet::config::MailArgs;
 use broadsheet::db::{self, Db, Timestamp};
@@ -24,6 +24,7 @@ use broadsheet::mail::Mailer;
 use broadsheet::media::MediaFiles;
 use broadsheet::media::images::{AllowList, Bounds, FetchLimits, ImageConfig, ImageService};
 use broadsheet::site::layout::RenderCache;
+use broadsheet::state::{AppState, Limits, Services};
 use broadsheet::templates::Templates;
 use broadsheet::web::client::TrustedProxies;
 use broadsheet::web::page_cache::PageCache;
@@ -206,7 +207,7 @@ impl TestApp {
 
     /// Runs every due job once, as a server's worker would; returns how many ran.
     pub async fn run_jobs(&self) -> usize {
-        broadsheet::jobs::run_due(&broadsheet::jobs::Context::of(&self.state), "test")
+        broadsheet::jobs::run_due(&self.state.mail_room(), "test")
             .await
             .expect("jobs run")
     }
