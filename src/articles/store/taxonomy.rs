@@ -1,0 +1,167 @@
+//! Sections, tags and author profiles: the rows the taxonomy service and every page's
+//! navigation read, and their writes.
+
+use sqlx::FromRow;
+
+use crate::db::{Db, Timestamp, Tx};
+use crate::{with_db, with_tx};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct SectionRow {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub name: String,
+    pub slug: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct TagRow {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+}
+
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct AuthorRow {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+    pub bio: String,
+    #[serde(skip)]
+    pub avatar_id: Option<i64>,
+    pub avatar_path: Option<String>,
+}
+
+pub async fn author_by_slug(db: &Db, slug: &str) -> sqlx::Result<Option<AuthorRow>> {
+    const SQL: &str = "SELECT au.id, au.name, au.slug, au.bio, m.id AS avatar_id, m.path AS avatar_path \
+         FROM authors au LEFT JOIN media m ON m.id = au.avatar_media_id WHERE au.slug = $1";
+    with_db!(db, p => sqlx::query_as(SQL).bind(slug).fetch_optional(p).await)
+}
+
+pub async fn tag_by_slug(db: &Db, slug: &str) -> sqlx::Result<Option<TagRow>> {
+    const SQL: &str = "SELECT id, name, slug FROM tags WHERE slug = $1";
+    with_db!(db, p => sqlx::query_as(SQL).bind(slug).fetch_optional(p).await)
+}
+
+pub async fn sections(db: &Db) -> sqlx::Result<Vec<SectionRow>> {
+    const SQL: &str = "SELECT id, parent_id, name, slug, description FROM sections \
+         ORDER BY position, id";
+    with_db!(db, p => sqlx::query_as(SQL).fetch_all(p).await)
+}
+
+pub struct NewSection<'a> {
+    pub parent_id: Option<i64>,
+    pub name: &'a str,
+    pub slug: &'a str,
+    pub description: &'a str,
+    pub position: i64,
+}
+
+pub async fn insert_section(tx: &mut Tx, s: &NewSection<'_>) -> sqlx::Result<i64> {
+    const SQL: &str = "INSERT INTO sections (parent_id, name, slug, description, position) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id";
+    with_tx!(tx, c => sqlx::query_scalar(SQL)
+        .bind(s.parent_id).bind(s.name).bind(s.slug).bind(s.description).bind(s.position)
+        .fetch_one(c).await)
+}
+
+pub async fn insert_tag(tx: &mut Tx, name: &str, slug: &str) -> sqlx::Result<i64> {
+    const SQL: &str = "INSERT INTO tags (name, slug) VALUES ($1, $2) RETURNING id";
+    with_tx!(tx, c => sqlx::query_scalar(SQL).bind(name).bind(slug).fetch_one(c).await)
+}
+
+pub async fn insert_author(
+    tx: &mut Tx,
+    name: &str,
+    slug: &str,
+    bio: &str,
+    avatar_media_id: Option<i64>,
+) -> sqlx::Result<i64> {
+    const SQL: &str = "INSERT INTO authors (name, slug, bio, avatar_media_id) \
+         VALUES ($1, $2, $3, $4) RETURNING id";
+    with_tx!(tx, c => sqlx::query_scalar(SQL)
+        .bind(name).bind(slug).bind(bio).bind(avatar_media_id)
+        .fetch_one(c).await)
+}
+
+pub async fn tags(db: &Db) -> sqlx::Result<Vec<TagRow>> {
+    with_db!(db, p => sqlx::query_as("SELECT id, name, slug FROM tags ORDER BY lower(name)")
+        .fetch_all(p).await)
+}
+
+pub async fn authors(db: &Db) -> sqlx::Result<Vec<AuthorRow>> {
+    const SQL: &str = "SELECT au.id, au.name, au.slug, au.bio, m.id AS avatar_id, m.path AS avatar_path \
+         FROM authors au LEFT JOIN media m ON m.id = au.avatar_media_id ORDER BY lower(au.name)";
+    with_db!(db, p => sqlx::query_as(SQL).fetch_all(p).await)
+}
+
+pub async fn tag_id_by_slug_in(tx: &mut Tx, slug: &str) -> sqlx::Result<Option<i64>> {
+    with_tx!(tx, c => sqlx::query_scalar("SELECT id FROM tags WHERE slug = $1")
+        .bind(slug).fetch_optional(c).await)
+}
+
+pub async fn update_section(tx: &mut Tx, id: i64, s: &NewSection<'_>) -> sqlx::Result<u64> {
+    const SQL: &str = "UPDATE sections SET parent_id = $1, name = $2, slug = $3, description = $4, \
+         position = $5 WHERE id = $6";
+    with_tx!(tx, c => sqlx::query(SQL)
+        .bind(s.parent_id).bind(s.name).bind(s.slug).bind(s.description).bind(s.position).bind(id)
+        .execute(c).await.map(|r| r.rows_affected()))
+}
+
+/// Articles and sub-sections that keep a section from being deleted.
+pub async fn section_contents(db: &Db, id: i64) -> sqlx::Result<i64> {
+    const SQL: &str = "SELECT (SELECT COUNT(*) FROM articles WHERE section_id = $1) \
+         + (SELECT COUNT(*) FROM sections WHERE parent_id = $1)";
+    with_db!(db, p => sqlx::query_scalar(SQL).bind(id).fetch_one(p).await)
+}
+
+pub async fn delete_section(tx: &mut Tx, id: i64) -> sqlx::Result<u64> {
+    with_tx!(tx, c => sqlx::query("DELETE FROM sections WHERE id = $1")
+        .bind(id).execute(c).await.map(|r| r.rows_affected()))
+}
+
+pub async fn rename_tag(tx: &mut Tx, id: i64, name: &str, slug: &str) -> sqlx::Result<u64> {
+    with_tx!(tx, c => sqlx::query("UPDATE tags SET name = $1, slug = $2 WHERE id = $3")
+        .bind(name).bind(slug).bind(id).execute(c).await.map(|r| r.rows_affected()))
+}
+
+pub async fn delete_tag(tx: &mut Tx, id: i64) -> sqlx::Result<u64> {
+    with_tx!(tx, c => sqlx::query("DELETE FROM tags WHERE id = $1")
+        .bind(id).execute(c).await.map(|r| r.rows_affected()))
+}
+
+pub async fn update_author(
+    tx: &mut Tx,
+    id: i64,
+    name: &str,
+    slug: &str,
+    bio: &str,
+    avatar_media_id: Option<i64>,
+) -> sqlx::Result<u64> {
+    const SQL: &str =
+        "UPDATE authors SET name = $1, slug = $2, bio = $3, avatar_media_id = $4 WHERE id = $5";
+    with_tx!(tx, c => sqlx::query(SQL).bind(name).bind(slug).bind(bio).bind(avatar_media_id).bind(id)
+        .execute(c).await.map(|r| r.rows_affected()))
+}
+
+/// The published articles of a section, with what their paths are made of.
+pub async fn published_in_section(
+    tx: &mut Tx,
+    section_id: i64,
+) -> sqlx::Result<Vec<(i64, String, Timestamp)>> {
+    const SQL: &str = "SELECT id, slug, published_at FROM articles \
+         WHERE section_id = $1 AND status = 'published' AND published_at IS NOT NULL";
+    with_tx!(tx, c => sqlx::query_as(SQL).bind(section_id).fetch_all(c).await)
+}
+
+pub async fn delete_author(tx: &mut Tx, id: i64) -> sqlx::Result<u64> {
+    with_tx!(tx, c => sqlx::query("DELETE FROM authors WHERE id = $1")
+        .bind(id).execute(c).await.map(|r| r.rows_affected()))
+}
+
+pub async fn author_avatar_id(db: &Db, id: i64) -> sqlx::Result<Option<i64>> {
+    with_db!(db, p => sqlx::query_scalar("SELECT avatar_media_id FROM authors WHERE id = $1")
+        .bind(id).fetch_optional(p).await)
+    .map(Option::flatten)
+}
