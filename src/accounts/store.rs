@@ -214,7 +214,7 @@ pub async fn prune(db: &Db, before: Timestamp, now: Timestamp) -> sqlx::Result<(
     })
 }
 
-#[derive(Debug, Clone, FromRow, serde::Serialize)]
+#[derive(Debug, Clone, FromRow)]
 pub struct ApiTokenRow {
     pub id: i64,
     pub name: String,

@@ -11,23 +11,24 @@ use super::render::{self, Screen};
 use crate::accounts::can::ManageNewsletters;
 use crate::error::{AppError, FieldError, PageResult};
 use crate::newsletters::issues::{self, Figures, Issue};
-use crate::newsletters::service::{self as newsletters, Newsletter};
+use crate::newsletters::service as newsletters;
+use crate::newsletters::views::{IssueView, NewsletterView};
 use crate::site::layout::TimeZone;
 use crate::site::{dates, settings};
 use crate::state::AppState;
 use crate::web::session::{Can, CurrentUser, SignedForm};
 
 #[derive(Serialize)]
-struct IssueRow {
-    issue: Issue,
+struct IssueLine {
+    issue: IssueView,
     when: String,
     figures: Figures,
 }
 
 #[derive(Serialize)]
 struct ListView {
-    newsletter: Newsletter,
-    issues: Vec<IssueRow>,
+    newsletter: NewsletterView,
+    issues: Vec<IssueLine>,
 }
 
 fn shown(issue: &Issue, tz: chrono_tz::Tz) -> String {
@@ -48,14 +49,14 @@ pub async fn list(
     let newsletter = newsletters::get(&state.db, id).await?;
     let mut rows = Vec::new();
     for issue in issues::list(&state.db, id).await? {
-        rows.push(IssueRow {
+        rows.push(IssueLine {
             figures: issues::figures(&state.db, issue.id).await?,
             when: shown(&issue, tz),
-            issue,
+            issue: IssueView::from(&issue),
         });
     }
     let view = ListView {
-        newsletter,
+        newsletter: NewsletterView::from(&newsletter),
         issues: rows,
     };
     let screen = Screen::new("admin/newsletter_issues.html", "Issues", "newsletters");
@@ -72,9 +73,9 @@ pub async fn create(
 }
 
 #[derive(Serialize)]
-struct IssueView {
-    issue: Issue,
-    newsletter: Newsletter,
+struct IssueScreen {
+    issue: IssueView,
+    newsletter: NewsletterView,
     figures: Figures,
     editable: bool,
     send_at: String,
@@ -108,14 +109,14 @@ async fn screen(
     let issue = issues::get(&state.db, id).await?;
     let newsletter = newsletters::get(&state.db, issue.newsletter_id).await?;
     let tz = settings::load(&state.db).await?.tz;
-    let view = IssueView {
+    let view = IssueScreen {
         figures: issues::figures(&state.db, id).await?,
         editable: matches!(issue.status.as_str(), "draft" | "scheduled"),
         send_at: local_time::input(issue.send_at.or(Some(state.clock.now())), tz),
         stories: issues::story_count(&state.db, &state.clock, id).await?,
         me: me.user.email.clone(),
-        issue,
-        newsletter,
+        issue: IssueView::from(&issue),
+        newsletter: NewsletterView::from(&newsletter),
     };
     let mut screen =
         Screen::new("admin/newsletter_issue.html", "Issue", "newsletters").with_errors(errors);

@@ -9,14 +9,15 @@ use super::render::{self, Screen};
 use crate::accounts::can::ManageNewsletters;
 use crate::articles::service as articles;
 use crate::error::{AppError, FieldError, PageResult};
-use crate::newsletters::service::{self as newsletters, CADENCES, Newsletter, NewsletterInput};
+use crate::newsletters::service::{self as newsletters, CADENCES, NewsletterInput};
+use crate::newsletters::views::NewsletterView;
 use crate::state::AppState;
 use crate::web::form::FormFields;
 use crate::web::session::{Can, CurrentUser, SignedForm};
 
 #[derive(Serialize)]
 struct Row {
-    newsletter: Newsletter,
+    newsletter: NewsletterView,
     pending: i64,
     active: i64,
     unsubscribed: i64,
@@ -37,7 +38,7 @@ pub async fn list(
                 .copied()
                 .unwrap_or((n.id, 0, 0, 0));
             Row {
-                newsletter: n,
+                newsletter: NewsletterView::from(&n),
                 pending,
                 active,
                 unsubscribed,

@@ -32,11 +32,29 @@ struct MediaOption {
 }
 
 #[derive(Serialize)]
+struct TagView {
+    id: i64,
+    name: String,
+    slug: String,
+}
+
+/// An author profile; `avatar_path` is the portrait's library path, matched against the
+/// library's options.
+#[derive(Serialize)]
+struct AuthorView {
+    id: i64,
+    name: String,
+    slug: String,
+    bio: String,
+    avatar_path: Option<String>,
+}
+
+#[derive(Serialize)]
 struct StructureView {
     sections: Vec<SectionView>,
     top_level: Vec<SectionView>,
-    tags: Vec<articles::Tag>,
-    authors: Vec<articles::Author>,
+    tags: Vec<TagView>,
+    authors: Vec<AuthorView>,
     media: Vec<MediaOption>,
 }
 
@@ -72,8 +90,26 @@ pub async fn show(
     let view = StructureView {
         sections,
         top_level,
-        tags: articles::tags(&state.db).await?,
-        authors: articles::authors(&state.db).await?,
+        tags: articles::tags(&state.db)
+            .await?
+            .into_iter()
+            .map(|t| TagView {
+                id: t.id,
+                name: t.name,
+                slug: t.slug,
+            })
+            .collect(),
+        authors: articles::authors(&state.db)
+            .await?
+            .into_iter()
+            .map(|a| AuthorView {
+                id: a.id,
+                name: a.name,
+                slug: a.slug,
+                bio: a.bio,
+                avatar_path: a.avatar_path,
+            })
+            .collect(),
         media: media::library(&state.db, 200)
             .await?
             .into_iter()

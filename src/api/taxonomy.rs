@@ -138,26 +138,51 @@ pub struct TagWrite {
     name: String,
 }
 
-async fn find_tag(state: &AppState, id: i64) -> AppResult<articles::Tag> {
+/// A tag as the API shows it.
+#[derive(Serialize)]
+pub struct TagJson {
+    id: i64,
+    name: String,
+    slug: String,
+}
+
+impl From<articles::Tag> for TagJson {
+    fn from(t: articles::Tag) -> Self {
+        TagJson {
+            id: t.id,
+            name: t.name,
+            slug: t.slug,
+        }
+    }
+}
+
+async fn find_tag(state: &AppState, id: i64) -> AppResult<TagJson> {
     articles::tags(&state.db)
         .await?
         .into_iter()
         .find(|t| t.id == id)
+        .map(TagJson::from)
         .ok_or_else(|| AppError::not_found("no such tag"))
 }
 
 pub async fn list_tags(
     State(state): State<AppState>,
     _: ApiUser<WriteOwnArticle>,
-) -> AppResult<Json<Vec<articles::Tag>>> {
-    Ok(Json(articles::tags(&state.db).await?))
+) -> AppResult<Json<Vec<TagJson>>> {
+    Ok(Json(
+        articles::tags(&state.db)
+            .await?
+            .into_iter()
+            .map(TagJson::from)
+            .collect(),
+    ))
 }
 
 pub async fn create_tag(
     State(state): State<AppState>,
     _: ApiUser<ManageTaxonomy>,
     ApiJson(body): ApiJson<TagWrite>,
-) -> AppResult<(StatusCode, Json<articles::Tag>)> {
+) -> AppResult<(StatusCode, Json<TagJson>)> {
     let id = articles::create_tag(&state.db, &body.name).await?;
     Ok((StatusCode::CREATED, Json(find_tag(&state, id).await?)))
 }
@@ -166,7 +191,7 @@ pub async fn show_tag(
     State(state): State<AppState>,
     _: ApiUser<WriteOwnArticle>,
     ApiId(id): ApiId,
-) -> AppResult<Json<articles::Tag>> {
+) -> AppResult<Json<TagJson>> {
     Ok(Json(find_tag(&state, id).await?))
 }
 
@@ -175,7 +200,7 @@ pub async fn update_tag(
     _: ApiUser<ManageTaxonomy>,
     ApiId(id): ApiId,
     ApiJson(body): ApiJson<TagWrite>,
-) -> AppResult<Json<articles::Tag>> {
+) -> AppResult<Json<TagJson>> {
     articles::rename_tag(&state.db, id, &body.name).await?;
     Ok(Json(find_tag(&state, id).await?))
 }
@@ -198,26 +223,55 @@ pub struct AuthorWrite {
     avatar_media_id: Option<Option<i64>>,
 }
 
-async fn find_author(state: &AppState, id: i64) -> AppResult<articles::Author> {
+/// An author profile as the API shows it; `avatar_path` is the portrait's library path.
+#[derive(Serialize)]
+pub struct AuthorJson {
+    id: i64,
+    name: String,
+    slug: String,
+    bio: String,
+    avatar_path: Option<String>,
+}
+
+impl From<articles::Author> for AuthorJson {
+    fn from(a: articles::Author) -> Self {
+        AuthorJson {
+            id: a.id,
+            name: a.name,
+            slug: a.slug,
+            bio: a.bio,
+            avatar_path: a.avatar_path,
+        }
+    }
+}
+
+async fn find_author(state: &AppState, id: i64) -> AppResult<AuthorJson> {
     articles::authors(&state.db)
         .await?
         .into_iter()
         .find(|a| a.id == id)
+        .map(AuthorJson::from)
         .ok_or_else(|| AppError::not_found("no such author"))
 }
 
 pub async fn list_authors(
     State(state): State<AppState>,
     _: ApiUser<WriteOwnArticle>,
-) -> AppResult<Json<Vec<articles::Author>>> {
-    Ok(Json(articles::authors(&state.db).await?))
+) -> AppResult<Json<Vec<AuthorJson>>> {
+    Ok(Json(
+        articles::authors(&state.db)
+            .await?
+            .into_iter()
+            .map(AuthorJson::from)
+            .collect(),
+    ))
 }
 
 pub async fn create_author(
     State(state): State<AppState>,
     _: ApiUser<ManageTaxonomy>,
     ApiJson(body): ApiJson<AuthorWrite>,
-) -> AppResult<(StatusCode, Json<articles::Author>)> {
+) -> AppResult<(StatusCode, Json<AuthorJson>)> {
     let input = AuthorInput {
         name: body.name.ok_or_else(|| required("name"))?,
         bio: body.bio.unwrap_or_default(),
@@ -231,7 +285,7 @@ pub async fn show_author(
     State(state): State<AppState>,
     _: ApiUser<WriteOwnArticle>,
     ApiId(id): ApiId,
-) -> AppResult<Json<articles::Author>> {
+) -> AppResult<Json<AuthorJson>> {
     Ok(Json(find_author(&state, id).await?))
 }
 
@@ -240,7 +294,7 @@ pub async fn update_author(
     _: ApiUser<ManageTaxonomy>,
     ApiId(id): ApiId,
     ApiJson(body): ApiJson<AuthorWrite>,
-) -> AppResult<Json<articles::Author>> {
+) -> AppResult<Json<AuthorJson>> {
     let current = find_author(&state, id).await?;
     let avatar = match body.avatar_media_id {
         Some(v) => v,

@@ -7,7 +7,7 @@ use sqlx::FromRow;
 use crate::db::{Db, Pool, Timestamp, Tx};
 use crate::{with_db, with_tx};
 
-#[derive(Debug, Clone, FromRow, serde::Serialize)]
+#[derive(Debug, Clone, FromRow)]
 pub struct IssueRow {
     pub id: i64,
     pub newsletter_id: i64,

@@ -12,6 +12,7 @@ mod pages;
 pub mod sending;
 pub mod service;
 mod store;
+pub mod views;
 
 use axum::Router;
 use axum::routing::{get, post};

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
 use super::service::{self, SignUp};
+use super::views::NewsletterView;
 use crate::error::{AppError, PageError, PageResult};
 use crate::site::layout::{self, Meta};
 use crate::state::AppState;
@@ -54,13 +55,17 @@ pub async fn subscribe(
 
 #[derive(Serialize)]
 struct Listing {
-    newsletters: Vec<service::Newsletter>,
+    newsletters: Vec<NewsletterView>,
     consent: &'static str,
 }
 
 pub async fn list(State(state): State<AppState>) -> PageResult<Response> {
     let view = Listing {
-        newsletters: service::active(&state.db).await?,
+        newsletters: service::active(&state.db)
+            .await?
+            .iter()
+            .map(NewsletterView::from)
+            .collect(),
         consent: service::CONSENT_TEXT,
     };
     let meta = Meta {

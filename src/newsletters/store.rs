@@ -5,7 +5,7 @@ use sqlx::FromRow;
 use crate::db::{Db, Timestamp, Tx};
 use crate::{with_db, with_tx};
 
-#[derive(Debug, Clone, FromRow, serde::Serialize)]
+#[derive(Debug, Clone, FromRow)]
 pub struct NewsletterRow {
     pub id: i64,
     pub name: String,

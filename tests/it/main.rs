@@ -23,4 +23,5 @@ mod newsletters;
 mod pages;
 mod snapshots;
 mod structure;
+mod theme_docs;
 mod workflow;

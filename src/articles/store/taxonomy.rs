@@ -15,20 +15,19 @@ pub struct SectionRow {
     pub description: String,
 }
 
-#[derive(Debug, Clone, FromRow, serde::Serialize)]
+#[derive(Debug, Clone, FromRow)]
 pub struct TagRow {
     pub id: i64,
     pub name: String,
     pub slug: String,
 }
 
-#[derive(Debug, Clone, FromRow, serde::Serialize)]
+#[derive(Debug, Clone, FromRow)]
 pub struct AuthorRow {
     pub id: i64,
     pub name: String,
     pub slug: String,
     pub bio: String,
-    #[serde(skip)]
     pub avatar_id: Option<i64>,
     pub avatar_path: Option<String>,
 }
