@@ -21,6 +21,7 @@ mod migrations;
 mod newsletter_sends;
 mod newsletters;
 mod pages;
+mod screens;
 mod snapshots;
 mod structure;
 mod theme_docs;

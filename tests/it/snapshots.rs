@@ -7,14 +7,14 @@ use crate::support::TestApp;
 /// Hides what differs between runs and says nothing about the page: the asset version (the
 /// theme's fingerprint, which changes with every stylesheet edit), and what the per-database
 /// signing key makes (the comment form's stamp, the generated avatars).
-fn redact(app: &TestApp, html: &str) -> String {
+pub fn redact(app: &TestApp, html: &str) -> String {
     let html = html.replace(app.state.templates.asset_version(), "[asset-version]");
     let html = between(&html, "name=\"form_stamp\" value=\"", "\"", "[stamp]");
     between(&html, "<svg class=\"comment-avatar\"", "</svg>", "[avatar]")
 }
 
 /// Replaces the text between each `start` and the next `end`.
-fn between(html: &str, start: &str, end: &str, with: &str) -> String {
+pub fn between(html: &str, start: &str, end: &str, with: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
     while let Some(at) = rest.find(start) {
