@@ -21,6 +21,7 @@ use crate::web::query::PageParam;
 #[derive(Serialize)]
 struct HomeView {
     lead: Option<CardView>,
+    secondary: Vec<CardView>,
     latest: Vec<CardView>,
     blocks: Vec<BlockView>,
 }
@@ -53,11 +54,13 @@ pub async fn home(
     let last_modified = home
         .lead
         .iter()
+        .chain(&home.secondary)
         .chain(&home.latest)
         .filter_map(|c| c.published_at)
         .max();
     let view = HomeView {
         lead: home.lead.as_ref().map(|c| views::card(c, tz)),
+        secondary: views::cards(&home.secondary, tz),
         latest: views::cards(&home.latest, tz),
         blocks: home
             .blocks

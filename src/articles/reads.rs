@@ -41,29 +41,55 @@ async fn paged(db: &Db, now: Timestamp, listing: Listing, page: i64) -> AppResul
 /// The home page: the lead story, the latest news, and a block for each top-level section.
 pub struct Home {
     pub lead: Option<CardRow>,
+    /// The stories beside the lead, newest first.
+    pub secondary: Vec<CardRow>,
+    /// The newest stories after those, for the compact "Latest" list.
     pub latest: Vec<CardRow>,
     pub blocks: Vec<(SectionRow, Vec<CardRow>)>,
 }
 
+/// Stories beside the lead, in the "Latest" list, and in each section's block.
+const SECONDARY: usize = 4;
+const LATEST: usize = 6;
+const PER_BLOCK: usize = 4;
+
+fn limit(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// The automatic front page: the newest story with a picture leads, the next ones sit beside
+/// it, then a short "Latest" list and a block per top-level section. No story appears twice:
+/// each part skips what an earlier one shows.
 pub async fn home(db: &Db, now: Timestamp) -> AppResult<Home> {
     let lead = store::cards(db, now, Listing::WithLeadImage, 1, 0)
         .await?
         .pop();
-    let mut latest = store::cards(db, now, Listing::All, 11, 0).await?;
-    latest.retain(|c| Some(c.id) != lead.as_ref().map(|l| l.id));
-    latest.truncate(10);
+    let mut shown: Vec<i64> = lead.iter().map(|c| c.id).collect();
+    let newest = store::cards(db, now, Listing::All, limit(1 + SECONDARY + LATEST), 0).await?;
+    let mut rest = newest.into_iter().filter(|c| !shown.contains(&c.id));
+    let secondary: Vec<CardRow> = rest.by_ref().take(SECONDARY).collect();
+    let latest: Vec<CardRow> = rest.take(LATEST).collect();
+    shown.extend(secondary.iter().chain(&latest).map(|c| c.id));
     let mut blocks = Vec::new();
     for section in store::sections(db).await? {
         if section.parent_id.is_some() {
             continue;
         }
-        let cards = store::cards(db, now, Listing::Section(section.id), 4, 0).await?;
+        let wanted = limit(PER_BLOCK + shown.len());
+        let cards: Vec<CardRow> = store::cards(db, now, Listing::Section(section.id), wanted, 0)
+            .await?
+            .into_iter()
+            .filter(|c| !shown.contains(&c.id))
+            .take(PER_BLOCK)
+            .collect();
         if !cards.is_empty() {
+            shown.extend(cards.iter().map(|c| c.id));
             blocks.push((section, cards));
         }
     }
     Ok(Home {
         lead,
+        secondary,
         latest,
         blocks,
     })

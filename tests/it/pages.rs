@@ -20,8 +20,32 @@ db_tests! {
         let html = home.text();
         assert_eq!(html.matches("<h1").count(), 1, "one h1");
         assert!(html.contains("The Broadsheet Ledger"));
-        assert!(html.contains("aria-label=\"Top story\""));
-        assert!(html.contains("id=\"latest-title\""));
+        assert!(html.contains("class=\"lead-story\""), "a lead story");
+        assert_eq!(html.matches("class=\"card card-secondary\"").count(), 4, "four stories beside it");
+        let latest = html
+            .split("id=\"latest-title\"")
+            .nth(1)
+            .and_then(|rest| rest.split("</section>").next())
+            .expect("a Latest list");
+        assert_eq!(latest.matches("<li>").count(), 6, "a short Latest list");
+        assert!(!latest.contains("<img"), "Latest is a compact list, without photographs");
+        let headlines: Vec<&str> = html
+            .split("class=\"card-headline\"><a href=\"")
+            .chain(html.split("class=\"latest-headline\" href=\"").skip(1))
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .collect();
+        let distinct: std::collections::BTreeSet<&&str> = headlines.iter().collect();
+        assert!(headlines.len() >= 20, "{headlines:?}");
+        assert_eq!(distinct.len(), headlines.len(), "no story twice on the front: {headlines:?}");
+        let levels: Vec<char> = html
+            .match_indices("<h")
+            .filter_map(|(at, _)| html[at + 2..].chars().next().filter(char::is_ascii_digit))
+            .collect();
+        assert!(
+            levels.windows(2).all(|w| w[1] <= w[0] || w[1] as u8 == w[0] as u8 + 1),
+            "heading levels never skip: {levels:?}"
+        );
         for section in ["Business News", "World", "Politics", "Technology", "Markets", "Opinion", "Science", "Sport"] {
             assert!(html.contains(&format!(">{section}</a>")), "nav has {section}");
         }
