@@ -113,7 +113,7 @@ pub async fn section_front(
         .iter()
         .find(|s| s.slug == slug)
         .cloned()
-        .ok_or_else(|| AppError::not_found("there is no such section"))?;
+        .ok_or_else(|| AppError::not_found(crate::web::error_pages::NOT_FOUND))?;
     let parent = section
         .parent_id
         .and_then(|pid| all.iter().find(|s| s.id == pid).cloned());

@@ -82,10 +82,13 @@ pub async fn render(State(state): State<AppState>, request: Request, next: Next)
 }
 
 /// Everything the router does not know is a themed 404.
+/// What a reader is told for an address that names nothing: the same whichever route missed, so
+/// a mistyped path never reads as "no such section".
+pub const NOT_FOUND: &str =
+    "We could not find that page. It may have moved, or the address may be mistyped.";
+
 pub async fn not_found() -> PageError {
-    PageError(AppError::not_found(
-        "We could not find that page. It may have moved, or the address may be mistyped.",
-    ))
+    PageError(AppError::not_found(NOT_FOUND))
 }
 
 fn title(status: StatusCode) -> &'static str {

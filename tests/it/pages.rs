@@ -53,6 +53,33 @@ db_tests! {
         assert!(html.contains("class=\"skip-link\" href=\"#main\""));
     }
 
+    async fn the_first_pictures_load_first_and_a_wrong_address_is_plainly_not_found(app) {
+        app.load_demo(20).await;
+        let home = app.get("/").await.text();
+        let lead = home.split("card card-lead").nth(1).and_then(|c| c.split("</article>").next()).unwrap();
+        assert!(lead.contains("loading=\"eager\" fetchpriority=\"high\""), "{lead}");
+        let front = app.get("/business-news").await.text();
+        let loading: Vec<&str> = front
+            .split("<div class=\"card-list\">")
+            .nth(1)
+            .unwrap()
+            .split("loading=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .collect();
+        assert!(loading.len() >= 2, "{loading:?}");
+        assert_eq!(loading[0], "eager", "the first card is above the fold");
+        assert!(loading[1..].iter().all(|l| *l == "lazy"), "{loading:?}");
+        let article = app.get(&crate::support::TestApp::first_article_link(&home)).await.text();
+        assert!(article.contains("fetchpriority=\"high\" decoding=\"async\""), "the lead image comes first");
+        for path in ["/about", "/no/such/page"] {
+            let missing = app.get(path).await;
+            assert_eq!(missing.status, StatusCode::NOT_FOUND);
+            assert!(missing.text().contains("We could not find that page."), "{path}");
+            assert!(!missing.text().contains("no such section"), "{path} is not said to be a section");
+        }
+    }
+
     async fn article_page_has_every_part_in_order(app) {
         let n = newsroom(app).await;
         builders::newsletter(app, "White House Watch", n.markets).await;
