@@ -12,6 +12,18 @@ fn position(html: &str, needle: &str) -> usize {
         .unwrap_or_else(|| panic!("the page lacks {needle:?}"))
 }
 
+/// Each heading is at most one level below the one before it (h1 → h3 skips a level).
+fn assert_headings_never_skip(html: &str, page: &str) {
+    let levels: Vec<u32> = html
+        .match_indices("<h")
+        .filter_map(|(at, _)| html[at + 2..].chars().next().and_then(|c| c.to_digit(10)))
+        .collect();
+    assert!(
+        levels.windows(2).all(|w| w[1] <= w[0] + 1),
+        "{page}: heading levels skip: {levels:?}"
+    );
+}
+
 db_tests! {
     async fn home_shows_lead_latest_and_section_blocks(app) {
         app.load_demo(30).await;
@@ -38,14 +50,7 @@ db_tests! {
         let distinct: std::collections::BTreeSet<&&str> = headlines.iter().collect();
         assert!(headlines.len() >= 20, "{headlines:?}");
         assert_eq!(distinct.len(), headlines.len(), "no story twice on the front: {headlines:?}");
-        let levels: Vec<char> = html
-            .match_indices("<h")
-            .filter_map(|(at, _)| html[at + 2..].chars().next().filter(char::is_ascii_digit))
-            .collect();
-        assert!(
-            levels.windows(2).all(|w| w[1] <= w[0] || w[1] as u8 == w[0] as u8 + 1),
-            "heading levels never skip: {levels:?}"
-        );
+        assert_headings_never_skip(&html, "/");
         for section in ["Business News", "World", "Politics", "Technology", "Markets", "Opinion", "Science", "Sport"] {
             assert!(html.contains(&format!(">{section}</a>")), "nav has {section}");
         }
@@ -70,6 +75,24 @@ db_tests! {
         assert!(loading.len() >= 2, "{loading:?}");
         assert_eq!(loading[0], "eager", "the first card is above the fold");
         assert!(loading[1..].iter().all(|l| *l == "lazy"), "{loading:?}");
+        assert!(
+            front.contains("sizes=\"(min-width: 40rem) 14rem, 7rem\""),
+            "a list's thumbnails ask for their own width, not a column's"
+        );
+        let story = app.get(&crate::support::TestApp::first_article_link(&home)).await.text();
+        let tag = story
+            .split("href=\"/tag/")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .map(|slug| format!("/tag/{slug}"))
+            .expect("a tag on the article");
+        for list in ["/business-news".to_string(), tag] {
+            let page = app.get(&list).await;
+            assert_eq!(page.status, StatusCode::OK, "{list}");
+            let html = page.text();
+            assert!(html.contains("<h2 class=\"visually-hidden\">Stories</h2>"), "{list}");
+            assert_headings_never_skip(&html, &list);
+        }
         let article = app.get(&crate::support::TestApp::first_article_link(&home)).await.text();
         assert!(article.contains("fetchpriority=\"high\" decoding=\"async\""), "the lead image comes first");
         for path in ["/about", "/no/such/page"] {
