@@ -438,16 +438,7 @@ db_tests! {
         for route in routes.iter().filter(|r| !SESSIONLESS.contains(&r.as_str())) {
             for token in ["", "forged-token"] {
                 let refused = if route == "/admin/media" {
-                    let boundary = "B";
-                    let body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{token}\r\n--{boundary}--\r\n");
-                    app.request(
-                        axum::http::Request::post(route.as_str())
-                            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
-                            .header("cookie", &admin.cookie)
-                            .body(axum::body::Body::from(body))
-                            .unwrap(),
-                    )
-                    .await
+                    app.post_upload_token(route, &admin.cookie, token).await
                 } else {
                     app.post_form(route, Some(&admin.cookie), &[("_csrf", token), ("action", "publish")]).await
                 };

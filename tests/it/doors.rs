@@ -169,16 +169,6 @@ fn assert_covers(table: &[(&str, &str, Door)], served: &[(String, String)]) {
     );
 }
 
-fn multipart_with_token(token: &str) -> (String, String) {
-    let boundary = "B";
-    (
-        format!("multipart/form-data; boundary={boundary}"),
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{token}\r\n--{boundary}--\r\n"
-        ),
-    )
-}
-
 db_tests! {
     async fn every_admin_door_refuses_the_roles_without_its_capability(app) {
         newsroom(app).await;
@@ -194,15 +184,7 @@ db_tests! {
                 let response = match *method {
                     "GET" => app.get_as(&url, &browser).await,
                     _ if url == "/admin/media" => {
-                        let (content_type, body) = multipart_with_token(&browser.csrf);
-                        app.request(
-                            Request::post(url.as_str())
-                                .header("content-type", content_type)
-                                .header("cookie", &browser.cookie)
-                                .body(Body::from(body))
-                                .unwrap(),
-                        )
-                        .await
+                        app.post_upload_token(&url, &browser.cookie, &browser.csrf).await
                     }
                     _ => app.post_as(&url, &browser, &[("email", "reader@example.com")]).await,
                 };

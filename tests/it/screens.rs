@@ -89,15 +89,11 @@ fn mails(app: &TestApp, subject: &str) -> Vec<String> {
         .mailer
         .outbox()
         .expect("tests write mail to the outbox");
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
-        .collect();
-    files.sort();
-    files
+    let mut listed = broadsheet::mail::outbox::read(dir, usize::MAX).unwrap();
+    listed.reverse();
+    listed
         .into_iter()
-        .map(|p| std::fs::read_to_string(p).unwrap())
+        .map(|item| std::fs::read_to_string(dir.join(item.file)).unwrap())
         .filter(|m| header(m, "Subject").contains(subject))
         .collect()
 }

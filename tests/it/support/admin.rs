@@ -104,4 +104,24 @@ impl TestApp {
         all.extend_from_slice(fields);
         self.post_form(path, Some(&browser.cookie), &all).await
     }
+
+    /// Posts the upload form with only its CSRF field set to `token`, as `cookie`'s session: the
+    /// checks before an upload is read.
+    pub async fn post_upload_token(&self, path: &str, cookie: &str, token: &str) -> TestResponse {
+        let boundary = "B";
+        let body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{token}\r\n--{boundary}--\r\n"
+        );
+        self.request(
+            Request::post(path)
+                .header(
+                    "content-type",
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .header("cookie", cookie)
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
 }
