@@ -17,6 +17,8 @@ fi
 cargo build --release --quiet
 BIN="$PWD/target/release/broadsheet"
 WORK="$(mktemp -d)"
+# nginx's workers run as an unprivileged user: they must be able to read the static copies.
+chmod 755 "$WORK"
 APP_PID=""
 APP_PIDS=()
 NGINX_PID=""
@@ -90,6 +92,11 @@ measure() {
   wrk_after="$CHILDREN_CPU"
   after="$(cpu_ticks "$@")"
   out="$(cat "$WORK/wrk.out")"
+  if grep -q "Non-2xx or 3xx responses" <<<"$out"; then
+    echo "$name: $url answered with errors; a benchmark of error pages measures nothing:" >&2
+    grep "Non-2xx" <<<"$out" >&2
+    exit 1
+  fi
   requests="$(awk '/requests in/ {print $1}' <<<"$out")"
   rps="$(awk '/^Requests\/sec/ {print $2}' <<<"$out")"
   p99="$(awk '$1 == "99%" {v = $2 + 0; if ($2 ~ /us$/) v /= 1000; else if ($2 ~ /[^m]s$/) v *= 1000; printf "%.2fms", v}' <<<"$out")"
@@ -102,10 +109,10 @@ measure() {
   printf '%-28s %12s req/s   p99 %8s   %8s us CPU/request   wrk %5s us\n' "$name" "$rps" "$p99" "$cpu_us" "$wrk_us"
 }
 
-# serve_static FILE: nginx serves FILE as http://127.0.0.1:$NGINX_PORT/article.html.
-serve_static() {
-  mkdir -p "$WORK/www" "$WORK/nginx"
-  cp "$1" "$WORK/www/article.html"
+# start_nginx SERVER: runs nginx in the foreground of a background job with SERVER as its one
+# server block (the listen and root lines are the caller's); sets NGINX_PID and NGINX_PIDS.
+start_nginx() {
+  mkdir -p "$WORK/nginx"
   cat >"$WORK/nginx/nginx.conf" <<CONF
 worker_processes 2;
 daemon off;
@@ -125,8 +132,7 @@ http {
   uwsgi_temp_path $WORK/nginx;
   scgi_temp_path $WORK/nginx;
   server {
-    listen 127.0.0.1:$NGINX_PORT;
-    root $WORK/www;
+$1
   }
 }
 CONF
@@ -134,6 +140,15 @@ CONF
   NGINX_PID=$!
   sleep 0.5
   NGINX_PIDS="$(pgrep -P "$NGINX_PID" | tr '\n' ' ') $NGINX_PID"
+}
+
+# serve_static FILE: nginx serves FILE as http://127.0.0.1:$NGINX_PORT/article.html.
+serve_static() {
+  mkdir -p "$WORK/www"
+  cp "$1" "$WORK/www/article.html"
+  start_nginx "    listen 127.0.0.1:$NGINX_PORT;
+    root $WORK/www;"
+  curl -fs -o /dev/null "http://127.0.0.1:$NGINX_PORT/article.html"
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }

@@ -22,13 +22,14 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::clock::Clock;
-use crate::db::Db;
+use crate::db::{Db, Timestamp};
+use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::page_cache::{PageCacheLayer, PageCacheService};
 use crate::web::request_id::{CountingIds, drop_unsafe};
 use crate::web::sendfile::SendfileListener;
 use crate::web::{Cacheable, assets, error_pages, security};
-use crate::{admin, api, articles, comments, media, newsletters, site};
+use crate::{admin, api, articles, comments, fronts, media, newsletters, site};
 
 /// Public forms are small; anything larger is refused before a handler runs.
 const BODY_LIMIT: usize = 256 * 1024;
@@ -105,7 +106,7 @@ fn compression(page_cache_enabled: bool) -> CompressionLayer<impl Predicate> {
 
 /// Keeps this node's caches true to the database: it follows content changes made by other
 /// processes and nodes (a CLI `demo --force`, another server), and moves the generation when an
-/// embargoed article's time comes, although nothing was written then. Both within `interval`.
+/// embargoed article's or a scheduled front layout's time comes, although nothing was written then. Both within `interval`.
 pub fn spawn_generation_watch(
     db: Db,
     clock: Clock,
@@ -125,12 +126,20 @@ pub fn spawn_generation_watch(
             if next_publication.is_some_and(|at| at <= now) {
                 db.content_changed();
             }
-            match articles::service::next_publication_after(&db, now).await {
+            match next_scheduled_change(&db, now).await {
                 Ok(next) => next_publication = next,
-                Err(e) => tracing::warn!(error = %e, "cannot read the next publication time"),
+                Err(e) => tracing::warn!(error = %e, "cannot read the next scheduled change"),
             }
         }
     })
+}
+
+/// The next moment readers' pages change by themselves: an embargo ends or a scheduled front
+/// layout takes over.
+async fn next_scheduled_change(db: &Db, now: Timestamp) -> AppResult<Option<Timestamp>> {
+    let publication = articles::service::next_publication_after(db, now).await?;
+    let layout = fronts::service::next_change_after(db, now).await?;
+    Ok(publication.into_iter().chain(layout).min())
 }
 
 /// Serves until SIGTERM or Ctrl-C, then stops accepting and lets requests in flight finish.

@@ -53,6 +53,8 @@ capabilities! {
     ManageSettings,
     /// Sections, tags and author profiles.
     ManageTaxonomy,
+    /// Lay out the home page and the section fronts.
+    ArrangeFronts,
     /// Edit and publish anyone's articles.
     EditAnyArticle,
     /// Publish, schedule and unpublish one's own articles.

@@ -40,7 +40,7 @@ use Capability::*;
 use Role::*;
 
 /// The capability table, in the order the documentation shows it.
-pub const TABLE: [(Capability, &str, [bool; 4]); 11] = [
+pub const TABLE: [(Capability, &str, [bool; 4]); 12] = [
     //                                              admin  editor author contributor
     (
         ManagePeople,
@@ -55,6 +55,11 @@ pub const TABLE: [(Capability, &str, [bool; 4]); 11] = [
     (
         ManageTaxonomy,
         "manage sections, tags and author profiles",
+        [true, true, false, false],
+    ),
+    (
+        ArrangeFronts,
+        "lay out the home page and section fronts",
         [true, true, false, false],
     ),
     (
@@ -121,6 +126,8 @@ mod tests {
         assert!(allows(Administrator, ManagePeople));
         assert!(!allows(Editor, ManagePeople));
         assert!(allows(Editor, EditAnyArticle));
+        assert!(allows(Editor, ArrangeFronts));
+        assert!(!allows(Author, ArrangeFronts));
         assert!(!allows(Author, EditAnyArticle));
         assert!(allows(Author, PublishOwnArticle));
         assert!(allows(Author, UploadMedia));

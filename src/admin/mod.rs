@@ -6,6 +6,7 @@ mod auth;
 mod comments;
 mod dashboard;
 mod editor;
+mod fronts;
 mod local_time;
 mod media;
 mod newsletter_issues;
@@ -66,6 +67,20 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/people", get(people::list).post(people::add))
         .route("/admin/people/{id}", post(people::update))
         .route("/admin/outbox", get(outbox::list))
+        .route("/admin/fronts", get(fronts::list))
+        .route("/admin/fronts/{front}", get(fronts::desk))
+        .route("/admin/fronts/{front}/draft", post(fronts::change))
+        .route("/admin/fronts/{front}/publish", post(fronts::publish))
+        .route("/admin/fronts/{front}/discard", post(fronts::discard))
+        .route("/admin/fronts/{front}/preview", get(fronts::preview))
+        .route(
+            "/admin/fronts/{front}/revisions/{id}/restore",
+            post(fronts::restore),
+        )
+        .route(
+            "/admin/fronts/{front}/revisions/{id}/cancel",
+            post(fronts::cancel),
+        )
         .route("/admin/structure", get(structure::show))
         .route("/admin/sections", post(structure::add_section))
         .route("/admin/sections/{id}", post(structure::change_section))

@@ -80,6 +80,9 @@ fn nav(user: &User, section: &str) -> Vec<NavItem> {
     {
         items.push(("Comments", "/admin/comments", "comments"));
     }
+    if allows(user.role, Capability::ArrangeFronts) {
+        items.push(("Fronts", "/admin/fronts", "fronts"));
+    }
     if allows(user.role, Capability::ManageNewsletters) {
         items.push(("Newsletters", "/admin/newsletters", "newsletters"));
     }

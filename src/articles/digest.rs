@@ -49,9 +49,14 @@ pub async fn published_in(
     Ok(store::published_in_sources(db, from, until, sections, tags, limit).await?)
 }
 
-/// The stories of `ids`, in that order; articles since unpublished are left out.
-pub async fn stories(db: &Db, ids: &[i64], site: &SiteSettings) -> AppResult<Vec<Story>> {
-    let cards = store::cards_by_ids(db, ids).await?;
+/// The stories of `ids`, in that order; articles readers may not see at `now` are left out.
+pub async fn stories(
+    db: &Db,
+    now: Timestamp,
+    ids: &[i64],
+    site: &SiteSettings,
+) -> AppResult<Vec<Story>> {
+    let cards = store::cards_by_ids(db, now, ids).await?;
     let mut out = Vec::with_capacity(cards.len());
     for id in ids {
         let Some(c) = cards.iter().find(|c| c.id == *id) else {

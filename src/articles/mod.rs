@@ -6,6 +6,7 @@ mod discussion;
 mod editorial;
 mod markdown;
 mod pages;
+pub use pages::front_preview;
 pub mod permissions;
 mod reads;
 pub mod service;

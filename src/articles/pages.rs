@@ -5,34 +5,18 @@
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 
 use super::service::{self, Lookup, Paged};
-use super::views::{self, CardView, ListView};
+use super::views::{self, ListView};
 use crate::comments::service::{self as comments, DiscussionQuery};
 use crate::db::Timestamp;
 use crate::error::{AppError, PageResult};
+use crate::fronts::{self, FrontKey};
 use crate::site::layout::TimeZone;
 use crate::site::layout::{self, Built, Meta, Prepare, Ticket};
 use crate::state::AppState;
 use crate::web::page_key::page_key;
 use crate::web::query::PageParam;
-
-#[derive(Serialize)]
-struct HomeView {
-    lead: Option<CardView>,
-    secondary: Vec<CardView>,
-    latest: Vec<CardView>,
-    blocks: Vec<BlockView>,
-}
-
-#[derive(Serialize)]
-struct BlockView {
-    name: String,
-    slug: String,
-    url: String,
-    articles: Vec<CardView>,
-}
 
 /// Either the page rendered from its kept context, or the ticket to build it with.
 macro_rules! kept_or_ticket {
@@ -50,34 +34,12 @@ pub async fn home(
     OriginalUri(uri): OriginalUri,
 ) -> PageResult<Response> {
     let ticket = kept_or_ticket!(state, "home.html", uri, &[]);
-    let home = service::home(&state.db, state.clock.now()).await?;
-    let last_modified = home
-        .lead
-        .iter()
-        .chain(&home.secondary)
-        .chain(&home.latest)
-        .filter_map(|c| c.published_at)
-        .max();
-    let view = HomeView {
-        lead: home.lead.as_ref().map(|c| views::card(c, tz)),
-        secondary: views::cards(&home.secondary, tz),
-        latest: views::cards(&home.latest, tz),
-        blocks: home
-            .blocks
-            .iter()
-            .map(|(s, cards)| BlockView {
-                name: s.name.clone(),
-                slug: s.slug.clone(),
-                url: format!("/{}", s.slug),
-                articles: views::cards(cards, tz),
-            })
-            .collect(),
-    };
+    let front = fronts::assemble::home(&state.db, state.clock.now()).await?;
     let built = Built {
         path: "/".into(),
         meta: Meta::default(),
-        page: view,
-        last_modified,
+        page: views::front(&front, tz),
+        last_modified: newest(front.cards()),
     };
     Ok(layout::render_fresh(&state, "home.html", ticket, built)
         .await?
@@ -94,12 +56,48 @@ pub async fn section(
     let ticket = kept_or_ticket!(state, "section.html", uri, &["page"]);
     let page_number = param.number()?;
     let front = service::section_front(&state.db, state.clock.now(), &slug, page_number).await?;
+    let top = match page_number {
+        1 => fronts::assemble::section(&state.db, state.clock.now(), front.section.id).await?,
+        _ => None,
+    };
+    let (view, meta) = section_view(&state, tz, front, top.as_ref()).await?;
+    let path = view.path.clone();
+    let built = Built {
+        path,
+        meta,
+        last_modified: view.last_modified,
+        page: view.list,
+    };
+    Ok(layout::render_fresh(&state, "section.html", ticket, built)
+        .await?
+        .into_response())
+}
+
+/// A section front as its template sees it, with `top` (what its editors laid out) above the
+/// list on the first page, and the stories `top` shows left out of the list below it.
+struct SectionPage {
+    list: ListView,
+    path: String,
+    last_modified: Option<Timestamp>,
+}
+
+async fn section_view(
+    state: &AppState,
+    tz: chrono_tz::Tz,
+    mut front: service::SectionFront,
+    top: Option<&fronts::assemble::Front>,
+) -> PageResult<(SectionPage, Meta)> {
+    if let Some(top) = top {
+        let shown = top.story_ids();
+        front.articles.items.retain(|c| !shown.contains(&c.id));
+    }
     let base = format!("/{}", front.section.slug);
     let mut view = views::list(front.section.name.clone(), &front.articles, &base, tz);
     view.description = front.section.description.clone();
     view.parent = front.parent.as_ref().map(views::section_link);
     view.children = front.children.iter().map(views::section_link).collect();
     view.newsletter = section_promo(&state.db, None, front.section.id).await?;
+    view.front = top.map(|t| views::front(t, tz));
     let mut meta = views::list_meta(
         &front.section.name,
         &front.section.description,
@@ -110,16 +108,66 @@ pub async fn section(
         .parent
         .as_ref()
         .map_or(front.section.slug.clone(), |p| p.slug.clone());
-    render_list(
-        &state,
-        "section.html",
-        ticket,
-        &base,
+    let last_modified = newest(
+        front
+            .articles
+            .items
+            .iter()
+            .chain(top.into_iter().flat_map(|t| t.cards())),
+    );
+    Ok((
+        SectionPage {
+            list: view,
+            path: list_path(&base, &front.articles),
+            last_modified,
+        },
         meta,
-        view,
-        &front.articles,
-    )
-    .await
+    ))
+}
+
+/// How a front would look with `layout`, for the desk's preview: rendered afresh, never cached
+/// or indexed, with the site's own template.
+pub async fn front_preview(
+    state: &AppState,
+    key: FrontKey,
+    layout: &fronts::layout::Layout,
+) -> PageResult<Response> {
+    let site = layout::layout(state).await?;
+    let tz = site.site.tz;
+    let now = state.clock.now();
+    let front = fronts::assemble::fill(&state.db, now, key, layout).await?;
+    let mut meta = Meta {
+        noindex: true,
+        ..Meta::default()
+    };
+    let html = match key {
+        FrontKey::Home => {
+            meta.title = "Preview: home page".into();
+            layout::render_with(
+                state,
+                &site,
+                "home.html",
+                "/",
+                meta,
+                &views::front(&front, tz),
+            )?
+        }
+        FrontKey::Section(id) => {
+            let slug = service::sections(&state.db)
+                .await?
+                .into_iter()
+                .find(|s| s.id == id)
+                .map(|s| s.slug)
+                .ok_or_else(|| AppError::not_found("there is no such section"))?;
+            let section = service::section_front(&state.db, now, &slug, 1).await?;
+            let top = (!layout.is_empty()).then_some(&front);
+            let (view, section_meta) = section_view(state, tz, section, top).await?;
+            meta.title = format!("Preview: {}", section_meta.title);
+            meta.current_section = section_meta.current_section;
+            layout::render_with(state, &site, "section.html", &view.path, meta, &view.list)?
+        }
+    };
+    Ok(private(html))
 }
 
 pub async fn tag(
@@ -239,13 +287,8 @@ async fn render_list(
     view: ListView,
     paged: &Paged,
 ) -> PageResult<Response> {
-    let path = if paged.page > 1 {
-        format!("{base}?page={}", paged.page)
-    } else {
-        base.to_string()
-    };
     let built = Built {
-        path,
+        path: list_path(base, paged),
         meta,
         page: view,
         last_modified: newest(&paged.items),
@@ -255,8 +298,17 @@ async fn render_list(
         .into_response())
 }
 
-fn newest(cards: &[service::Card]) -> Option<Timestamp> {
-    cards.iter().filter_map(|c| c.published_at).max()
+/// The canonical path of a list's page.
+fn list_path(base: &str, paged: &Paged) -> String {
+    if paged.page > 1 {
+        format!("{base}?page={}", paged.page)
+    } else {
+        base.to_string()
+    }
+}
+
+fn newest<'a>(cards: impl IntoIterator<Item = &'a service::Card>) -> Option<Timestamp> {
+    cards.into_iter().filter_map(|c| c.published_at).max()
 }
 
 /// What an article URL's query may ask of the comments: WordPress's names, so links from

@@ -5,14 +5,58 @@ use chrono::TimeZone;
 use chrono_tz::Tz;
 
 use super::service::{Status, article_path};
-use super::store::{self, AuthorRow, CardRow, Listing, SectionRow, TagRow};
+use super::store::{self, AuthorRow, CardRow, SectionRow, TagRow};
 use crate::db::{Db, Timestamp};
 use crate::error::{AppError, AppResult};
 
-pub use store::ArticleRow;
+pub use store::{ArticleRow, Listing};
 
 /// How many articles a section front, tag, author or archive page lists.
 pub const PAGE_SIZE: i64 = 20;
+
+/// The newest `limit` cards of a listing that readers may see now.
+pub async fn newest(
+    db: &Db,
+    now: Timestamp,
+    listing: Listing,
+    limit: usize,
+) -> AppResult<Vec<CardRow>> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    Ok(store::cards(db, now, listing, limit, 0).await?)
+}
+
+/// The cards of those of `ids` readers may see now; the others (drafts, unpublished, scheduled
+/// for later, deleted) are left out, in no particular order.
+pub async fn cards_by_ids(db: &Db, now: Timestamp, ids: &[i64]) -> AppResult<Vec<CardRow>> {
+    Ok(store::cards_by_ids(db, now, ids).await?)
+}
+
+/// The most commented stories published since `since`, within a section when one is given.
+pub async fn most_commented(
+    db: &Db,
+    now: Timestamp,
+    since: Timestamp,
+    section_id: Option<i64>,
+    limit: usize,
+) -> AppResult<Vec<CardRow>> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    Ok(store::most_commented(db, now, since, section_id, limit).await?)
+}
+
+/// The longest headline search looked at; the rest of a longer one is ignored.
+const MAX_SEARCH_CHARS: usize = 200;
+
+/// Published stories whose headline contains `words`, newest first (all of them, newest
+/// first, when `words` is empty).
+pub async fn find_published(
+    db: &Db,
+    now: Timestamp,
+    words: &str,
+    limit: i64,
+) -> AppResult<Vec<CardRow>> {
+    let words: String = words.trim().chars().take(MAX_SEARCH_CHARS).collect();
+    Ok(store::find_published(db, now, &words, limit).await?)
+}
 
 /// One page of a list, with what pagination links need.
 #[derive(Debug)]
@@ -35,63 +79,6 @@ async fn paged(db: &Db, now: Timestamp, listing: Listing, page: i64) -> AppResul
         items,
         page,
         total_pages,
-    })
-}
-
-/// The home page: the lead story, the latest news, and a block for each top-level section.
-pub struct Home {
-    pub lead: Option<CardRow>,
-    /// The stories beside the lead, newest first.
-    pub secondary: Vec<CardRow>,
-    /// The newest stories after those, for the compact "Latest" list.
-    pub latest: Vec<CardRow>,
-    pub blocks: Vec<(SectionRow, Vec<CardRow>)>,
-}
-
-/// Stories beside the lead, in the "Latest" list, and in each section's block.
-const SECONDARY: usize = 4;
-const LATEST: usize = 6;
-const PER_BLOCK: usize = 4;
-
-fn limit(n: usize) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-/// The automatic front page: the newest story with a picture leads, the next ones sit beside
-/// it, then a short "Latest" list and a block per top-level section. No story appears twice:
-/// each part skips what an earlier one shows.
-pub async fn home(db: &Db, now: Timestamp) -> AppResult<Home> {
-    let lead = store::cards(db, now, Listing::WithLeadImage, 1, 0)
-        .await?
-        .pop();
-    let mut shown: Vec<i64> = lead.iter().map(|c| c.id).collect();
-    let newest = store::cards(db, now, Listing::All, limit(1 + SECONDARY + LATEST), 0).await?;
-    let mut rest = newest.into_iter().filter(|c| !shown.contains(&c.id));
-    let secondary: Vec<CardRow> = rest.by_ref().take(SECONDARY).collect();
-    let latest: Vec<CardRow> = rest.take(LATEST).collect();
-    shown.extend(secondary.iter().chain(&latest).map(|c| c.id));
-    let mut blocks = Vec::new();
-    for section in store::sections(db).await? {
-        if section.parent_id.is_some() {
-            continue;
-        }
-        let wanted = limit(PER_BLOCK + shown.len());
-        let cards: Vec<CardRow> = store::cards(db, now, Listing::Section(section.id), wanted, 0)
-            .await?
-            .into_iter()
-            .filter(|c| !shown.contains(&c.id))
-            .take(PER_BLOCK)
-            .collect();
-        if !cards.is_empty() {
-            shown.extend(cards.iter().map(|c| c.id));
-            blocks.push((section, cards));
-        }
-    }
-    Ok(Home {
-        lead,
-        secondary,
-        latest,
-        blocks,
     })
 }
 

@@ -40,6 +40,10 @@ pub async fn tags(db: &Db) -> AppResult<Vec<TagRow>> {
     Ok(store::tags(db).await?)
 }
 
+pub async fn tag(db: &Db, id: i64) -> AppResult<Option<TagRow>> {
+    Ok(store::tag_by_id(db, id).await?)
+}
+
 pub async fn authors(db: &Db) -> AppResult<Vec<AuthorRow>> {
     Ok(store::authors(db).await?)
 }

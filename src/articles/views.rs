@@ -5,6 +5,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::service::{self, ArticlePage, Author, Card, Paged, Section, Tag};
+use crate::fronts::assemble::{BlockLink, Front};
 use crate::media::images;
 use crate::site::dates::{self, Shown};
 use crate::site::layout::{Meta, MetaImage, absolute};
@@ -19,6 +20,7 @@ pub struct CardView {
     pub section_url: String,
     pub date_iso: String,
     pub date_short: String,
+    pub time_short: String,
     pub comment_count: i64,
     pub image: Option<ImageView>,
 }
@@ -76,6 +78,50 @@ pub struct ListView {
     pub pagination: Pagination,
     /// A section front's newsletter sign-up box.
     pub newsletter: Option<NewsletterPromo>,
+    /// The top and blocks editors laid out for a section front, on its first page.
+    pub front: Option<FrontView>,
+}
+
+/// A front: the lead story, the stories beside it, and the blocks below.
+#[derive(Serialize)]
+pub struct FrontView {
+    pub lead: Option<CardView>,
+    pub secondary: Vec<CardView>,
+    pub blocks: Vec<BlockView>,
+}
+
+#[derive(Serialize)]
+pub struct BlockView {
+    /// A fragment id for the block's heading, unique on the page.
+    pub id: String,
+    pub title: String,
+    /// The section or tag page the block comes from.
+    pub url: Option<String>,
+    /// `"list"` for a compact list of headlines, `"cards"` for story cards.
+    pub style: &'static str,
+    pub articles: Vec<CardView>,
+}
+
+pub fn front(f: &Front, tz: Tz) -> FrontView {
+    FrontView {
+        lead: f.lead.as_ref().map(|c| card(c, tz)),
+        secondary: cards(&f.secondary, tz),
+        blocks: f
+            .blocks
+            .iter()
+            .enumerate()
+            .map(|(i, b)| BlockView {
+                id: format!("block-{}", i + 1),
+                title: b.title.clone(),
+                url: b.link.as_ref().map(|l| match l {
+                    BlockLink::Section(slug) => format!("/{slug}"),
+                    BlockLink::Tag(slug) => format!("/tag/{slug}"),
+                }),
+                style: if b.is_list { "list" } else { "cards" },
+                articles: cards(&b.cards, tz),
+            })
+            .collect(),
+    }
 }
 
 pub fn card(c: &Card, tz: Tz) -> CardView {
@@ -91,6 +137,7 @@ pub fn card(c: &Card, tz: Tz) -> CardView {
         section_url: format!("/{}", c.section_slug),
         date_iso: shown.iso,
         date_short: shown.short,
+        time_short: shown.stamp,
         comment_count: c.comment_count,
         image: image(c.lead_id, c.lead_width, c.lead_height, &c.lead_alt, "", ""),
     }
@@ -150,6 +197,7 @@ pub fn list(name: String, paged: &Paged, base: &str, tz: Tz) -> ListView {
         articles: cards(&paged.items, tz),
         pagination: pagination(paged, base),
         newsletter: None,
+        front: None,
     }
 }
 

@@ -137,7 +137,7 @@ pub(super) async fn stories_of(
         let (sections, tags) = service::sources(db, n.id).await?;
         ids = stories::published_in(db, from, until, &sections, &tags, digest::MAX_STORIES).await?;
     }
-    stories::stories(db, &ids, site).await
+    stories::stories(db, until, &ids, site).await
 }
 
 /// How many stories the issue carries (or would, if it went out now), without rendering it.

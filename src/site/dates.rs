@@ -11,6 +11,8 @@ pub struct Shown {
     pub iso: String,
     pub human: String,
     pub short: String,
+    /// Day, month and time, for lists of the day's news: "5 Dec 14:05".
+    pub stamp: String,
 }
 
 pub fn show(at: Timestamp, tz: Tz) -> Shown {
@@ -19,6 +21,7 @@ pub fn show(at: Timestamp, tz: Tz) -> Shown {
         iso: local.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
         human: local.format("%-d %B %Y, %H:%M %Z").to_string(),
         short: local.format("%-d %b %Y").to_string(),
+        stamp: local.format("%-d %b %H:%M").to_string(),
     }
 }
 

@@ -13,8 +13,18 @@ use crate::web::session::secure_site;
 
 /// Styles, fonts and connections fall back to `default-src 'self'`; `script-src` is spelled out
 /// so the rule that matters most reads plainly. Every byte here goes out with every response.
-const CSP: &str = "default-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; \
-     frame-ancestors 'none'; base-uri 'self'; object-src 'none'";
+macro_rules! site_policy {
+    ($ancestors:literal) => {
+        concat!(
+            "default-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; \
+             frame-ancestors ",
+            $ancestors,
+            "; base-uri 'self'; object-src 'none'"
+        )
+    };
+}
+
+const CSP: &str = site_policy!("'none'");
 
 /// A year of HTTPS only, for the site's own host; subdomains are the operator's to decide.
 const HSTS: &str = "max-age=31536000";
@@ -46,6 +56,20 @@ pub async fn headers(State(state): State<AppState>, request: Request, next: Next
         HeaderValue::from_static("browsing-topics=()"),
     );
     response
+}
+
+/// A page of the site the admin shows in a frame of its own (a front's preview): the site's
+/// policy, with framing allowed from this site only.
+pub fn framable_by_site(response: &mut Response) {
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(site_policy!("'self'")),
+    );
+    h.insert(
+        header::X_FRAME_OPTIONS,
+        HeaderValue::from_static("SAMEORIGIN"),
+    );
 }
 
 /// A newsletter mail shown as a page (its web copy, the admin's preview). Mail HTML carries its

@@ -74,6 +74,7 @@ async fn pages_pass_the_nu_html_checker() {
     )
     .await;
     let chief = app.sign_in("chief@news.example").await;
+    lay_out_fronts(&app, &chief, business).await;
     let admin_pages = [
         ("admin-login", "/admin/login"),
         ("admin-dashboard", "/admin"),
@@ -99,6 +100,9 @@ async fn pages_pass_the_nu_html_checker() {
         ("admin-newsletter", "/admin/newsletters/1"),
         ("admin-issues", "/admin/newsletters/1/issues"),
         ("admin-issue", "/admin/issues/1"),
+        ("admin-fronts", "/admin/fronts"),
+        ("admin-front", "/admin/fronts/home"),
+        ("admin-front-preview", "/admin/fronts/home/preview"),
     ];
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
@@ -161,4 +165,55 @@ fn discussed_id(html: &str) -> i64 {
         .and_then(|s| s.split('"').next())
         .and_then(|s| s.parse().ok())
         .expect("the comment form names its article")
+}
+
+/// The home page and the Business News front laid out by an editor, each with a lead, a
+/// hand-picked block and a "most commented" list, and a draft left on the home page's desk.
+async fn lay_out_fronts(app: &TestApp, chief: &crate::support::admin::Browser, business: i64) {
+    let stories = articles::find_published(&app.db, app.clock.now(), "", 3)
+        .await
+        .unwrap();
+    let [lead, pick, beside] = [0, 1, 2].map(|i| stories[i].id.to_string());
+    for front in ["home".to_string(), format!("section-{business}")] {
+        let changes: [&[(&str, &str)]; 4] = [
+            &[("op", "place"), ("story", &lead), ("slot", "lead")],
+            &[("op", "add-block"), ("kind", "picked"), ("title", "Picks")],
+            &[("op", "place"), ("story", &pick), ("slot", "block-0")],
+            &[("op", "add-block"), ("kind", "most_commented")],
+        ];
+        for (version, fields) in changes.into_iter().enumerate() {
+            let seen = if version == 0 {
+                String::new()
+            } else {
+                version.to_string()
+            };
+            let mut form = vec![("seen", seen.as_str())];
+            form.extend_from_slice(fields);
+            let done = app
+                .post_as(&format!("/admin/fronts/{front}/draft"), chief, &form)
+                .await;
+            assert_eq!(
+                done.status,
+                StatusCode::SEE_OTHER,
+                "{fields:?}: {}",
+                done.text()
+            );
+        }
+        let published = app
+            .post_as(
+                &format!("/admin/fronts/{front}/publish"),
+                chief,
+                &[("when", "now")],
+            )
+            .await;
+        assert_eq!(published.status, StatusCode::SEE_OTHER);
+    }
+    let draft = [
+        ("seen", ""),
+        ("op", "place"),
+        ("story", &beside),
+        ("slot", "secondary"),
+    ];
+    let done = app.post_as("/admin/fronts/home/draft", chief, &draft).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
 }

@@ -180,6 +180,7 @@ db_tests! {
                 .replace("/admin/issues/{id}", &format!("/admin/issues/{issue}"))
                 .replace("/admin/comments/{id}", &format!("/admin/comments/{comment}"))
                 .replace("{purpose}/{token}", "setup/no-such-token")
+                .replace("{front}", "home")
                 .replace("{id}", "1");
             let response = app.get_as(&filled, &chief).await;
             let expected = if filled.starts_with("/admin/password/") {

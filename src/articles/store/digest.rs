@@ -3,7 +3,6 @@
 
 use sqlx::AssertSqlSafe;
 
-use super::reads::CardRow;
 use crate::db::{Db, Timestamp, placeholders};
 use crate::with_db;
 
@@ -41,29 +40,6 @@ pub async fn published_in_sources(
     with_db!(db, p => {
         let mut q = sqlx::query_scalar(AssertSqlSafe(sql.as_str())).bind(from).bind(until).bind(limit);
         for id in sections.iter().chain(tags) {
-            q = q.bind(*id);
-        }
-        q.fetch_all(p).await
-    })
-}
-
-/// The cards of the given published articles, in no particular order.
-pub async fn cards_by_ids(db: &Db, ids: &[i64]) -> sqlx::Result<Vec<CardRow>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = format!(
-        "SELECT a.id, a.slug, a.headline, a.standfirst, a.published_at, \
-         s.slug AS section_slug, s.name AS section_name, a.lead_alt, \
-         m.id AS lead_id, m.width AS lead_width, m.height AS lead_height, a.comment_count \
-         FROM articles a JOIN sections s ON s.id = a.section_id \
-         LEFT JOIN media m ON m.id = a.lead_media_id \
-         WHERE a.status = 'published' AND a.id IN ({})",
-        placeholders(1, ids.len())
-    );
-    with_db!(db, p => {
-        let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str()));
-        for id in ids {
             q = q.bind(*id);
         }
         q.fetch_all(p).await

@@ -1,10 +1,10 @@
 //! What readers see: published articles, their cards in lists, their tags and bylines, and the
 //! redirects that keep old paths alive.
 
-use sqlx::FromRow;
+use sqlx::{AssertSqlSafe, FromRow};
 
 use super::taxonomy::{AuthorRow, TagRow};
-use crate::db::{Db, Timestamp};
+use crate::db::{Db, Timestamp, placeholders};
 use crate::with_db;
 
 /// What a list of articles shows of each one.
@@ -53,15 +53,23 @@ pub struct ArticleRow {
     pub created_by: Option<i64>,
 }
 
+/// The cards of the articles readers may see now (`$1` is the time): the query's condition
+/// follows.
+macro_rules! published_cards {
+    () => {
+        "SELECT a.id, a.slug, a.headline, a.standfirst, a.published_at, \
+         s.slug AS section_slug, s.name AS section_name, a.lead_alt, \
+         m.id AS lead_id, m.width AS lead_width, m.height AS lead_height, a.comment_count \
+         FROM articles a JOIN sections s ON s.id = a.section_id \
+         LEFT JOIN media m ON m.id = a.lead_media_id \
+         WHERE a.status = 'published' AND a.published_at <= $1 AND "
+    };
+}
+
 macro_rules! cards_where {
     ($where:literal) => {
         concat!(
-            "SELECT a.id, a.slug, a.headline, a.standfirst, a.published_at, \
-             s.slug AS section_slug, s.name AS section_name, a.lead_alt, \
-             m.id AS lead_id, m.width AS lead_width, m.height AS lead_height, a.comment_count \
-             FROM articles a JOIN sections s ON s.id = a.section_id \
-             LEFT JOIN media m ON m.id = a.lead_media_id \
-             WHERE a.status = 'published' AND a.published_at <= $1 AND ",
+            published_cards!(),
             $where,
             " ORDER BY a.published_at DESC, a.id DESC LIMIT $2 OFFSET $3"
         )
@@ -100,10 +108,15 @@ pub enum Listing {
     All,
     WithLeadImage,
     Section(i64),
+    /// A section's (and its subsections') articles that have a lead image.
+    SectionWithLeadImage(i64),
     Tag(i64),
     Author(i64),
     Between(Timestamp, Timestamp),
-    Related { section_id: i64, article_id: i64 },
+    Related {
+        section_id: i64,
+        article_id: i64,
+    },
 }
 
 impl Listing {
@@ -113,6 +126,10 @@ impl Listing {
             Listing::WithLeadImage => cards_where!("a.lead_media_id IS NOT NULL"),
             Listing::Section(_) => cards_where!(
                 "a.section_id IN (SELECT id FROM sections WHERE id = $4 OR parent_id = $4)"
+            ),
+            Listing::SectionWithLeadImage(_) => cards_where!(
+                "a.lead_media_id IS NOT NULL AND \
+                 a.section_id IN (SELECT id FROM sections WHERE id = $4 OR parent_id = $4)"
             ),
             Listing::Tag(_) => {
                 cards_where!("a.id IN (SELECT article_id FROM article_tags WHERE tag_id = $4)")
@@ -132,6 +149,10 @@ impl Listing {
             Listing::Section(_) => count_where!(
                 "a.section_id IN (SELECT id FROM sections WHERE id = $2 OR parent_id = $2)"
             ),
+            Listing::SectionWithLeadImage(_) => count_where!(
+                "a.lead_media_id IS NOT NULL AND \
+                 a.section_id IN (SELECT id FROM sections WHERE id = $2 OR parent_id = $2)"
+            ),
             Listing::Tag(_) => {
                 count_where!("a.id IN (SELECT article_id FROM article_tags WHERE tag_id = $2)")
             }
@@ -146,7 +167,10 @@ impl Listing {
     fn extra_binds(self) -> (Option<i64>, Option<i64>) {
         match self {
             Listing::All | Listing::WithLeadImage => (None, None),
-            Listing::Section(id) | Listing::Tag(id) | Listing::Author(id) => (Some(id), None),
+            Listing::Section(id)
+            | Listing::SectionWithLeadImage(id)
+            | Listing::Tag(id)
+            | Listing::Author(id) => (Some(id), None),
             Listing::Between(from, to) => (Some(from.micros()), Some(to.micros())),
             Listing::Related {
                 section_id,
@@ -230,4 +254,71 @@ pub async fn next_publication_after(db: &Db, now: Timestamp) -> sqlx::Result<Opt
     const SQL: &str =
         "SELECT MIN(published_at) FROM articles WHERE status = 'published' AND published_at > $1";
     with_db!(db, p => sqlx::query_scalar(SQL).bind(now).fetch_one(p).await)
+}
+
+/// The cards of those of `ids` that readers may see now, in no particular order.
+pub async fn cards_by_ids(db: &Db, now: Timestamp, ids: &[i64]) -> sqlx::Result<Vec<CardRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        concat!(published_cards!(), "a.id IN ({})"),
+        placeholders(2, ids.len())
+    );
+    with_db!(db, p => {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(now);
+        for id in ids {
+            q = q.bind(id);
+        }
+        q.fetch_all(p).await
+    })
+}
+
+/// The stories published since `since` with the most approved comments, optionally within a
+/// section (and its subsections); ties go to the newer story.
+pub async fn most_commented(
+    db: &Db,
+    now: Timestamp,
+    since: Timestamp,
+    section_id: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<CardRow>> {
+    const SQL: &str = concat!(
+        published_cards!(),
+        "a.published_at >= $2 AND a.comment_count > 0 AND ($3 IS NULL OR a.section_id IN \
+         (SELECT id FROM sections WHERE id = $3 OR parent_id = $3)) \
+         ORDER BY a.comment_count DESC, a.published_at DESC, a.id DESC LIMIT $4"
+    );
+    with_db!(db, p => {
+        sqlx::query_as(SQL).bind(now).bind(since).bind(section_id).bind(limit).fetch_all(p).await
+    })
+}
+
+/// Published stories whose headline contains `words` (any case), newest first: what an editor
+/// picks from when placing stories on a front.
+pub async fn find_published(
+    db: &Db,
+    now: Timestamp,
+    words: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<CardRow>> {
+    const SQL: &str = concat!(
+        published_cards!(),
+        "LOWER(a.headline) LIKE $2 ESCAPE '\\' \
+         ORDER BY a.published_at DESC, a.id DESC LIMIT $3"
+    );
+    let pattern = format!("%{}%", escape_like(&words.to_lowercase()));
+    with_db!(db, p => sqlx::query_as(SQL).bind(now).bind(&pattern).bind(limit).fetch_all(p).await)
+}
+
+/// `text` with LIKE's wildcards taken literally.
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -43,6 +43,11 @@ pub async fn tag_by_slug(db: &Db, slug: &str) -> sqlx::Result<Option<TagRow>> {
     with_db!(db, p => sqlx::query_as(SQL).bind(slug).fetch_optional(p).await)
 }
 
+pub async fn tag_by_id(db: &Db, id: i64) -> sqlx::Result<Option<TagRow>> {
+    const SQL: &str = "SELECT id, name, slug FROM tags WHERE id = $1";
+    with_db!(db, p => sqlx::query_as(SQL).bind(id).fetch_optional(p).await)
+}
+
 pub async fn sections(db: &Db) -> sqlx::Result<Vec<SectionRow>> {
     const SQL: &str = "SELECT id, parent_id, name, slug, description FROM sections \
          ORDER BY position, id";
