@@ -7,6 +7,12 @@ import { base, out, sharedBrowser } from "./browser.mjs";
 
 const chrome = sharedBrowser();
 
+/** Presses a button of a form and waits for the page it leads to: every desk change redirects
+ * back to the desk, whose address may not change, so waiting for an address is not enough. */
+async function submit(page, button) {
+  await Promise.all([page.waitForNavigation(), page.locator(button).first().click()]);
+}
+
 async function axeViolations(page) {
   const result = await new AxeBuilder({ page }).analyze();
   return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
@@ -34,18 +40,18 @@ test("an editor lays out the home page on the desk and readers see it", async ()
   const placeAs = async (story, slot) => {
     const row = page.locator(".front-story", { hasText: story }).filter({ has: page.locator("select") });
     await row.locator("select").selectOption({ label: slot });
-    await row.locator("button:has-text('Place')").click();
-    await page.waitForURL(/notice=changed/);
+    await Promise.all([page.waitForNavigation(), row.locator("button:has-text('Place')").click()]);
+    assert.match(page.url(), /notice=changed/, `placed ${story}`);
   };
   await placeAs(lead, "Lead story");
   await page.selectOption("#block-kind", "picked");
   await page.fill("#block-title", "Editor's picks");
-  await page.click("button[value=add-block]");
-  await page.waitForURL(/notice=changed/);
+  await submit(page, "button[value=add-block]");
+  assert.match(page.url(), /notice=changed/);
   await placeAs(first, "Block: Editor's picks");
   await placeAs(second, "Block: Editor's picks");
-  await page.click(`button[aria-label="Move ${second} up"]`);
-  await page.waitForURL(/notice=changed/);
+  await submit(page, `button[aria-label="Move ${second} up"]`);
+  assert.match(page.url(), /notice=changed/);
   const picks = await page.locator(".front-block-desk .front-story strong").allTextContents();
   assert.deepEqual(picks.map((s) => s.trim()), [second, first], "the desk shows the new order");
 
@@ -54,8 +60,8 @@ test("an editor lays out the home page on the desk and readers see it", async ()
   assert.deepEqual(await axeViolations(page), [], "the desk passes axe");
   await page.screenshot({ path: `${out}/front-desk-1280.png`, fullPage: true });
 
-  await page.click("button[value=now]");
-  await page.waitForURL(/notice=published/);
+  await submit(page, "button[value=now]");
+  assert.match(page.url(), /notice=published/);
   await page.goto(`${base}/`);
   assert.equal((await page.textContent(".lead-story .card-headline")).trim(), lead);
   const block = page.locator("section", { has: page.locator("h2:has-text(\"Editor's picks\")") });
@@ -71,5 +77,20 @@ test("an editor lays out the home page on the desk and readers see it", async ()
       .map((e) => `${e.tagName.toLowerCase()}.${e.className}`),
   );
   assert.deepEqual(overflowing, [], "the desk fits 360px");
+
+  // Back to the automatic front: remove the lead and the block, and publish the empty layout.
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await submit(page, `button[aria-label="Remove ${lead}"]`);
+  assert.match(page.url(), /notice=changed/);
+  await submit(page, `button[aria-label="Remove block Editor's picks"]`);
+  assert.match(page.url(), /notice=changed/);
+  await submit(page, "button[value=now]");
+  assert.match(page.url(), /notice=published/);
+  // A new reader: this browser may keep its copy of the home page for the minute it is told.
+  const reader = await chrome.browser.newPage();
+  await reader.goto(`${base}/`);
+  assert.equal(await reader.locator("h2:has-text(\"Editor's picks\")").count(), 0);
+  assert.ok((await reader.locator(".latest-list li").count()) > 0, "the automatic Latest list is back");
+  await reader.close();
   await context.close();
 });
