@@ -29,7 +29,7 @@ use crate::web::page_cache::{PageCacheLayer, PageCacheService};
 use crate::web::request_id::{CountingIds, drop_unsafe};
 use crate::web::sendfile::SendfileListener;
 use crate::web::{Cacheable, assets, error_pages, security};
-use crate::{admin, api, articles, comments, fronts, media, newsletters, site};
+use crate::{admin, api, articles, comments, feeds, fronts, media, newsletters, site};
 
 /// Public forms are small; anything larger is refused before a handler runs.
 const BODY_LIMIT: usize = 256 * 1024;
@@ -67,7 +67,11 @@ pub fn router(state: AppState) -> App {
         .merge(admin::routes())
         .merge(admin::upload_routes(state.limits.upload_bytes))
         .merge(api::routes(state.limits.upload_bytes))
-        .merge(articles::routes())
+        .merge(
+            articles::routes()
+                .route_layer(from_fn_with_state(state.clone(), feeds::wordpress_queries)),
+        )
+        .merge(feeds::routes())
         .merge(comments::routes())
         .merge(media::routes())
         .merge(newsletters::routes())

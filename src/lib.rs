@@ -18,6 +18,7 @@ pub mod cpu;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod feeds;
 pub mod fronts;
 pub mod jobs;
 pub mod mail;

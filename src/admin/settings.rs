@@ -27,6 +27,8 @@ struct SettingsView {
     language: String,
     base_url: String,
     postal_address: String,
+    feed_full_text: bool,
+    feed_items: i64,
     zones: Vec<&'static str>,
     media: Vec<LogoOption>,
 }
@@ -59,6 +61,8 @@ async fn show(
         language: s.language,
         base_url: s.base_url,
         postal_address: s.postal_address,
+        feed_full_text: s.feed_full_text,
+        feed_items: s.feed_items,
     };
     let screen =
         Screen::new("admin/settings.html", "Site settings", "settings").with_errors(errors);
@@ -85,6 +89,11 @@ pub async fn save(
         base_url: form.get("base_url").trim().into(),
         logo_path: form.get("logo_path").into(),
         postal_address: form.get("postal_address").replace("\r\n", "\n"),
+        feed_full_text: form.get("feed_content") != "summary",
+        feed_items: match form.get("feed_items").trim() {
+            "" => settings::DEFAULT_FEED_ITEMS,
+            n => n.parse().unwrap_or(0),
+        },
         ..SiteSettings::default()
     };
     match settings::save(&state.db, &submitted).await {

@@ -12,6 +12,7 @@ mod reads;
 pub mod service;
 pub mod slug;
 mod store;
+pub mod syndication;
 mod taxonomy;
 mod views;
 pub mod workflow;

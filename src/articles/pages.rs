@@ -11,9 +11,10 @@ use super::views::{self, ListView};
 use crate::comments::service::{self as comments, DiscussionQuery};
 use crate::db::Timestamp;
 use crate::error::{AppError, PageResult};
+use crate::feeds;
 use crate::fronts::{self, FrontKey};
 use crate::site::layout::TimeZone;
-use crate::site::layout::{self, Built, Meta, Prepare, Ticket};
+use crate::site::layout::{self, Built, FeedLink, Meta, Prepare, Ticket};
 use crate::state::AppState;
 use crate::web::page_key::page_key;
 use crate::web::query::PageParam;
@@ -108,6 +109,7 @@ async fn section_view(
         .parent
         .as_ref()
         .map_or(front.section.slug.clone(), |p| p.slug.clone());
+    meta.feed = Some(feed_link(&front.section.name, &base));
     let last_modified = newest(
         front
             .articles
@@ -183,7 +185,8 @@ pub async fn tag(
     let base = format!("/tag/{}", tag.slug);
     let view = views::list(tag.name.clone(), &paged, &base, tz);
     let description = format!("The latest on {}.", tag.name);
-    let meta = views::list_meta(&tag.name, &description, &paged, &base);
+    let mut meta = views::list_meta(&tag.name, &description, &paged, &base);
+    meta.feed = Some(feed_link(&tag.name, &base));
     render_list(&state, "tag.html", ticket, &base, meta, view, &paged).await
 }
 
@@ -202,7 +205,8 @@ pub async fn author(
     let mut view = views::list(author.name.clone(), &paged, &base, tz);
     view.bio = author.bio.clone();
     view.avatar = author.avatar_id.map(views::avatar);
-    let meta = views::list_meta(&author.name, &author.bio, &paged, &base);
+    let mut meta = views::list_meta(&author.name, &author.bio, &paged, &base);
+    meta.feed = Some(feed_link(&author.name, &base));
     render_list(&state, "author.html", ticket, &base, meta, view, &paged).await
 }
 
@@ -296,6 +300,14 @@ async fn render_list(
     Ok(layout::render_fresh(state, template, ticket, built)
         .await?
         .into_response())
+}
+
+/// A list's RSS feed, for the page's autodiscovery link.
+fn feed_link(name: &str, list_path: &str) -> FeedLink {
+    FeedLink {
+        title: name.to_string(),
+        url: feeds::feed_path(list_path, feeds::Format::Rss),
+    }
 }
 
 /// The canonical path of a list's page.

@@ -253,6 +253,14 @@ pub async fn find_article(
     })))
 }
 
+/// Where article `id` is read now, when readers may see it: for WordPress's `/?p=ID` links and
+/// the feeds' item ids, which outlive slug and section changes.
+pub async fn permalink(db: &Db, now: Timestamp, tz: Tz, id: i64) -> AppResult<Option<String>> {
+    Ok(store::article_by_id(db, id)
+        .await?
+        .and_then(|a| public_path(&a, now, tz)))
+}
+
 /// The article's path when readers may see it now; `None` for drafts and future articles.
 pub(super) fn public_path(a: &ArticleRow, now: Timestamp, tz: Tz) -> Option<String> {
     let published_at = a.published_at?;

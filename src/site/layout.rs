@@ -46,6 +46,15 @@ pub struct Meta {
     pub current_section: String,
     pub prev: Option<String>,
     pub next: Option<String>,
+    /// The page's own feed (a section's, tag's or author's), for autodiscovery beside the
+    /// site's.
+    pub feed: Option<FeedLink>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FeedLink {
+    pub title: String,
+    pub url: String,
 }
 
 #[derive(Debug, Serialize)]

@@ -19,9 +19,19 @@ pub struct SiteSettings {
     pub logo_path: String,
     /// The publisher's postal address, printed in every newsletter's footer (CAN-SPAM).
     pub postal_address: String,
+    /// Whether feeds carry each article's whole text, or only its standfirst.
+    pub feed_full_text: bool,
+    /// How many articles a page of a feed carries.
+    pub feed_items: i64,
     #[serde(skip)]
     pub tz: Tz,
 }
+
+/// Articles a feed page carries unless the site says otherwise: twenty, where WordPress has
+/// ten, because a newsroom publishes more often than a blog.
+pub const DEFAULT_FEED_ITEMS: i64 = 20;
+/// How many articles a feed page may carry.
+pub const FEED_ITEMS: std::ops::RangeInclusive<i64> = 1..=100;
 
 impl Default for SiteSettings {
     fn default() -> Self {
@@ -33,6 +43,8 @@ impl Default for SiteSettings {
             base_url: "http://127.0.0.1:8080".into(),
             logo_path: String::new(),
             postal_address: String::new(),
+            feed_full_text: true,
+            feed_items: DEFAULT_FEED_ITEMS,
             tz: Tz::UTC,
         }
     }
@@ -54,6 +66,12 @@ pub async fn load(db: &Db) -> sqlx::Result<SiteSettings> {
             "base_url" => settings.base_url = value,
             "logo_path" => settings.logo_path = value,
             "postal_address" => settings.postal_address = value,
+            "feed_full_text" => settings.feed_full_text = value != "false",
+            "feed_items" => {
+                if let Some(n) = value.parse().ok().filter(|n| FEED_ITEMS.contains(n)) {
+                    settings.feed_items = n;
+                }
+            }
             _ => {}
         }
     }
@@ -103,9 +121,16 @@ pub async fn save_in(tx: &mut Tx, settings: &SiteSettings) -> Result<(), AppErro
             "keep the postal address to at most 500 characters",
         ));
     }
+    if !FEED_ITEMS.contains(&settings.feed_items) {
+        errors.push(field(
+            "feed_items",
+            "a feed carries from 1 to 100 articles a page",
+        ));
+    }
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
+    let feed_items = settings.feed_items.to_string();
     for (key, value) in [
         ("name", settings.name.as_str()),
         ("description", settings.description.as_str()),
@@ -114,6 +139,15 @@ pub async fn save_in(tx: &mut Tx, settings: &SiteSettings) -> Result<(), AppErro
         ("base_url", base),
         ("logo_path", settings.logo_path.as_str()),
         ("postal_address", settings.postal_address.trim()),
+        (
+            "feed_full_text",
+            if settings.feed_full_text {
+                "true"
+            } else {
+                "false"
+            },
+        ),
+        ("feed_items", feed_items.as_str()),
     ] {
         store::put(tx, key, value).await?;
     }

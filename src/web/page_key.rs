@@ -5,14 +5,17 @@ use std::borrow::Cow;
 
 use axum::http::Uri;
 
-/// Every query parameter some public page reads: `page` on lists, and WordPress's comment
-/// parameters on articles. A cache lookup keys on these; a page is stored only under the key of
+/// Every query parameter some public page reads: `page` on lists, WordPress's comment
+/// parameters on articles, and its `feed`, `p` (an article by id) and `paged` (a feed's page). A cache lookup keys on these; a page is stored only under the key of
 /// the parameters it read itself (see [`super::Cacheable`]), so a parameter a page ignores
 /// (`/?page=7`, `?utm_source=…`) cannot make copies of it.
-pub const PAGE_PARAMS: [&str; 5] = [
+pub const PAGE_PARAMS: [&str; 8] = [
     "cpage",
+    "feed",
     "moderation-hash",
+    "p",
     "page",
+    "paged",
     "replytocom",
     "unapproved",
 ];

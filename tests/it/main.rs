@@ -10,6 +10,7 @@ mod api;
 mod cli;
 mod comments;
 mod doors;
+mod feeds;
 mod fronts;
 mod hardening;
 mod html_validity;

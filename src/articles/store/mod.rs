@@ -1,7 +1,7 @@
 //! SQL for the articles room, one file per entity, each beside the service that uses it:
 //! `reads` (published articles, for `reads.rs`), `articles` (the editor's and workflow's writes
 //! and the admin list, for `service.rs`), `editorial` (revisions and autosaves), `taxonomy`
-//! (sections, tags, author profiles), `digest` and `discussion`. Private to the room.
+//! (sections, tags, author profiles), `digest`, `discussion` and `syndication` (feeds). Private to the room.
 //!
 //! Every statement is a `&'static str` built with `concat!` from literals, except the few whose
 //! `IN (…)` lists grow with their input: those splice only placeholders from
@@ -12,6 +12,7 @@ mod digest;
 mod discussion;
 mod editorial;
 mod reads;
+mod syndication;
 mod taxonomy;
 
 pub use articles::*;
@@ -19,4 +20,5 @@ pub use digest::*;
 pub use discussion::*;
 pub use editorial::*;
 pub use reads::*;
+pub use syndication::*;
 pub use taxonomy::*;
