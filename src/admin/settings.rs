@@ -29,6 +29,8 @@ struct SettingsView {
     postal_address: String,
     feed_full_text: bool,
     feed_items: i64,
+    discourage_search: bool,
+    robots_extra: String,
     zones: Vec<&'static str>,
     media: Vec<LogoOption>,
 }
@@ -63,6 +65,8 @@ async fn show(
         postal_address: s.postal_address,
         feed_full_text: s.feed_full_text,
         feed_items: s.feed_items,
+        discourage_search: s.discourage_search,
+        robots_extra: s.robots_extra,
     };
     let screen =
         Screen::new("admin/settings.html", "Site settings", "settings").with_errors(errors);
@@ -94,6 +98,8 @@ pub async fn save(
             "" => settings::DEFAULT_FEED_ITEMS,
             n => n.parse().unwrap_or(0),
         },
+        discourage_search: form.has("discourage_search"),
+        robots_extra: form.get("robots_extra").replace("\r\n", "\n"),
         ..SiteSettings::default()
     };
     match settings::save(&state.db, &submitted).await {

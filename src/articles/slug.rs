@@ -11,14 +11,17 @@ pub const RESERVED: &[&str] = &[
     "healthz",
     "images",
     "media",
+    "news-sitemap.xml",
     "newsletters",
     "preview",
     "robots.txt",
     "search",
     "sitemap.xml",
+    "sitemaps",
     "static",
     "tag",
     "wp-comments-post.php",
+    "wp-sitemap.xml",
     "__origami",
 ];
 

@@ -1,8 +1,13 @@
-//! Articles as feeds carry them: which list a feed follows, and a page of that list with each
-//! article's body, change time, bylines and tags.
+//! Articles as feeds and sitemaps carry them: which list a feed follows, a page of that list
+//! with each article's body, change time, bylines and tags; and the months of the archive with
+//! their articles' addresses, for the sitemaps.
 
 use std::collections::HashMap;
 
+use chrono::{Datelike, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use super::service::article_path;
 use super::store::{self, CardRow, LabelRow, Listing};
 use crate::db::{Db, Timestamp};
 use crate::error::{AppError, AppResult};
@@ -149,4 +154,86 @@ fn grouped(rows: Vec<LabelRow>) -> HashMap<i64, Vec<Label>> {
         });
     }
     by_article
+}
+
+/// A calendar month (in UTC) of published articles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Month {
+    pub year: i32,
+    pub month: u32,
+    pub articles: i64,
+    pub last_change: Timestamp,
+}
+
+/// The first instant of a month in UTC and of the month after it; `None` for impossible dates.
+pub fn month_bounds(year: i32, month: u32) -> Option<(Timestamp, Timestamp)> {
+    let start = |y: i32, m: u32| {
+        Utc.with_ymd_and_hms(y, m, 1, 0, 0, 0)
+            .single()
+            .map(Timestamp::from_datetime)
+    };
+    let (next_year, next_month) = if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    };
+    Some((start(year, month)?, start(next_year, next_month)?))
+}
+
+/// Every month with an article readers may see, oldest first: one small indexed query a month
+/// from the first publication to now, so the answer stays small however large the archive.
+pub async fn months(db: &Db, now: Timestamp) -> AppResult<Vec<Month>> {
+    let Some(first) = store::first_publication(db, now).await? else {
+        return Ok(Vec::new());
+    };
+    let (first, last) = (first.to_datetime(), now.to_datetime());
+    let (mut year, mut month) = (first.year(), first.month());
+    let mut found = Vec::new();
+    while (year, month) <= (last.year(), last.month()) {
+        let Some((from, to)) = month_bounds(year, month) else {
+            break;
+        };
+        let (articles, last_change) = store::period_summary(db, now, from, to).await?;
+        if let (true, Some(last_change)) = (articles > 0, last_change) {
+            found.push(Month {
+                year,
+                month,
+                articles,
+                last_change,
+            });
+        }
+        (year, month) = if month == 12 {
+            (year + 1, 1)
+        } else {
+            (year, month + 1)
+        };
+    }
+    Ok(found)
+}
+
+/// An article as a sitemap lists it.
+pub struct Mapped {
+    pub path: String,
+    pub updated_at: Timestamp,
+    pub lead_id: Option<i64>,
+}
+
+/// The articles published in `[from, to)`, oldest first, `limit` from `offset`.
+pub async fn published_between(
+    db: &Db,
+    now: Timestamp,
+    tz: Tz,
+    (from, to): (Timestamp, Timestamp),
+    limit: i64,
+    offset: i64,
+) -> AppResult<Vec<Mapped>> {
+    Ok(store::published_between(db, now, from, to, limit, offset)
+        .await?
+        .into_iter()
+        .map(|r| Mapped {
+            path: article_path(&r.section_slug, r.published_at, &r.slug, tz),
+            updated_at: r.updated_at.max(r.published_at),
+            lead_id: r.lead_id,
+        })
+        .collect())
 }

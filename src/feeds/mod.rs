@@ -1,12 +1,15 @@
-//! Feeds of the site and of every section, tag and author, in RSS 2.0, Atom 1.0 and JSON Feed
-//! 1.1, at WordPress's addresses (`/feed/`, `/feed/atom/`, `/{section}/feed/`,
-//! `/tag/{slug}/feed/`, `/author/{slug}/feed/`; `…/feed/json/` for the JSON Feed), so readers of
-//! an imported site keep their subscriptions.
+//! How the site is found: feeds of the site and of every section, tag and author, in RSS 2.0,
+//! Atom 1.0 and JSON Feed 1.1, at WordPress's addresses (`/feed/`, `/feed/atom/`,
+//! `/{section}/feed/`, `/tag/{slug}/feed/`, `/author/{slug}/feed/`; `…/feed/json/` for the JSON
+//! Feed), so readers of an imported site keep their subscriptions; the sitemaps, the Google
+//! News sitemap and `robots.txt`.
 
 mod document;
 mod links;
 mod pages;
 mod render;
+mod robots;
+mod sitemaps;
 
 use axum::Router;
 use axum::routing::get;
@@ -25,4 +28,9 @@ pub fn routes() -> Router<AppState> {
         }
     }
     router
+        .route("/sitemap.xml", get(pages::sitemap_index))
+        .route("/sitemaps/{name}", get(pages::sitemap_part))
+        .route("/news-sitemap.xml", get(pages::news_sitemap))
+        .route("/wp-sitemap.xml", get(pages::wordpress_sitemap))
+        .route("/robots.txt", get(pages::robots_txt))
 }

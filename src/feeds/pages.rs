@@ -11,6 +11,8 @@ use serde::Deserialize;
 
 use super::document::{self, Format};
 use super::render;
+use super::robots;
+use super::sitemaps::{self, Part};
 use crate::articles::service as articles;
 use crate::articles::syndication::{self, Scope};
 use crate::error::{AppError, PageError, PageResult};
@@ -78,21 +80,95 @@ pub async fn feed(
         now,
     );
     let body = render::render(&state.templates, &site.site, &feed, format)?;
+    let key = page_key(&uri, &["paged"]).map(|k| k.into_owned());
+    Ok(cacheable(
+        body,
+        format.content_type(),
+        Some(feed.updated),
+        key,
+    ))
+}
+
+/// A public document that is not a page (a feed, a sitemap, robots.txt), marked so the page
+/// cache keeps it under `key` like a page.
+fn cacheable(
+    body: String,
+    content_type: &'static str,
+    last_modified: Option<crate::db::Timestamp>,
+    key: Option<String>,
+) -> Response {
     let mut response = (StatusCode::OK, body).into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(format.content_type()),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static(PUBLIC_CACHE_CONTROL),
     );
-    response.extensions_mut().insert(Cacheable {
-        last_modified: Some(feed.updated),
-        key: page_key(&uri, &["paged"]).map(|k| k.into_owned()),
-    });
-    Ok(response)
+    response
+        .extensions_mut()
+        .insert(Cacheable { last_modified, key });
+    response
+}
+
+const XML: &str = "application/xml; charset=utf-8";
+
+pub async fn sitemap_index(
+    State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+) -> PageResult<Response> {
+    let site = layout::layout(&state).await?;
+    let (xml, newest) = sitemaps::index(&state.db, &site.site, state.clock.now()).await?;
+    Ok(cacheable(
+        xml,
+        XML,
+        Some(newest),
+        page_key(&uri, &[]).map(|k| k.into_owned()),
+    ))
+}
+
+pub async fn sitemap_part(
+    State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+    Path(name): Path<String>,
+) -> PageResult<Response> {
+    let part = Part::parse(&name).ok_or_else(|| AppError::not_found("there is no such sitemap"))?;
+    let site = layout::layout(&state).await?;
+    let xml = sitemaps::part(&state.db, &site.site, state.clock.now(), part).await?;
+    Ok(cacheable(
+        xml,
+        XML,
+        None,
+        page_key(&uri, &[]).map(|k| k.into_owned()),
+    ))
+}
+
+pub async fn news_sitemap(
+    State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+) -> PageResult<Response> {
+    let site = layout::layout(&state).await?;
+    let (xml, newest) = sitemaps::news(&state.db, &site.site, state.clock.now()).await?;
+    Ok(cacheable(
+        xml,
+        XML,
+        Some(newest),
+        page_key(&uri, &[]).map(|k| k.into_owned()),
+    ))
+}
+
+/// WordPress's own sitemap address, for sites that moved here.
+pub async fn wordpress_sitemap() -> Response {
+    moved_permanently("/sitemap.xml")
+}
+
+pub async fn robots_txt(
+    State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+) -> PageResult<Response> {
+    let site = layout::layout(&state).await?;
+    let text = robots::robots_txt(&site.site);
+    let key = page_key(&uri, &[]).map(|k| k.into_owned());
+    Ok(cacheable(text, "text/plain; charset=utf-8", None, key))
 }
 
 /// WordPress's query links on the site's pages: `?feed=rss2` (or `atom`, `json`,

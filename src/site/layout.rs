@@ -254,6 +254,9 @@ fn finish_meta(meta: &mut Meta, layout: &Layout, path: &str) {
         meta.og_type = "website";
     }
     meta.canonical = absolute(&layout.site.base_url, path);
+    if layout.site.discourage_search {
+        meta.noindex = true;
+    }
     if meta.description.is_empty() {
         meta.description = layout.site.description.clone();
     }

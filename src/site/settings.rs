@@ -23,6 +23,10 @@ pub struct SiteSettings {
     pub feed_full_text: bool,
     /// How many articles a page of a feed carries.
     pub feed_items: i64,
+    /// For a staging site: ask search engines to stay away (`robots.txt`, `noindex`).
+    pub discourage_search: bool,
+    /// Rules added to the generated `robots.txt`.
+    pub robots_extra: String,
     #[serde(skip)]
     pub tz: Tz,
 }
@@ -45,6 +49,8 @@ impl Default for SiteSettings {
             postal_address: String::new(),
             feed_full_text: true,
             feed_items: DEFAULT_FEED_ITEMS,
+            discourage_search: false,
+            robots_extra: String::new(),
             tz: Tz::UTC,
         }
     }
@@ -67,6 +73,8 @@ pub async fn load(db: &Db) -> sqlx::Result<SiteSettings> {
             "logo_path" => settings.logo_path = value,
             "postal_address" => settings.postal_address = value,
             "feed_full_text" => settings.feed_full_text = value != "false",
+            "discourage_search" => settings.discourage_search = value == "true",
+            "robots_extra" => settings.robots_extra = value,
             "feed_items" => {
                 if let Some(n) = value.parse().ok().filter(|n| FEED_ITEMS.contains(n)) {
                     settings.feed_items = n;
@@ -121,6 +129,12 @@ pub async fn save_in(tx: &mut Tx, settings: &SiteSettings) -> Result<(), AppErro
             "keep the postal address to at most 500 characters",
         ));
     }
+    if settings.robots_extra.len() > 2000 || settings.robots_extra.contains('\0') {
+        errors.push(field(
+            "robots_extra",
+            "keep the extra robots.txt rules to at most 2,000 characters of text",
+        ));
+    }
     if !FEED_ITEMS.contains(&settings.feed_items) {
         errors.push(field(
             "feed_items",
@@ -148,6 +162,15 @@ pub async fn save_in(tx: &mut Tx, settings: &SiteSettings) -> Result<(), AppErro
             },
         ),
         ("feed_items", feed_items.as_str()),
+        (
+            "discourage_search",
+            if settings.discourage_search {
+                "true"
+            } else {
+                "false"
+            },
+        ),
+        ("robots_extra", settings.robots_extra.trim()),
     ] {
         store::put(tx, key, value).await?;
     }

@@ -2,9 +2,6 @@
 //! checked the XML is well-formed), the JSON Feed checked member by member against version 1.1,
 //! WordPress's addresses, paging, caching and bad input.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use axum::http::StatusCode;
 use broadsheet::articles::service as articles;
 use broadsheet::site::settings;
@@ -26,19 +23,7 @@ fn readers_available() -> bool {
 /// What feedparser finds in a feed served as `content_type`; panics when lxml finds an XML
 /// feed is not well-formed.
 fn parsed(body: &[u8], content_type: &str) -> Value {
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/it/support/feed_check.py"
-    );
-    let mut child = Command::new("python3")
-        .args([script, content_type])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    child.stdin.take().unwrap().write_all(body).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = helpers::run_python("feed_check.py", &[content_type], body);
     assert!(
         out.status.success(),
         "{}",

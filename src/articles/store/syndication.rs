@@ -1,5 +1,6 @@
-//! What feeds need beyond a list's cards: the bodies and change times of a page of articles,
-//! and their bylines and tags, each read for the whole page at once.
+//! What feeds and sitemaps need beyond a list's cards: the bodies and change times of a page
+//! of articles, their bylines and tags, each read for the whole page at once; and the
+//! published articles of a period, for a sitemap.
 
 use sqlx::{AssertSqlSafe, FromRow};
 
@@ -63,4 +64,53 @@ pub async fn tag_labels(db: &Db, ids: &[i64]) -> sqlx::Result<Vec<LabelRow>> {
          JOIN tags t ON t.id = at.tag_id WHERE at.article_id IN ({}) \
          ORDER BY at.article_id, at.position";
     by_ids(db, SQL, ids).await
+}
+
+/// An article as a sitemap lists it.
+#[derive(Debug, Clone, FromRow)]
+pub struct MappedRow {
+    pub slug: String,
+    pub section_slug: String,
+    pub published_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub lead_id: Option<i64>,
+}
+
+/// How many articles readers may see were published in `[from, to)`, and their latest change.
+pub async fn period_summary(
+    db: &Db,
+    now: Timestamp,
+    from: Timestamp,
+    to: Timestamp,
+) -> sqlx::Result<(i64, Option<Timestamp>)> {
+    const SQL: &str = "SELECT COUNT(*), MAX(updated_at) FROM articles WHERE status = 'published' \
+         AND published_at <= $1 AND published_at >= $2 AND published_at < $3";
+    with_db!(db, p => sqlx::query_as(SQL).bind(now).bind(from).bind(to).fetch_one(p).await)
+}
+
+/// The first publication time among the articles readers may see.
+pub async fn first_publication(db: &Db, now: Timestamp) -> sqlx::Result<Option<Timestamp>> {
+    const SQL: &str =
+        "SELECT MIN(published_at) FROM articles WHERE status = 'published' AND published_at <= $1";
+    with_db!(db, p => sqlx::query_scalar(SQL).bind(now).fetch_one(p).await)
+}
+
+/// The articles readers may see published in `[from, to)`, oldest first.
+pub async fn published_between(
+    db: &Db,
+    now: Timestamp,
+    from: Timestamp,
+    to: Timestamp,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<MappedRow>> {
+    const SQL: &str = "SELECT a.slug, s.slug AS section_slug, a.published_at, \
+         a.updated_at, a.lead_media_id AS lead_id \
+         FROM articles a JOIN sections s ON s.id = a.section_id \
+         WHERE a.status = 'published' AND a.published_at <= $1 \
+         AND a.published_at >= $2 AND a.published_at < $3 \
+         ORDER BY a.published_at, a.id LIMIT $4 OFFSET $5";
+    with_db!(db, p => {
+        sqlx::query_as(SQL).bind(now).bind(from).bind(to).bind(limit).bind(offset).fetch_all(p).await
+    })
 }

@@ -2,7 +2,8 @@
 //! developer's machine a missing one skips its tests with a hint; in CI (`CI` set) it fails them,
 //! so no case is ever skipped there without notice.
 
-use std::process::{Command, Stdio};
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
 
 /// `present`, after failing in CI with `in_ci` or printing `hint` elsewhere when it is false.
 pub fn available(present: bool, in_ci: &str, hint: &str) -> bool {
@@ -25,4 +26,25 @@ pub fn python_module(module: &str) -> bool {
 /// The value of the environment variable `name` when it is set and not empty.
 pub fn env_value(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Runs `script`, a Python program in `tests/it/support`, with `args` and `input` on its
+/// standard input, and waits for it.
+pub fn run_python(script: &str, args: &[&str], input: &[u8]) -> Output {
+    let path = format!("{}/tests/it/support/{script}", env!("CARGO_MANIFEST_DIR"));
+    let mut child = Command::new("python3")
+        .arg(path)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    child
+        .stdin
+        .take()
+        .expect("a pipe")
+        .write_all(input)
+        .expect("the script reads its input");
+    child.wait_with_output().expect("the script ends")
 }
