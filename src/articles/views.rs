@@ -80,6 +80,9 @@ pub struct ListView {
     pub newsletter: Option<NewsletterPromo>,
     /// The top and blocks editors laid out for a section front, on its first page.
     pub front: Option<FrontView>,
+    /// A section front's place in the site, as schema.org JSON-LD (a BreadcrumbList); empty on
+    /// other lists. Safe to put in a `<script type="application/ld+json">` as it is.
+    pub structured_data: String,
 }
 
 /// A front: the lead story, the stories beside it, and the blocks below.
@@ -198,6 +201,7 @@ pub fn list(name: String, paged: &Paged, base: &str, tz: Tz) -> ListView {
         pagination: pagination(paged, base),
         newsletter: None,
         front: None,
+        structured_data: String::new(),
     }
 }
 
@@ -343,7 +347,7 @@ pub fn article(page: &ArticlePage, site: &SiteSettings) -> (ArticleView, Meta) {
     (view, meta)
 }
 
-/// NewsArticle structured data. `<` is escaped so the JSON can never close its script element.
+/// NewsArticle structured data, with the article's place in the site as a BreadcrumbList.
 fn json_ld(
     page: &ArticlePage,
     site: &SiteSettings,
@@ -353,6 +357,7 @@ fn json_ld(
     image: Option<&MetaImage>,
 ) -> String {
     let a = &page.article;
+    let base = &site.base_url;
     let authors: Vec<_> = page
         .authors
         .iter()
@@ -360,23 +365,77 @@ fn json_ld(
             serde_json::json!({
                 "@type": "Person",
                 "name": au.name,
-                "url": absolute(&site.base_url, &format!("/author/{}", au.slug)),
+                "url": absolute(base, &format!("/author/{}", au.slug)),
             })
         })
         .collect();
-    let value = serde_json::json!({
+    let crops: Vec<String> = match (a.lead_id, image) {
+        (Some(id), Some(_)) => images::urls::STRUCTURED_CROPS
+            .iter()
+            .map(|(w, h)| absolute(base, &images::urls::crop(id, *w, *h)))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let mut publisher =
+        serde_json::json!({ "@type": "NewsMediaOrganization", "name": site.name, "url": base });
+    if !site.logo_path.is_empty() {
+        publisher["logo"] = serde_json::json!({
+            "@type": "ImageObject",
+            "url": absolute(base, &format!("/media/{}", site.logo_path)),
+        });
+    }
+    let article = serde_json::json!({
         "@context": "https://schema.org",
         "@type": "NewsArticle",
         "headline": a.headline,
         "description": a.standfirst,
         "mainEntityOfPage": canonical,
+        "url": canonical,
         "datePublished": published.iso,
         "dateModified": updated.map_or(&published.iso, |u| &u.iso),
         "articleSection": a.section_name,
-        "image": image.map(|i| vec![i.url.clone()]).unwrap_or_default(),
+        "image": crops,
         "author": authors,
-        "publisher": { "@type": "Organization", "name": site.name, "url": site.base_url },
+        "publisher": publisher,
         "inLanguage": site.language,
     });
+    let trail = breadcrumbs(
+        site,
+        &[
+            (
+                a.section_name.as_str(),
+                format!("/{}", a.section_slug).as_str(),
+            ),
+            (a.headline.as_str(), page.path.as_str()),
+        ],
+    );
+    script_json(&serde_json::json!([article, trail]))
+}
+
+/// JSON for a `<script type="application/ld+json">`: `<` escaped, so it cannot end the script.
+pub fn script_json(value: &serde_json::Value) -> String {
     value.to_string().replace('<', "\\u003c")
+}
+
+/// A schema.org BreadcrumbList from the home page down through `trail` (name, path).
+pub fn breadcrumbs(site: &SiteSettings, trail: &[(&str, &str)]) -> serde_json::Value {
+    let home = [(site.name.as_str(), "/")];
+    let items: Vec<serde_json::Value> = home
+        .iter()
+        .chain(trail)
+        .enumerate()
+        .map(|(i, (name, path))| {
+            serde_json::json!({
+                "@type": "ListItem",
+                "position": i + 1,
+                "name": name,
+                "item": absolute(&site.base_url, path),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "BreadcrumbList",
+        "itemListElement": items,
+    })
 }

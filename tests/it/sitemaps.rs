@@ -1,6 +1,7 @@
-//! Sitemaps, the Google News sitemap and robots.txt: validated against the sitemaps.org schemas
-//! (from `../shared/fixtures/xsd`) and small schemas of Google's image and news extensions
-//! (`support/xsd`), with lxml and no network.
+//! What search engines read: sitemaps, the Google News sitemap and robots.txt, validated
+//! against the sitemaps.org schemas (from `../shared/fixtures/xsd`) and small schemas of
+//! Google's image and news extensions (`support/xsd`), with lxml and no network; and the
+//! structured data of articles and section fronts.
 
 use std::path::Path;
 
@@ -37,6 +38,31 @@ fn assert_valid(xml: &[u8], kind: &str, what: &str) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Every JSON-LD block of a page, parsed.
+fn structured_data(html: &str) -> Vec<serde_json::Value> {
+    html.split("<script type=\"application/ld+json\">")
+        .skip(1)
+        .filter_map(|rest| rest.split("</script>").next())
+        .map(|json| serde_json::from_str(json).expect("JSON-LD parses"))
+        .collect()
+}
+
+/// The names along a BreadcrumbList.
+fn trail(list: &serde_json::Value) -> Vec<String> {
+    assert_eq!(list["@type"], "BreadcrumbList");
+    list["itemListElement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            assert_eq!(item["position"], i + 1);
+            assert!(item["item"].as_str().unwrap().starts_with("http"));
+            item["name"].as_str().unwrap().to_string()
+        })
+        .collect()
 }
 
 /// The text of every `<tag>…</tag>` in `xml`.
@@ -177,5 +203,56 @@ db_tests! {
         assert!(!text.contains("Sitemap:"));
         assert!(app.get("/").await.text().contains("<meta name=\"robots\" content=\"noindex\">"));
         assert!(app.get("/business-news").await.text().contains("content=\"noindex\""));
+    }
+
+    async fn articles_and_section_fronts_describe_themselves_to_search_engines(app) {
+        app.load_demo(8).await;
+        let logo = broadsheet::media::service::library(&app.db, 1).await.unwrap().remove(0).path;
+        let mut site = settings::load(&app.db).await.unwrap();
+        site.logo_path = logo.clone();
+        settings::save(&app.db, &site).await.unwrap();
+        let home = app.get("/").await.text();
+        let path = home
+            .split("class=\"lead-story\"")
+            .nth(1)
+            .and_then(|rest| rest.split("href=\"").nth(1))
+            .and_then(|rest| rest.split('"').next())
+            .unwrap()
+            .to_string();
+        let html = app.get(&path).await.text();
+        let blocks = structured_data(&html);
+        assert_eq!(blocks.len(), 1, "one script");
+        let article = &blocks[0][0];
+        assert_eq!(article["@type"], "NewsArticle");
+        assert_eq!(article["mainEntityOfPage"], format!("{}{path}", site.base_url));
+        for field in ["headline", "datePublished", "dateModified", "articleSection"] {
+            assert!(article[field].is_string(), "{field}: {article}");
+        }
+        assert!(chrono::DateTime::parse_from_rfc3339(article["dateModified"].as_str().unwrap()).is_ok());
+        let author = &article["author"][0];
+        assert_eq!(author["@type"], "Person");
+        assert!(author["url"].as_str().unwrap().starts_with(&format!("{}/author/", site.base_url)));
+        assert_eq!(article["publisher"]["name"], site.name);
+        assert_eq!(article["publisher"]["logo"]["url"], format!("{}/media/{logo}", site.base_url));
+        let crops = article["image"].as_array().unwrap();
+        assert_eq!(crops.len(), 3, "16:9, 4:3 and 1:1");
+        for (crop, (w, h)) in crops.iter().zip([(16, 9), (4, 3), (1, 1)]) {
+            let url = crop.as_str().unwrap();
+            let picture = app.get(&url[url.find("/images/").unwrap()..]).await;
+            assert_eq!(picture.status, StatusCode::OK, "{url}");
+            let size = imagesize::blob_size(&picture.bytes).unwrap();
+            assert!(size.width >= 1200, "{url}: {} wide", size.width);
+            assert_eq!(size.width * h, size.height * w, "{url}: {}×{}", size.width, size.height);
+        }
+        let crumbs = trail(&blocks[0][1]);
+        assert_eq!(crumbs.len(), 3);
+        assert_eq!(crumbs[0], site.name);
+        assert_eq!(crumbs[2], article["headline"].as_str().unwrap());
+        assert!(html.contains("<meta name=\"robots\" content=\"max-image-preview:large\">"));
+
+        let front = app.get("/business-news").await.text();
+        assert_eq!(trail(&structured_data(&front)[0]), vec![site.name.clone(), "Business News".into()]);
+        let sub = app.get("/commodities").await.text();
+        assert_eq!(trail(&structured_data(&sub)[0]).len(), 3, "home, parent section, sub-section");
     }
 }

@@ -45,8 +45,18 @@ pub fn portrait(media_id: i64, dpr: u32) -> String {
 /// The 1200 × 630 crop around the focal point that link previews show.
 pub fn social(media_id: i64) -> String {
     let (w, h) = SOCIAL_SIZE;
+    crop(media_id, w, h)
+}
+
+/// The crops search engines ask of an article's picture (16:9, 4:3 and 1:1), each 1,200
+/// pixels wide where the original allows.
+pub const STRUCTURED_CROPS: [(u32, u32); 3] = [(1200, 675), (1200, 900), (1200, 1200)];
+
+/// A `width` × `height` JPEG crop around the focal point; the service keeps the shape and
+/// shrinks it when the original is smaller.
+pub fn crop(media_id: i64, width: u32, height: u32) -> String {
     format!(
-        "/images/v2/raw/media:{media_id}?width={w}&height={h}&fit=cover&gravity=poi&format=jpg&quality=high"
+        "/images/v2/raw/media:{media_id}?width={width}&height={height}&fit=cover&gravity=poi&format=jpg&quality=high"
     )
 }
 
