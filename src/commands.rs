@@ -246,6 +246,7 @@ async fn give_byline(db: &Db, clock: &Clock, user: &accounts::User) {
         name: user.name.clone(),
         bio: String::new(),
         avatar_media_id: None,
+        x_handle: String::new(),
     };
     let linked = match articles::service::save_author(db, None, &byline).await {
         Ok(profile) => accounts::set_author_profile(db, clock, user.id, Some(profile)).await,

@@ -31,6 +31,7 @@ struct SettingsView {
     feed_items: i64,
     discourage_search: bool,
     robots_extra: String,
+    x_handle: String,
     zones: Vec<&'static str>,
     media: Vec<LogoOption>,
 }
@@ -67,6 +68,7 @@ async fn show(
         feed_items: s.feed_items,
         discourage_search: s.discourage_search,
         robots_extra: s.robots_extra,
+        x_handle: s.x_handle,
     };
     let screen =
         Screen::new("admin/settings.html", "Site settings", "settings").with_errors(errors);
@@ -100,6 +102,7 @@ pub async fn save(
         },
         discourage_search: form.has("discourage_search"),
         robots_extra: form.get("robots_extra").replace("\r\n", "\n"),
+        x_handle: form.get("x_handle").into(),
         ..SiteSettings::default()
     };
     match settings::save(&state.db, &submitted).await {

@@ -46,6 +46,7 @@ struct AuthorView {
     name: String,
     slug: String,
     bio: String,
+    x_handle: String,
     avatar_path: Option<String>,
 }
 
@@ -107,6 +108,7 @@ pub async fn show(
                 name: a.name,
                 slug: a.slug,
                 bio: a.bio,
+                x_handle: a.x_handle,
                 avatar_path: a.avatar_path,
             })
             .collect(),
@@ -195,6 +197,7 @@ fn author_input(form: &FormFields) -> AuthorInput {
         name: form.get("name").into(),
         bio: form.get("bio").into(),
         avatar_media_id: form.get("avatar_media_id").parse().ok(),
+        x_handle: form.get("x_handle").into(),
     }
 }
 

@@ -184,8 +184,8 @@ pub fn build() -> Value {
                 "SectionWrite": { "type": "object", "additionalProperties": false, "properties": { "name": { "type": "string" }, "slug": { "type": "string" }, "description": { "type": "string" }, "parent_id": nullable_int, "position": { "type": "integer" } } },
                 "Tag": { "type": "object", "properties": { "id": { "type": "integer" }, "name": { "type": "string" }, "slug": { "type": "string" } } },
                 "TagWrite": { "type": "object", "additionalProperties": false, "required": ["name"], "properties": { "name": { "type": "string" } } },
-                "Author": { "type": "object", "properties": { "id": { "type": "integer" }, "name": { "type": "string" }, "slug": { "type": "string" }, "bio": { "type": "string" }, "avatar_path": nullable_str } },
-                "AuthorWrite": { "type": "object", "additionalProperties": false, "properties": { "name": { "type": "string" }, "bio": { "type": "string" }, "avatar_media_id": nullable_int } },
+                "Author": { "type": "object", "properties": { "id": { "type": "integer" }, "name": { "type": "string" }, "slug": { "type": "string" }, "bio": { "type": "string" }, "x_handle": { "type": "string" }, "avatar_path": nullable_str } },
+                "AuthorWrite": { "type": "object", "additionalProperties": false, "properties": { "name": { "type": "string" }, "bio": { "type": "string" }, "avatar_media_id": nullable_int, "x_handle": { "type": "string" } } },
                 "Media": { "type": "object", "properties": {
                     "id": { "type": "integer" }, "url": { "type": "string" }, "content_type": { "type": "string" },
                     "width": { "type": "integer" }, "height": { "type": "integer" }, "bytes": { "type": "integer" },

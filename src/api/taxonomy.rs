@@ -221,6 +221,7 @@ pub struct AuthorWrite {
     bio: Option<String>,
     #[serde(default, deserialize_with = "super::extract::nullable")]
     avatar_media_id: Option<Option<i64>>,
+    x_handle: Option<String>,
 }
 
 /// An author profile as the API shows it; `avatar_path` is the portrait's library path.
@@ -230,6 +231,7 @@ pub struct AuthorJson {
     name: String,
     slug: String,
     bio: String,
+    x_handle: String,
     avatar_path: Option<String>,
 }
 
@@ -240,6 +242,7 @@ impl From<articles::Author> for AuthorJson {
             name: a.name,
             slug: a.slug,
             bio: a.bio,
+            x_handle: a.x_handle,
             avatar_path: a.avatar_path,
         }
     }
@@ -276,6 +279,7 @@ pub async fn create_author(
         name: body.name.ok_or_else(|| required("name"))?,
         bio: body.bio.unwrap_or_default(),
         avatar_media_id: body.avatar_media_id.flatten(),
+        x_handle: body.x_handle.unwrap_or_default(),
     };
     let id = articles::save_author(&state.db, None, &input).await?;
     Ok((StatusCode::CREATED, Json(find_author(&state, id).await?)))
@@ -304,6 +308,7 @@ pub async fn update_author(
         name: body.name.unwrap_or(current.name),
         bio: body.bio.unwrap_or(current.bio),
         avatar_media_id: avatar,
+        x_handle: body.x_handle.unwrap_or(current.x_handle),
     };
     articles::save_author(&state.db, Some(id), &input).await?;
     Ok(Json(find_author(&state, id).await?))

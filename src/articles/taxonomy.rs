@@ -4,7 +4,7 @@ use chrono_tz::Tz;
 
 use super::service::article_path;
 use super::slug;
-use super::store::{self, AuthorRow, NewSection, TagRow};
+use super::store::{self, AuthorRow, NewAuthor, NewSection, TagRow};
 use crate::accounts::service::User;
 use crate::accounts::{Capability, allows};
 use crate::clock::Clock;
@@ -33,7 +33,14 @@ pub async fn create_author_in(
     bio: &str,
     avatar_media_id: Option<i64>,
 ) -> AppResult<i64> {
-    Ok(store::insert_author(tx, name, &slug::slugify(name), bio, avatar_media_id).await?)
+    let author = NewAuthor {
+        name,
+        slug: &slug::slugify(name),
+        bio,
+        avatar_media_id,
+        x_handle: "",
+    };
+    Ok(store::insert_author(tx, &author).await?)
 }
 
 pub async fn tags(db: &Db) -> AppResult<Vec<TagRow>> {
@@ -268,6 +275,8 @@ pub struct AuthorInput {
     pub name: String,
     pub bio: String,
     pub avatar_media_id: Option<i64>,
+    /// Their handle on X, with or without the "@"; empty for none.
+    pub x_handle: String,
 }
 
 pub async fn save_author(db: &Db, id: Option<i64>, input: &AuthorInput) -> AppResult<i64> {
@@ -279,33 +288,23 @@ pub async fn save_author(db: &Db, id: Option<i64>, input: &AuthorInput) -> AppRe
             message: "give the author a name of 1 to 200 characters".into(),
         }]));
     }
+    let handle = crate::site::settings::x_handle(&input.x_handle)?;
+    let author = NewAuthor {
+        name,
+        slug: &author_slug,
+        bio: input.bio.trim(),
+        avatar_media_id: input.avatar_media_id,
+        x_handle: &handle,
+    };
     let mut tx = db.begin().await?;
     let saved = match id {
         Some(id) => {
-            let n = store::update_author(
-                &mut tx,
-                id,
-                name,
-                &author_slug,
-                input.bio.trim(),
-                input.avatar_media_id,
-            )
-            .await?;
-            if n == 0 {
+            if store::update_author(&mut tx, id, &author).await? == 0 {
                 return Err(AppError::not_found("no such author"));
             }
             id
         }
-        None => {
-            store::insert_author(
-                &mut tx,
-                name,
-                &author_slug,
-                input.bio.trim(),
-                input.avatar_media_id,
-            )
-            .await?
-        }
+        None => store::insert_author(&mut tx, &author).await?,
     };
     tx.bump_content_version().await?;
     tx.commit().await?;

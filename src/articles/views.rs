@@ -248,6 +248,8 @@ pub struct ArticleView {
     /// The sign-up box, which the newsletters room fills in.
     pub newsletter: Option<NewsletterPromo>,
     pub json_ld: String,
+    /// The first byline's handle on X that has one, for `twitter:creator`; empty for none.
+    pub x_creator: String,
 }
 
 #[derive(Serialize)]
@@ -343,6 +345,12 @@ pub fn article(page: &ArticlePage, site: &SiteSettings) -> (ArticleView, Meta) {
         discussion: None,
         newsletter: None,
         json_ld,
+        x_creator: page
+            .authors
+            .iter()
+            .find(|a| !a.x_handle.is_empty())
+            .map(|a| a.x_handle.clone())
+            .unwrap_or_default(),
     };
     (view, meta)
 }

@@ -27,6 +27,8 @@ pub struct SiteSettings {
     pub discourage_search: bool,
     /// Rules added to the generated `robots.txt`.
     pub robots_extra: String,
+    /// The publication's handle on X, without the "@", for `twitter:site`; empty for none.
+    pub x_handle: String,
     #[serde(skip)]
     pub tz: Tz,
 }
@@ -51,6 +53,7 @@ impl Default for SiteSettings {
             feed_items: DEFAULT_FEED_ITEMS,
             discourage_search: false,
             robots_extra: String::new(),
+            x_handle: String::new(),
             tz: Tz::UTC,
         }
     }
@@ -75,6 +78,7 @@ pub async fn load(db: &Db) -> sqlx::Result<SiteSettings> {
             "feed_full_text" => settings.feed_full_text = value != "false",
             "discourage_search" => settings.discourage_search = value == "true",
             "robots_extra" => settings.robots_extra = value,
+            "x_handle" => settings.x_handle = value,
             "feed_items" => {
                 if let Some(n) = value.parse().ok().filter(|n| FEED_ITEMS.contains(n)) {
                     settings.feed_items = n;
@@ -135,6 +139,12 @@ pub async fn save_in(tx: &mut Tx, settings: &SiteSettings) -> Result<(), AppErro
             "keep the extra robots.txt rules to at most 2,000 characters of text",
         ));
     }
+    let handle = x_handle(&settings.x_handle).unwrap_or_else(|e| {
+        if let AppError::Invalid(mut found) = e {
+            errors.append(&mut found);
+        }
+        String::new()
+    });
     if !FEED_ITEMS.contains(&settings.feed_items) {
         errors.push(field(
             "feed_items",
@@ -171,11 +181,31 @@ pub async fn save_in(tx: &mut Tx, settings: &SiteSettings) -> Result<(), AppErro
             },
         ),
         ("robots_extra", settings.robots_extra.trim()),
+        ("x_handle", handle.as_str()),
     ] {
         store::put(tx, key, value).await?;
     }
     tx.bump_content_version().await?;
     Ok(())
+}
+
+/// An X handle as stored: without the "@", 1 to 15 letters, digits or underscores (X's own
+/// rule), or empty.
+pub fn x_handle(raw: &str) -> AppResult<String> {
+    let trimmed = raw.trim();
+    let handle = trimmed.strip_prefix('@').unwrap_or(trimmed);
+    let valid = handle.len() <= 15
+        && handle
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if valid {
+        Ok(handle.to_string())
+    } else {
+        Err(AppError::Invalid(vec![FieldError {
+            field: "x_handle".into(),
+            message: "an X handle is up to 15 letters, digits or underscores".into(),
+        }]))
+    }
 }
 
 fn field(name: &str, message: &str) -> FieldError {

@@ -255,4 +255,33 @@ db_tests! {
         let sub = app.get("/commodities").await.text();
         assert_eq!(trail(&structured_data(&sub)[0]).len(), 3, "home, parent section, sub-section");
     }
+
+    async fn link_cards_name_the_publication_and_the_author_on_x(app) {
+        let n = newsroom(app).await;
+        publish(app, article(&n, "Card story")).await;
+        let page = "/business-news/2026/06/card-story";
+        assert!(!app.get(page).await.text().contains("twitter:site"), "no handle, no tag");
+        let mut site = settings::load(&app.db).await.unwrap();
+        site.x_handle = "@Ledger_News".into();
+        settings::save(&app.db, &site).await.unwrap();
+        assert_eq!(settings::load(&app.db).await.unwrap().x_handle, "Ledger_News", "kept without the @");
+        let profile = articles::AuthorInput {
+            name: "Ada Reporter".into(),
+            bio: String::new(),
+            avatar_media_id: None,
+            x_handle: "ada_writes".into(),
+        };
+        articles::save_author(&app.db, Some(n.author), &profile).await.unwrap();
+        let html = app.get(page).await.text();
+        assert!(html.contains("<meta name=\"twitter:site\" content=\"@Ledger_News\">"));
+        assert!(html.contains("<meta name=\"twitter:creator\" content=\"@ada_writes\">"));
+        assert!(app.get("/").await.text().contains("content=\"@Ledger_News\""), "every page");
+        for bad in ["@with space", "far_too_long_a_handle", "émile", "@@x"] {
+            let mut s = settings::load(&app.db).await.unwrap();
+            s.x_handle = bad.into();
+            assert!(settings::save(&app.db, &s).await.is_err(), "{bad}");
+            let wrong = articles::AuthorInput { x_handle: bad.into(), name: "Ada Reporter".into(), bio: String::new(), avatar_media_id: None };
+            assert!(articles::save_author(&app.db, Some(n.author), &wrong).await.is_err(), "{bad}");
+        }
+    }
 }

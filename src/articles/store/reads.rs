@@ -3,7 +3,7 @@
 
 use sqlx::{AssertSqlSafe, FromRow};
 
-use super::taxonomy::{AuthorRow, TagRow};
+use super::taxonomy::{AuthorRow, TagRow, authors_where};
 use crate::db::{Db, Timestamp, placeholders};
 use crate::with_db;
 
@@ -238,10 +238,10 @@ pub async fn tags_of(db: &Db, article_id: i64) -> sqlx::Result<Vec<TagRow>> {
 }
 
 pub async fn authors_of(db: &Db, article_id: i64) -> sqlx::Result<Vec<AuthorRow>> {
-    const SQL: &str = "SELECT au.id, au.name, au.slug, au.bio, m.id AS avatar_id, m.path AS avatar_path \
-         FROM authors au LEFT JOIN media m ON m.id = au.avatar_media_id \
-         JOIN article_authors aa ON aa.author_id = au.id \
-         WHERE aa.article_id = $1 ORDER BY aa.position";
+    const SQL: &str = authors_where!(
+        "JOIN article_authors aa ON aa.author_id = au.id WHERE aa.article_id = $1 \
+         ORDER BY aa.position"
+    );
     with_db!(db, p => sqlx::query_as(SQL).bind(article_id).fetch_all(p).await)
 }
 

@@ -22,19 +22,31 @@ pub struct TagRow {
     pub slug: String,
 }
 
+/// Author profiles with their portraits; the condition and order follow.
+macro_rules! authors_where {
+    ($rest:literal) => {
+        concat!(
+            "SELECT au.id, au.name, au.slug, au.bio, au.x_handle, m.id AS avatar_id, \
+             m.path AS avatar_path FROM authors au LEFT JOIN media m ON m.id = au.avatar_media_id ",
+            $rest
+        )
+    };
+}
+pub(super) use authors_where;
+
 #[derive(Debug, Clone, FromRow)]
 pub struct AuthorRow {
     pub id: i64,
     pub name: String,
     pub slug: String,
     pub bio: String,
+    pub x_handle: String,
     pub avatar_id: Option<i64>,
     pub avatar_path: Option<String>,
 }
 
 pub async fn author_by_slug(db: &Db, slug: &str) -> sqlx::Result<Option<AuthorRow>> {
-    const SQL: &str = "SELECT au.id, au.name, au.slug, au.bio, m.id AS avatar_id, m.path AS avatar_path \
-         FROM authors au LEFT JOIN media m ON m.id = au.avatar_media_id WHERE au.slug = $1";
+    const SQL: &str = authors_where!("WHERE au.slug = $1");
     with_db!(db, p => sqlx::query_as(SQL).bind(slug).fetch_optional(p).await)
 }
 
@@ -75,17 +87,20 @@ pub async fn insert_tag(tx: &mut Tx, name: &str, slug: &str) -> sqlx::Result<i64
     with_tx!(tx, c => sqlx::query_scalar(SQL).bind(name).bind(slug).fetch_one(c).await)
 }
 
-pub async fn insert_author(
-    tx: &mut Tx,
-    name: &str,
-    slug: &str,
-    bio: &str,
-    avatar_media_id: Option<i64>,
-) -> sqlx::Result<i64> {
-    const SQL: &str = "INSERT INTO authors (name, slug, bio, avatar_media_id) \
-         VALUES ($1, $2, $3, $4) RETURNING id";
+/// An author profile as it is written.
+pub struct NewAuthor<'a> {
+    pub name: &'a str,
+    pub slug: &'a str,
+    pub bio: &'a str,
+    pub avatar_media_id: Option<i64>,
+    pub x_handle: &'a str,
+}
+
+pub async fn insert_author(tx: &mut Tx, a: &NewAuthor<'_>) -> sqlx::Result<i64> {
+    const SQL: &str = "INSERT INTO authors (name, slug, bio, avatar_media_id, x_handle) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id";
     with_tx!(tx, c => sqlx::query_scalar(SQL)
-        .bind(name).bind(slug).bind(bio).bind(avatar_media_id)
+        .bind(a.name).bind(a.slug).bind(a.bio).bind(a.avatar_media_id).bind(a.x_handle)
         .fetch_one(c).await)
 }
 
@@ -95,8 +110,7 @@ pub async fn tags(db: &Db) -> sqlx::Result<Vec<TagRow>> {
 }
 
 pub async fn authors(db: &Db) -> sqlx::Result<Vec<AuthorRow>> {
-    const SQL: &str = "SELECT au.id, au.name, au.slug, au.bio, m.id AS avatar_id, m.path AS avatar_path \
-         FROM authors au LEFT JOIN media m ON m.id = au.avatar_media_id ORDER BY lower(au.name)";
+    const SQL: &str = authors_where!("ORDER BY lower(au.name)");
     with_db!(db, p => sqlx::query_as(SQL).fetch_all(p).await)
 }
 
@@ -135,17 +149,11 @@ pub async fn delete_tag(tx: &mut Tx, id: i64) -> sqlx::Result<u64> {
         .bind(id).execute(c).await.map(|r| r.rows_affected()))
 }
 
-pub async fn update_author(
-    tx: &mut Tx,
-    id: i64,
-    name: &str,
-    slug: &str,
-    bio: &str,
-    avatar_media_id: Option<i64>,
-) -> sqlx::Result<u64> {
-    const SQL: &str =
-        "UPDATE authors SET name = $1, slug = $2, bio = $3, avatar_media_id = $4 WHERE id = $5";
-    with_tx!(tx, c => sqlx::query(SQL).bind(name).bind(slug).bind(bio).bind(avatar_media_id).bind(id)
+pub async fn update_author(tx: &mut Tx, id: i64, a: &NewAuthor<'_>) -> sqlx::Result<u64> {
+    const SQL: &str = "UPDATE authors SET name = $1, slug = $2, bio = $3, avatar_media_id = $4, \
+         x_handle = $5 WHERE id = $6";
+    with_tx!(tx, c => sqlx::query(SQL)
+        .bind(a.name).bind(a.slug).bind(a.bio).bind(a.avatar_media_id).bind(a.x_handle).bind(id)
         .execute(c).await.map(|r| r.rows_affected()))
 }
 
