@@ -55,6 +55,19 @@ pub fn slugify(text: &str) -> String {
     slug.trim_end_matches('-').to_string()
 }
 
+/// `slug` told apart by a number (`…-2`), shortened at a hyphen where needed so the result is
+/// still a well-formed slug of at most 80 characters.
+pub fn numbered(slug: &str, n: u64) -> String {
+    let suffix = format!("-{n}");
+    let room = MAX_LEN.saturating_sub(suffix.len());
+    let mut base = slug;
+    if base.len() > room {
+        let cut = base[..=room].rfind('-').unwrap_or(room);
+        base = base[..cut].trim_end_matches('-');
+    }
+    format!("{base}{suffix}")
+}
+
 fn fold_accent(c: char) -> Option<&'static str> {
     Some(match c {
         'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => "a",
@@ -98,6 +111,13 @@ mod tests {
         assert_eq!(slugify("Don't panic"), "dont-panic");
         assert_eq!(slugify("???"), "");
         assert!(slugify(&"word ".repeat(40)).len() <= MAX_LEN);
+        let long = slugify(&"word ".repeat(40));
+        for n in [2, 99_999, u64::MAX] {
+            let told_apart = numbered(&long, n);
+            assert!(is_valid(&told_apart), "{told_apart}");
+            assert!(told_apart.ends_with(&format!("-{n}")));
+        }
+        assert_eq!(numbered("short", 3), "short-3");
         assert!(is_valid("white-house-watch"));
         assert!(!is_valid("White"));
         assert!(!is_valid("a--b"));

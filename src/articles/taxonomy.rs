@@ -47,6 +47,10 @@ pub async fn tags(db: &Db) -> AppResult<Vec<TagRow>> {
     Ok(store::tags(db).await?)
 }
 
+pub async fn count_tags(db: &Db) -> AppResult<i64> {
+    Ok(store::count_tags(db).await?)
+}
+
 pub async fn tag(db: &Db, id: i64) -> AppResult<Option<TagRow>> {
     Ok(store::tag_by_id(db, id).await?)
 }

@@ -341,7 +341,7 @@ pub async fn load(
         let base_slug = crate::articles::slug::slugify(&headline);
         let mut slug = base_slug.clone();
         if !used_slugs.insert((s, slug.clone())) {
-            slug = format!("{base_slug}-{n}");
+            slug = crate::articles::slug::numbered(&base_slug, u64::from(n));
             used_slugs.insert((s, slug.clone()));
             headline.push_str(&format!(" ({})", rng.random_range(2..9) * 10));
         }

@@ -137,7 +137,7 @@ pub async fn index(db: &Db, site: &SiteSettings, now: Timestamp) -> AppResult<(S
         }
     }
     entry(Part::Pages, newest);
-    let tags = articles::tags(db).await?.len();
+    let tags = usize::try_from(articles::count_tags(db).await?).unwrap_or(usize::MAX);
     for part in 1..=parts(tags) {
         entry(Part::Tags { part }, None);
     }

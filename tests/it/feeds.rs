@@ -290,6 +290,8 @@ db_tests! {
             ("/tag/retail", Some("/tag/retail/feed/")),
             ("/author/ada-reporter", Some("/author/ada-reporter/feed/")),
             ("/markets/2026/06/story-1", None),
+            ("/archive/2026/06", None),
+            ("/newsletters", None),
         ] {
             let html = app.get(page).await.text();
             let found = alternates(&html);

@@ -109,6 +109,10 @@ pub async fn tags(db: &Db) -> sqlx::Result<Vec<TagRow>> {
         .fetch_all(p).await)
 }
 
+pub async fn count_tags(db: &Db) -> sqlx::Result<i64> {
+    with_db!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM tags").fetch_one(p).await)
+}
+
 pub async fn authors(db: &Db) -> sqlx::Result<Vec<AuthorRow>> {
     const SQL: &str = authors_where!("ORDER BY lower(au.name)");
     with_db!(db, p => sqlx::query_as(SQL).fetch_all(p).await)
