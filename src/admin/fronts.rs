@@ -58,9 +58,9 @@ pub async fn list(
         }),
     );
     for (key, name, url) in keys {
+        // Without a draft, the desk shows the layout in force.
         let desk = fronts::desk(&state.db, now, key).await?;
-        let in_force = fronts::in_force(&state.db, now, key).await?;
-        let state = match (desk.is_draft, in_force.is_empty()) {
+        let state = match (desk.is_draft, desk.layout.is_empty()) {
             (true, _) => "unpublished changes",
             (false, true) => "automatic",
             (false, false) => "laid out by editors",
@@ -390,7 +390,7 @@ pub async fn change(
             AppError::BadRequest("the form's draft version is not a number".into())
         })?),
     };
-    let done = match edit_from(&state, &form).await {
+    let done = match edit_from(&form) {
         Ok(edit) => fronts::edit(&state.db, &state.clock, key, me.user.id, seen, edit).await,
         Err(e) => Err(e),
     };
@@ -441,7 +441,7 @@ fn list_of(name: &str) -> Result<List, AppError> {
 }
 
 /// The edit a button asks for: `place`, `add-block`, `retitle-N`, or `up|down|remove:LIST:N`.
-async fn edit_from(state: &AppState, form: &FormFields) -> Result<Edit, AppError> {
+fn edit_from(form: &FormFields) -> Result<Edit, AppError> {
     let op = form.get("op");
     if op == "place" {
         let story = form
@@ -459,7 +459,7 @@ async fn edit_from(state: &AppState, form: &FormFields) -> Result<Edit, AppError
         return Ok(Edit::Place { story, slot });
     }
     if op == "add-block" {
-        return Ok(Edit::AddBlock(new_block(state, form).await?));
+        return Ok(Edit::AddBlock(new_block(form)?));
     }
     if let Some(i) = op.strip_prefix("retitle-") {
         let index = number(i, "the block")?;
@@ -488,46 +488,27 @@ async fn edit_from(state: &AppState, form: &FormFields) -> Result<Edit, AppError
     })
 }
 
-/// A new block from the "add a block" form; its title defaults to what it shows.
-async fn new_block(state: &AppState, form: &FormFields) -> Result<Block, AppError> {
-    let (source, default_title) = match form.get("kind") {
-        "latest" => (Source::Latest, "Latest".to_string()),
-        "most_commented" => (Source::MostCommented, "Most commented".to_string()),
-        "picked" => (
-            Source::Picked {
-                stories: Vec::new(),
-            },
-            "Editor's picks".to_string(),
-        ),
-        "section" => {
-            let id: i64 = form
-                .get("section")
-                .parse()
-                .map_err(|_| AppError::BadRequest("choose the block's section".into()))?;
-            let name = articles::sections(&state.db)
-                .await?
-                .into_iter()
-                .find(|s| s.id == id)
-                .map(|s| s.name)
-                .ok_or_else(|| AppError::BadRequest("there is no such section".into()))?;
-            (Source::Section { id }, name)
-        }
-        "tag" => {
-            let id: i64 = form
-                .get("tag")
-                .parse()
-                .map_err(|_| AppError::BadRequest("choose the block's tag".into()))?;
-            let name = articles::tag(&state.db, id)
-                .await?
-                .map(|t| t.name)
-                .ok_or_else(|| AppError::BadRequest("there is no such tag".into()))?;
-            (Source::Tag { id }, name)
-        }
-        _ => return Err(AppError::BadRequest("choose what the block shows".into())),
+/// A new block from the "add a block" form, as asked; the service checks it and names it when
+/// the title is left empty.
+fn new_block(form: &FormFields) -> Result<Block, AppError> {
+    let id = |field: &str, what: &str| {
+        form.get(field)
+            .parse::<i64>()
+            .map_err(|_| AppError::BadRequest(format!("choose the block's {what}")))
     };
-    let title = match form.get("title").trim() {
-        "" => default_title,
-        given => given.to_string(),
+    let source = match form.get("kind") {
+        "latest" => Source::Latest,
+        "most_commented" => Source::MostCommented,
+        "picked" => Source::Picked {
+            stories: Vec::new(),
+        },
+        "section" => Source::Section {
+            id: id("section", "section")?,
+        },
+        "tag" => Source::Tag {
+            id: id("tag", "tag")?,
+        },
+        _ => return Err(AppError::BadRequest("choose what the block shows".into())),
     };
     let count = match form.get("count") {
         "" => 4,
@@ -535,7 +516,11 @@ async fn new_block(state: &AppState, form: &FormFields) -> Result<Block, AppErro
             .parse()
             .map_err(|_| AppError::BadRequest("give the number of stories".into()))?,
     };
-    Block::new(&title, count, source)
+    Ok(Block {
+        title: form.get("title").to_string(),
+        count,
+        source,
+    })
 }
 
 /// Publishes the draft now, or schedules it for the time given.

@@ -100,13 +100,12 @@ async fn section_view(
     view.newsletter = section_promo(&state.db, None, front.section.id).await?;
     view.front = top.map(|t| views::front(t, tz));
     let site = layout::layout(state).await?;
-    let mut trail: Vec<(&str, String)> = front
+    let trail: Vec<(&str, String)> = front
         .parent
         .iter()
-        .map(|p| (p.name.as_str(), format!("/{}", p.slug)))
+        .chain([&front.section])
+        .map(|s| (s.name.as_str(), format!("/{}", s.slug)))
         .collect();
-    trail.push((front.section.name.as_str(), base.clone()));
-    let trail: Vec<(&str, &str)> = trail.iter().map(|(n, p)| (*n, p.as_str())).collect();
     view.structured_data = views::script_json(&views::breadcrumbs(&site.site, &trail));
     let mut meta = views::list_meta(
         &front.section.name,

@@ -115,8 +115,9 @@ pub async fn entries(
     if cards.is_empty() && page > 1 {
         return Ok(None);
     }
-    let has_next = cards.len() > usize::try_from(per_page).unwrap_or(usize::MAX);
-    cards.truncate(usize::try_from(per_page).unwrap_or(usize::MAX));
+    let wanted = usize::try_from(per_page).unwrap_or(usize::MAX);
+    let has_next = cards.len() > wanted;
+    cards.truncate(wanted);
     let ids: Vec<i64> = cards.iter().map(|c| c.id).collect();
     let mut bodies: HashMap<i64, (String, Timestamp)> = store::bodies(db, &ids)
         .await?

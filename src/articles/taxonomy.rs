@@ -292,7 +292,8 @@ pub async fn save_author(db: &Db, id: Option<i64>, input: &AuthorInput) -> AppRe
             message: "give the author a name of 1 to 200 characters".into(),
         }]));
     }
-    let handle = crate::site::settings::x_handle(&input.x_handle)?;
+    let handle =
+        crate::site::settings::x_handle(&input.x_handle).map_err(|e| AppError::Invalid(vec![e]))?;
     let author = NewAuthor {
         name,
         slug: &author_slug,

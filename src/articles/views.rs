@@ -410,11 +410,8 @@ fn json_ld(
     let trail = breadcrumbs(
         site,
         &[
-            (
-                a.section_name.as_str(),
-                format!("/{}", a.section_slug).as_str(),
-            ),
-            (a.headline.as_str(), page.path.as_str()),
+            (a.section_name.as_str(), format!("/{}", a.section_slug)),
+            (a.headline.as_str(), page.path.clone()),
         ],
     );
     script_json(&serde_json::json!([article, trail]))
@@ -426,8 +423,8 @@ pub fn script_json(value: &serde_json::Value) -> String {
 }
 
 /// A schema.org BreadcrumbList from the home page down through `trail` (name, path).
-pub fn breadcrumbs(site: &SiteSettings, trail: &[(&str, &str)]) -> serde_json::Value {
-    let home = [(site.name.as_str(), "/")];
+pub fn breadcrumbs(site: &SiteSettings, trail: &[(&str, String)]) -> serde_json::Value {
+    let home = [(site.name.as_str(), "/".to_string())];
     let items: Vec<serde_json::Value> = home
         .iter()
         .chain(trail)

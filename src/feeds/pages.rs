@@ -1,6 +1,7 @@
 //! The feed handlers: every URL shape WordPress uses for a feed answers here, and the result
 //! goes through the page cache like a page (ETag, Last-Modified, 304).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use axum::extract::{OriginalUri, Path, Query, Request, State};
@@ -80,23 +81,23 @@ pub async fn feed(
         now,
     );
     let body = render::render(&state.templates, &site.site, &feed, format)?;
-    let key = page_key(&uri, &["paged"]).map(|k| k.into_owned());
     Ok(cacheable(
         body,
         format.content_type(),
         Some(feed.updated),
-        key,
+        page_key(&uri, &["paged"]),
     ))
 }
 
 /// A public document that is not a page (a feed, a sitemap, robots.txt), marked so the page
-/// cache keeps it under `key` like a page.
+/// cache keeps it under `key` (its [`page_key`]) like a page.
 fn cacheable(
     body: String,
     content_type: &'static str,
     last_modified: Option<crate::db::Timestamp>,
-    key: Option<String>,
+    key: Option<Cow<'_, str>>,
 ) -> Response {
+    let key = key.map(Cow::into_owned);
     let mut response = (StatusCode::OK, body).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -118,12 +119,7 @@ pub async fn sitemap_index(
 ) -> PageResult<Response> {
     let site = layout::layout(&state).await?;
     let (xml, newest) = sitemaps::index(&state.db, &site.site, state.clock.now()).await?;
-    Ok(cacheable(
-        xml,
-        XML,
-        Some(newest),
-        page_key(&uri, &[]).map(|k| k.into_owned()),
-    ))
+    Ok(cacheable(xml, XML, Some(newest), page_key(&uri, &[])))
 }
 
 pub async fn sitemap_part(
@@ -134,12 +130,7 @@ pub async fn sitemap_part(
     let part = Part::parse(&name).ok_or_else(|| AppError::not_found("there is no such sitemap"))?;
     let site = layout::layout(&state).await?;
     let xml = sitemaps::part(&state.db, &site.site, state.clock.now(), part).await?;
-    Ok(cacheable(
-        xml,
-        XML,
-        None,
-        page_key(&uri, &[]).map(|k| k.into_owned()),
-    ))
+    Ok(cacheable(xml, XML, None, page_key(&uri, &[])))
 }
 
 pub async fn news_sitemap(
@@ -148,12 +139,7 @@ pub async fn news_sitemap(
 ) -> PageResult<Response> {
     let site = layout::layout(&state).await?;
     let (xml, newest) = sitemaps::news(&state.db, &site.site, state.clock.now()).await?;
-    Ok(cacheable(
-        xml,
-        XML,
-        Some(newest),
-        page_key(&uri, &[]).map(|k| k.into_owned()),
-    ))
+    Ok(cacheable(xml, XML, Some(newest), page_key(&uri, &[])))
 }
 
 /// WordPress's own sitemap address, for sites that moved here.
@@ -167,8 +153,12 @@ pub async fn robots_txt(
 ) -> PageResult<Response> {
     let site = layout::layout(&state).await?;
     let text = robots::robots_txt(&site.site);
-    let key = page_key(&uri, &[]).map(|k| k.into_owned());
-    Ok(cacheable(text, "text/plain; charset=utf-8", None, key))
+    Ok(cacheable(
+        text,
+        "text/plain; charset=utf-8",
+        None,
+        page_key(&uri, &[]),
+    ))
 }
 
 /// WordPress's query links on the site's pages: `?feed=rss2` (or `atom`, `json`,

@@ -2,7 +2,7 @@
 //! scheduled to take over later, and every published layout kept as a revision to go back to.
 //! Who may do this is decided at the door (`ArrangeFronts`); these functions record who did.
 
-use super::layout::{Edit, FrontKey, Layout, Source};
+use super::layout::{Block, Edit, FrontKey, Layout, Source};
 use super::store::{self, LayoutRow};
 use crate::articles::service as articles;
 use crate::clock::Clock;
@@ -82,6 +82,7 @@ pub async fn desk(db: &Db, now: Timestamp, front: FrontKey) -> AppResult<Desk> {
 }
 
 /// Makes one edit to the front's draft (started from the layout in force when there is none).
+/// A new block may come with an empty title: it is named after what it shows.
 /// `seen` is the draft's version the editor's screen showed: when someone else has changed the
 /// draft since, the edit is refused rather than made on top of a layout nobody looked at.
 pub async fn edit(
@@ -98,8 +99,7 @@ pub async fn edit(
     if current.version != seen {
         return Err(changed_meanwhile());
     }
-    check_references(db, now, &edit).await?;
-    let changed = current.layout.apply(edit)?;
+    let changed = current.layout.apply(checked(db, now, edit).await?)?;
     let saved = store::save_draft(db, &key, &to_json(&changed)?, by, now, seen).await?;
     if !saved {
         return Err(changed_meanwhile());
@@ -116,29 +116,48 @@ fn changed_meanwhile() -> AppError {
     }
 }
 
-/// Stories must be published to be placed, and blocks must name a section or tag that exists.
-async fn check_references(db: &Db, now: Timestamp, edit: &Edit) -> AppResult<()> {
-    let problem = match edit {
-        Edit::Place { story, .. } => articles::cards_by_ids(db, now, &[*story])
-            .await?
-            .is_empty()
-            .then_some("only a published story can be placed on a front"),
-        Edit::AddBlock(block) => match &block.source {
-            Source::Section { id } => (!articles::sections(db).await?.iter().any(|s| s.id == *id))
-                .then_some("there is no such section"),
-            Source::Tag { id } => articles::tag(db, *id)
-                .await?
-                .is_none()
-                .then_some("there is no such tag"),
-            Source::Picked { stories } => (!stories.is_empty())
-                .then_some("a new hand-picked block starts empty; place stories in it"),
-            Source::Latest | Source::MostCommented => None,
-        },
-        _ => None,
-    };
-    match problem {
-        Some(message) => Err(AppError::BadRequest(message.into())),
-        None => Ok(()),
+/// The edit as it will be made: a story must be published to be placed, and a new block must
+/// name a section or tag that exists; a block given no title takes the name of what it shows.
+async fn checked(db: &Db, now: Timestamp, edit: Edit) -> AppResult<Edit> {
+    let refuse = |message: &str| Err(AppError::BadRequest(message.into()));
+    match edit {
+        Edit::Place { story, .. }
+            if articles::cards_by_ids(db, now, &[story]).await?.is_empty() =>
+        {
+            refuse("only a published story can be placed on a front")
+        }
+        Edit::AddBlock(block) => {
+            let name = match &block.source {
+                Source::Section { id } => match articles::sections(db)
+                    .await?
+                    .into_iter()
+                    .find(|s| s.id == *id)
+                {
+                    Some(section) => section.name,
+                    None => return refuse("there is no such section"),
+                },
+                Source::Tag { id } => match articles::tag(db, *id).await? {
+                    Some(tag) => tag.name,
+                    None => return refuse("there is no such tag"),
+                },
+                Source::Picked { stories } if !stories.is_empty() => {
+                    return refuse("a new hand-picked block starts empty; place stories in it");
+                }
+                Source::Picked { .. } => "Editor's picks".into(),
+                Source::Latest => "Latest".into(),
+                Source::MostCommented => "Most commented".into(),
+            };
+            let title = match block.title.trim() {
+                "" => name,
+                given => given.to_string(),
+            };
+            Ok(Edit::AddBlock(Block::new(
+                &title,
+                block.count,
+                block.source,
+            )?))
+        }
+        other => Ok(other),
     }
 }
 

@@ -140,9 +140,7 @@ pub async fn save_in(tx: &mut Tx, settings: &SiteSettings) -> Result<(), AppErro
         ));
     }
     let handle = x_handle(&settings.x_handle).unwrap_or_else(|e| {
-        if let AppError::Invalid(mut found) = e {
-            errors.append(&mut found);
-        }
+        errors.push(e);
         String::new()
     });
     if !FEED_ITEMS.contains(&settings.feed_items) {
@@ -191,7 +189,7 @@ pub async fn save_in(tx: &mut Tx, settings: &SiteSettings) -> Result<(), AppErro
 
 /// An X handle as stored: without the "@", 1 to 15 letters, digits or underscores (X's own
 /// rule), or empty.
-pub fn x_handle(raw: &str) -> AppResult<String> {
+pub fn x_handle(raw: &str) -> Result<String, FieldError> {
     let trimmed = raw.trim();
     let handle = trimmed.strip_prefix('@').unwrap_or(trimmed);
     let valid = handle.len() <= 15
@@ -201,10 +199,10 @@ pub fn x_handle(raw: &str) -> AppResult<String> {
     if valid {
         Ok(handle.to_string())
     } else {
-        Err(AppError::Invalid(vec![FieldError {
-            field: "x_handle".into(),
-            message: "an X handle is up to 15 letters, digits or underscores".into(),
-        }]))
+        Err(field(
+            "x_handle",
+            "an X handle is up to 15 letters, digits or underscores",
+        ))
     }
 }
 

@@ -45,7 +45,7 @@ async fn seen(app: &TestApp, browser: &Browser, front: &str) -> String {
 }
 
 /// Makes one change on the desk as it stands, and expects it to be made.
-async fn change(app: &TestApp, browser: &Browser, front: &str, fields: &[(&str, &str)]) {
+pub async fn change(app: &TestApp, browser: &Browser, front: &str, fields: &[(&str, &str)]) {
     let version = seen(app, browser, front).await;
     let mut all = vec![("seen", version.as_str())];
     all.extend_from_slice(fields);
@@ -60,7 +60,7 @@ async fn change(app: &TestApp, browser: &Browser, front: &str, fields: &[(&str, 
     );
 }
 
-async fn place(app: &TestApp, browser: &Browser, front: &str, story: i64, slot: &str) {
+pub async fn place(app: &TestApp, browser: &Browser, front: &str, story: i64, slot: &str) {
     let story = story.to_string();
     change(
         app,

@@ -170,35 +170,23 @@ fn discussed_id(html: &str) -> i64 {
 /// The home page and the Business News front laid out by an editor, each with a lead, a
 /// hand-picked block and a "most commented" list, and a draft left on the home page's desk.
 async fn lay_out_fronts(app: &TestApp, chief: &crate::support::admin::Browser, business: i64) {
+    use crate::fronts::{change, place};
     let stories = articles::find_published(&app.db, app.clock.now(), "", 3)
         .await
         .unwrap();
-    let [lead, pick, beside] = [0, 1, 2].map(|i| stories[i].id.to_string());
+    let [lead, pick, beside] = [0, 1, 2].map(|i| stories[i].id);
     for front in ["home".to_string(), format!("section-{business}")] {
-        let changes: [&[(&str, &str)]; 4] = [
-            &[("op", "place"), ("story", &lead), ("slot", "lead")],
-            &[("op", "add-block"), ("kind", "picked"), ("title", "Picks")],
-            &[("op", "place"), ("story", &pick), ("slot", "block-0")],
+        place(app, chief, &front, lead, "lead").await;
+        let picks = [("op", "add-block"), ("kind", "picked"), ("title", "Picks")];
+        change(app, chief, &front, &picks).await;
+        place(app, chief, &front, pick, "block-0").await;
+        change(
+            app,
+            chief,
+            &front,
             &[("op", "add-block"), ("kind", "most_commented")],
-        ];
-        for (version, fields) in changes.into_iter().enumerate() {
-            let seen = if version == 0 {
-                String::new()
-            } else {
-                version.to_string()
-            };
-            let mut form = vec![("seen", seen.as_str())];
-            form.extend_from_slice(fields);
-            let done = app
-                .post_as(&format!("/admin/fronts/{front}/draft"), chief, &form)
-                .await;
-            assert_eq!(
-                done.status,
-                StatusCode::SEE_OTHER,
-                "{fields:?}: {}",
-                done.text()
-            );
-        }
+        )
+        .await;
         let published = app
             .post_as(
                 &format!("/admin/fronts/{front}/publish"),
@@ -208,12 +196,5 @@ async fn lay_out_fronts(app: &TestApp, chief: &crate::support::admin::Browser, b
             .await;
         assert_eq!(published.status, StatusCode::SEE_OTHER);
     }
-    let draft = [
-        ("seen", ""),
-        ("op", "place"),
-        ("story", &beside),
-        ("slot", "secondary"),
-    ];
-    let done = app.post_as("/admin/fronts/home/draft", chief, &draft).await;
-    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    place(app, chief, "home", beside, "secondary").await;
 }
