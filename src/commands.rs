@@ -18,6 +18,7 @@ use crate::jobs;
 use crate::mail::Mailer;
 use crate::media::MediaFiles;
 use crate::media::images::ImageService;
+use crate::search::{self, Indexer, SearchIndex};
 use crate::site::layout::RenderCache;
 use crate::site::settings;
 use crate::state::{AppState, Limits, Services};
@@ -31,6 +32,9 @@ const GENERATION_POLL: Duration = Duration::from_secs(1);
 
 /// How often a server looks for due jobs; scheduled articles go out within this (plus the job).
 const JOB_POLL: Duration = Duration::from_secs(1);
+
+/// How often a server's indexer looks at the search change log.
+const INDEX_POLL: Duration = Duration::from_millis(500);
 
 /// Memory for prepared page contexts (see [`RenderCache`]).
 const RENDER_CACHE_BYTES: usize = 64 * 1024 * 1024;
@@ -121,6 +125,7 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
         )),
         render_cache: Arc::new(RenderCache::new(RENDER_CACHE_BYTES)),
         proxies: Arc::new(TrustedProxies::new(args.trusted_proxies.clone())),
+        search: Arc::new(Indexer::new(Arc::new(SearchIndex::open(&data_dir)))),
     });
     match sealed::raise_open_file_limit() {
         Ok(limit) => tracing::debug!(limit, "open file limit"),
@@ -128,6 +133,7 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
     }
     let watch = app::spawn_generation_watch(db.clone(), Clock::System, GENERATION_POLL);
     let worker = jobs::spawn_worker(state.mail_room(), JOB_POLL);
+    let indexer = search::indexer::spawn(state.search.clone(), db.clone(), INDEX_POLL);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -147,6 +153,7 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
         .context("the server stopped with an error")?;
     watch.abort();
     worker.abort();
+    indexer.abort();
     db.close().await;
     Ok(())
 }

@@ -319,6 +319,15 @@ pub enum NewsletterCommand {
 }
 
 #[derive(Debug, Clone, clap::Subcommand)]
+pub enum SearchCommand {
+    /// Build this node's search index afresh from the database, showing progress. A server
+    /// running on the same data dir keeps answering from its index meanwhile and switches to
+    /// the new one when it is done. Each node keeps its own index: run it on the node whose
+    /// index you want rebuilt.
+    Reindex,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
 pub enum UserCommand {
     /// Add an account. Without --password-stdin, prints a one-time setup link instead.
     Add {

@@ -2,7 +2,7 @@
 //! it; API handlers return it as the JSON envelope `{"error":{"code","message"}}`.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -40,6 +40,9 @@ pub enum AppError {
     /// A service we depend on (the mail server) did not do its part.
     #[error("{0}")]
     Unavailable(String),
+    /// Something this node is still preparing (its search index); try again shortly.
+    #[error("{0}")]
+    NotReady(String),
     #[error("an internal error occurred")]
     Internal(#[from] anyhow::Error),
 }
@@ -70,6 +73,7 @@ impl AppError {
             AppError::RateLimited | AppError::TooFast(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             AppError::Unavailable(_) => StatusCode::BAD_GATEWAY,
+            AppError::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -89,6 +93,7 @@ impl AppError {
             AppError::TooFast(_) => "comment_flood",
             AppError::NotImplemented(_) => "not_implemented",
             AppError::Unavailable(_) => "unavailable",
+            AppError::NotReady(_) => "not_ready",
             AppError::Internal(_) => "internal",
         }
     }
@@ -115,6 +120,12 @@ impl From<sqlx::Error> for AppError {
             },
             e => AppError::Internal(e.into()),
         }
+    }
+}
+
+impl From<tantivy::TantivyError> for AppError {
+    fn from(e: tantivy::TantivyError) -> Self {
+        AppError::Internal(e.into())
     }
 }
 
@@ -150,9 +161,26 @@ impl ErrorInfo {
     }
 }
 
+/// Seconds a client is asked to wait before trying a [`AppError::NotReady`] request again.
+const RETRY_AFTER_SECONDS: &str = "5";
+
+impl AppError {
+    /// Adds the headers the error calls for (`Retry-After` while not ready).
+    fn decorate(&self, response: &mut Response) {
+        if matches!(self, AppError::NotReady(_)) {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from_static(RETRY_AFTER_SECONDS),
+            );
+        }
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        self.describe().json_response()
+        let mut response = self.describe().json_response();
+        self.decorate(&mut response);
+        response
     }
 }
 
@@ -172,6 +200,7 @@ impl IntoResponse for PageError {
         let info = self.0.describe();
         let mut response = (info.status, info.message.clone()).into_response();
         response.extensions_mut().insert(info);
+        self.0.decorate(&mut response);
         response
     }
 }

@@ -25,6 +25,7 @@ pub mod mail;
 pub mod media;
 pub mod newsletters;
 pub mod rate_limit;
+pub mod search;
 pub mod secrets;
 pub mod site;
 pub mod state;

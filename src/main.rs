@@ -4,7 +4,9 @@
 use std::process::ExitCode;
 
 use broadsheet::commands;
-use broadsheet::config::{Common, DemoArgs, LogFormat, NewsletterCommand, ServeArgs, UserCommand};
+use broadsheet::config::{
+    Common, DemoArgs, LogFormat, NewsletterCommand, SearchCommand, ServeArgs, UserCommand,
+};
 use clap::{Parser, Subcommand};
 
 /// mimalloc rather than glibc's allocator: rendering a page allocates thousands of small values,
@@ -39,6 +41,9 @@ enum Command {
     /// Import readers, list newsletters, send an issue from the command line.
     #[command(subcommand)]
     Newsletter(NewsletterCommand),
+    /// Rebuild this node's search index.
+    #[command(subcommand)]
+    Search(SearchCommand),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +64,9 @@ fn main() -> ExitCode {
             Command::User(command) => commands::user(&cli.common, command).await,
             Command::Newsletter(command) => {
                 broadsheet::newsletters::command::run(&cli.common, command).await
+            }
+            Command::Search(command) => {
+                broadsheet::search::command::run(&cli.common, command).await
             }
         }
     });

@@ -1,5 +1,5 @@
 //! The state every handler shares: the database, the clock, the theme, the mailer, the media
-//! and image services, the caches and the limits an operator set. It sits low in the tree, beside
+//! and image services, the search index, the caches and the limits an operator set. It sits low in the tree, beside
 //! the plumbing it holds, so a room's handlers and the plumbing can name it without depending on
 //! the application that assembles the routers (`app.rs`).
 
@@ -10,6 +10,7 @@ use crate::db::Db;
 use crate::mail::{MailRoom, Mailer};
 use crate::media::MediaFiles;
 use crate::media::images::ImageService;
+use crate::search::Indexer;
 use crate::site::layout::RenderCache;
 use crate::templates::Templates;
 use crate::web::client::TrustedProxies;
@@ -52,6 +53,8 @@ pub struct Services {
     pub page_cache: Arc<PageCache>,
     pub render_cache: Arc<RenderCache>,
     pub proxies: Arc<TrustedProxies>,
+    /// This node's search index and the indexer that keeps it current.
+    pub search: Arc<Indexer>,
 }
 
 /// Size limits an operator may set.

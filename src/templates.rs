@@ -34,10 +34,10 @@ pub struct Asset {
 impl Templates {
     /// Loads the embedded theme with `theme_dir`'s files taking precedence.
     pub fn load(theme_dir: Option<&Path>) -> anyhow::Result<Self> {
-        if let Some(dir) = theme_dir {
-            if !dir.is_dir() {
-                bail!("theme folder {} does not exist", dir.display());
-            }
+        if let Some(dir) = theme_dir
+            && !dir.is_dir()
+        {
+            bail!("theme folder {} does not exist", dir.display());
         }
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);

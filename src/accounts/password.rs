@@ -30,10 +30,10 @@ pub fn weakness(password: &str, email: &str) -> Option<String> {
         return Some("that password is on the list of the most common ones; choose another".into());
     }
     let mut chars = lower.chars();
-    if let Some(first) = chars.next() {
-        if chars.all(|c| c == first) {
-            return Some("a password of one repeated character is easy to guess".into());
-        }
+    if let Some(first) = chars.next()
+        && chars.all(|c| c == first)
+    {
+        return Some("a password of one repeated character is easy to guess".into());
     }
     let local = email.split('@').next().unwrap_or("").to_lowercase();
     if local.len() >= 4 && lower.contains(&local) {

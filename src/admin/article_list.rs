@@ -11,6 +11,7 @@ use crate::accounts::{Capability, allows};
 use crate::articles::service::{self as articles, AdminFilter, Status};
 use crate::articles::workflow::{self, Transition};
 use crate::error::{AppError, PageResult};
+use crate::search;
 use crate::site::dates;
 use crate::site::layout::TimeZone;
 use crate::state::AppState;
@@ -89,7 +90,15 @@ pub async fn list(
         headline: q.q.clone().filter(|s| !s.trim().is_empty()),
     };
     let page = id_param(q.page.as_deref()).unwrap_or(1);
-    let listed = articles::admin_list(&state.db, &filter, page, PER_PAGE).await?;
+    let listed = search::desk::article_list(
+        &state.db,
+        &state.search.index,
+        state.clock.now(),
+        &filter,
+        page,
+        PER_PAGE,
+    )
+    .await?;
     let link = |n: i64| {
         let mut query = form_urlencoded::Serializer::new(String::new());
         for (k, v) in [

@@ -94,6 +94,8 @@ struct FormView {
     seo_title: String,
     seo_description: String,
     publish_at: String,
+    /// Pinned related articles, one per line: an id or a public address, then anything.
+    related: String,
 }
 
 #[derive(Serialize)]
@@ -365,6 +367,7 @@ pub async fn edit_form(
             seo_title: input.seo_title.clone(),
             seo_description: input.seo_description.clone(),
             publish_at: local_time::input(input.published_at, tz),
+            related: articles::pinned_lines(&state.db, &input.related_ids).await?,
         },
     };
     let mut notice = q.notice.as_deref().and_then(notice_text);
@@ -407,6 +410,7 @@ fn read_form(form: &FormFields) -> Submitted {
         seo_title: form.get("seo_title").into(),
         seo_description: form.get("seo_description").into(),
         publish_at: form.get("publish_at").into(),
+        related: form.get("related").into(),
     };
     let section_id = form.get("section_id").parse().ok();
     let author_ids = form
@@ -503,6 +507,14 @@ async fn submit(
             Err(other) => return Err(other.into()),
         }
     }
+    let related_ids = match articles::pinned_from_lines(&state.db, &view.related).await {
+        Ok(ids) => ids,
+        Err(AppError::Invalid(refused)) => {
+            errors.extend(refused);
+            Vec::new()
+        }
+        Err(other) => return Err(other.into()),
+    };
     let (Some(section_id), true) = (submitted.section_id, errors.is_empty()) else {
         return refused(
             state,
@@ -534,6 +546,7 @@ async fn submit(
         tag_ids,
         author_ids: submitted.author_ids.clone(),
         created_by,
+        related_ids,
     };
     let result = match &existing {
         None => articles::create_article(&state.db, &state.clock, input).await,

@@ -33,6 +33,7 @@ pub struct ArticleJson {
     section_id: i64,
     tag_ids: Vec<i64>,
     author_ids: Vec<i64>,
+    related_ids: Vec<i64>,
     lead_media_id: Option<i64>,
     lead_alt: String,
     lead_caption: String,
@@ -64,6 +65,7 @@ fn to_json(a: Editable, base_url: &str) -> ArticleJson {
         section_id: i.section_id,
         tag_ids: i.tag_ids,
         author_ids: i.author_ids,
+        related_ids: i.related_ids,
         lead_media_id: i.lead_media_id,
         lead_alt: i.lead_alt,
         lead_caption: i.lead_caption,
@@ -94,6 +96,7 @@ pub struct ArticleWrite {
     /// Tag names; missing tags are created. Added to `tag_ids`.
     tags: Option<Vec<String>>,
     author_ids: Option<Vec<i64>>,
+    related_ids: Option<Vec<i64>>,
     #[serde(default, deserialize_with = "super::extract::nullable")]
     lead_media_id: Option<Option<i64>>,
     lead_alt: Option<String>,
@@ -132,7 +135,7 @@ impl ArticleWrite {
             lead_media_id => lead_media_id, lead_alt => lead_alt, lead_caption => lead_caption,
             lead_credit => lead_credit, status => status, comments_open => comments_open,
             newsletter_topic => newsletter_topic, seo_title => seo_title,
-            seo_description => seo_description,
+            seo_description => seo_description, related_ids => related_ids,
         );
         if let Some(at) = self.published_at {
             input.published_at = at.map(Timestamp::from_datetime);
@@ -182,6 +185,7 @@ fn blank(created_by: i64) -> ArticleInput {
         tag_ids: Vec::new(),
         author_ids: Vec::new(),
         created_by: Some(created_by),
+        related_ids: Vec::new(),
     }
 }
 
@@ -211,7 +215,15 @@ pub async fn list(
         headline: q.q.filter(|s| !s.trim().is_empty()),
     };
     let (page, per_page) = PageQuery::resolve(q.page, q.per_page)?;
-    let listed = articles::admin_list(&state.db, &filter, page, per_page).await?;
+    let listed = crate::search::desk::article_list(
+        &state.db,
+        &state.search.index,
+        state.clock.now(),
+        &filter,
+        page,
+        per_page,
+    )
+    .await?;
     let site = layout::layout(&state).await?;
     let mut data = Vec::new();
     for row in &listed.rows {

@@ -4,9 +4,11 @@
 pub mod digest;
 mod discussion;
 mod editorial;
+mod indexing;
 mod markdown;
 mod pages;
 pub use pages::front_preview;
+pub use views::{CardView, card as card_view};
 pub mod permissions;
 mod reads;
 pub mod service;

@@ -13,6 +13,7 @@ use crate::db::Timestamp;
 use crate::error::{AppError, PageResult};
 use crate::feeds;
 use crate::fronts::{self, FrontKey};
+use crate::search;
 use crate::site::layout::TimeZone;
 use crate::site::layout::{self, Built, FeedLink, Meta, Prepare, Ticket};
 use crate::state::AppState;
@@ -31,15 +32,15 @@ macro_rules! kept_or_ticket {
 
 pub async fn home(
     State(state): State<AppState>,
-    TimeZone(tz): TimeZone,
     OriginalUri(uri): OriginalUri,
 ) -> PageResult<Response> {
     let ticket = kept_or_ticket!(state, "home.html", uri, &[]);
     let front = fronts::assemble::home(&state.db, state.clock.now()).await?;
+    let site = layout::layout(&state).await?;
     let built = Built {
         path: "/".into(),
         meta: Meta::default(),
-        page: views::front(&front, tz),
+        page: views::home(&front, &site.site),
         last_modified: newest(front.cards()),
     };
     Ok(layout::render_fresh(&state, "home.html", ticket, built)
@@ -159,7 +160,7 @@ pub async fn front_preview(
                 "home.html",
                 "/",
                 meta,
-                &views::front(&front, tz),
+                &views::home(&front, &site.site),
             )?
         }
         FrontKey::Section(id) => {
@@ -382,7 +383,8 @@ pub async fn article(
     let lookup =
         service::find_article(&state.db, now, site.site.tz, &section, uri.path(), &slug).await?;
     match lookup {
-        Lookup::Found(page) => {
+        Lookup::Found(mut page) => {
+            page.related = related(&state, now, &page).await?;
             let (mut view, meta) = views::article(&page, &site.site);
             view.newsletter = newsletter_promo(&state.db, &page.article).await?;
             let a = &page.article;
@@ -458,7 +460,8 @@ pub async fn preview(
         .into());
     }
     let site = layout::layout(&state).await?;
-    let page = service::preview(&state.db, now, site.site.tz, id).await?;
+    let mut page = service::preview(&state.db, now, site.site.tz, id).await?;
+    page.related = related(&state, now, &page).await?;
     let (mut view, mut meta) = views::article(&page, &site.site);
     view.newsletter = newsletter_promo(&state.db, &page.article).await?;
     meta.noindex = true;
@@ -467,6 +470,22 @@ pub async fn preview(
     Ok(private(crate::media::references::sign_html(
         &html, &key, now,
     )))
+}
+
+/// The related articles under a story, from the search room.
+async fn related(
+    state: &AppState,
+    now: Timestamp,
+    page: &service::ArticlePage,
+) -> PageResult<Vec<service::Card>> {
+    let a = &page.article;
+    let story = search::related::Story {
+        id: a.id,
+        section_id: a.section_id,
+        headline: &a.headline,
+        published_at: a.published_at.unwrap_or(now),
+    };
+    Ok(search::related::cards(&state.db, &state.search.index, now, &story).await?)
 }
 
 /// A page for one reader only: never stored by a cache, never indexed.

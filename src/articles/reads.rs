@@ -198,7 +198,25 @@ pub struct ArticlePage {
     pub path: String,
     pub tags: Vec<TagRow>,
     pub authors: Vec<AuthorRow>,
+    /// Filled by the page from the search room's related articles.
     pub related: Vec<CardRow>,
+}
+
+/// The newest stories of an article's section, besides the article: related articles when the
+/// search index cannot say (and the baseline `bench/search.sh` measures them against).
+pub async fn newest_in_section(
+    db: &Db,
+    now: Timestamp,
+    section_id: i64,
+    article_id: i64,
+    limit: usize,
+) -> AppResult<Vec<CardRow>> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let listing = Listing::Related {
+        section_id,
+        article_id,
+    };
+    Ok(store::cards(db, now, listing, limit, 0).await?)
 }
 
 pub async fn find_article(
@@ -233,23 +251,12 @@ pub async fn find_article(
     }
     let tags = store::tags_of(db, article.id).await?;
     let authors = store::authors_of(db, article.id).await?;
-    let related = store::cards(
-        db,
-        now,
-        Listing::Related {
-            section_id: article.section_id,
-            article_id: article.id,
-        },
-        4,
-        0,
-    )
-    .await?;
     Ok(Lookup::Found(Box::new(ArticlePage {
         article,
         path,
         tags,
         authors,
-        related,
+        related: Vec::new(),
     })))
 }
 
@@ -283,22 +290,11 @@ pub async fn preview(db: &Db, now: Timestamp, tz: Tz, id: i64) -> AppResult<Arti
     let path = article_path(&article.section_slug, at, &article.slug, tz);
     let tags = store::tags_of(db, id).await?;
     let authors = store::authors_of(db, id).await?;
-    let related = store::cards(
-        db,
-        now,
-        Listing::Related {
-            section_id: article.section_id,
-            article_id: id,
-        },
-        4,
-        0,
-    )
-    .await?;
     Ok(ArticlePage {
         article,
         path,
         tags,
         authors,
-        related,
+        related: Vec::new(),
     })
 }

@@ -14,9 +14,12 @@ use crate::db::{Db, Timestamp, Tx};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::jobs;
 use crate::media::service as media;
+use crate::search::log as search_log;
 
 pub use super::discussion::*;
 pub use super::editorial::*;
+pub use super::indexing::*;
+pub use super::markdown::plain_text;
 pub use super::reads::*;
 pub use super::taxonomy::*;
 pub use store::NewSection;
@@ -80,7 +83,13 @@ pub struct ArticleInput {
     /// The account that created the article; its "own" article for authors and contributors.
     #[serde(default)]
     pub created_by: Option<i64>,
+    /// Related articles the editor pinned, shown first under the story, in this order.
+    #[serde(default)]
+    pub related_ids: Vec<i64>,
 }
+
+/// The most related articles an editor may pin.
+pub const MAX_PINNED: usize = 4;
 
 impl ArticleInput {
     fn validate(&mut self, now: Timestamp) -> AppResult<()> {
@@ -109,6 +118,11 @@ impl ArticleInput {
         }
         if self.body_markdown.len() > 1_000_000 {
             fail("body", "the body is larger than 1 MB");
+        }
+        let mut seen = std::collections::HashSet::new();
+        self.related_ids.retain(|id| seen.insert(*id));
+        if self.related_ids.len() > MAX_PINNED {
+            fail("related", "pin at most four related articles");
         }
         if self.lead_media_id.is_some() && self.lead_alt.trim().is_empty() {
             fail(
@@ -166,6 +180,7 @@ pub async fn create_article_in(
     .await
     .map_err(slug_conflict)?;
     store::replace_links(tx, id, &input.tag_ids, &input.author_ids).await?;
+    pin_related(tx, id, &input.related_ids).await?;
     record_media(tx, id, &body_html).await?;
     after_save(tx, id, &input, input.created_by, now).await?;
     Ok(id)
@@ -176,6 +191,23 @@ pub async fn create_article_in(
 async fn record_media(tx: &mut Tx, id: i64, body_html: &str) -> AppResult<()> {
     let shown = media::shown_in(tx, body_html).await?;
     store::replace_media(tx, id, &shown).await?;
+    Ok(())
+}
+
+/// Keeps the related articles pinned to `id`; each must exist and not be the article itself.
+async fn pin_related(tx: &mut Tx, id: i64, related: &[i64]) -> AppResult<()> {
+    let known = store::existing_ids_in(tx, related).await?;
+    if let Some(missing) = related.iter().find(|r| **r == id || !known.contains(r)) {
+        return Err(AppError::Invalid(vec![FieldError {
+            field: "related".into(),
+            message: if *missing == id {
+                "an article cannot be related to itself".into()
+            } else {
+                format!("there is no article {missing} to pin")
+            },
+        }]));
+    }
+    store::replace_related(tx, id, related).await?;
     Ok(())
 }
 
@@ -209,6 +241,7 @@ async fn after_save(
 ) -> AppResult<()> {
     let snapshot = serde_json::to_string(input).map_err(anyhow::Error::from)?;
     store::insert_revision(tx, id, by, now, &input.headline, &snapshot).await?;
+    search_log::article_changed_in(tx, id).await?;
     let key = format!("publish:{id}");
     match (input.status, input.published_at) {
         (Status::Scheduled, Some(at)) => {
@@ -284,6 +317,7 @@ pub async fn update_article_in(
         .await
         .map_err(slug_conflict)?;
     store::replace_links(tx, id, &input.tag_ids, &input.author_ids).await?;
+    pin_related(tx, id, &input.related_ids).await?;
     record_media(tx, id, &body_html).await?;
     let after = store::location_in(tx, id).await?;
     if let (Some(old_at), Some(new_at)) = (before.published_at, after.published_at) {
@@ -351,7 +385,7 @@ pub async fn set_updated_at_in(tx: &mut Tx, id: i64, at: Timestamp) -> AppResult
 
 pub async fn delete_all_in(tx: &mut Tx) -> AppResult<()> {
     store::delete_all(tx).await?;
-    tx.bump_content_version().await?;
+    search_log::archive_replaced_in(tx).await?;
     Ok(())
 }
 
@@ -371,7 +405,7 @@ pub async fn publish_if_due(db: &Db, clock: &Clock, id: i64) -> AppResult<()> {
     let mut tx = db.begin().await?;
     let published = store::publish_if_due(&mut tx, id, clock.now()).await?;
     if published {
-        tx.bump_content_version().await?;
+        search_log::article_changed_in(&mut tx, id).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -431,6 +465,7 @@ pub async fn editable(db: &Db, tz: Tz, id: i64) -> AppResult<Editable> {
             tag_ids,
             author_ids,
             created_by: row.created_by,
+            related_ids: store::pinned_related(db, id).await?,
         },
     })
 }
@@ -462,6 +497,13 @@ pub async fn admin_list(
     })
 }
 
+/// The admin list's rows of `ids`, in that order (the desk's search results).
+pub async fn admin_rows_in_order(db: &Db, ids: &[i64]) -> AppResult<Vec<AdminRow>> {
+    let mut rows = store::admin_rows_by_ids(db, ids).await?;
+    rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
+    Ok(rows)
+}
+
 /// Deletes an article for good, with its revisions, redirects and pending publication.
 pub async fn delete_article(db: &Db, clock: &Clock, id: i64) -> AppResult<()> {
     let mut tx = db.begin().await?;
@@ -469,7 +511,7 @@ pub async fn delete_article(db: &Db, clock: &Clock, id: i64) -> AppResult<()> {
     if store::delete_article(&mut tx, id).await? == 0 {
         return Err(AppError::not_found("no such article"));
     }
-    tx.bump_content_version().await?;
+    search_log::article_changed_in(&mut tx, id).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -10,6 +10,7 @@ use crate::accounts::{Capability, allows};
 use crate::clock::Clock;
 use crate::db::{Db, Tx};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::search::log::{self as search_log, Label};
 
 pub async fn create_section_in(tx: &mut Tx, section: &NewSection<'_>) -> AppResult<i64> {
     if !slug::is_valid(section.slug) || slug::RESERVED.contains(&section.slug) {
@@ -202,6 +203,7 @@ pub async fn update_section(
         },
     )
     .await?;
+    search_log::label_changed_in(&mut tx, Label::Section(id)).await?;
     if before.slug != slug {
         let now = clock.now();
         for (article_id, article_slug, published_at) in
@@ -259,6 +261,7 @@ pub async fn rename_tag(db: &Db, id: i64, name: &str) -> AppResult<()> {
     if store::rename_tag(&mut tx, id, name, &tag_slug).await? == 0 {
         return Err(AppError::not_found("no such tag"));
     }
+    search_log::label_changed_in(&mut tx, Label::Tag(id)).await?;
     tx.bump_content_version().await?;
     tx.commit().await?;
     Ok(())
@@ -267,6 +270,7 @@ pub async fn rename_tag(db: &Db, id: i64, name: &str) -> AppResult<()> {
 /// Deletes a tag; its articles simply lose it.
 pub async fn delete_tag(db: &Db, id: i64) -> AppResult<()> {
     let mut tx = db.begin().await?;
+    search_log::label_changed_in(&mut tx, Label::Tag(id)).await?;
     if store::delete_tag(&mut tx, id).await? == 0 {
         return Err(AppError::not_found("no such tag"));
     }
@@ -307,6 +311,7 @@ pub async fn save_author(db: &Db, id: Option<i64>, input: &AuthorInput) -> AppRe
             if store::update_author(&mut tx, id, &author).await? == 0 {
                 return Err(AppError::not_found("no such author"));
             }
+            search_log::label_changed_in(&mut tx, Label::Author(id)).await?;
             id
         }
         None => store::insert_author(&mut tx, &author).await?,
@@ -320,6 +325,7 @@ pub async fn save_author(db: &Db, id: Option<i64>, input: &AuthorInput) -> AppRe
 /// stays until the account is unlinked.
 pub async fn delete_author(db: &Db, id: i64) -> AppResult<()> {
     let mut tx = db.begin().await?;
+    search_log::label_changed_in(&mut tx, Label::Author(id)).await?;
     let deleted = store::delete_author(&mut tx, id)
         .await
         .map_err(|e| match &e {

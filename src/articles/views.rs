@@ -417,6 +417,37 @@ fn json_ld(
     script_json(&serde_json::json!([article, trail]))
 }
 
+/// The home page: its front, and what it tells search engines of the site (its name, and how to
+/// search it, for a search box under the site in their results).
+#[derive(Serialize)]
+pub struct HomeView {
+    #[serde(flatten)]
+    pub front: FrontView,
+    pub structured_data: String,
+}
+
+pub fn home(f: &Front, site: &SiteSettings) -> HomeView {
+    let search = absolute(
+        &site.base_url,
+        &format!("{}?q={{search_term_string}}", crate::search::SEARCH_PATH),
+    );
+    let website = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "WebSite",
+        "name": site.name,
+        "url": absolute(&site.base_url, "/"),
+        "potentialAction": {
+            "@type": "SearchAction",
+            "target": { "@type": "EntryPoint", "urlTemplate": search },
+            "query-input": "required name=search_term_string",
+        },
+    });
+    HomeView {
+        front: front(f, site.tz),
+        structured_data: script_json(&website),
+    }
+}
+
 /// JSON for a `<script type="application/ld+json">`: `<` escaped, so it cannot end the script.
 pub fn script_json(value: &serde_json::Value) -> String {
     value.to_string().replace('<', "\\u003c")

@@ -184,10 +184,10 @@ pub async fn digest_if_due(ctx: &MailRoom) -> AppResult<()> {
     let site = settings::load(db).await?;
     let mut held = Vec::new();
     for id in store::claim_unannounced_held(db).await? {
-        if let Some(row) = store::by_id(db, id).await? {
-            if let Some(t) = articles::comment_target(db, now, site.tz, row.article_id).await? {
-                held.push((row, t));
-            }
+        if let Some(row) = store::by_id(db, id).await?
+            && let Some(t) = articles::comment_target(db, now, site.tz, row.article_id).await?
+        {
+            held.push((row, t));
         }
     }
     for user in active_users(ctx).await? {

@@ -563,15 +563,15 @@ pub async fn discussion(
     let mut rows = store::approved_of_article(db, article.id).await?;
     let count = rows.len();
     let mut awaiting = None;
-    if let Some((id, hash)) = &query.held {
-        if signing::held_hash_matches(&key, *id, hash) {
-            let held = store::by_id(db, *id).await?.filter(|c| {
-                c.article_id == article.id && (c.status == "pending" || c.status == "spam")
-            });
-            if let Some(c) = held {
-                awaiting = Some(c.id);
-                rows.push(c);
-            }
+    if let Some((id, hash)) = &query.held
+        && signing::held_hash_matches(&key, *id, hash)
+    {
+        let held = store::by_id(db, *id).await?.filter(|c| {
+            c.article_id == article.id && (c.status == "pending" || c.status == "spam")
+        });
+        if let Some(c) = held {
+            awaiting = Some(c.id);
+            rows.push(c);
         }
     }
     let open = is_open(&policy, article.comments_open, article.published_at, now);

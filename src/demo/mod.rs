@@ -225,6 +225,18 @@ const YEAR_SECONDS: i64 = 365 * 24 * 3600;
 
 /// Replaces all content with a generated newsroom, in one transaction: either it is all there
 /// or nothing changed. Photographs are painted before the transaction opens.
+/// The topic a demo story is about (see [`text::topic`]), read back from its headline: what
+/// `bench/search.sh` checks related articles against. `None` for a headline the generator did
+/// not write.
+pub fn topic_of(headline: &str) -> Option<&'static str> {
+    let headline = headline.to_lowercase();
+    SECTIONS
+        .iter()
+        .flat_map(|s| s.beat.actors.iter().copied())
+        .filter(|actor| headline.contains(&actor.to_lowercase()))
+        .max_by_key(|actor| actor.len())
+}
+
 pub async fn load(
     db: &Db,
     clock: &Clock,
@@ -337,7 +349,8 @@ pub async fn load(
     for n in 0..options.articles {
         let s = rng.random_range(0..SECTIONS.len());
         let plan = &SECTIONS[s];
-        let mut headline = text::headline(&mut rng, plan.beat);
+        let topic = text::topic(&mut rng, plan.beat);
+        let mut headline = text::headline(&mut rng, plan.beat, topic);
         let base_slug = crate::articles::slug::slugify(&headline);
         let mut slug = base_slug.clone();
         if !used_slugs.insert((s, slug.clone())) {
@@ -356,12 +369,11 @@ pub async fn load(
             .filter(|(_, beat)| *beat == s || Some(*beat) == plan.parent)
             .map(|(id, _)| *id)
             .collect();
-        if authors.is_empty() || rng.random_bool(0.3) {
-            if let Some((id, _)) = author_ids.choose(&mut rng) {
-                if !authors.contains(id) {
-                    authors.push(*id);
-                }
-            }
+        if (authors.is_empty() || rng.random_bool(0.3))
+            && let Some((id, _)) = author_ids.choose(&mut rng)
+            && !authors.contains(id)
+        {
+            authors.push(*id);
         }
         authors.truncate(if rng.random_bool(0.8) { 1 } else { 2 });
         let age = rng.random_range(0..YEAR_SECONDS);
@@ -383,6 +395,7 @@ pub async fn load(
         let body = text::body(
             &mut rng,
             plan.beat,
+            topic,
             (plan.name, &section_slug),
             first_tag.as_ref().map(|(n, s)| (*n, s.as_str())),
         );
@@ -405,6 +418,7 @@ pub async fn load(
             tag_ids: tags.iter().map(|(id, _)| *id).collect(),
             author_ids: authors,
             created_by: None,
+            related_ids: Vec::new(),
         };
         let open = input.comments_open;
         let id = articles::create_article_in(&mut tx, now, input).await?;

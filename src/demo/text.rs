@@ -510,14 +510,20 @@ fn capitalise(s: &str) -> String {
     }
 }
 
-pub fn headline(rng: &mut ChaCha8Rng, beat: &Beat) -> String {
-    let actor = capitalise(pick(rng, beat.actors));
+/// A story's subject: one of its beat's actors, whom the headline names and most of the body
+/// is about. Stories on one topic are what related articles should find.
+pub fn topic(rng: &mut ChaCha8Rng, beat: &Beat) -> &'static str {
+    pick(rng, beat.actors)
+}
+
+pub fn headline(rng: &mut ChaCha8Rng, beat: &Beat, topic: &str) -> String {
+    let actor = capitalise(topic);
     let action = pick(rng, beat.moves);
     let object = pick(rng, beat.objects);
     match rng.random_range(0..4) {
         0 => format!("{actor} {action} {object} as {}", pick(rng, beat.pressures)),
         1 => format!("{actor} {action} {object}"),
-        2 => format!("Analysis: {} {action} {object}", pick(rng, beat.actors)),
+        2 => format!("Analysis: {topic} {action} {object}"),
         _ => format!(
             "{actor} {action} {object}, in a move that {}",
             pick(rng, beat.consequences)
@@ -549,8 +555,15 @@ impl Deck {
 
 const SENTENCE_FORMS: usize = 13;
 
-fn sentence(rng: &mut ChaCha8Rng, beat: &Beat, deck: &mut Deck) -> String {
-    let who = pick(rng, beat.actors);
+/// Share of a body's sentences about the story's topic; the others name the beat's other actors.
+const ON_TOPIC: f64 = 0.6;
+
+fn sentence(rng: &mut ChaCha8Rng, beat: &Beat, topic: &str, deck: &mut Deck) -> String {
+    let who = if rng.random_bool(ON_TOPIC) {
+        topic
+    } else {
+        pick(rng, beat.actors)
+    };
     match deck.deal(rng) {
         0 => format!(
             "{} said on {} that the plan {}.",
@@ -628,10 +641,10 @@ fn sentence(rng: &mut ChaCha8Rng, beat: &Beat, deck: &mut Deck) -> String {
     }
 }
 
-fn paragraph(rng: &mut ChaCha8Rng, beat: &Beat, deck: &mut Deck) -> String {
+fn paragraph(rng: &mut ChaCha8Rng, beat: &Beat, topic: &str, deck: &mut Deck) -> String {
     let n = rng.random_range(2..5);
     (0..n)
-        .map(|_| sentence(rng, beat, deck))
+        .map(|_| sentence(rng, beat, topic, deck))
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -648,6 +661,7 @@ fn quote(rng: &mut ChaCha8Rng, beat: &Beat) -> String {
 pub fn body(
     rng: &mut ChaCha8Rng,
     beat: &Beat,
+    topic: &str,
     section: (&str, &str),
     tag: Option<(&str, &str)>,
 ) -> String {
@@ -660,14 +674,14 @@ pub fn body(
         if Some(i) == subhead_at {
             out.push(format!("## {}", pick(rng, SUBHEADS)));
         }
-        let mut p = paragraph(rng, beat, &mut deck);
+        let mut p = paragraph(rng, beat, topic, &mut deck);
         if i == 1 {
             p.push_str(&format!(" [More from {}](/{}).", section.0, section.1));
         }
-        if i == paragraphs - 1 {
-            if let Some((name, slug)) = tag {
-                p.push_str(&format!(" Read our coverage of [{name}](/tag/{slug})."));
-            }
+        if i == paragraphs - 1
+            && let Some((name, slug)) = tag
+        {
+            p.push_str(&format!(" Read our coverage of [{name}](/tag/{slug})."));
         }
         out.push(p);
         if i == quote_at {

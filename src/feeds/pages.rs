@@ -17,6 +17,7 @@ use super::sitemaps::{self, Part};
 use crate::articles::service as articles;
 use crate::articles::syndication::{self, Scope};
 use crate::error::{AppError, PageError, PageResult};
+use crate::search::SEARCH_PATH;
 use crate::site::layout;
 use crate::state::AppState;
 use crate::web::page_key::page_key;
@@ -196,6 +197,14 @@ async fn wordpress_target(state: &AppState, uri: &Uri) -> Result<Option<String>,
     for (name, value) in form_urlencoded::parse(query.as_bytes()) {
         match name.as_ref() {
             "feed" => return feed_target(path, &value),
+            "s" if path == "/" => {
+                let mut target = form_urlencoded::Serializer::for_suffix(
+                    format!("{SEARCH_PATH}?"),
+                    SEARCH_PATH.len() + 1,
+                );
+                target.append_pair("q", &value);
+                return Ok(Some(target.finish()));
+            }
             "p" if path == "/" => {
                 let id = value
                     .parse::<i64>()

@@ -51,13 +51,12 @@ pub async fn promoted(
     named: Option<&str>,
     section_id: i64,
 ) -> AppResult<Option<Newsletter>> {
-    if let Some(name) = named.filter(|n| !n.trim().is_empty()) {
-        if let Some(n) = store::by_slug(db, &slugify(name))
+    if let Some(name) = named.filter(|n| !n.trim().is_empty())
+        && let Some(n) = store::by_slug(db, &slugify(name))
             .await?
             .filter(|n| n.active)
-        {
-            return Ok(Some(n));
-        }
+    {
+        return Ok(Some(n));
     }
     Ok(store::for_section(db, section_id).await?)
 }

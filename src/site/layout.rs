@@ -90,12 +90,11 @@ pub struct Prepared {
 
 pub async fn layout(state: &AppState) -> Result<Arc<Layout>, AppError> {
     let generation = state.db.generation();
-    if let Ok(guard) = state.render_cache.layout.read() {
-        if let Some((g, layout)) = guard.as_ref() {
-            if *g == generation {
-                return Ok(layout.clone());
-            }
-        }
+    if let Ok(guard) = state.render_cache.layout.read()
+        && let Some((g, layout)) = guard.as_ref()
+        && *g == generation
+    {
+        return Ok(layout.clone());
     }
     let site = settings::load(&state.db).await?;
     let nav = articles::service::sections(&state.db)

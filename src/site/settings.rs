@@ -29,6 +29,9 @@ pub struct SiteSettings {
     pub robots_extra: String,
     /// The publication's handle on X, without the "@", for `twitter:site`; empty for none.
     pub x_handle: String,
+    /// How much newer stories rise in search results, from 0 (relevance only) to 100 (see
+    /// docs/search.md).
+    pub search_recency: u8,
     #[serde(skip)]
     pub tz: Tz,
 }
@@ -36,6 +39,9 @@ pub struct SiteSettings {
 /// Articles a feed page carries unless the site says otherwise: twenty, where WordPress has
 /// ten, because a newsroom publishes more often than a blog.
 pub const DEFAULT_FEED_ITEMS: i64 = 20;
+/// The search recency weight a new site starts with.
+pub const DEFAULT_SEARCH_RECENCY: u8 = 30;
+
 /// How many articles a feed page may carry.
 pub const FEED_ITEMS: std::ops::RangeInclusive<i64> = 1..=100;
 
@@ -54,6 +60,7 @@ impl Default for SiteSettings {
             discourage_search: false,
             robots_extra: String::new(),
             x_handle: String::new(),
+            search_recency: DEFAULT_SEARCH_RECENCY,
             tz: Tz::UTC,
         }
     }
@@ -79,6 +86,11 @@ pub async fn load(db: &Db) -> sqlx::Result<SiteSettings> {
             "discourage_search" => settings.discourage_search = value == "true",
             "robots_extra" => settings.robots_extra = value,
             "x_handle" => settings.x_handle = value,
+            "search_recency" => {
+                if let Some(n) = value.parse().ok().filter(|n| *n <= 100) {
+                    settings.search_recency = n;
+                }
+            }
             "feed_items" => {
                 if let Some(n) = value.parse().ok().filter(|n| FEED_ITEMS.contains(n)) {
                     settings.feed_items = n;
@@ -149,10 +161,17 @@ pub async fn save_in(tx: &mut Tx, settings: &SiteSettings) -> Result<(), AppErro
             "a feed carries from 1 to 100 articles a page",
         ));
     }
+    if settings.search_recency > 100 {
+        errors.push(field(
+            "search_recency",
+            "the recency weight goes from 0 to 100",
+        ));
+    }
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
     let feed_items = settings.feed_items.to_string();
+    let search_recency = settings.search_recency.to_string();
     for (key, value) in [
         ("name", settings.name.as_str()),
         ("description", settings.description.as_str()),
@@ -180,6 +199,7 @@ pub async fn save_in(tx: &mut Tx, settings: &SiteSettings) -> Result<(), AppErro
         ),
         ("robots_extra", settings.robots_extra.trim()),
         ("x_handle", handle.as_str()),
+        ("search_recency", search_recency.as_str()),
     ] {
         store::put(tx, key, value).await?;
     }

@@ -58,7 +58,11 @@ pub async fn render(State(state): State<AppState>, request: Request, next: Next)
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("text/html; charset=utf-8"),
             );
-            let cache = if internal || info.status == StatusCode::TOO_MANY_REQUESTS {
+            let passing = [
+                StatusCode::TOO_MANY_REQUESTS,
+                StatusCode::SERVICE_UNAVAILABLE,
+            ];
+            let cache = if internal || passing.contains(&info.status) {
                 "no-store"
             } else {
                 "public, max-age=60"

@@ -7,7 +7,7 @@
 //! When connections have threads of their own, a miss is handed from here to the application's
 //! runtime (see [`crate::app::serve`]), so only hits run on the connection threads.
 //!
-//! Pages are keyed by [`page_key`]: the path and only the query parameters pages read, so
+//! Pages are keyed by [`request_key`]: the path and only the query parameters pages read, so
 //! tracking parameters share the page's entry instead of each filling the cache with a copy.
 
 use std::borrow::Cow;
@@ -27,7 +27,7 @@ use tower::{Layer, Service};
 use tower_http::request_id::MakeRequestId;
 
 use super::Cacheable;
-use super::page_key::{PAGE_PARAMS, page_key};
+use super::page_key::{is_search_key, request_key};
 use super::request_id::CountingIds;
 use super::sealed;
 use crate::cache::GenerationCache;
@@ -39,7 +39,13 @@ const MAX_PAGE_BYTES: usize = 4 * 1024 * 1024;
 pub struct PageCache {
     enabled: bool,
     entries: GenerationCache<Arc<Entry>>,
+    /// Search results pages, apart: any query makes a new one, so they get a small budget of
+    /// their own and cannot push articles out.
+    searches: GenerationCache<Arc<Entry>>,
 }
+
+/// The share of the budget search results may fill.
+const SEARCH_SHARE: usize = 8;
 
 /// One page in every encoding, with the headers it was first served with (validators, `Vary`
 /// and security headers included, so a hit only adds the encoding and a request id).
@@ -64,7 +70,8 @@ impl PageCache {
     pub fn new(enabled: bool, budget_bytes: usize) -> Self {
         PageCache {
             enabled,
-            entries: GenerationCache::new(budget_bytes),
+            entries: GenerationCache::new(budget_bytes - budget_bytes / SEARCH_SHARE),
+            searches: GenerationCache::new(budget_bytes / SEARCH_SHARE),
         }
     }
 
@@ -74,7 +81,15 @@ impl PageCache {
 
     /// How many pages are held, for tests and the health check.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.entries.len() + self.searches.len()
+    }
+
+    fn map_for(&self, key: &str) -> &GenerationCache<Arc<Entry>> {
+        if is_search_key(key) {
+            &self.searches
+        } else {
+            &self.entries
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -140,30 +155,29 @@ where
         let readable = request.method() == Method::GET || request.method() == Method::HEAD;
         // Only a read with the cache on is looked up or stored.
         let key = (readable && self.layer.cache.enabled)
-            .then(|| page_key(request.uri(), &PAGE_PARAMS))
+            .then(|| request_key(request.uri()))
             .flatten();
-        if let Some(key) = &key {
-            if let Some(entry) = self
+        if let Some(key) = &key
+            && let Some(entry) = self
                 .layer
                 .cache
-                .entries
+                .map_for(key)
                 .get(key, self.layer.db.generation())
-            {
-                let mut response = respond(&entry, request.headers());
-                let id = self.layer.ids.make_request_id(&request);
-                if let Some(id) = id {
-                    let id = id.into_header_value();
-                    tracing::info!(
-                        target: "broadsheet::access",
-                        id = id.to_str().unwrap_or("-"),
-                        path = request.uri().path(),
-                        status = response.status().as_u16(),
-                        "served from the page cache"
-                    );
-                    response.headers_mut().insert(REQUEST_ID.clone(), id);
-                }
-                return Box::pin(std::future::ready(Ok(response)));
+        {
+            let mut response = respond(&entry, request.headers());
+            let id = self.layer.ids.make_request_id(&request);
+            if let Some(id) = id {
+                let id = id.into_header_value();
+                tracing::info!(
+                    target: "broadsheet::access",
+                    id = id.to_str().unwrap_or("-"),
+                    path = request.uri().path(),
+                    status = response.status().as_u16(),
+                    "served from the page cache"
+                );
+                response.headers_mut().insert(REQUEST_ID.clone(), id);
             }
+            return Box::pin(std::future::ready(Ok(response)));
         }
         let key = key.map(Cow::into_owned);
         let ready_inner = self.inner.clone();
@@ -196,7 +210,7 @@ where
             if let (true, Some(key)) = (kept, key) {
                 layer
                     .cache
-                    .entries
+                    .map_for(&key)
                     .insert(&key, generation, entry.clone(), entry.size());
             }
             let mut response = respond(&entry, &request_headers);

@@ -6,10 +6,11 @@ use std::borrow::Cow;
 use axum::http::Uri;
 
 /// Every query parameter some public page reads: `page` on lists, WordPress's comment
-/// parameters on articles, and its `feed`, `p` (an article by id) and `paged` (a feed's page). A cache lookup keys on these; a page is stored only under the key of
+/// parameters on articles, and its `feed`, `p` (an article by id), `paged` (a feed's page) and
+/// `s` (a search, redirected to the search page). A cache lookup keys on these; a page is stored only under the key of
 /// the parameters it read itself (see [`super::Cacheable`]), so a parameter a page ignores
 /// (`/?page=7`, `?utm_source=…`) cannot make copies of it.
-pub const PAGE_PARAMS: [&str; 8] = [
+pub const PAGE_PARAMS: [&str; 9] = [
     "cpage",
     "feed",
     "moderation-hash",
@@ -17,8 +18,58 @@ pub const PAGE_PARAMS: [&str; 8] = [
     "page",
     "paged",
     "replytocom",
+    "s",
     "unapproved",
 ];
+
+/// The parameters the search page reads; its key keeps them whatever their values.
+const SEARCH_PARAMS: [&str; 8] = [
+    "author", "from", "page", "q", "section", "sort", "tag", "to",
+];
+/// The longest parameter value a search page is kept under; longer ones are never kept.
+const MAX_SEARCH_VALUE: usize = 200;
+
+/// The key a request is looked up under in the page cache: the search page's own (see
+/// [`search_key`]) or any other page's.
+pub fn request_key(uri: &Uri) -> Option<Cow<'_, str>> {
+    if uri.path() == crate::search::SEARCH_PATH {
+        search_key(uri)
+    } else {
+        page_key(uri, &PAGE_PARAMS)
+    }
+}
+
+/// The key of a search results page: the query exactly as sent, reduced to the parameters the
+/// page reads, in a fixed order. Free text, so the page cache keeps these pages apart, within a
+/// budget of their own (random queries must not push articles out).
+pub fn search_key(uri: &Uri) -> Option<Cow<'_, str>> {
+    let path = uri.path();
+    let Some(query) = uri.query() else {
+        return Some(Cow::Borrowed(path));
+    };
+    let mut kept: Vec<(Cow<str>, Cow<str>)> = form_urlencoded::parse(query.as_bytes())
+        .filter(|(name, _)| SEARCH_PARAMS.contains(&name.as_ref()))
+        .collect();
+    kept.sort();
+    let repeated = kept.windows(2).any(|w| w[0].0 == w[1].0);
+    if repeated || kept.iter().any(|(_, v)| v.len() > MAX_SEARCH_VALUE) {
+        return None;
+    }
+    if kept.is_empty() {
+        return Some(Cow::Borrowed(path));
+    }
+    let mut key = form_urlencoded::Serializer::for_suffix(format!("{path}?"), path.len() + 1);
+    for (name, value) in &kept {
+        key.append_pair(name, value);
+    }
+    Some(Cow::Owned(key.finish()))
+}
+
+/// Whether a key belongs to the search page, whose entries have their own budget.
+pub fn is_search_key(key: &str) -> bool {
+    key.strip_prefix(crate::search::SEARCH_PATH)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('?'))
+}
 
 /// The key a public page is kept under (by the page cache and the render cache), from the
 /// request's path and those of its query parameters named in `reads`, decoded and in a fixed

@@ -224,10 +224,10 @@ impl<S: Send + Sync> FromRequestParts<S> for SameOrigin {
             .headers
             .get("sec-fetch-site")
             .and_then(|v| v.to_str().ok())
+            && site != "same-origin"
+            && site != "none"
         {
-            if site != "same-origin" && site != "none" {
-                return Err(forbidden());
-            }
+            return Err(forbidden());
         }
         if let Some(origin) = parts
             .headers

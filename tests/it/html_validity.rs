@@ -45,6 +45,7 @@ async fn pages_pass_the_nu_html_checker() {
         .await
         .unwrap();
 
+    app.index().await;
     let home = app.get("/").await.text();
     let article_path = TestApp::first_article_link(&home);
     let discussed = crate::support::article_links(&home)
@@ -67,6 +68,9 @@ async fn pages_pass_the_nu_html_checker() {
         ("archive", "/archive/2026/06", StatusCode::OK),
         ("not-found", "/no/such/page", StatusCode::NOT_FOUND),
         ("gone", "/business-news/2026/06/withdrawn", StatusCode::GONE),
+        ("search", "/search?q=decision", StatusCode::OK),
+        ("search-nothing", "/search?q=haborr", StatusCode::OK),
+        ("search-empty", "/search", StatusCode::OK),
     ];
     app.add_user(
         "chief@news.example",

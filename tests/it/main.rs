@@ -24,6 +24,7 @@ mod newsletter_sends;
 mod newsletters;
 mod pages;
 mod screens;
+mod search;
 mod sitemaps;
 mod snapshots;
 mod structure;

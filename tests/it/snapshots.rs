@@ -31,6 +31,7 @@ pub fn between(html: &str, start: &str, end: &str, with: &str) -> String {
 db_tests! {
     async fn demo_pages_match_their_snapshots(app) {
         app.load_demo(20).await;
+        app.index().await;
         let home = app.get("/").await.text();
         let article = TestApp::first_article_link(&home);
         let section = app.get("/business-news").await.text();
@@ -45,6 +46,10 @@ db_tests! {
         insta::assert_snapshot!("section_front", redact(app, &section));
         insta::assert_snapshot!("article", redact(app, &article_html));
         insta::assert_snapshot!("article_with_comments", redact(app, &discussed_html));
+        let results = app.get("/search?q=decision&sort=newest").await.text();
+        insta::assert_snapshot!("search_results", redact(app, &results));
+        let nothing = app.get("/search?q=havrset").await.text();
+        insta::assert_snapshot!("search_nothing", redact(app, &nothing));
     }
 
     async fn a_newsletter_issue_matches_its_snapshot(app) {

@@ -1,9 +1,9 @@
 //! Articles as the editor and the workflow change them: their stored fields, links to tags,
 //! authors and media, redirects, the admin list, and deletion.
 
-use sqlx::FromRow;
+use sqlx::{AssertSqlSafe, FromRow};
 
-use crate::db::{Db, Timestamp, Tx};
+use crate::db::{Db, Timestamp, Tx, placeholders};
 use crate::{with_db, with_tx};
 
 pub async fn count_articles(db: &Db) -> sqlx::Result<i64> {
@@ -91,6 +91,38 @@ pub async fn replace_links(
     })
 }
 
+/// Which of `ids` are articles.
+pub async fn existing_ids_in(tx: &mut Tx, ids: &[i64]) -> sqlx::Result<Vec<i64>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT id FROM articles WHERE id IN ({})",
+        placeholders(1, ids.len())
+    );
+    with_tx!(tx, c => {
+        let mut q = sqlx::query_scalar(AssertSqlSafe(sql.as_str()));
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(c).await
+    })
+}
+
+pub async fn replace_related(tx: &mut Tx, article_id: i64, related: &[i64]) -> sqlx::Result<()> {
+    with_tx!(tx, c => {
+        sqlx::query("DELETE FROM article_related WHERE article_id = $1")
+            .bind(article_id).execute(&mut *c).await?;
+        for (position, related_id) in (0_i64..).zip(related) {
+            sqlx::query(
+                "INSERT INTO article_related (article_id, related_id, position) VALUES ($1, $2, $3)",
+            )
+            .bind(article_id).bind(related_id).bind(position).execute(&mut *c).await?;
+        }
+        Ok(())
+    })
+}
+
 /// Where an article lives: its section's slug, its slug and its publication time.
 pub struct Location {
     pub section_slug: String,
@@ -155,6 +187,7 @@ pub async fn delete_all(tx: &mut Tx) -> sqlx::Result<()> {
             "DELETE FROM article_redirects",
             "DELETE FROM article_tags",
             "DELETE FROM article_authors",
+            "DELETE FROM article_related",
             "DELETE FROM articles",
             "DELETE FROM tags",
             "DELETE FROM authors",
@@ -282,6 +315,26 @@ pub async fn admin_rows(
         .bind(f.status.as_deref()).bind(f.section_id).bind(f.tag_id).bind(f.author_id)
         .bind(f.created_by).bind(pattern.as_deref()).bind(limit).bind(offset)
         .fetch_all(p).await)
+}
+
+/// The admin list's rows of `ids`, in any order.
+pub async fn admin_rows_by_ids(db: &Db, ids: &[i64]) -> sqlx::Result<Vec<AdminRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT a.id, a.headline, a.status, a.published_at, a.updated_at, \
+         s.name AS section_name, s.slug AS section_slug, a.slug, a.created_by \
+         FROM articles a JOIN sections s ON s.id = a.section_id WHERE a.id IN ({})",
+        placeholders(1, ids.len())
+    );
+    with_db!(db, p => {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str()));
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(p).await
+    })
 }
 
 pub async fn admin_count(db: &Db, f: &AdminFilter) -> sqlx::Result<i64> {

@@ -1,7 +1,7 @@
 //! SQL for the articles room, one file per entity, each beside the service that uses it:
 //! `reads` (published articles, for `reads.rs`), `articles` (the editor's and workflow's writes
 //! and the admin list, for `service.rs`), `editorial` (revisions and autosaves), `taxonomy`
-//! (sections, tags, author profiles), `digest`, `discussion` and `syndication` (feeds). Private to the room.
+//! (sections, tags, author profiles), `digest`, `discussion`, `syndication` (feeds) and `indexing` (what search indexes). Private to the room.
 //!
 //! Every statement is a `&'static str` built with `concat!` from literals, except the few whose
 //! `IN (…)` lists grow with their input: those splice only placeholders from
@@ -11,6 +11,7 @@ mod articles;
 mod digest;
 mod discussion;
 mod editorial;
+mod indexing;
 mod reads;
 mod syndication;
 mod taxonomy;
@@ -19,6 +20,7 @@ pub use articles::*;
 pub use digest::*;
 pub use discussion::*;
 pub use editorial::*;
+pub use indexing::*;
 pub use reads::*;
 pub use syndication::*;
 pub use taxonomy::*;

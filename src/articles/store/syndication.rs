@@ -23,7 +23,7 @@ pub struct LabelRow {
 }
 
 /// Runs `sql` with `{}` replaced by a placeholder per id.
-async fn by_ids<T>(db: &Db, sql: &str, ids: &[i64]) -> sqlx::Result<Vec<T>>
+pub(super) async fn by_ids<T>(db: &Db, sql: &str, ids: &[i64]) -> sqlx::Result<Vec<T>>
 where
     T: Send
         + Unpin

@@ -78,6 +78,7 @@ pub fn article(n: &Newsroom, headline: &str) -> ArticleInput {
         tag_ids: vec![n.tag],
         author_ids: vec![n.author],
         created_by: None,
+        related_ids: Vec::new(),
     }
 }
 

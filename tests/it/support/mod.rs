@@ -23,6 +23,7 @@ use broadsheet::demo::{self, DemoOptions};
 use broadsheet::mail::Mailer;
 use broadsheet::media::MediaFiles;
 use broadsheet::media::images::{AllowList, Bounds, FetchLimits, ImageConfig, ImageService};
+use broadsheet::search::{Indexer, SearchIndex};
 use broadsheet::site::layout::RenderCache;
 use broadsheet::state::{AppState, Limits, Services};
 use broadsheet::templates::Templates;
@@ -171,6 +172,7 @@ impl TestApp {
             page_cache: Arc::new(PageCache::new(true, 64 * 1024 * 1024)),
             render_cache: Arc::new(RenderCache::new(16 * 1024 * 1024)),
             proxies: Arc::new(TrustedProxies::default()),
+            search: Arc::new(Indexer::new(Arc::new(SearchIndex::open(data_dir.path())))),
         });
         TestApp {
             router: app::router(state.clone()),
@@ -203,6 +205,15 @@ impl TestApp {
         )
         .await
         .expect("demo loads");
+    }
+
+    /// Brings the search index up to date, as a server's indexer does every half second.
+    pub async fn index(&self) -> broadsheet::search::indexer::Caught {
+        self.state
+            .search
+            .catch_up(&self.db, &broadsheet::search::indexer::Quiet)
+            .await
+            .expect("the index catches up")
     }
 
     /// Runs every due job once, as a server's worker would; returns how many ran.

@@ -200,10 +200,10 @@ pub fn header(message: &str, name: &str) -> String {
         if value.is_some() {
             break;
         }
-        if let Some((k, v)) = line.split_once(':') {
-            if k.eq_ignore_ascii_case(name) {
-                value = Some(v.trim().to_string());
-            }
+        if let Some((k, v)) = line.split_once(':')
+            && k.eq_ignore_ascii_case(name)
+        {
+            value = Some(v.trim().to_string());
         }
     }
     value.unwrap_or_default()

@@ -1,0 +1,140 @@
+//! The index's schema, and an article as the index holds it.
+//!
+//! Every article is indexed, whatever its status, so one index answers readers (only what is
+//! published and due, a filter at query time) and the editors' list (drafts and scheduled
+//! stories too). The publication time is a filter rather than a reason to index later: an
+//! embargoed story appears in results the moment its time comes, with nothing to write then.
+
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::{TantivyDocument, Term};
+
+use super::analysis::{FOLDED, STEMMED};
+use crate::articles::service::IndexSource;
+use crate::db::Timestamp;
+
+/// The fields, looked up once from the schema.
+#[derive(Clone, Copy, Debug)]
+pub struct Fields {
+    pub id: Field,
+    pub status: Field,
+    /// Microseconds since the epoch; 0 when the article has no publication time.
+    pub published: Field,
+    /// The article's section and that section's parent, so a parent's filter finds both.
+    pub sections: Field,
+    pub tags: Field,
+    pub authors: Field,
+    /// The account that created the article (0 for none): an author's "own" stories.
+    pub owner: Field,
+    pub headline: Field,
+    pub standfirst: Field,
+    pub body: Field,
+    /// Section, tag and author names.
+    pub names: Field,
+    /// Headline, standfirst and body as written: folded, never stemmed.
+    pub exact: Field,
+}
+
+/// Names of the fast fields read while ranking.
+pub const ID: &str = "id";
+pub const PUBLISHED: &str = "published";
+
+impl Fields {
+    pub fn schema() -> (Schema, Fields) {
+        let mut b = Schema::builder();
+        let stemmed = TextOptions::default().set_stored().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(STEMMED)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        let names = TextOptions::default().set_stored().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(FOLDED)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        let exact = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(FOLDED)
+                .set_index_option(IndexRecordOption::WithFreqs),
+        );
+        let fields = Fields {
+            id: b.add_u64_field(ID, INDEXED | FAST | STORED),
+            status: b.add_text_field("status", STRING),
+            published: b.add_i64_field(PUBLISHED, INDEXED | FAST),
+            sections: b.add_u64_field("sections", INDEXED),
+            tags: b.add_u64_field("tags", INDEXED),
+            authors: b.add_u64_field("authors", INDEXED),
+            owner: b.add_u64_field("owner", INDEXED),
+            headline: b.add_text_field("headline", stemmed.clone()),
+            standfirst: b.add_text_field("standfirst", stemmed.clone()),
+            body: b.add_text_field("body", stemmed),
+            names: b.add_text_field("names", names),
+            exact: b.add_text_field("exact", exact),
+        };
+        (b.build(), fields)
+    }
+
+    /// The fields of an index opened from disk.
+    pub fn from_schema(schema: &Schema) -> tantivy::Result<Fields> {
+        let (expected, _) = Fields::schema();
+        if *schema != expected {
+            return Err(tantivy::TantivyError::SchemaError(
+                "the index was built with another schema".into(),
+            ));
+        }
+        let (_, fields) = Fields::schema();
+        Ok(fields)
+    }
+
+    pub fn id_term(&self, id: i64) -> Term {
+        Term::from_field_u64(self.id, as_key(id))
+    }
+
+    /// The article as a document; `body_text` is its body as plain text.
+    pub fn document(&self, source: &IndexSource, body_text: &str) -> TantivyDocument {
+        let mut doc = TantivyDocument::new();
+        doc.add_u64(self.id, as_key(source.id));
+        doc.add_text(self.status, &source.status);
+        doc.add_i64(
+            self.published,
+            source.published_at.map_or(0, Timestamp::micros),
+        );
+        for id in [Some(source.section_id), source.parent_section_id]
+            .into_iter()
+            .flatten()
+        {
+            doc.add_u64(self.sections, as_key(id));
+        }
+        for id in &source.tag_ids {
+            doc.add_u64(self.tags, as_key(*id));
+        }
+        for id in &source.author_ids {
+            doc.add_u64(self.authors, as_key(*id));
+        }
+        doc.add_u64(self.owner, source.created_by.map_or(0, as_key));
+        doc.add_text(self.headline, &source.headline);
+        doc.add_text(self.standfirst, &source.standfirst);
+        doc.add_text(self.body, body_text);
+        for name in std::iter::once(&source.section_name)
+            .chain(&source.tag_names)
+            .chain(&source.author_names)
+        {
+            doc.add_text(self.names, name);
+        }
+        for text in [&source.headline, &source.standfirst, body_text] {
+            doc.add_text(self.exact, text);
+        }
+        doc
+    }
+}
+
+/// Database ids are positive; the index keys them as unsigned.
+pub fn as_key(id: i64) -> u64 {
+    u64::try_from(id).unwrap_or(0)
+}
+
+/// The database id of an index key.
+pub fn from_key(key: u64) -> i64 {
+    i64::try_from(key).unwrap_or(0)
+}

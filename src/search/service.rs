@@ -1,0 +1,499 @@
+//! Searching the index: readers' results and the desk's, related articles, snippets and
+//! spelling suggestions. Queries run on the CPU pool ([`crate::cpu`]): a search is short, but a
+//! burst of them must not stall the async threads.
+//!
+//! Ranking is BM25 over the weighted fields of [`super::matching`], multiplied by a recency
+//! factor `1 + w · 2^(−age / 30 days)`, where `w` is the site's recency setting (0 to 1): with
+//! the default 0.3 a story from today outranks an equally relevant one from last year by 30 %,
+//! one from a month ago by 15 %.
+
+use std::ops::Range;
+
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{BooleanQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DocAddress, Order, Score, Searcher, SegmentReader, TantivyDocument, Term};
+
+use super::document::{self, Fields, from_key};
+use super::index::{Live, SearchIndex};
+use super::matching::{self, Matcher, tokens};
+use super::query::{self, Clause, Parsed};
+use super::similar;
+use crate::db::Timestamp;
+use crate::error::{AppError, AppResult};
+
+/// The deepest result a query pages to: beyond it, ask a narrower question.
+pub const MAX_RESULTS: usize = 1000;
+const HALF_LIFE_SECONDS: f64 = 30.0 * 86_400.0;
+const SNIPPET_CHARS: usize = 220;
+/// How far from an article's date related articles are looked for.
+const RELATED_WINDOW_SECONDS: i64 = 180 * 86_400;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    #[default]
+    Relevance,
+    Newest,
+}
+
+/// Who searches, which decides what they may find.
+#[derive(Debug, Clone)]
+pub enum Audience {
+    /// Readers find published articles whose time has come.
+    Readers,
+    /// The desk finds every status, or one, and only `owner`'s articles when given.
+    Desk {
+        status: Option<String>,
+        owner: Option<i64>,
+    },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    pub section: Option<i64>,
+    pub author: Option<i64>,
+    pub tag: Option<i64>,
+    pub from: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub query: String,
+    pub filters: Filters,
+    pub audience: Audience,
+    pub sort: Sort,
+    pub offset: usize,
+    pub limit: usize,
+    /// The weight of recency in the ranking, 0 to 1.
+    pub recency: f64,
+    pub now: Timestamp,
+}
+
+/// Text with the ranges (byte offsets) that matched the query.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Marked {
+    pub text: String,
+    pub marks: Vec<Range<usize>>,
+    /// Whether text was cut before or after the fragment.
+    pub cut_before: bool,
+    pub cut_after: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub id: i64,
+    pub headline: Marked,
+    pub snippet: Marked,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Results {
+    pub total: usize,
+    pub hits: Vec<Hit>,
+    /// The query with unknown words replaced by the closest words the index knows, when
+    /// nothing matched.
+    pub suggestion: Option<String>,
+    /// Whether the query had anything to look for.
+    pub searched: bool,
+}
+
+fn not_ready() -> AppError {
+    AppError::NotReady(
+        "search is starting: the archive is being indexed. Please try again in a moment".into(),
+    )
+}
+
+/// Runs `request`; an index still being built answers [`AppError::NotReady`].
+pub async fn search(index: &SearchIndex, request: Request) -> AppResult<Results> {
+    let live = index.live().ok_or_else(not_ready)?;
+    crate::cpu::run(move || search_now(&live, &request)).await?
+}
+
+fn search_now(live: &Live, request: &Request) -> AppResult<Results> {
+    let searcher = live.reader.searcher();
+    let fields = live.fields;
+    let parsed = query::parse(&request.query);
+    let known = |term: &Term| searcher.doc_freq(term).is_ok_and(|n| n > 0);
+    let mut matcher = Matcher {
+        fields: &fields,
+        stemmed: live.analyzer(fields.headline)?,
+        folded: live.analyzer(fields.exact)?,
+        known: &known,
+    };
+    let Some(text) = matcher.text_query(&parsed) else {
+        return Ok(Results::default());
+    };
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text.box_clone())];
+    clauses.extend(audience(&fields, &request.audience, request.now));
+    clauses.extend(filters(&fields, &request.filters));
+    let query = BooleanQuery::new(clauses);
+    let window = request.offset + request.limit;
+    if request.limit == 0 || window > MAX_RESULTS {
+        return Err(AppError::not_found("there are no results that far down"));
+    }
+    let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
+    let (addresses, total): (Vec<DocAddress>, usize) = match request.sort {
+        Sort::Relevance => {
+            let ranked = top.tweak_score(recency_blend(request.now, request.recency));
+            let (hits, total) = searcher.search(&query, &(ranked, Count))?;
+            (hits.into_iter().map(|(_, a)| a).collect(), total)
+        }
+        Sort::Newest => {
+            let ranked = top.order_by_fast_field::<i64>(document::PUBLISHED, Order::Desc);
+            let (hits, total) = searcher.search(&query, &(ranked, Count))?;
+            (hits.into_iter().map(|(_, a)| a).collect(), total)
+        }
+    };
+    let suggestion = if total == 0 {
+        suggest(&searcher, &fields, &parsed, &mut matcher.folded)
+    } else {
+        None
+    };
+    let mut headlines = SnippetGenerator::create(&searcher, &*text, fields.headline)?;
+    headlines.set_max_num_chars(usize::MAX / 2);
+    let mut bodies = SnippetGenerator::create(&searcher, &*text, fields.body)?;
+    bodies.set_max_num_chars(SNIPPET_CHARS);
+    let mut hits = Vec::with_capacity(addresses.len());
+    for address in addresses {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let headline_text = stored_text(&doc, fields.headline);
+        let body_text = stored_text(&doc, fields.body);
+        hits.push(Hit {
+            id: doc
+                .get_first(fields.id)
+                .and_then(|v| v.as_u64())
+                .map_or(0, from_key),
+            headline: whole(&headlines, headline_text),
+            snippet: fragment(&bodies, body_text, &stored_text(&doc, fields.standfirst)),
+        });
+    }
+    Ok(Results {
+        total,
+        hits,
+        suggestion,
+        searched: true,
+    })
+}
+
+fn audience(fields: &Fields, audience: &Audience, now: Timestamp) -> Vec<(Occur, Box<dyn Query>)> {
+    match audience {
+        Audience::Readers => vec![
+            (Occur::Must, matching::status(fields, "published")),
+            (
+                Occur::Must,
+                matching::published_between(fields, None, Some(now.micros())),
+            ),
+        ],
+        Audience::Desk { status, owner } => {
+            let mut out = Vec::new();
+            if let Some(status) = status {
+                out.push((Occur::Must, matching::status(fields, status)));
+            }
+            if let Some(owner) = owner {
+                out.push((Occur::Must, matching::having(fields.owner, *owner)));
+            }
+            out
+        }
+    }
+}
+
+fn filters(fields: &Fields, f: &Filters) -> Vec<(Occur, Box<dyn Query>)> {
+    let mut out = Vec::new();
+    for (field, value) in [
+        (fields.sections, f.section),
+        (fields.authors, f.author),
+        (fields.tags, f.tag),
+    ] {
+        if let Some(value) = value {
+            out.push((Occur::Must, matching::having(field, value)));
+        }
+    }
+    if f.from.is_some() || f.until.is_some() {
+        out.push((
+            Occur::Must,
+            matching::published_between(
+                fields,
+                f.from.map(Timestamp::micros),
+                f.until.map(Timestamp::micros),
+            ),
+        ));
+    }
+    out
+}
+
+/// The score-tweaking function of a relevance ranking: BM25 times the recency factor.
+fn recency_blend(
+    now: Timestamp,
+    weight: f64,
+) -> impl Fn(&SegmentReader) -> Box<dyn Fn(tantivy::DocId, Score) -> Score> + Send + Sync + 'static
+{
+    move |segment: &SegmentReader| {
+        let Ok(column) = segment.fast_fields().i64(document::PUBLISHED) else {
+            return Box::new(|_, score| score);
+        };
+        let published = column.first_or_default_col(0);
+        let now = now.micros();
+        Box::new(move |doc, score| score * recency_factor(now, published.get_val(doc), weight))
+    }
+}
+
+/// `1 + weight · 2^(−age / half-life)`; a future or missing time counts as new.
+fn recency_factor(now_micros: i64, published_micros: i64, weight: f64) -> Score {
+    let age = (now_micros.saturating_sub(published_micros)).max(0) as f64 / 1e6;
+    (1.0 + weight * (-age / HALF_LIFE_SECONDS).exp2()) as Score
+}
+
+fn stored_text(doc: &TantivyDocument, field: Field) -> String {
+    doc.get_first(field)
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// All of `text`, with the query's words marked.
+fn whole(generator: &SnippetGenerator, text: String) -> Marked {
+    let snippet = generator.snippet(&text);
+    let start = snippet.fragment_range().start;
+    let marks = snippet
+        .highlighted()
+        .iter()
+        .map(|r| r.start + start..r.end + start)
+        .collect();
+    Marked {
+        text,
+        marks,
+        cut_before: false,
+        cut_after: false,
+    }
+}
+
+/// The best passage of `body` for the query, or the standfirst when the body has none of it.
+fn fragment(generator: &SnippetGenerator, body: String, standfirst: &str) -> Marked {
+    let snippet = generator.snippet(&body);
+    if snippet.is_empty() {
+        return Marked {
+            text: standfirst.to_string(),
+            ..Marked::default()
+        };
+    }
+    let range = snippet.fragment_range();
+    Marked {
+        text: snippet.fragment().to_string(),
+        marks: snippet.highlighted().to_vec(),
+        cut_before: range.start > 0,
+        cut_after: range.end < body.len(),
+    }
+}
+
+/// The query with each word the index does not know replaced by the closest known word (at
+/// most two edits, the most frequent among the closest), when any was replaced.
+fn suggest(
+    searcher: &Searcher,
+    fields: &Fields,
+    parsed: &Parsed,
+    folded: &mut tantivy::tokenizer::TextAnalyzer,
+) -> Option<String> {
+    let mut changed = false;
+    let mut words = Vec::new();
+    for clause in &parsed.wanted {
+        let Clause::Word(word) = clause else {
+            return None;
+        };
+        let written = tokens(folded, word).into_iter().next().map(|(_, t)| t)?;
+        let term = Term::from_field_text(fields.exact, &written);
+        if written.chars().count() >= 3
+            && searcher.doc_freq(&term).is_ok_and(|n| n == 0)
+            && let Some(better) = closest(searcher, fields.exact, &written)
+        {
+            words.push(better);
+            changed = true;
+            continue;
+        }
+        words.push(written);
+    }
+    changed.then(|| words.join(" "))
+}
+
+fn closest(searcher: &Searcher, field: Field, word: &str) -> Option<String> {
+    let automaton = FuzzyTermQuery::new(Term::from_field_text(field, word), 2, true)
+        .automaton()
+        .ok()?;
+    let mut counts: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+    for segment in searcher.segment_readers() {
+        let inverted = segment.inverted_index(field).ok()?;
+        let mut stream = inverted.terms().search(&automaton).into_stream().ok()?;
+        while stream.advance() {
+            if let Ok(term) = std::str::from_utf8(stream.key()) {
+                *counts.entry(term.to_string()).or_default() += u64::from(stream.value().doc_freq);
+            }
+        }
+    }
+    counts
+        .into_iter()
+        .min_by_key(|(term, freq)| (edit_distance(word, term), std::cmp::Reverse(*freq)))
+        .map(|(term, _)| term)
+}
+
+/// Edits (insert, delete, substitute, swap neighbours) between two short words.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut before: Vec<usize> = Vec::new();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut current = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (previous[j] + 1)
+                .min(current[j - 1] + 1)
+                .min(previous[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(before[j - 2] + 1);
+            }
+            current[j] = best;
+        }
+        before = std::mem::replace(&mut previous, current);
+    }
+    previous[b.len()]
+}
+
+/// The article whose related articles are wanted.
+#[derive(Debug, Clone)]
+pub struct RelatedTo {
+    pub id: i64,
+    pub headline: String,
+    pub published_at: Timestamp,
+}
+
+/// Up to `limit` articles about the same thing as `article`, readers may see now, within
+/// [`RELATED_WINDOW_SECONDS`] of it, closer in time first among equals, leaving out `skip` (the
+/// pinned ones) and near-duplicates (the same headline). `None` when the index cannot say (not
+/// built yet, or the article not indexed yet): the caller falls back to the section's newest.
+pub async fn related(
+    index: &SearchIndex,
+    article: RelatedTo,
+    skip: Vec<i64>,
+    limit: usize,
+    now: Timestamp,
+) -> AppResult<Option<Vec<i64>>> {
+    let Some(live) = index.live() else {
+        return Ok(None);
+    };
+    if limit == 0 {
+        return Ok(Some(Vec::new()));
+    }
+    crate::cpu::run(move || related_now(&live, &article, &skip, limit, now)).await?
+}
+
+fn related_now(
+    live: &Live,
+    article: &RelatedTo,
+    skip: &[i64],
+    limit: usize,
+    now: Timestamp,
+) -> AppResult<Option<Vec<i64>>> {
+    let searcher = live.reader.searcher();
+    let fields = live.fields;
+    let itself = TermQuery::new(fields.id_term(article.id), IndexRecordOption::Basic);
+    let Some((_, address)) = searcher
+        .search(&itself, &TopDocs::with_limit(1).order_by_score())?
+        .into_iter()
+        .next()
+    else {
+        return Ok(None);
+    };
+    let doc: TantivyDocument = searcher.doc(address)?;
+    let mut stemmed = live.analyzer(fields.headline)?;
+    let mut folded = live.analyzer(fields.exact)?;
+    let Some(like) = similar::query(&searcher, &fields, &doc, &mut stemmed, &mut folded) else {
+        return Ok(Some(Vec::new()));
+    };
+    let at = article.published_at.micros();
+    let window = RELATED_WINDOW_SECONDS * 1_000_000;
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, like)];
+    clauses.extend(audience(&fields, &Audience::Readers, now));
+    clauses.push((
+        Occur::Must,
+        matching::published_between(&fields, Some(at - window), Some(at + window)),
+    ));
+    for id in std::iter::once(article.id).chain(skip.iter().copied()) {
+        clauses.push((
+            Occur::MustNot,
+            Box::new(TermQuery::new(fields.id_term(id), IndexRecordOption::Basic)),
+        ));
+    }
+    let query = BooleanQuery::new(clauses);
+    let closeness = move |segment: &SegmentReader| -> Box<dyn Fn(tantivy::DocId, Score) -> Score> {
+        let Ok(column) = segment.fast_fields().i64(document::PUBLISHED) else {
+            return Box::new(|_, score| score);
+        };
+        let published = column.first_or_default_col(0);
+        Box::new(move |doc, score| {
+            let distance = (published.get_val(doc) - at).abs();
+            score * recency_factor(distance, 0, 0.5)
+        })
+    };
+    let ranked = TopDocs::with_limit(limit + 8).tweak_score(closeness);
+    let own = same_story_key(&article.headline);
+    let mut ids = Vec::with_capacity(limit);
+    for (_, address) in searcher.search(&query, &ranked)? {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        if same_story_key(&stored_text(&doc, fields.headline)) == own {
+            continue;
+        }
+        if let Some(id) = doc.get_first(fields.id).and_then(|v| v.as_u64()) {
+            ids.push(from_key(id));
+        }
+        if ids.len() == limit {
+            break;
+        }
+    }
+    Ok(Some(ids))
+}
+
+/// A headline reduced to its letters and digits, lowercased: two stories with the same key are
+/// near-duplicates (a re-post, a copy with a new number).
+fn same_story_key(headline: &str) -> String {
+    headline
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{edit_distance, recency_factor, same_story_key};
+
+    #[test]
+    fn edits_count_swaps_as_one() {
+        assert_eq!(edit_distance("election", "election"), 0);
+        assert_eq!(edit_distance("electoin", "election"), 1);
+        assert_eq!(edit_distance("elction", "election"), 1);
+        assert_eq!(edit_distance("harbor", "harbour"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
+
+    #[test]
+    fn recency_halves_every_thirty_days() {
+        let day = 86_400_000_000;
+        let now = 400 * day;
+        assert!((recency_factor(now, now, 0.3) - 1.3).abs() < 1e-6);
+        assert!((recency_factor(now, now - 30 * day, 0.3) - 1.15).abs() < 1e-6);
+        assert!(
+            (recency_factor(now, now + day, 0.3) - 1.3).abs() < 1e-6,
+            "future counts as new"
+        );
+        assert!((recency_factor(now, now - 30 * day, 0.0) - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn near_duplicate_headlines_share_a_key() {
+        assert_eq!(
+            same_story_key("Castell Foods cuts prices (20)"),
+            same_story_key("castell foods cuts prices")
+        );
+        assert_ne!(same_story_key("A rises"), same_story_key("A falls"));
+    }
+}
