@@ -3,7 +3,8 @@
 //! over the same text, each from 16 concurrent tasks, and related articles against the
 //! same-section baseline on the demo's topics.
 //!
-//! Usage: cargo bench --bench search -- DATA_DIR QUERIES_FILE [SECONDS]
+//! Usage: cargo bench --bench search -- DATA_DIR QUERIES_FILE [SECONDS] (bench/search.sh builds
+//! it with the release profile and runs it directly).
 //! Prints `search_qps=`, `fts5_qps=`, `search_vs_fts5=`, `related_precision_at_4=` and
 //! `related_same_section_baseline=`.
 

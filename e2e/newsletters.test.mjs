@@ -59,7 +59,7 @@ test("a reader signs up from the promo box and confirms by email", async () => {
   const link = await waitForMail("js.reader@e2e.example");
   await page.goto(link.replace(/^https?:\/\/[^/]+/, base));
   assert.match(await page.textContent("h1"), new RegExp(`Confirm your sign-up to ${name}`));
-  await page.click("button[type=submit]");
+  await page.click("main button[type=submit]");
   assert.match(await page.textContent("h1"), new RegExp(`You are subscribed to ${name}`));
   await page.click("text=Choose your newsletters");
   const checked = await page.$$eval("input[name=newsletter]:checked", (boxes) =>

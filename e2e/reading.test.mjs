@@ -30,11 +30,23 @@ async function pagesToRead(page) {
         author,
         article,
         newsletters: "/newsletters",
+        search: await searchable(page, "/search?q=decision"),
+        "search-nothing": "/search?q=havrset",
         "not-found": "/no-such-page-here",
       };
     }
   }
   throw new Error("no story on the home page has both a byline and a tag");
+}
+
+/** `path` once search answers it: the server builds its index in its first seconds. */
+async function searchable(page, path) {
+  for (let tries = 0; tries < 100; tries++) {
+    const response = await page.goto(`${base}${path}`);
+    if (response.status() === 200) return path;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${path} never answered 200`);
 }
 
 /** Layout faults on the page as laid out now; an empty list when there are none. */
@@ -109,7 +121,7 @@ test("every page type reads well at 1280 and 360 px, light and dark, with no axe
           const nodes = v.nodes.map((n) => n.target.join(" ")).join(", ");
           problems.push(`${where}: axe ${v.id}: ${v.help} — ${nodes}`);
         }
-        if (name === "home" || name === "article") {
+        if (name === "home" || name === "article" || name === "search") {
           await loadEveryPicture(page);
           await page.screenshot({ path: `${out}/${name}-${width}-${scheme}.png`, fullPage: true });
         }

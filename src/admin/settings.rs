@@ -32,6 +32,7 @@ struct SettingsView {
     discourage_search: bool,
     robots_extra: String,
     x_handle: String,
+    search_recency: u8,
     zones: Vec<&'static str>,
     media: Vec<LogoOption>,
 }
@@ -69,6 +70,7 @@ async fn show(
         discourage_search: s.discourage_search,
         robots_extra: s.robots_extra,
         x_handle: s.x_handle,
+        search_recency: s.search_recency,
     };
     let screen =
         Screen::new("admin/settings.html", "Site settings", "settings").with_errors(errors);
@@ -103,6 +105,10 @@ pub async fn save(
         discourage_search: form.has("discourage_search"),
         robots_extra: form.get("robots_extra").replace("\r\n", "\n"),
         x_handle: form.get("x_handle").into(),
+        search_recency: match form.get("search_recency").trim() {
+            "" => settings::DEFAULT_SEARCH_RECENCY,
+            n => n.parse().unwrap_or(u8::MAX),
+        },
         ..SiteSettings::default()
     };
     match settings::save(&state.db, &submitted).await {

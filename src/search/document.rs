@@ -21,6 +21,9 @@ pub struct Fields {
     pub status: Field,
     /// Microseconds since the epoch; 0 when the article has no publication time.
     pub published: Field,
+    /// When readers may see the article: its publication time if it is published, else never
+    /// (`i64::MAX`). One range answers "published and due", where status and time took two.
+    pub visible_from: Field,
     /// The article's section and that section's parent, so a parent's filter finds both.
     pub sections: Field,
     pub tags: Field,
@@ -62,6 +65,7 @@ impl Fields {
             id: b.add_u64_field(ID, INDEXED | FAST | STORED),
             status: b.add_text_field("status", STRING),
             published: b.add_i64_field(PUBLISHED, INDEXED | FAST),
+            visible_from: b.add_i64_field("visible_from", INDEXED | FAST),
             sections: b.add_u64_field("sections", INDEXED),
             tags: b.add_u64_field("tags", INDEXED),
             authors: b.add_u64_field("authors", INDEXED),
@@ -100,6 +104,11 @@ impl Fields {
             self.published,
             source.published_at.map_or(0, Timestamp::micros),
         );
+        let visible = source
+            .published_at
+            .filter(|_| source.status == "published")
+            .map_or(i64::MAX, Timestamp::micros);
+        doc.add_i64(self.visible_from, visible);
         for id in [Some(source.section_id), source.parent_section_id]
             .into_iter()
             .flatten()

@@ -155,6 +155,9 @@ impl Live {
 pub struct SearchIndex {
     root: PathBuf,
     live: RwLock<Option<Arc<Live>>>,
+    /// The folder `CURRENT` named when this process last looked: only a change of it means
+    /// another process built a new index (ours may be out of use, or unreadable).
+    followed: Mutex<Option<String>>,
 }
 
 impl SearchIndex {
@@ -162,13 +165,14 @@ impl SearchIndex {
     /// the node serves without search until the indexer has rebuilt it.
     pub fn open(data_dir: &Path) -> SearchIndex {
         let root = data_dir.join("search");
-        let live = match current_name(&root) {
-            Some(name) => match Live::open(&root, &name) {
+        let current = current_name(&root);
+        let live = match &current {
+            Some(name) => match Live::open(&root, name) {
                 Ok(live) => Some(Arc::new(live)),
                 Err(error) => {
                     tracing::warn!(
                         %error,
-                        dir = %root.join(&name).display(),
+                        dir = %root.join(name).display(),
                         "the search index cannot be read; it will be rebuilt from the database, \
                          and search answers 503 until then"
                     );
@@ -186,6 +190,7 @@ impl SearchIndex {
         SearchIndex {
             root,
             live: RwLock::new(live),
+            followed: Mutex::new(current),
         }
     }
 
@@ -198,15 +203,28 @@ impl SearchIndex {
         self.live.read().ok().and_then(|l| l.clone())
     }
 
+    /// Takes the index out of use (search answers 503) until a rebuild puts another in.
+    pub fn retire(&self) {
+        if let Ok(mut slot) = self.live.write() {
+            *slot = None;
+        }
+    }
+
     /// Whether another process (`broadsheet search reindex`) put a newer index in use; if so it
     /// is opened in place of ours.
     pub fn follow_current(&self) -> anyhow::Result<bool> {
         let Some(name) = current_name(&self.root) else {
             return Ok(false);
         };
-        if self.live().is_some_and(|l| l.name == name) {
+        let mut followed = self
+            .followed
+            .lock()
+            .map_err(|_| anyhow::anyhow!("the index folder's record failed earlier"))?;
+        if followed.as_deref() == Some(name.as_str()) {
             return Ok(false);
         }
+        *followed = Some(name.clone());
+        drop(followed);
         let opened = Arc::new(Live::open(&self.root, &name)?);
         self.put_in_use(opened);
         Ok(true)
@@ -231,6 +249,9 @@ impl SearchIndex {
 
     fn put_in_use(&self, live: Arc<Live>) {
         let name = live.name.clone();
+        if let Ok(mut followed) = self.followed.lock() {
+            *followed = Some(name.clone());
+        }
         if let Ok(mut slot) = self.live.write() {
             *slot = Some(live);
         }

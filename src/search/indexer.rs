@@ -69,6 +69,11 @@ impl Indexer {
                         analysis = mark.analysis,
                         "the search index is from another epoch or language; rebuilding it"
                     );
+                    // Another epoch's ids may name other articles now: no answers until rebuilt.
+                    // Another language's index still answers meanwhile, if less well.
+                    if mark.epoch != epoch || mark.seq > head {
+                        self.index.retire();
+                    }
                 }
                 self.rebuild_now(db, analysis, progress).await?;
                 db.content_changed();

@@ -73,9 +73,11 @@ impl Matcher<'_> {
             })
             .collect();
         if words.len() > 1 {
+            // Headline and standfirst only: positions in bodies cost more than the bonus is worth.
+            let f = *self.fields;
             let together = self.phrase(
                 &words.join(" "),
-                &[(self.fields.headline, HEADLINE), (self.fields.body, BODY)],
+                &[(f.headline, HEADLINE), (f.standfirst, STANDFIRST)],
             );
             if let Some(bonus) = together {
                 clauses.push((Occur::Should, bonus));
@@ -135,7 +137,10 @@ impl Matcher<'_> {
         ];
         if let Some((_, written)) = folded.first() {
             any.push(term(f.names, written, NAMES));
-            any.push(term(f.exact, written, AS_WRITTEN));
+            // A word that is its own stem gains nothing from matching as written.
+            if *written != stem {
+                any.push(term(f.exact, written, AS_WRITTEN));
+            }
             let unknown = !(self.known)(&Term::from_field_text(f.exact, written))
                 && !(self.known)(&Term::from_field_text(f.body, &stem));
             if tolerate_typo && unknown && written.chars().count() >= TYPO_MIN_CHARS {
@@ -183,7 +188,8 @@ impl Matcher<'_> {
     }
 }
 
-fn term(field: Field, text: &str, boost: f32) -> Box<dyn Query> {
+/// Documents with `text` in `field`, scored by BM25 times `boost`.
+pub fn term(field: Field, text: &str, boost: f32) -> Box<dyn Query> {
     let q = TermQuery::new(
         Term::from_field_text(field, text),
         IndexRecordOption::WithFreqs,
@@ -218,8 +224,17 @@ pub fn status(fields: &Fields, status: &str) -> Box<dyn Query> {
 
 /// Publication times within `from..=until` (microseconds), either end open.
 pub fn published_between(fields: &Fields, from: Option<i64>, until: Option<i64>) -> Box<dyn Query> {
+    between(fields.published, from, until)
+}
+
+/// What readers may see at `now` (microseconds): published, and due.
+pub fn visible_at(fields: &Fields, now: i64) -> Box<dyn Query> {
+    between(fields.visible_from, None, Some(now))
+}
+
+fn between(field: Field, from: Option<i64>, until: Option<i64>) -> Box<dyn Query> {
     let bound = |v: Option<i64>| match v {
-        Some(v) => Bound::Included(Term::from_field_i64(fields.published, v)),
+        Some(v) => Bound::Included(Term::from_field_i64(field, v)),
         None => Bound::Unbounded,
     };
     filter(Box::new(RangeQuery::new(bound(from), bound(until))))

@@ -10,6 +10,7 @@ pub mod indexer;
 pub mod log;
 mod matching;
 mod pages;
+mod passages;
 pub mod query;
 pub mod related;
 pub mod service;

@@ -5,19 +5,21 @@
 //! Ranking is BM25 over the weighted fields of [`super::matching`], multiplied by a recency
 //! factor `1 + w · 2^(−age / 30 days)`, where `w` is the site's recency setting (0 to 1): with
 //! the default 0.3 a story from today outranks an equally relevant one from last year by 30 %,
-//! one from a month ago by 15 %.
+//! one from a month ago by 15 %. The factor re-ranks the [`RESCORED`] most relevant results (as
+//! search engines' "rescore" does) rather than every match: computing it for the thousands of
+//! articles a common word matches cost more than the rest of the search.
 
 use std::ops::Range;
 
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, FuzzyTermQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Order, Score, Searcher, SegmentReader, TantivyDocument, Term};
 
 use super::document::{self, Fields, from_key};
 use super::index::{Live, SearchIndex};
 use super::matching::{self, Matcher, tokens};
+use super::passages::Highlighter;
 use super::query::{self, Clause, Parsed};
 use super::similar;
 use crate::db::Timestamp;
@@ -27,6 +29,8 @@ use crate::error::{AppError, AppResult};
 pub const MAX_RESULTS: usize = 1000;
 const HALF_LIFE_SECONDS: f64 = 30.0 * 86_400.0;
 const SNIPPET_CHARS: usize = 220;
+/// How many of the most relevant results the recency blend re-ranks (more for a deeper page).
+const RESCORED: usize = 100;
 /// How far from an article's date related articles are looked for.
 const RELATED_WINDOW_SECONDS: i64 = 180 * 86_400;
 
@@ -133,14 +137,27 @@ fn search_now(live: &Live, request: &Request) -> AppResult<Results> {
     if request.limit == 0 || window > MAX_RESULTS {
         return Err(AppError::not_found("there are no results that far down"));
     }
-    let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
     let (addresses, total): (Vec<DocAddress>, usize) = match request.sort {
         Sort::Relevance => {
-            let ranked = top.tweak_score(recency_blend(request.now, request.recency));
-            let (hits, total) = searcher.search(&query, &(ranked, Count))?;
-            (hits.into_iter().map(|(_, a)| a).collect(), total)
+            let most_relevant = TopDocs::with_limit(window.max(RESCORED)).order_by_score();
+            let (hits, total) = searcher.search(&query, &(most_relevant, Count))?;
+            let mut blended = Vec::with_capacity(hits.len());
+            for (score, address) in hits {
+                let published = searcher
+                    .segment_reader(address.segment_ord)
+                    .fast_fields()
+                    .i64(document::PUBLISHED)?
+                    .first(address.doc_id)
+                    .unwrap_or(0);
+                let factor = recency_factor(request.now.micros(), published, request.recency);
+                blended.push((score * factor, address));
+            }
+            blended.sort_by(|a, b| b.0.total_cmp(&a.0));
+            let page = blended.into_iter().skip(request.offset).take(request.limit);
+            (page.map(|(_, a)| a).collect(), total)
         }
         Sort::Newest => {
+            let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
             let ranked = top.order_by_fast_field::<i64>(document::PUBLISHED, Order::Desc);
             let (hits, total) = searcher.search(&query, &(ranked, Count))?;
             (hits.into_iter().map(|(_, a)| a).collect(), total)
@@ -151,22 +168,21 @@ fn search_now(live: &Live, request: &Request) -> AppResult<Results> {
     } else {
         None
     };
-    let mut headlines = SnippetGenerator::create(&searcher, &*text, fields.headline)?;
-    headlines.set_max_num_chars(usize::MAX / 2);
-    let mut bodies = SnippetGenerator::create(&searcher, &*text, fields.body)?;
-    bodies.set_max_num_chars(SNIPPET_CHARS);
+    let mut highlighter = Highlighter::new(&parsed, matcher.stemmed, matcher.folded);
     let mut hits = Vec::with_capacity(addresses.len());
     for address in addresses {
         let doc: TantivyDocument = searcher.doc(address)?;
-        let headline_text = stored_text(&doc, fields.headline);
-        let body_text = stored_text(&doc, fields.body);
+        let body = stored_text(&doc, fields.body);
+        let snippet = highlighter
+            .passage(&body, SNIPPET_CHARS)
+            .unwrap_or_else(|| highlighter.whole(stored_text(&doc, fields.standfirst)));
         hits.push(Hit {
             id: doc
                 .get_first(fields.id)
                 .and_then(|v| v.as_u64())
                 .map_or(0, from_key),
-            headline: whole(&headlines, headline_text),
-            snippet: fragment(&bodies, body_text, &stored_text(&doc, fields.standfirst)),
+            headline: highlighter.whole(stored_text(&doc, fields.headline)),
+            snippet,
         });
     }
     Ok(Results {
@@ -179,13 +195,7 @@ fn search_now(live: &Live, request: &Request) -> AppResult<Results> {
 
 fn audience(fields: &Fields, audience: &Audience, now: Timestamp) -> Vec<(Occur, Box<dyn Query>)> {
     match audience {
-        Audience::Readers => vec![
-            (Occur::Must, matching::status(fields, "published")),
-            (
-                Occur::Must,
-                matching::published_between(fields, None, Some(now.micros())),
-            ),
-        ],
+        Audience::Readers => vec![(Occur::Must, matching::visible_at(fields, now.micros()))],
         Audience::Desk { status, owner } => {
             let mut out = Vec::new();
             if let Some(status) = status {
@@ -223,22 +233,6 @@ fn filters(fields: &Fields, f: &Filters) -> Vec<(Occur, Box<dyn Query>)> {
     out
 }
 
-/// The score-tweaking function of a relevance ranking: BM25 times the recency factor.
-fn recency_blend(
-    now: Timestamp,
-    weight: f64,
-) -> impl Fn(&SegmentReader) -> Box<dyn Fn(tantivy::DocId, Score) -> Score> + Send + Sync + 'static
-{
-    move |segment: &SegmentReader| {
-        let Ok(column) = segment.fast_fields().i64(document::PUBLISHED) else {
-            return Box::new(|_, score| score);
-        };
-        let published = column.first_or_default_col(0);
-        let now = now.micros();
-        Box::new(move |doc, score| score * recency_factor(now, published.get_val(doc), weight))
-    }
-}
-
 /// `1 + weight · 2^(−age / half-life)`; a future or missing time counts as new.
 fn recency_factor(now_micros: i64, published_micros: i64, weight: f64) -> Score {
     let age = (now_micros.saturating_sub(published_micros)).max(0) as f64 / 1e6;
@@ -249,41 +243,6 @@ fn stored_text(doc: &TantivyDocument, field: Field) -> String {
     doc.get_first(field)
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default()
-}
-
-/// All of `text`, with the query's words marked.
-fn whole(generator: &SnippetGenerator, text: String) -> Marked {
-    let snippet = generator.snippet(&text);
-    let start = snippet.fragment_range().start;
-    let marks = snippet
-        .highlighted()
-        .iter()
-        .map(|r| r.start + start..r.end + start)
-        .collect();
-    Marked {
-        text,
-        marks,
-        cut_before: false,
-        cut_after: false,
-    }
-}
-
-/// The best passage of `body` for the query, or the standfirst when the body has none of it.
-fn fragment(generator: &SnippetGenerator, body: String, standfirst: &str) -> Marked {
-    let snippet = generator.snippet(&body);
-    if snippet.is_empty() {
-        return Marked {
-            text: standfirst.to_string(),
-            ..Marked::default()
-        };
-    }
-    let range = snippet.fragment_range();
-    Marked {
-        text: snippet.fragment().to_string(),
-        marks: snippet.highlighted().to_vec(),
-        cut_before: range.start > 0,
-        cut_after: range.end < body.len(),
-    }
 }
 
 /// The query with each word the index does not know replaced by the closest known word (at

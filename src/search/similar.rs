@@ -1,8 +1,13 @@
-//! "More like this": the terms that say most about one article, as a query for others. Each
-//! term of the article's headline (counted twice), standfirst, body and labels is weighed by how
-//! often the article uses it and how rare it is in the archive (tf·idf); the strongest terms,
-//! each boosted by its weight, make the query. Terms found in only one article (this one) say
-//! nothing about others and are skipped.
+//! "More like this": the words that say most about one article, as a query for others.
+//!
+//! A story's subject is named in its headline and then comes back again and again in its body;
+//! the rest of a headline (what the subject did) is shared with stories about other subjects.
+//! So each word is weighed by where the article uses it (headline, standfirst), by how often its
+//! body repeats it, damped (`1 + ln(1 + n)`: twenty mentions are not twenty times the subject),
+//! and by how rare it is in the archive (idf). The strongest words make the query, each boosted
+//! by its weight, matched in other articles' headlines first and bodies after; the article's
+//! section, tag and author names join in with a small weight. Words found in only one article
+//! (this one) say nothing about others and are skipped.
 //!
 //! Written here rather than with tantivy's `MoreLikeThisQuery`, which counts live documents
 //! against document frequencies that include deleted ones and panics once an article has been
@@ -10,18 +15,32 @@
 
 use std::collections::HashMap;
 
-use tantivy::query::{BooleanQuery, BoostQuery, Query, TermQuery};
-use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::query::{BooleanQuery, Query};
+use tantivy::schema::{Field, Value};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Searcher, TantivyDocument, Term};
 
 use super::document::Fields;
-use super::matching::tokens;
+use super::matching::{term, tokens};
 
-/// The most terms a query keeps.
-const MAX_TERMS: usize = 32;
-/// How much a headline word counts against a body word.
-const HEADLINE_WEIGHT: f32 = 2.0;
+/// The most words a query keeps, and the most names.
+const MAX_WORDS: usize = 24;
+const MAX_NAMES: usize = 6;
+/// How much a word counts for being in the headline or standfirst, on top of 1.
+const IN_HEADLINE: f32 = 3.0;
+const IN_STANDFIRST: f32 = 1.0;
+/// How much more a match in another article's headline counts than one in its body.
+const HEADLINE_MATCH: f32 = 2.0;
+/// The weight of names against the strongest word.
+const NAME_MATCH: f32 = 0.3;
+
+/// How often an article uses a word, by field.
+#[derive(Default)]
+struct Uses {
+    headline: bool,
+    standfirst: bool,
+    body: u32,
+}
 
 pub fn query(
     searcher: &Searcher,
@@ -30,48 +49,82 @@ pub fn query(
     stemmed: &mut TextAnalyzer,
     folded: &mut TextAnalyzer,
 ) -> Option<Box<dyn Query>> {
-    let mut counts: HashMap<Term, f32> = HashMap::new();
-    let mut count = |field: Field, analyzer: &mut TextAnalyzer, weight: f32| {
-        for value in doc.get_all(field) {
-            if let Some(text) = tantivy::schema::Value::as_str(&value) {
-                for (_, token) in tokens(analyzer, text) {
-                    *counts
-                        .entry(Term::from_field_text(field, &token))
-                        .or_default() += weight;
-                }
-            }
-        }
-    };
-    count(fields.headline, stemmed, HEADLINE_WEIGHT);
-    count(fields.standfirst, stemmed, 1.0);
-    count(fields.body, stemmed, 1.0);
-    count(fields.names, folded, 1.0);
+    let mut words: HashMap<String, Uses> = HashMap::new();
+    for (token, uses) in words_of(doc, fields.headline, stemmed) {
+        words.entry(token).or_default().headline |= uses > 0;
+    }
+    for (token, uses) in words_of(doc, fields.standfirst, stemmed) {
+        words.entry(token).or_default().standfirst |= uses > 0;
+    }
+    for (token, uses) in words_of(doc, fields.body, stemmed) {
+        words.entry(token).or_default().body += uses;
+    }
     let total: u64 = searcher
         .segment_readers()
         .iter()
         .map(|s| u64::from(s.max_doc()))
         .sum();
-    let mut weighed: Vec<(f32, Term)> = counts
+    let rarity = |term: &Term| {
+        let df = searcher.doc_freq(term).ok()?;
+        (df >= 2).then(|| idf(df, total))
+    };
+    let mut weighed: Vec<(f32, String)> = words
         .into_iter()
-        .filter_map(|(term, tf)| {
-            let df = searcher.doc_freq(&term).ok()?;
-            (df >= 2).then(|| (tf * idf(df, total), term))
+        .filter_map(|(word, uses)| {
+            let idf = rarity(&Term::from_field_text(fields.body, &word))
+                .or_else(|| rarity(&Term::from_field_text(fields.headline, &word)))?;
+            let place = 1.0
+                + if uses.headline { IN_HEADLINE } else { 0.0 }
+                + if uses.standfirst { IN_STANDFIRST } else { 0.0 };
+            let repeated = 1.0 + (1.0 + uses.body as f32).ln();
+            Some((place * repeated * idf, word))
         })
         .collect();
-    weighed.sort_by(|a, b| b.0.total_cmp(&a.0));
-    weighed.truncate(MAX_TERMS);
+    strongest(&mut weighed, MAX_WORDS);
     let top = weighed.first()?.0;
-    if top <= 0.0 {
-        return None;
+    let mut clauses: Vec<Box<dyn Query>> = Vec::new();
+    for (weight, word) in &weighed {
+        let share = weight / top;
+        clauses.push(term(fields.headline, word, share * HEADLINE_MATCH));
+        clauses.push(term(fields.body, word, share));
     }
-    let clauses = weighed
-        .into_iter()
-        .map(|(weight, term)| {
-            let q: Box<dyn Query> = Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
-            Box::new(BoostQuery::new(q, weight / top)) as Box<dyn Query>
+    let mut names: Vec<(f32, String)> = words_of(doc, fields.names, folded)
+        .into_keys()
+        .filter_map(|name| {
+            let idf = rarity(&Term::from_field_text(fields.names, &name))?;
+            Some((idf, name))
         })
         .collect();
+    strongest(&mut names, MAX_NAMES);
+    if let Some(&(most, _)) = names.first() {
+        for (weight, name) in &names {
+            clauses.push(term(fields.names, name, NAME_MATCH * weight / most));
+        }
+    }
     Some(Box::new(BooleanQuery::union(clauses)))
+}
+
+/// The words of a stored field, with how often each occurs.
+fn words_of(
+    doc: &TantivyDocument,
+    field: Field,
+    analyzer: &mut TextAnalyzer,
+) -> HashMap<String, u32> {
+    let mut counts = HashMap::new();
+    for value in doc.get_all(field) {
+        if let Some(text) = value.as_str() {
+            for (_, token) in tokens(analyzer, text) {
+                *counts.entry(token).or_default() += 1;
+            }
+        }
+    }
+    counts
+}
+
+/// Keeps the `n` heaviest, heaviest first (ties by the word, so a query is the same every time).
+fn strongest(weighed: &mut Vec<(f32, String)>, n: usize) {
+    weighed.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    weighed.truncate(n);
 }
 
 /// BM25's inverse document frequency, with the count never below the frequency.

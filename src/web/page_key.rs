@@ -136,6 +136,34 @@ mod tests {
         );
     }
 
+    fn search(target: &str) -> Option<String> {
+        request_key(&target.parse::<Uri>().unwrap()).map(Cow::into_owned)
+    }
+
+    #[test]
+    fn search_pages_are_kept_under_their_exact_query() {
+        assert_eq!(
+            search("/search?utm_source=x&sort=newest&q=harbour+cranes").as_deref(),
+            Some("/search?q=harbour+cranes&sort=newest")
+        );
+        assert_eq!(search("/search").as_deref(), Some("/search"));
+        assert_ne!(search("/search?q=Harbour"), search("/search?q=harbour"));
+        assert_eq!(search("/search?q=a&q=b"), None, "a repeated parameter");
+        let long = format!("/search?q={}", "a".repeat(201));
+        assert_eq!(search(&long), None, "a query too long to keep");
+        assert!(is_search_key("/search?q=x"));
+        assert!(is_search_key("/search"));
+        assert!(
+            !is_search_key("/searchlight"),
+            "a section called searchlight is a page"
+        );
+        assert_eq!(
+            key("/?s=harbour"),
+            None,
+            "a WordPress search goes to its redirect"
+        );
+    }
+
     #[test]
     fn other_spellings_of_a_page_are_not_kept() {
         for target in [

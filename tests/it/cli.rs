@@ -46,6 +46,7 @@ fn every_subcommand_has_help() {
         (vec!["migrate", "--help"], "--database-url"),
         (vec!["demo", "--help"], "--articles"),
         (vec!["user", "add", "--help"], "--password-stdin"),
+        (vec!["search", "reindex", "--help"], "search index"),
     ] {
         let o = broadsheet(&args);
         assert!(o.status.success(), "{args:?}");
@@ -499,4 +500,126 @@ fn first_serve_prints_a_setup_link_for_an_administrator() {
     child.wait().ok();
     assert!(seen.contains("chief@news.example"), "{seen}");
     assert!(seen.contains("/admin/password/setup/"), "{seen}");
+}
+
+/// The address `serve` prints, from its standard output.
+fn served_address(lines: &mut impl Iterator<Item = std::io::Result<String>>) -> String {
+    let line = lines
+        .find_map(|l| l.ok().filter(|l| l.contains("is serving")))
+        .expect("serve prints its URL");
+    line.split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap()
+        .to_string()
+}
+
+/// A plain GET over HTTP/1.1; the whole response as text.
+fn http_get(addr: &str, path: &str) -> String {
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+/// How many results `/search?q=decision` counts (every demo standfirst has the word), once
+/// search answers; `None` if it never does within a minute.
+fn decision_count(addr: &str) -> Option<usize> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        let response = http_get(addr, "/search?q=decision");
+        if response.starts_with("HTTP/1.1 200") {
+            let count = response
+                .split("class=\"search-count\" role=\"status\">")
+                .nth(1)?
+                .split(' ')
+                .next()?
+                .replace(',', "");
+            return count.parse().ok();
+        }
+        assert!(response.starts_with("HTTP/1.1 503"), "{response}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    None
+}
+
+fn published_count(dir: &std::path::Path) -> usize {
+    let db = dir.join("broadsheet.db");
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let url = format!("sqlite://{}", db.display());
+        let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+            .await
+            .unwrap();
+        let now = chrono::Utc::now().timestamp_micros();
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM articles WHERE status = 'published' AND published_at <= $1",
+        )
+        .bind(now)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        usize::try_from(n).unwrap()
+    })
+}
+
+#[test]
+fn a_server_killed_while_indexing_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_str().unwrap();
+    let loaded = broadsheet(&["--data-dir", path, "demo", "--articles", "300"]);
+    assert!(loaded.status.success(), "{}", stderr(&loaded));
+    let reindexed = broadsheet(&["--data-dir", path, "search", "reindex"]);
+    assert!(reindexed.status.success(), "{}", stderr(&reindexed));
+    assert!(
+        String::from_utf8_lossy(&reindexed.stdout).contains("holds 300 articles"),
+        "{}",
+        String::from_utf8_lossy(&reindexed.stdout)
+    );
+
+    // A new archive makes every node rebuild; this one is killed in the middle of it.
+    let replaced = broadsheet(&[
+        "--data-dir",
+        path,
+        "demo",
+        "--force",
+        "--articles",
+        "400",
+        "--seed",
+        "5",
+    ]);
+    assert!(replaced.status.success(), "{}", stderr(&replaced));
+    let (mut child, mut lines) = spawn_serve(dir.path(), &[]);
+    served_address(&mut lines);
+    let search = dir.path().join("search");
+    let current = std::fs::read_to_string(search.join("CURRENT")).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let building = loop {
+        let newer = std::fs::read_dir(&search)
+            .unwrap()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().as_ref() > current.trim());
+        if newer || Instant::now() > deadline {
+            break newer;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(building, "the server started a rebuild");
+
+    let (mut child, mut lines) = spawn_serve(dir.path(), &[]);
+    let addr = served_address(&mut lines);
+    let found = decision_count(&addr);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        found,
+        Some(published_count(dir.path())),
+        "every published article is found after the crash"
+    );
 }

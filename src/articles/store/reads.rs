@@ -55,14 +55,22 @@ pub struct ArticleRow {
 
 /// The cards of the articles readers may see now (`$1` is the time): the query's condition
 /// follows.
-macro_rules! published_cards {
+macro_rules! card_rows {
     () => {
         "SELECT a.id, a.slug, a.headline, a.standfirst, a.published_at, \
          s.slug AS section_slug, s.name AS section_name, a.lead_alt, \
          m.id AS lead_id, m.width AS lead_width, m.height AS lead_height, a.comment_count \
          FROM articles a JOIN sections s ON s.id = a.section_id \
-         LEFT JOIN media m ON m.id = a.lead_media_id \
-         WHERE a.status = 'published' AND a.published_at <= $1 AND "
+         LEFT JOIN media m ON m.id = a.lead_media_id "
+    };
+}
+
+macro_rules! published_cards {
+    () => {
+        concat!(
+            card_rows!(),
+            "WHERE a.status = 'published' AND a.published_at <= $1 AND "
+        )
     };
 }
 
@@ -261,8 +269,15 @@ pub async fn cards_by_ids(db: &Db, now: Timestamp, ids: &[i64]) -> sqlx::Result<
     if ids.is_empty() {
         return Ok(Vec::new());
     }
+    // The visibility test sits inside a CASE so that no index can serve it: SQLite would
+    // otherwise walk the (status, published_at) index through the whole archive instead of
+    // looking the few ids up (25 ms rather than microseconds at 100,000 articles).
     let sql = format!(
-        concat!(published_cards!(), "a.id IN ({})"),
+        concat!(
+            card_rows!(),
+            "WHERE a.id IN ({}) AND \
+             CASE WHEN a.status = 'published' AND a.published_at <= $1 THEN 1 ELSE 0 END = 1"
+        ),
         placeholders(2, ids.len())
     );
     with_db!(db, p => {
