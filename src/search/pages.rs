@@ -20,6 +20,7 @@ use crate::site::layout::{self, Meta};
 use crate::state::AppState;
 use crate::web::Page;
 use crate::web::page_key::search_key;
+use crate::web::query::page_number;
 
 /// Results on a page.
 const PER_PAGE: usize = 10;
@@ -85,7 +86,7 @@ pub async fn search(
     let site = layout::layout(&state).await?;
     let tz = site.site.tz;
     let q = super::query::normalise(params.q.as_deref().unwrap_or(""));
-    let page = page_number(params.page.as_deref())?;
+    let page = usize::try_from(page_number(params.page.as_deref())?).unwrap_or(usize::MAX);
     let sections = articles::sections(&state.db).await?;
     let section = params
         .section
@@ -225,22 +226,6 @@ pub async fn search(
         key: search_key(&uri).map(|k| k.into_owned()),
     }
     .into_response())
-}
-
-/// `?page=`: a whole number from 1; anything else is the reader's mistake.
-fn page_number(raw: Option<&str>) -> Result<usize, AppError> {
-    match raw {
-        None | Some("") => Ok(1),
-        Some(raw) => raw
-            .parse::<usize>()
-            .ok()
-            .filter(|n| *n >= 1)
-            .ok_or_else(|| {
-                AppError::BadRequest(format!(
-                    "page must be a whole number from 1 up, not {raw:?}"
-                ))
-            }),
-    }
 }
 
 /// The start of a day given as YYYY-MM-DD in the site's zone, `days` later.
