@@ -22,7 +22,8 @@ pub struct Fields {
     /// Microseconds since the epoch; 0 when the article has no publication time.
     pub published: Field,
     /// When readers may see the article: its publication time if it is published, else never
-    /// (`i64::MAX`). One range answers "published and due", where status and time took two.
+    /// (`i64::MAX`). Indexed, not a fast field: readers' searches exclude the few terms after
+    /// now (see [`super::matching::not_yet_visible`]).
     pub visible_from: Field,
     /// The article's section and that section's parent, so a parent's filter finds both.
     pub sections: Field,
@@ -30,8 +31,15 @@ pub struct Fields {
     pub authors: Field,
     /// The account that created the article (0 for none): an author's "own" stories.
     pub owner: Field,
+    /// Everything a reader's words are looked for in, stemmed: the headline [`IN_HEADLINE`]
+    /// times, the standfirst [`IN_STANDFIRST`] times, the body once and the names
+    /// [`IN_NAMES`] times. One field, with the weights as repetitions (BM25 counts a word met
+    /// three times as more telling than once), lets a query be one posting list per word
+    /// instead of a union over four fields: a tenth of the work for the same ranking.
+    pub text: Field,
     pub headline: Field,
     pub standfirst: Field,
+    /// Indexed without positions: phrases are looked for in `text`.
     pub body: Field,
     /// Section, tag and author names.
     pub names: Field,
@@ -43,36 +51,51 @@ pub struct Fields {
 pub const ID: &str = "id";
 pub const PUBLISHED: &str = "published";
 
+/// The version of how an article becomes a document: an index built by another is rebuilt at
+/// start. Bump it with any change to [`Fields::document`] or to the weights below that the
+/// schema does not show.
+pub const FORMAT: u32 = 2;
+
+/// How many times `text` repeats each part of an article: its field weights, documented in
+/// docs/search.md.
+pub const IN_HEADLINE: usize = 3;
+pub const IN_STANDFIRST: usize = 2;
+pub const IN_NAMES: usize = 2;
+
 impl Fields {
     pub fn schema() -> (Schema, Fields) {
         let mut b = Schema::builder();
-        let stemmed = TextOptions::default().set_stored().set_indexing_options(
+        let indexed = |tokenizer: &str, option: IndexRecordOption| {
             TextFieldIndexing::default()
-                .set_tokenizer(STEMMED)
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-        );
-        let names = TextOptions::default().set_stored().set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(FOLDED)
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-        );
-        let exact = TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(FOLDED)
-                .set_index_option(IndexRecordOption::WithFreqs),
-        );
+                .set_tokenizer(tokenizer)
+                .set_index_option(option)
+        };
+        let text = TextOptions::default()
+            .set_indexing_options(indexed(STEMMED, IndexRecordOption::WithFreqsAndPositions));
+        let stemmed = TextOptions::default()
+            .set_stored()
+            .set_indexing_options(indexed(STEMMED, IndexRecordOption::WithFreqsAndPositions));
+        let body = TextOptions::default()
+            .set_stored()
+            .set_indexing_options(indexed(STEMMED, IndexRecordOption::WithFreqs));
+        let names = TextOptions::default()
+            .set_stored()
+            .set_indexing_options(indexed(FOLDED, IndexRecordOption::WithFreqs));
+        let exact = TextOptions::default()
+            .set_indexing_options(indexed(FOLDED, IndexRecordOption::WithFreqs));
         let fields = Fields {
             id: b.add_u64_field(ID, INDEXED | FAST | STORED),
             status: b.add_text_field("status", STRING),
             published: b.add_i64_field(PUBLISHED, INDEXED | FAST),
-            visible_from: b.add_i64_field("visible_from", INDEXED | FAST),
+            visible_from: b.add_i64_field("visible_from", INDEXED),
             sections: b.add_u64_field("sections", INDEXED),
             tags: b.add_u64_field("tags", INDEXED),
             authors: b.add_u64_field("authors", INDEXED),
             owner: b.add_u64_field("owner", INDEXED),
+            text: b.add_text_field("text", text),
             headline: b.add_text_field("headline", stemmed.clone()),
-            standfirst: b.add_text_field("standfirst", stemmed.clone()),
-            body: b.add_text_field("body", stemmed),
+            standfirst: b.add_text_field("standfirst", stemmed),
+            body: b.add_text_field("body", body),
             names: b.add_text_field("names", names),
             exact: b.add_text_field("exact", exact),
         };
@@ -125,11 +148,25 @@ impl Fields {
         doc.add_text(self.headline, &source.headline);
         doc.add_text(self.standfirst, &source.standfirst);
         doc.add_text(self.body, body_text);
-        for name in std::iter::once(&source.section_name)
-            .chain(&source.tag_names)
-            .chain(&source.author_names)
-        {
+        let names = || {
+            std::iter::once(&source.section_name)
+                .chain(&source.tag_names)
+                .chain(&source.author_names)
+        };
+        for name in names() {
             doc.add_text(self.names, name);
+        }
+        let parts = [
+            (source.headline.as_str(), IN_HEADLINE),
+            (source.standfirst.as_str(), IN_STANDFIRST),
+            (body_text, 1),
+        ]
+        .into_iter()
+        .chain(names().map(|name| (name.as_str(), IN_NAMES)));
+        for (part, times) in parts {
+            for _ in 0..times {
+                doc.add_text(self.text, part);
+            }
         }
         for text in [&source.headline, &source.standfirst, body_text] {
             doc.add_text(self.exact, text);

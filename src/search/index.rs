@@ -17,7 +17,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
 
 use super::analysis::Analysis;
-use super::document::Fields;
+use super::document::{self, Fields};
 
 /// Memory the writer buffers before it writes a segment, over all its threads.
 const WRITER_BYTES: usize = 64 * 1024 * 1024;
@@ -29,6 +29,8 @@ pub struct Mark {
     pub epoch: i64,
     pub seq: i64,
     pub analysis: String,
+    /// The [`document::FORMAT`] the documents were built with.
+    pub format: u32,
 }
 
 /// An open index, searchable through `reader`. A writer is opened only to write and closed
@@ -53,6 +55,10 @@ impl Live {
             .as_deref()
             .and_then(|p| serde_json::from_str(p).ok())
             .context("the index has no record of what it holds")?;
+        anyhow::ensure!(
+            mark.format == document::FORMAT,
+            "the index was built by another version of Broadsheet"
+        );
         Analysis::for_code(&mark.analysis)
             .context("the index was built with an unknown analysis")?
             .register(&index);
@@ -72,6 +78,7 @@ impl Live {
             epoch: 0,
             seq: 0,
             analysis: analysis.code().to_string(),
+            format: document::FORMAT,
         };
         Live::ready(name, index, fields, mark)
     }

@@ -159,6 +159,7 @@ impl Indexer {
             epoch,
             seq,
             analysis: analysis.code().to_string(),
+            format: super::document::FORMAT,
         };
         let finishing = built.clone();
         tokio::task::spawn_blocking(move || finishing.apply(&[], Vec::new(), mark))

@@ -1,12 +1,16 @@
 //! A parsed query as a tantivy query: which documents match, and how each field weighs.
 //!
-//! Every wanted word or phrase must match somewhere. A word matches its stem in the headline
-//! (×3), standfirst (×2) and body (×1), its folded form among the names of sections, tags and
-//! authors (×2), and its folded form as written (×1 more, so "Davies" outranks "Davis", which
-//! shares the stem). A word of five letters or more that the index does not know at all also
-//! matches words one edit away (a typo). Two or more words also score a bonus where they
-//! stand together as typed, so a phrase beats the same words scattered. Excluded words and
-//! phrases remove the documents they match anywhere.
+//! Every wanted word or phrase must match somewhere: a word its stem in the article's `text`
+//! (headline, standfirst, body and names, with the weights of [`super::document`] as
+//! repetitions), a phrase its stems side by side there. A word of five letters or more that
+//! the index does not know at all also matches words one edit away (a typo). Bonuses, which
+//! never decide what matches: a word found as written (folded, not stemmed) scores once more,
+//! so "Davies" outranks "Davis", which shares the stem; two or more words standing together as
+//! typed in the headline (×3) or standfirst (×2) score as a phrase, so a phrase beats the same
+//! words scattered. Excluded words and phrases remove the documents they match anywhere.
+//!
+//! A query of plain words is then a pure intersection of posting lists, the cheapest shape
+//! there is, with the bonuses looked up only for the documents that match.
 
 use std::ops::Bound;
 
@@ -20,12 +24,11 @@ use tantivy::tokenizer::TextAnalyzer;
 
 use super::document::{Fields, as_key};
 use super::query::{Clause, Parsed};
+use crate::db::Timestamp;
 
-/// Field weights, documented in docs/search.md.
+/// Bonus weights, documented in docs/search.md (the fields' own weights are in the index).
 const HEADLINE: f32 = 3.0;
 const STANDFIRST: f32 = 2.0;
-const BODY: f32 = 1.0;
-const NAMES: f32 = 2.0;
 const AS_WRITTEN: f32 = 1.0;
 const TYPO: f32 = 0.5;
 /// Words shorter than this get no typo tolerance: too many short words are one edit apart.
@@ -64,91 +67,84 @@ impl Matcher<'_> {
         if clauses.is_empty() {
             return None;
         }
-        let words: Vec<&str> = parsed
-            .wanted
-            .iter()
-            .filter_map(|c| match c {
-                Clause::Word(w) => Some(w.as_str()),
-                Clause::Phrase(_) => None,
-            })
-            .collect();
-        if words.len() > 1 {
-            // Headline and standfirst only: positions in bodies cost more than the bonus is worth.
-            let f = *self.fields;
-            let together = self.phrase(
-                &words.join(" "),
-                &[(f.headline, HEADLINE), (f.standfirst, STANDFIRST)],
-            );
-            if let Some(bonus) = together {
-                clauses.push((Occur::Should, bonus));
-            }
-        }
         for clause in &parsed.excluded {
             if let Some(q) = self.clause(clause, false) {
                 clauses.push((Occur::MustNot, q));
             }
         }
-        Some(Box::new(BooleanQuery::new(clauses)))
+        Some(if let [(Occur::Must, _)] = clauses.as_slice() {
+            clauses.remove(0).1
+        } else {
+            Box::new(BooleanQuery::new(clauses))
+        })
+    }
+
+    /// The bonuses of `parsed` (words as written, words together), added to the score of the
+    /// most relevant matches only (see [`super::service`]), each its own query: looked up for
+    /// a few documents, a union of them would read far past each.
+    pub fn bonuses(&mut self, parsed: &Parsed) -> Vec<Box<dyn Query>> {
+        let mut bonuses: Vec<Box<dyn Query>> = Vec::new();
+        let mut words = Vec::new();
+        for clause in &parsed.wanted {
+            if let Clause::Word(word) = clause {
+                bonuses.extend(self.as_written(word));
+                words.push(word.as_str());
+            }
+        }
+        if words.len() > 1 {
+            let f = *self.fields;
+            let together = words.join(" ");
+            for field in [(f.headline, HEADLINE), (f.standfirst, STANDFIRST)] {
+                bonuses.extend(self.phrase(&together, &[field]));
+            }
+        }
+        bonuses
     }
 
     fn clause(&mut self, clause: &Clause, wanted: bool) -> Option<Box<dyn Query>> {
+        let text = self.fields.text;
         match clause {
             Clause::Word(word) => self.word(word, wanted),
-            Clause::Phrase(text) => {
-                let f = *self.fields;
-                let fields = [
-                    (f.headline, HEADLINE),
-                    (f.standfirst, STANDFIRST),
-                    (f.body, BODY),
-                ];
-                match self.phrase(text, &fields) {
-                    Some(q) => Some(match self.phrase_in_names(text) {
-                        Some(names) => Box::new(BooleanQuery::union(vec![q, names])),
-                        None => q,
-                    }),
-                    // One word in quotes: that word, as written.
-                    None => self.word(text, false),
-                }
-            }
+            // One word in quotes: that word, as written.
+            Clause::Phrase(phrase) => self.phrase(phrase, &[(text, 1.0)]).or_else(|| {
+                let (_, written) = tokens(&mut self.folded, phrase).into_iter().next()?;
+                Some(term(self.fields.exact, &written, 1.0))
+            }),
         }
     }
 
     fn word(&mut self, word: &str, tolerate_typo: bool) -> Option<Box<dyn Query>> {
+        let f = *self.fields;
         let stemmed = tokens(&mut self.stemmed, word);
-        let folded = tokens(&mut self.folded, word);
         if stemmed.len() > 1 {
             // "e-mail", "covid-19": the parts, together.
-            let f = *self.fields;
-            return self.phrase(
-                word,
-                &[
-                    (f.headline, HEADLINE),
-                    (f.standfirst, STANDFIRST),
-                    (f.body, BODY),
-                ],
-            );
+            return self.phrase(word, &[(f.text, 1.0)]);
         }
         let (_, stem) = stemmed.into_iter().next()?;
-        let f = self.fields;
-        let mut any: Vec<Box<dyn Query>> = vec![
-            term(f.headline, &stem, HEADLINE),
-            term(f.standfirst, &stem, STANDFIRST),
-            term(f.body, &stem, BODY),
-        ];
-        if let Some((_, written)) = folded.first() {
-            any.push(term(f.names, written, NAMES));
-            // A word that is its own stem gains nothing from matching as written.
-            if *written != stem {
-                any.push(term(f.exact, written, AS_WRITTEN));
-            }
-            let unknown = !(self.known)(&Term::from_field_text(f.exact, written))
-                && !(self.known)(&Term::from_field_text(f.body, &stem));
-            if tolerate_typo && unknown && written.chars().count() >= TYPO_MIN_CHARS {
-                let fuzzy = FuzzyTermQuery::new(Term::from_field_text(f.exact, written), 1, true);
-                any.push(Box::new(BoostQuery::new(Box::new(fuzzy), TYPO)));
-            }
+        let found = term(f.text, &stem, 1.0);
+        let written = tokens(&mut self.folded, word).into_iter().next();
+        if let Some((_, written)) = written
+            && tolerate_typo
+            && written.chars().count() >= TYPO_MIN_CHARS
+            && !(self.known)(&Term::from_field_text(f.text, &stem))
+            && !(self.known)(&Term::from_field_text(f.exact, &written))
+        {
+            let fuzzy = FuzzyTermQuery::new(Term::from_field_text(f.exact, &written), 1, true);
+            let typo = Box::new(BoostQuery::new(Box::new(fuzzy), TYPO));
+            return Some(Box::new(BooleanQuery::union(vec![found, typo])));
         }
-        Some(Box::new(BooleanQuery::union(any)))
+        Some(found)
+    }
+
+    /// The bonus for `word` found as written, when that differs from its stem (a word that is
+    /// its own stem gains nothing from it).
+    fn as_written(&mut self, word: &str) -> Option<Box<dyn Query>> {
+        let stemmed = tokens(&mut self.stemmed, word);
+        let [(_, stem)] = stemmed.as_slice() else {
+            return None;
+        };
+        let (_, written) = tokens(&mut self.folded, word).into_iter().next()?;
+        (written != *stem).then(|| term(self.fields.exact, &written, AS_WRITTEN))
     }
 
     /// `text` as a phrase in each of `fields`, or `None` when it has fewer than two words.
@@ -158,7 +154,7 @@ impl Matcher<'_> {
             return None;
         }
         let first = stemmed[0].0;
-        let per_field = fields
+        let mut per_field: Vec<Box<dyn Query>> = fields
             .iter()
             .map(|&(field, boost)| {
                 let terms = stemmed
@@ -168,23 +164,11 @@ impl Matcher<'_> {
                 boosted(Box::new(PhraseQuery::new_with_offset(terms)), boost)
             })
             .collect();
-        Some(Box::new(BooleanQuery::union(per_field)))
-    }
-
-    fn phrase_in_names(&mut self, text: &str) -> Option<Box<dyn Query>> {
-        let folded = tokens(&mut self.folded, text);
-        if folded.len() < 2 {
-            return None;
-        }
-        let first = folded[0].0;
-        let terms = folded
-            .iter()
-            .map(|(pos, t)| (pos - first, Term::from_field_text(self.fields.names, t)))
-            .collect();
-        Some(boosted(
-            Box::new(PhraseQuery::new_with_offset(terms)),
-            NAMES,
-        ))
+        Some(if per_field.len() == 1 {
+            per_field.remove(0)
+        } else {
+            Box::new(BooleanQuery::union(per_field))
+        })
     }
 }
 
@@ -227,9 +211,13 @@ pub fn published_between(fields: &Fields, from: Option<i64>, until: Option<i64>)
     between(fields.published, from, until)
 }
 
-/// What readers may see at `now` (microseconds): published, and due.
-pub fn visible_at(fields: &Fields, now: i64) -> Box<dyn Query> {
-    between(fields.visible_from, None, Some(now))
+/// What readers may not see at `now`: drafts and the like (which are never visible), and what
+/// is scheduled for later. A range over the index's terms, which hold one value per time still
+/// to come: cheap however large the archive, where a range over the column of every article's
+/// time costs a pass over all of them.
+pub fn not_yet_visible(fields: &Fields, now: Timestamp) -> Box<dyn Query> {
+    let after = Bound::Excluded(Term::from_field_i64(fields.visible_from, now.micros()));
+    filter(Box::new(RangeQuery::new(after, Bound::Unbounded)))
 }
 
 fn between(field: Field, from: Option<i64>, until: Option<i64>) -> Box<dyn Query> {

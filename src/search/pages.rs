@@ -87,7 +87,7 @@ pub async fn search(
     let tz = site.site.tz;
     let q = super::query::normalise(params.q.as_deref().unwrap_or(""));
     let page = usize::try_from(page_number(params.page.as_deref())?).unwrap_or(usize::MAX);
-    let sections = articles::sections(&state.db).await?;
+    let sections = &site.sections;
     let section = params
         .section
         .as_deref()

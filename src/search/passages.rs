@@ -4,7 +4,7 @@
 //! query's stems is stemmed to check it, so a result costs a pass over its body and a few
 //! stems rather than a stem of every word (a search shows ten bodies of thousands of words).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ops::Range;
 
 use tantivy::tokenizer::TextAnalyzer;
@@ -18,38 +18,27 @@ const PREFIX_CHARS: usize = 3;
 /// How far before its first match a passage may start, to begin at a word boundary.
 const LEAD_IN_CHARS: usize = 40;
 
+/// How much of a body is read for its passage: matches further in are not worth a longer wait
+/// (a body may be a megabyte), and the standfirst stands in when none comes sooner.
+const MAX_SCANNED_BYTES: usize = 32 * 1024;
+
 pub struct Highlighter {
-    stems: HashSet<String>,
+    words: QueryWords,
+    folded: TextAnalyzer,
+}
+
+/// The query's stems, and the words of texts already checked against them.
+struct QueryWords {
+    stems: Vec<String>,
     prefixes: Vec<String>,
     stemmed: TextAnalyzer,
-    folded: TextAnalyzer,
     /// Words already checked, with their stem if it is one of the query's.
     checked: HashMap<String, Option<usize>>,
 }
 
-impl Highlighter {
-    /// For the wanted words and phrases of `parsed`.
-    pub fn new(parsed: &Parsed, mut stemmed: TextAnalyzer, folded: TextAnalyzer) -> Highlighter {
-        let mut stems = HashSet::new();
-        for clause in &parsed.wanted {
-            let (Clause::Word(text) | Clause::Phrase(text)) = clause;
-            stems.extend(tokens(&mut stemmed, text).into_iter().map(|(_, t)| t));
-        }
-        let prefixes = stems
-            .iter()
-            .map(|s| s.chars().take(PREFIX_CHARS).collect())
-            .collect();
-        Highlighter {
-            stems,
-            prefixes,
-            stemmed,
-            folded,
-            checked: HashMap::new(),
-        }
-    }
-
-    /// Which query word (an index into no particular order) `word` stems to, if any.
-    fn query_word(&mut self, word: &str) -> Option<usize> {
+impl QueryWords {
+    /// Which query word (an index into `stems`) `word` stems to, if any.
+    fn find(&mut self, word: &str) -> Option<usize> {
         if !self.prefixes.iter().any(|p| word.starts_with(p.as_str())) {
             return None;
         }
@@ -61,19 +50,50 @@ impl Highlighter {
         self.checked.insert(word.to_string(), found);
         found
     }
+}
 
-    /// The byte ranges of `text`'s words that match, with the query word each matches.
-    fn matches(&mut self, text: &str) -> Vec<(Range<usize>, usize)> {
+impl Highlighter {
+    /// For the wanted words and phrases of `parsed`.
+    pub fn new(parsed: &Parsed, mut stemmed: TextAnalyzer, folded: TextAnalyzer) -> Highlighter {
+        let mut stems: Vec<String> = Vec::new();
+        for clause in &parsed.wanted {
+            let (Clause::Word(text) | Clause::Phrase(text)) = clause;
+            for (_, stem) in tokens(&mut stemmed, text) {
+                if !stems.contains(&stem) {
+                    stems.push(stem);
+                }
+            }
+        }
+        let prefixes = stems
+            .iter()
+            .map(|s| s.chars().take(PREFIX_CHARS).collect())
+            .collect();
+        Highlighter {
+            words: QueryWords {
+                stems,
+                prefixes,
+                stemmed,
+                checked: HashMap::new(),
+            },
+            folded,
+        }
+    }
+
+    /// The byte ranges of `text`'s words that match, with the query word each matches, until
+    /// `enough` says so after a match.
+    fn matches(
+        &mut self,
+        text: &str,
+        mut enough: impl FnMut(&[(Range<usize>, usize)]) -> bool,
+    ) -> Vec<(Range<usize>, usize)> {
         let mut found = Vec::new();
         let mut stream = self.folded.token_stream(text);
-        let mut words = Vec::new();
         while let Some(token) = stream.next() {
-            words.push((token.offset_from..token.offset_to, token.text.clone()));
-        }
-        drop(stream);
-        for (range, word) in words {
-            if let Some(q) = self.query_word(&word) {
-                found.push((range, q));
+            if let Some(q) = self.words.find(&token.text) {
+                found.push((token.offset_from..token.offset_to, q));
+                if enough(&found) {
+                    break;
+                }
             }
         }
         found
@@ -81,7 +101,11 @@ impl Highlighter {
 
     /// All of `text`, its matching words marked.
     pub fn whole(&mut self, text: String) -> Marked {
-        let marks = self.matches(&text).into_iter().map(|(r, _)| r).collect();
+        let marks = self
+            .matches(&text, |_| false)
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect();
         Marked {
             text,
             marks,
@@ -91,10 +115,14 @@ impl Highlighter {
     }
 
     /// The passage of at most `max_chars` bytes of `text` with the most different query words
-    /// (the earliest among equals), marked; `None` when no word matches.
+    /// (the earliest among equals), marked; `None` when no word matches. Reading stops at the
+    /// first passage with every query word, which none after can beat.
     pub fn passage(&mut self, text: &str, max_chars: usize) -> Option<Marked> {
-        let found = self.matches(text);
-        let (first, last) = best_window(&found, max_chars)?;
+        let text = &text[..floor_boundary(text, text.len().min(MAX_SCANNED_BYTES))];
+        let all = self.words.stems.len();
+        let mut window = Window::default();
+        let found = self.matches(text, |found| window.push(found, max_chars) == all);
+        let (first, last) = window.best?;
         let from = found[first].0.start;
         let mut start = floor_boundary(text, from.saturating_sub(LEAD_IN_CHARS));
         if let Some(space) = text[start..from].find(char::is_whitespace) {
@@ -124,29 +152,39 @@ impl Highlighter {
     }
 }
 
-/// The run of matches spanning at most `max_chars` with the most distinct query words, by two
-/// pointers over the matches: linear in their number.
-fn best_window(found: &[(Range<usize>, usize)], max_chars: usize) -> Option<(usize, usize)> {
-    let mut counts: HashMap<usize, usize> = HashMap::new();
-    let mut best: Option<(usize, usize, usize)> = None;
-    let mut first = 0;
-    for (last, (range, word)) in found.iter().enumerate() {
-        *counts.entry(*word).or_default() += 1;
-        while range.end - found[first].0.start > max_chars && first < last {
-            let (_, gone) = &found[first];
-            if let Some(n) = counts.get_mut(gone) {
+/// The run of matches spanning at most `max_chars` with the most distinct query words, found by
+/// two pointers as the matches come: linear in their number.
+#[derive(Default)]
+struct Window {
+    counts: HashMap<usize, usize>,
+    first: usize,
+    /// The best run so far (first and last match), and its number of distinct words.
+    best: Option<(usize, usize)>,
+    distinct: usize,
+}
+
+impl Window {
+    /// Takes the last of `found` into account; answers the distinct words of the best run.
+    fn push(&mut self, found: &[(Range<usize>, usize)], max_chars: usize) -> usize {
+        let last = found.len() - 1;
+        let (range, word) = &found[last];
+        *self.counts.entry(*word).or_default() += 1;
+        while range.end - found[self.first].0.start > max_chars && self.first < last {
+            let (_, gone) = &found[self.first];
+            if let Some(n) = self.counts.get_mut(gone) {
                 *n -= 1;
                 if *n == 0 {
-                    counts.remove(gone);
+                    self.counts.remove(gone);
                 }
             }
-            first += 1;
+            self.first += 1;
         }
-        if best.is_none_or(|(distinct, _, _)| counts.len() > distinct) {
-            best = Some((counts.len(), first, last));
+        if self.best.is_none() || self.counts.len() > self.distinct {
+            self.best = Some((self.first, last));
+            self.distinct = self.counts.len();
         }
+        self.distinct
     }
-    best.map(|(_, first, last)| (first, last))
 }
 
 fn floor_boundary(text: &str, mut at: usize) -> usize {
@@ -158,7 +196,17 @@ fn floor_boundary(text: &str, mut at: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::best_window;
+    use std::ops::Range;
+
+    use super::Window;
+
+    fn best_window(found: &[(Range<usize>, usize)], max_chars: usize) -> Option<(usize, usize)> {
+        let mut window = Window::default();
+        for n in 1..=found.len() {
+            window.push(&found[..n], max_chars);
+        }
+        window.best
+    }
 
     #[test]
     fn the_window_with_most_different_words_wins() {

@@ -12,9 +12,14 @@
 use std::ops::Range;
 
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::query::{
+    BooleanQuery, EnableScoring, FuzzyTermQuery, Occur, Query, Scorer, TermQuery,
+};
 use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::{DocAddress, Order, Score, Searcher, SegmentReader, TantivyDocument, Term};
+use tantivy::{
+    DocAddress, DocId, Order, Score, Searcher, SeekDangerResult, SegmentReader, TantivyDocument,
+    Term,
+};
 
 use super::document::{self, Fields, from_key};
 use super::index::{Live, SearchIndex};
@@ -129,7 +134,7 @@ fn search_now(live: &Live, request: &Request) -> AppResult<Results> {
     let Some(text) = matcher.text_query(&parsed) else {
         return Ok(Results::default());
     };
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text.box_clone())];
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text)];
     clauses.extend(audience(&fields, &request.audience, request.now));
     clauses.extend(filters(&fields, &request.filters));
     let query = BooleanQuery::new(clauses);
@@ -141,19 +146,10 @@ fn search_now(live: &Live, request: &Request) -> AppResult<Results> {
         Sort::Relevance => {
             let most_relevant = TopDocs::with_limit(window.max(RESCORED)).order_by_score();
             let (hits, total) = searcher.search(&query, &(most_relevant, Count))?;
-            let mut blended = Vec::with_capacity(hits.len());
-            for (score, address) in hits {
-                let published = searcher
-                    .segment_reader(address.segment_ord)
-                    .fast_fields()
-                    .i64(document::PUBLISHED)?
-                    .first(address.doc_id)
-                    .unwrap_or(0);
-                let factor = recency_factor(request.now.micros(), published, request.recency);
-                blended.push((score * factor, address));
-            }
-            blended.sort_by(|a, b| b.0.total_cmp(&a.0));
-            let page = blended.into_iter().skip(request.offset).take(request.limit);
+            let bonuses = matcher.bonuses(&parsed);
+            let mut ranked = rescore(&searcher, hits, &bonuses, request)?;
+            ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+            let page = ranked.into_iter().skip(request.offset).take(request.limit);
             (page.map(|(_, a)| a).collect(), total)
         }
         Sort::Newest => {
@@ -193,9 +189,81 @@ fn search_now(live: &Live, request: &Request) -> AppResult<Results> {
     })
 }
 
+/// The most relevant matches with their bonuses added (words as written, words together) and
+/// the recency factor applied: the bonuses are looked up for these few documents only, one
+/// seek each, where scoring them for every match cost as much as the search itself.
+fn rescore(
+    searcher: &Searcher,
+    mut hits: Vec<(Score, DocAddress)>,
+    bonuses: &[Box<dyn Query>],
+    request: &Request,
+) -> AppResult<Vec<(Score, DocAddress)>> {
+    let weights = bonuses
+        .iter()
+        .map(|q| q.weight(EnableScoring::enabled_from_searcher(searcher)))
+        .collect::<tantivy::Result<Vec<_>>>()?;
+    hits.sort_by_key(|(_, a)| *a);
+    let mut out = Vec::with_capacity(hits.len());
+    for segment in hits.chunk_by(|a, b| a.1.segment_ord == b.1.segment_ord) {
+        let reader = searcher.segment_reader(segment[0].1.segment_ord);
+        let published = reader
+            .fast_fields()
+            .i64(document::PUBLISHED)?
+            .first_or_default_col(0);
+        let mut scorers = weights
+            .iter()
+            .map(|w| w.scorer(reader, 1.0).map(Lookup::new))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        for &(score, address) in segment {
+            let doc = address.doc_id;
+            let extra: Score = scorers.iter_mut().map(|s| s.score_at(doc)).sum();
+            let factor = recency_factor(
+                request.now.micros(),
+                published.get_val(doc),
+                request.recency,
+            );
+            out.push(((score + extra) * factor, address));
+        }
+    }
+    Ok(out)
+}
+
+/// A scorer asked about a few documents in ascending order. `seek_danger` checks the one
+/// document, where `seek` would read on to the next match (for a phrase, checking positions
+/// all the way); it may leave the scorer unable to say where it stands, so the lowest document
+/// that can still match is kept here.
+struct Lookup {
+    scorer: Box<dyn Scorer>,
+    next: DocId,
+}
+
+impl Lookup {
+    fn new(scorer: Box<dyn Scorer>) -> Lookup {
+        let next = scorer.doc();
+        Lookup { scorer, next }
+    }
+
+    /// The score of `doc`, 0 where it does not match; `doc` must grow from call to call.
+    fn score_at(&mut self, doc: DocId) -> Score {
+        if doc < self.next {
+            return 0.0;
+        }
+        match self.scorer.seek_danger(doc) {
+            SeekDangerResult::Found => {
+                self.next = doc + 1;
+                self.scorer.score()
+            }
+            SeekDangerResult::SeekLowerBound(bound) => {
+                self.next = bound;
+                0.0
+            }
+        }
+    }
+}
+
 fn audience(fields: &Fields, audience: &Audience, now: Timestamp) -> Vec<(Occur, Box<dyn Query>)> {
     match audience {
-        Audience::Readers => vec![(Occur::Must, matching::visible_at(fields, now.micros()))],
+        Audience::Readers => vec![(Occur::MustNot, matching::not_yet_visible(fields, now))],
         Audience::Desk { status, owner } => {
             let mut out = Vec::new();
             if let Some(status) = status {

@@ -23,6 +23,10 @@ pub struct Layout {
     pub site: SiteSettings,
     pub nav: Vec<NavLink>,
     pub asset_v: String,
+    /// Every section, subsections too, for the pages that offer them as choices (the search
+    /// page's filter) without a query of their own.
+    #[serde(skip)]
+    pub sections: Vec<articles::service::Section>,
 }
 
 #[derive(Debug, Serialize)]
@@ -97,20 +101,21 @@ pub async fn layout(state: &AppState) -> Result<Arc<Layout>, AppError> {
         return Ok(layout.clone());
     }
     let site = settings::load(&state.db).await?;
-    let nav = articles::service::sections(&state.db)
-        .await?
-        .into_iter()
+    let sections = articles::service::sections(&state.db).await?;
+    let nav = sections
+        .iter()
         .filter(|s| s.parent_id.is_none())
         .map(|s| NavLink {
             url: format!("/{}", s.slug),
-            name: s.name,
-            slug: s.slug,
+            name: s.name.clone(),
+            slug: s.slug.clone(),
         })
         .collect();
     let layout = Arc::new(Layout {
         site,
         nav,
         asset_v: state.templates.asset_version().to_string(),
+        sections,
     });
     if let Ok(mut guard) = state.render_cache.layout.write() {
         *guard = Some((generation, layout.clone()));

@@ -157,6 +157,18 @@ db_tests! {
         assert!(reopened.catch_up(&app.db, &Quiet).await.unwrap().rebuilt);
         assert_eq!(reopened.index.live().unwrap().reader.searcher().num_docs(), 1);
 
+        // An index whose documents an older version built (other weights) is rebuilt too.
+        let current = std::fs::read_to_string(root.join("CURRENT")).unwrap();
+        let meta_path = root.join(current.trim()).join("meta.json");
+        let mut meta: serde_json::Value = serde_json::from_slice(&std::fs::read(&meta_path).unwrap()).unwrap();
+        let mut mark: serde_json::Value = serde_json::from_str(meta["payload"].as_str().unwrap()).unwrap();
+        mark["format"] = serde_json::json!(1);
+        meta["payload"] = serde_json::Value::String(mark.to_string());
+        std::fs::write(&meta_path, meta.to_string()).unwrap();
+        let older = Indexer::new(Arc::new(SearchIndex::open(app.data_dir())));
+        assert!(older.index.live().is_none(), "an index of another format is not used");
+        assert!(older.catch_up(&app.db, &Quiet).await.unwrap().rebuilt);
+
         let mut site = settings::load(&app.db).await.unwrap();
         site.language = "fr".into();
         settings::save(&app.db, &site).await.unwrap();
