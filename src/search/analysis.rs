@@ -2,18 +2,23 @@
 //! words and stems (for headline, standfirst and body, so "elections" finds "election"), and one
 //! that only folds (names, and the "as written" copy of the text that lets an exact spelling
 //! outrank a mere shared stem). The language is the site's, so an index remembers the one it was
-//! built with and is rebuilt when the site changes it.
+//! built with and is rebuilt when the site changes it. A third analyzer turns the stemmed words
+//! into pairs of neighbours ("harvest fail"), so an exact phrase is looked up as a term or two
+//! rather than by checking word positions in every article that holds all its words (the
+//! "index phrases" of search engines).
 
 use tantivy::Index;
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    StopWordFilter, TextAnalyzer,
+    StopWordFilter, TextAnalyzer, TextAnalyzerBuilder, Token, TokenFilter, TokenStream, Tokenizer,
 };
 
 /// The analyzer of the stemmed fields, as the schema names it.
 pub const STEMMED: &str = "broadsheet_stemmed";
 /// The analyzer of names and the as-written text.
 pub const FOLDED: &str = "broadsheet_folded";
+/// The analyzer of neighbouring stemmed words, as pairs.
+pub const PAIRS: &str = "broadsheet_pairs";
 
 /// Longer tokens are noise (URLs, base64) and would only grow the dictionary.
 const LONGEST_TOKEN: usize = 40;
@@ -89,14 +94,15 @@ impl Analysis {
         self.code
     }
 
-    /// Registers both analyzers with `index`; an index opened from disk needs them again.
+    /// Registers the analyzers with `index`; an index opened from disk needs them again.
     pub fn register(self, index: &Index) {
         let tokenizers = index.tokenizers();
-        tokenizers.register(STEMMED, self.stemmed());
-        tokenizers.register(FOLDED, folded());
+        tokenizers.register(STEMMED, self.stemmed().build());
+        tokenizers.register(FOLDED, folded().build());
+        tokenizers.register(PAIRS, self.stemmed().filter_dynamic(AdjacentPairs).build());
     }
 
-    fn stemmed(self) -> TextAnalyzer {
+    fn stemmed(self) -> TextAnalyzerBuilder {
         let Some(language) = self.language else {
             return folded();
         };
@@ -112,21 +118,126 @@ impl Analysis {
         builder
             .filter_dynamic(Stemmer::new(language))
             .filter_dynamic(AsciiFoldingFilter)
-            .build()
     }
 }
 
-fn folded() -> TextAnalyzer {
+fn folded() -> TextAnalyzerBuilder {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(LONGEST_TOKEN))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
-        .build()
+        .dynamic()
+}
+
+/// What joins the two words of a pair.
+const PAIR_SEPARATOR: char = ' ';
+
+/// The pair of two neighbouring words as one term, the way [`AdjacentPairs`] writes it.
+pub fn pair(first: &str, second: &str) -> String {
+    format!("{first}{PAIR_SEPARATOR}{second}")
+}
+
+/// Replaces words with each pair of neighbours ([`pair`]), at the first one's position. Words
+/// with a stop word (or anything else dropped) between them are not neighbours.
+#[derive(Clone)]
+struct AdjacentPairs;
+
+impl TokenFilter for AdjacentPairs {
+    type Tokenizer<T: Tokenizer> = PairsTokenizer<T>;
+
+    fn transform<T: Tokenizer>(self, words: T) -> PairsTokenizer<T> {
+        PairsTokenizer { words }
+    }
+}
+
+#[derive(Clone)]
+struct PairsTokenizer<T> {
+    words: T,
+}
+
+impl<T: Tokenizer> Tokenizer for PairsTokenizer<T> {
+    type TokenStream<'a> = Pairs<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        Pairs {
+            words: self.words.token_stream(text),
+            previous: None,
+            pair: Token::default(),
+        }
+    }
+}
+
+struct Pairs<S> {
+    words: S,
+    previous: Option<Token>,
+    pair: Token,
+}
+
+impl<S: TokenStream> TokenStream for Pairs<S> {
+    fn advance(&mut self) -> bool {
+        while self.words.advance() {
+            let word = self.words.token();
+            let neighbours = self
+                .previous
+                .as_ref()
+                .filter(|before| before.position + 1 == word.position);
+            let found = if let Some(before) = neighbours {
+                self.pair.text.clear();
+                self.pair.text.push_str(&before.text);
+                self.pair.text.push(PAIR_SEPARATOR);
+                self.pair.text.push_str(&word.text);
+                self.pair.offset_from = before.offset_from;
+                self.pair.offset_to = word.offset_to;
+                self.pair.position = before.position;
+                self.pair.position_length = 1;
+                true
+            } else {
+                false
+            };
+            match self.previous.as_mut() {
+                Some(before) => before.clone_from(word),
+                None => self.previous = Some(word.clone()),
+            }
+            if found {
+                return true;
+            }
+        }
+        false
+    }
+
+    fn token(&self) -> &Token {
+        &self.pair
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.pair
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Analysis;
+    use super::{AdjacentPairs, Analysis};
+    use tantivy::tokenizer::TokenStream;
+
+    #[test]
+    fn pairs_are_neighbouring_stems_and_skip_across_stop_words() {
+        let mut analyzer = Analysis::for_site_language("en")
+            .stemmed()
+            .filter_dynamic(AdjacentPairs)
+            .build();
+        let mut stream = analyzer.token_stream("Talks on a ceasefire: the harvest fails, again");
+        let mut pairs = Vec::new();
+        while let Some(token) = stream.next() {
+            pairs.push((token.text.clone(), token.position));
+        }
+        assert_eq!(
+            pairs,
+            vec![
+                ("harvest fail".to_string(), 5),
+                ("fail again".to_string(), 6)
+            ]
+        );
+    }
 
     #[test]
     fn the_site_language_tag_picks_the_stemmer() {

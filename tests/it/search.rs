@@ -194,6 +194,11 @@ db_tests! {
         let phrase = found(app, "q=new+port+authority").await;
         assert_eq!(phrase[0], "Minister visits the new port", "words together beat words scattered: {phrase:?}");
         assert_eq!(found(app, "q=%22new+port+authority%22").await, vec!["Minister visits the new port"], "an exact phrase");
+        assert_eq!(found(app, "q=%22port+authority%22").await, vec!["Minister visits the new port"], "a phrase of two words");
+        assert_eq!(found(app, "q=%22authority+new%22").await, Vec::<String>::new(), "a phrase is in order");
+        assert_eq!(found(app, "q=%22master+spoke+of+cranes%22").await, vec!["Minister visits the new port"], "a stop word inside");
+        assert_eq!(found(app, "q=%22master+spoke+of+talks%22").await, Vec::<String>::new());
+        assert_eq!(found(app, "q=port+-%22new+port%22").await, vec!["Talks on trade"], "an excluded phrase");
         assert_eq!(found(app, "q=election").await, vec!["Government elections postponed"], "stemming");
         assert_eq!(found(app, "q=ZURICH").await.len(), 1, "case and accents fold");
         assert_eq!(found(app, "q=malmo").await.len(), 1);
