@@ -133,6 +133,7 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
     }
     let watch = app::spawn_generation_watch(db.clone(), Clock::System, GENERATION_POLL);
     let worker = jobs::spawn_worker(state.mail_room(), JOB_POLL);
+    state.search.retire_if_stale(&db).await?;
     let indexer = search::indexer::spawn(state.search.clone(), db.clone(), INDEX_POLL);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

@@ -69,9 +69,8 @@ impl Indexer {
                         analysis = mark.analysis,
                         "the search index is from another epoch or language; rebuilding it"
                     );
-                    // Another epoch's ids may name other articles now: no answers until rebuilt.
                     // Another language's index still answers meanwhile, if less well.
-                    if mark.epoch != epoch || mark.seq > head {
+                    if names_other_articles(&mark, epoch, head) {
                         self.index.retire();
                     }
                 }
@@ -112,6 +111,21 @@ impl Indexer {
             rebuilt: false,
             changes,
         })
+    }
+
+    /// Stops answering from an index of another archive (replaced while this node was down)
+    /// before the server takes requests; the first catch-up then rebuilds it in the background.
+    pub async fn retire_if_stale(&self, db: &Db) -> AppResult<()> {
+        let (epoch, head) = store::head(db).await?;
+        if let Some(live) = self.index.live()
+            && names_other_articles(&live.mark(), epoch, head)
+        {
+            tracing::info!(
+                "the search index is of another archive; search answers 503 until rebuilt"
+            );
+            self.index.retire();
+        }
+        Ok(())
     }
 
     /// Builds a new index from every article and puts it in use (`broadsheet search reindex`).
@@ -169,6 +183,12 @@ impl Indexer {
         tracing::info!(articles = done, "the search index is built");
         Ok(())
     }
+}
+
+/// Whether an index marked `mark` was built from another archive, or a log this one has not
+/// reached: its ids may name other articles now, so it must not answer until rebuilt.
+fn names_other_articles(mark: &Mark, epoch: i64, head: i64) -> bool {
+    mark.epoch != epoch || mark.seq > head
 }
 
 /// Whether an index marked `mark` can be caught up by replaying the log from its mark.
