@@ -92,12 +92,15 @@ impl Matcher<'_> {
                 words.push(word.as_str());
             }
         }
-        if words.len() > 1 {
-            let f = *self.fields;
-            let together = words.join(" ");
-            for field in [(f.headline, HEADLINE), (f.standfirst, STANDFIRST)] {
-                bonuses.extend(self.phrase(&together, &[field]));
-            }
+        let together = if words.len() > 1 {
+            tokens(&mut self.stemmed, &words.join(" "))
+        } else {
+            Vec::new()
+        };
+        if together.len() > 1 {
+            let f = self.fields;
+            bonuses.push(positional(&together, f.headline, HEADLINE));
+            bonuses.push(positional(&together, f.standfirst, STANDFIRST));
         }
         bonuses
     }
@@ -158,7 +161,7 @@ impl Matcher<'_> {
             return None;
         }
         if !stemmed.windows(2).all(|w| w[1].0 == w[0].0 + 1) {
-            return self.phrase(text, &[(self.fields.text, 1.0)]);
+            return Some(positional(&stemmed, self.fields.text, 1.0));
         }
         let mut pairs: Vec<Term> = stemmed
             .windows(2)
@@ -173,30 +176,17 @@ impl Matcher<'_> {
             Box::new(PhraseQuery::new(pairs))
         })
     }
+}
 
-    /// `text` as a phrase in each of `fields`, or `None` when it has fewer than two words.
-    fn phrase(&mut self, text: &str, fields: &[(Field, f32)]) -> Option<Box<dyn Query>> {
-        let stemmed = tokens(&mut self.stemmed, text);
-        if stemmed.len() < 2 {
-            return None;
-        }
-        let first = stemmed[0].0;
-        let mut per_field: Vec<Box<dyn Query>> = fields
-            .iter()
-            .map(|&(field, boost)| {
-                let terms = stemmed
-                    .iter()
-                    .map(|(pos, t)| (pos - first, Term::from_field_text(field, t)))
-                    .collect();
-                boosted(Box::new(PhraseQuery::new_with_offset(terms)), boost)
-            })
-            .collect();
-        Some(if per_field.len() == 1 {
-            per_field.remove(0)
-        } else {
-            Box::new(BooleanQuery::union(per_field))
-        })
-    }
+/// The words of `stemmed` (at least two) in their order and distances in `field`, checked by
+/// position, scored by BM25 times `boost`.
+fn positional(stemmed: &[Token], field: Field, boost: f32) -> Box<dyn Query> {
+    let first = stemmed[0].0;
+    let terms = stemmed
+        .iter()
+        .map(|(pos, t)| (pos - first, Term::from_field_text(field, t)))
+        .collect();
+    boosted(Box::new(PhraseQuery::new_with_offset(terms)), boost)
 }
 
 /// Documents with `text` in `field`, scored by BM25 times `boost`.
