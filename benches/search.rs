@@ -149,7 +149,7 @@ async fn build_fts5(db: &Db, data_dir: &std::path::Path) -> anyhow::Result<Sqlit
                 .bind(s.id)
                 .bind(&s.headline)
                 .bind(&s.standfirst)
-                .bind(articles::plain_text(&s.body_markdown))
+                .bind(broadsheet::articles::body::plain_text(&s.body))
                 .execute(&mut *tx)
                 .await?;
             count += 1;

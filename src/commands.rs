@@ -45,6 +45,13 @@ pub async fn open(common: &Common) -> anyhow::Result<(std::path::PathBuf, Db)> {
     let url = common.database_url(&data_dir);
     let db = db::connect(&url, 16).await?;
     db::migrate(&db).await?;
+    let upgraded = articles::service::upgrade_bodies(&db).await?;
+    if upgraded > 0 {
+        tracing::info!(
+            articles = upgraded,
+            "article bodies converted to the document model"
+        );
+    }
     Ok((data_dir, db))
 }
 

@@ -16,7 +16,7 @@ use crate::articles::service::{self as articles, ArticleInput, Edit, Editable, S
 use crate::articles::workflow::{self, Standing, Transition};
 use crate::db::Db;
 use crate::db::Timestamp;
-use crate::error::{AppError, FieldError, PageResult};
+use crate::error::{AppError, AppResult, FieldError, PageResult};
 use crate::media::service as media;
 use crate::site::layout::TimeZone;
 use crate::site::{dates, layout};
@@ -356,7 +356,7 @@ pub async fn edit_form(
         form: FormView {
             headline: input.headline.clone(),
             standfirst: input.standfirst.clone(),
-            body: input.body_markdown.clone(),
+            body: input.body.clone(),
             slug: input.slug.clone(),
             tags: tag_names.join(", "),
             lead_alt: input.lead_alt.clone(),
@@ -374,7 +374,7 @@ pub async fn edit_form(
     if q.restore.as_deref() == Some("autosave") {
         let newer = articles::newer_autosave(&state.db, id, me.user.id, article.version).await?;
         if let Some((_, fields)) = newer {
-            let submitted = read_form(&FormFields::from_pairs(fields));
+            let submitted = read_form(&FormFields::from_pairs(fields)).await?;
             draft.form = submitted.view;
             draft.section_id = submitted.section_id.or(draft.section_id);
             draft.author_ids = submitted.author_ids;
@@ -395,11 +395,11 @@ struct Submitted {
 }
 
 /// Reads the submitted editor into the draft it shows and the input it saves.
-fn read_form(form: &FormFields) -> Submitted {
+async fn read_form(form: &FormFields) -> AppResult<Submitted> {
     let view = FormView {
         headline: form.get("headline").into(),
         standfirst: form.get("standfirst").into(),
-        body: form.get("body").into(),
+        body: submitted_body(form).await?,
         slug: form.get("slug").trim().into(),
         tags: form.get("tags").into(),
         lead_alt: form.get("lead_alt").into(),
@@ -418,11 +418,23 @@ fn read_form(form: &FormFields) -> Submitted {
         .into_iter()
         .filter_map(|v| v.parse().ok())
         .collect();
-    Submitted {
+    Ok(Submitted {
         view,
         section_id,
         author_ids,
         lead_media_id: id_param(Some(form.get("lead_media_id"))),
+    })
+}
+
+/// The body a form sent, as HTML. The editor sends HTML and says so in `body_format`; a form
+/// without it — an autosave kept before the document model, a script of a newsroom's own — sends
+/// Markdown, which is converted.
+async fn submitted_body(form: &FormFields) -> AppResult<String> {
+    let text = form.get("body");
+    if form.get("body_format") == "html" {
+        Ok(text.to_string())
+    } else {
+        crate::articles::body::from_editor_markdown_on_pool(text).await
     }
 }
 
@@ -453,7 +465,7 @@ async fn submit(
     form: &FormFields,
 ) -> PageResult<Response> {
     let now = state.clock.now();
-    let submitted = read_form(form);
+    let submitted = read_form(form).await?;
     let view = &submitted.view;
     let created_by = existing.as_ref().map_or(Some(me.user.id), |e| e.created_by);
     let current = existing.as_ref().map_or(Status::Draft, |e| e.status);
@@ -532,7 +544,7 @@ async fn submit(
         slug: view.slug.clone(),
         headline: view.headline.clone(),
         standfirst: view.standfirst.clone(),
-        body_markdown: view.body.clone(),
+        body: view.body.clone(),
         lead_media_id: submitted.lead_media_id,
         lead_alt: view.lead_alt.clone(),
         lead_caption: view.lead_caption.clone(),
@@ -622,7 +634,8 @@ pub async fn preview(
     State(state): State<AppState>,
     SignedForm { form, .. }: SignedForm,
 ) -> PageResult<Response> {
-    let html = articles::preview_html(&state.db, state.clock.now(), form.get("body")).await?;
+    let body = submitted_body(&form).await?;
+    let html = articles::preview_html(&state.db, state.clock.now(), &body).await?;
     let mut response = html.into_response();
     let headers = response.headers_mut();
     headers.insert(

@@ -61,7 +61,7 @@ pub async fn revisions(
     };
     let snapshot = |rid: Option<i64>| {
         rid.and_then(|r| rows.iter().find(|x| x.id == r))
-            .and_then(|r| serde_json::from_str::<ArticleInput>(&r.snapshot).ok())
+            .and_then(|r| ArticleInput::from_snapshot(&r.snapshot).ok())
     };
     let diff = match (snapshot(q.from), snapshot(q.to)) {
         (Some(a), Some(b)) => articles::diff(&a, &b)

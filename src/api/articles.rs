@@ -12,6 +12,7 @@ use super::{Page, PageQuery};
 use crate::accounts::Capability;
 use crate::accounts::can::WriteOwnArticle;
 use crate::accounts::service::User;
+use crate::articles::body;
 use crate::articles::permissions::{self, may_edit};
 use crate::articles::service::{
     self as articles, AdminFilter, ArticleInput, Edit, Editable, Status,
@@ -29,6 +30,9 @@ pub struct ArticleJson {
     headline: String,
     slug: String,
     standfirst: String,
+    /// The body in the document model's HTML.
+    body_html: String,
+    /// The same body in Markdown (blocks Markdown cannot express are kept as their HTML).
     body_markdown: String,
     section_id: i64,
     tag_ids: Vec<i64>,
@@ -61,7 +65,8 @@ fn to_json(a: Editable, base_url: &str) -> ArticleJson {
         headline: i.headline,
         slug: i.slug,
         standfirst: i.standfirst,
-        body_markdown: i.body_markdown,
+        body_markdown: body::to_markdown(&i.body),
+        body_html: i.body,
         section_id: i.section_id,
         tag_ids: i.tag_ids,
         author_ids: i.author_ids,
@@ -90,6 +95,9 @@ pub struct ArticleWrite {
     headline: Option<String>,
     slug: Option<String>,
     standfirst: Option<String>,
+    /// The body as HTML; normalised to the document model.
+    body_html: Option<String>,
+    /// The body as Markdown, instead of `body_html`.
     body_markdown: Option<String>,
     section_id: Option<i64>,
     tag_ids: Option<Vec<i64>>,
@@ -131,12 +139,23 @@ impl ArticleWrite {
         }
         take!(
             headline => headline, slug => slug, standfirst => standfirst,
-            body_markdown => body_markdown, section_id => section_id, author_ids => author_ids,
+            section_id => section_id, author_ids => author_ids,
             lead_media_id => lead_media_id, lead_alt => lead_alt, lead_caption => lead_caption,
             lead_credit => lead_credit, status => status, comments_open => comments_open,
             newsletter_topic => newsletter_topic, seo_title => seo_title,
             seo_description => seo_description, related_ids => related_ids,
         );
+        match (self.body_html, self.body_markdown) {
+            (Some(_), Some(_)) => {
+                return Err(AppError::Invalid(vec![FieldError {
+                    field: "body_markdown".into(),
+                    message: "send the body once, as body_html or as body_markdown".into(),
+                }]));
+            }
+            (Some(html), None) => input.body = html,
+            (None, Some(markdown)) => input.body = body::from_markdown_on_pool(&markdown).await?,
+            (None, None) => {}
+        }
         if let Some(at) = self.published_at {
             input.published_at = at.map(Timestamp::from_datetime);
         }
@@ -171,7 +190,7 @@ fn blank(created_by: i64) -> ArticleInput {
         slug: String::new(),
         headline: String::new(),
         standfirst: String::new(),
-        body_markdown: String::new(),
+        body: String::new(),
         lead_media_id: None,
         lead_alt: String::new(),
         lead_caption: String::new(),

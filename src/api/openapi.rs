@@ -159,7 +159,9 @@ pub fn build() -> Value {
                 "Status": { "type": "string", "enum": ["draft", "review", "scheduled", "published", "archived"] },
                 "Article": { "type": "object", "properties": {
                     "id": { "type": "integer" }, "headline": { "type": "string" }, "slug": { "type": "string" },
-                    "standfirst": { "type": "string" }, "body_markdown": { "type": "string" },
+                    "standfirst": { "type": "string" },
+                    "body_html": { "type": "string", "description": "The body in the document model's HTML (see docs/editing.md)" },
+                    "body_markdown": { "type": "string", "description": "The same body in Markdown; blocks Markdown cannot express are kept as HTML" },
                     "section_id": { "type": "integer" }, "tag_ids": { "type": "array", "items": { "type": "integer" } },
                     "author_ids": { "type": "array", "items": { "type": "integer" } }, "lead_media_id": nullable_int,
                     "related_ids": { "type": "array", "items": { "type": "integer" }, "description": "Related articles pinned by an editor, shown first under the story (at most four)" },
@@ -172,7 +174,8 @@ pub fn build() -> Value {
                 } },
                 "ArticleWrite": { "type": "object", "additionalProperties": false, "description": "On create, `headline` and `section_id` are required.", "properties": {
                     "headline": { "type": "string" }, "slug": { "type": "string" }, "standfirst": { "type": "string" },
-                    "body_markdown": { "type": "string" }, "section_id": { "type": "integer" },
+                    "body_html": { "type": "string", "description": "The body as HTML, normalised to the document model" },
+                    "body_markdown": { "type": "string", "description": "The body as Markdown, instead of body_html" }, "section_id": { "type": "integer" },
                     "tag_ids": { "type": "array", "items": { "type": "integer" } },
                     "tags": { "type": "array", "items": { "type": "string" }, "description": "Tag names; missing tags are created" },
                     "author_ids": { "type": "array", "items": { "type": "integer" } }, "lead_media_id": nullable_int,

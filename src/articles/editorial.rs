@@ -3,7 +3,6 @@
 
 use chrono_tz::Tz;
 
-use super::markdown;
 use super::service::{ArticleInput, Edit, update_article};
 use super::store::{self, RevisionRow};
 use crate::clock::Clock;
@@ -28,8 +27,7 @@ pub async fn restore_revision(
         .into_iter()
         .find(|r| r.id == revision_id)
         .ok_or_else(|| AppError::not_found("no such revision of this article"))?;
-    let input: ArticleInput =
-        serde_json::from_str(&revision.snapshot).map_err(anyhow::Error::from)?;
+    let input = ArticleInput::from_snapshot(&revision.snapshot)?;
     update_article(
         db,
         clock,
@@ -44,15 +42,15 @@ pub async fn restore_revision(
     .await
 }
 
-/// The editor's live preview of a body: rendered by the same code as the site, with the library
-/// items it shows signed so they appear before they are public.
-pub async fn preview_html(db: &Db, now: Timestamp, markdown_text: &str) -> AppResult<String> {
+/// The editor's live preview of a body (any HTML): rendered by the same code as the site, with
+/// the library items it shows signed so they appear before they are public.
+pub async fn preview_html(db: &Db, now: Timestamp, html: &str) -> AppResult<String> {
     let key = crate::site::settings::signing_key(db).await?;
-    Ok(crate::media::references::sign_html(
-        &markdown::render_on_pool(markdown_text).await?,
-        &key,
-        now,
-    ))
+    let doc = super::body::from_html_on_pool(html).await?;
+    let mut tx = db.begin().await?;
+    let page = super::service::render_page(&mut tx, &doc).await?;
+    drop(tx);
+    Ok(crate::media::references::sign_html(&page, &key, now))
 }
 
 /// What changed between two saved versions, field by field, for the revisions page.
@@ -62,7 +60,7 @@ pub fn diff(before: &ArticleInput, after: &ArticleInput) -> Vec<(&'static str, S
             ("Headline", a.headline.clone()),
             ("Standfirst", a.standfirst.clone()),
             ("Slug", a.slug.clone()),
-            ("Body", a.body_markdown.clone()),
+            ("Body", a.body.clone()),
             ("Status", a.status.as_str().to_string()),
             (
                 "Published",

@@ -23,7 +23,8 @@ pub struct IndexSource {
     pub created_by: Option<i64>,
     pub headline: String,
     pub standfirst: String,
-    pub body_markdown: String,
+    /// The body in the document model.
+    pub body: String,
 }
 
 /// The articles among `ids` that exist, in id order; a missing id was deleted.
@@ -50,7 +51,7 @@ pub async fn index_sources(db: &Db, ids: &[i64]) -> AppResult<Vec<IndexSource>> 
                 created_by: r.created_by,
                 headline: r.headline,
                 standfirst: r.standfirst,
-                body_markdown: r.body_md,
+                body: r.body,
             }
         })
         .collect())

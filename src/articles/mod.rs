@@ -1,11 +1,11 @@
 //! Articles and what organises them — sections, tags, authors — and the public pages that show
 //! them: home, section fronts, tag, author and date archives, and the article page.
 
+pub mod body;
 pub mod digest;
 mod discussion;
 mod editorial;
 mod indexing;
-mod markdown;
 mod pages;
 pub use pages::front_preview;
 pub use views::{CardView, card as card_view};

@@ -6,7 +6,7 @@ use chrono::Datelike;
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use super::markdown;
+use super::body;
 use super::slug;
 use super::store::{self, ArticleFields, SectionRow};
 use crate::clock::Clock;
@@ -19,7 +19,6 @@ use crate::search::log as search_log;
 pub use super::discussion::*;
 pub use super::editorial::*;
 pub use super::indexing::*;
-pub use super::markdown::plain_text;
 pub use super::reads::*;
 pub use super::taxonomy::*;
 pub use store::NewSection;
@@ -67,7 +66,8 @@ pub struct ArticleInput {
     pub slug: String,
     pub headline: String,
     pub standfirst: String,
-    pub body_markdown: String,
+    /// The body in the document model ([`body`]); any HTML is accepted and normalised on save.
+    pub body: String,
     pub lead_media_id: Option<i64>,
     pub lead_alt: String,
     pub lead_caption: String,
@@ -92,6 +92,20 @@ pub struct ArticleInput {
 pub const MAX_PINNED: usize = 4;
 
 impl ArticleInput {
+    /// The input a revision kept. Revisions saved before the document model hold Markdown under
+    /// `body_markdown`; it is converted here, so old revisions stay comparable and restorable.
+    pub fn from_snapshot(json: &str) -> AppResult<Self> {
+        let mut value: serde_json::Value =
+            serde_json::from_str(json).map_err(anyhow::Error::from)?;
+        if let Some(fields) = value.as_object_mut()
+            && let Some(markdown) = fields.remove("body_markdown")
+        {
+            let doc = body::from_editor_markdown(markdown.as_str().unwrap_or_default());
+            fields.insert("body".into(), doc.into());
+        }
+        Ok(serde_json::from_value(value).map_err(anyhow::Error::from)?)
+    }
+
     fn validate(&mut self, now: Timestamp) -> AppResult<()> {
         let mut errors = Vec::new();
         let mut fail = |field: &str, message: &str| {
@@ -116,7 +130,7 @@ impl ArticleInput {
         if self.standfirst.chars().count() > 1000 {
             fail("standfirst", "keep the standfirst under 1,000 characters");
         }
-        if self.body_markdown.len() > 1_000_000 {
+        if self.body.len() > body::MAX_BYTES {
             fail("body", "the body is larger than 1 MB");
         }
         let mut seen = std::collections::HashSet::new();
@@ -167,7 +181,7 @@ pub async fn create_article_in(
     mut input: ArticleInput,
 ) -> AppResult<i64> {
     input.validate(now)?;
-    let body_html = markdown::render_on_pool(&input.body_markdown).await?;
+    let body_html = prepare_body(tx, &mut input).await?;
     // An article entered after its publication time (a backdated story, an import) has not been
     // "updated" for readers: its last change is its publication.
     let updated_at = input.published_at.filter(|p| *p < now).unwrap_or(now);
@@ -181,15 +195,28 @@ pub async fn create_article_in(
     .map_err(slug_conflict)?;
     store::replace_links(tx, id, &input.tag_ids, &input.author_ids).await?;
     pin_related(tx, id, &input.related_ids).await?;
-    record_media(tx, id, &body_html).await?;
+    record_media(tx, id, &input.body).await?;
     after_save(tx, id, &input, input.created_by, now).await?;
     Ok(id)
 }
 
+/// Brings the input's body into the document model's canonical form and renders the page's
+/// HTML from it, with the sizes of the library images it shows.
+async fn prepare_body(tx: &mut Tx, input: &mut ArticleInput) -> AppResult<String> {
+    input.body = body::from_html_on_pool(&input.body).await?;
+    render_page(tx, &input.body).await
+}
+
+pub(super) async fn render_page(tx: &mut Tx, doc: &str) -> AppResult<String> {
+    let ids = crate::media::references::find(doc).ids;
+    let dimensions = media::dimensions_in(tx, &ids).await?;
+    body::render_page_on_pool(doc, dimensions).await
+}
+
 /// Keeps the list of library items the body shows, which decides when they are public and
 /// whether they may be deleted.
-async fn record_media(tx: &mut Tx, id: i64, body_html: &str) -> AppResult<()> {
-    let shown = media::shown_in(tx, body_html).await?;
+async fn record_media(tx: &mut Tx, id: i64, doc: &str) -> AppResult<()> {
+    let shown = media::shown_in(tx, doc).await?;
     store::replace_media(tx, id, &shown).await?;
     Ok(())
 }
@@ -228,6 +255,31 @@ pub async fn record_media_after(db: &Db, after_id: i64) -> AppResult<Option<i64>
         .last()
         .filter(|_| bodies.len() as i64 == MEDIA_BATCH)
         .map(|(id, _)| *id))
+}
+
+/// Articles converted at a time by [`upgrade_bodies`], each batch one transaction.
+const UPGRADE_BATCH: i64 = 200;
+
+/// Converts the bodies stored in an older document model (the Markdown of earlier versions)
+/// to the current one, rendering their pages anew; run at start, after the schema migrations.
+/// Each row is converted only while it is still old, so nodes starting together share the
+/// work and a crash half-way resumes where it stopped. Returns how many were converted.
+pub async fn upgrade_bodies(db: &Db) -> AppResult<u64> {
+    let mut done = 0u64;
+    loop {
+        let legacy = store::legacy_bodies(db, body::SCHEMA, UPGRADE_BATCH).await?;
+        if legacy.is_empty() {
+            return Ok(done);
+        }
+        let mut tx = db.begin().await?;
+        for (id, markdown) in &legacy {
+            let doc = body::from_editor_markdown_on_pool(markdown).await?;
+            let page = render_page(&mut tx, &doc).await?;
+            done += store::upgrade_body(&mut tx, *id, &doc, &page, body::SCHEMA).await?;
+        }
+        tx.bump_content_version().await?;
+        tx.commit().await?;
+    }
 }
 
 /// What every save does besides the row itself, in the same transaction: keep a revision,
@@ -296,7 +348,7 @@ pub async fn update_article_in(
     edit: Edit,
 ) -> AppResult<()> {
     input.validate(now)?;
-    let body_html = markdown::render_on_pool(&input.body_markdown).await?;
+    let body_html = prepare_body(tx, &mut input).await?;
     let stored = store::edit_row_in(tx, id)
         .await?
         .ok_or_else(|| AppError::not_found("no such article"))?;
@@ -318,7 +370,7 @@ pub async fn update_article_in(
         .map_err(slug_conflict)?;
     store::replace_links(tx, id, &input.tag_ids, &input.author_ids).await?;
     pin_related(tx, id, &input.related_ids).await?;
-    record_media(tx, id, &body_html).await?;
+    record_media(tx, id, &input.body).await?;
     let after = store::location_in(tx, id).await?;
     if let (Some(old_at), Some(new_at)) = (before.published_at, after.published_at) {
         let old_path = article_path(&before.section_slug, old_at, &before.slug, tz);
@@ -342,7 +394,7 @@ fn fields<'a>(
         slug: &input.slug,
         headline: &input.headline,
         standfirst: &input.standfirst,
-        body_md: &input.body_markdown,
+        body: &input.body,
         body_html,
         lead_media_id: input.lead_media_id,
         lead_alt: &input.lead_alt,
@@ -451,7 +503,7 @@ pub async fn editable(db: &Db, tz: Tz, id: i64) -> AppResult<Editable> {
             slug: row.slug,
             headline: row.headline,
             standfirst: row.standfirst,
-            body_markdown: row.body_md,
+            body: row.body,
             lead_media_id: row.lead_media_id,
             lead_alt: row.lead_alt,
             lead_caption: row.lead_caption,

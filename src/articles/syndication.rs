@@ -2,6 +2,7 @@
 //! with each article's body, change time, bylines and tags; and the months of the archive with
 //! their articles' addresses, for the sitemaps.
 
+use super::body::{self, Target};
 use std::collections::HashMap;
 
 use chrono::{Datelike, TimeZone, Utc};
@@ -119,11 +120,18 @@ pub async fn entries(
     let has_next = cards.len() > wanted;
     cards.truncate(wanted);
     let ids: Vec<i64> = cards.iter().map(|c| c.id).collect();
-    let mut bodies: HashMap<i64, (String, Timestamp)> = store::bodies(db, &ids)
-        .await?
-        .into_iter()
-        .map(|b| (b.id, (b.body_html, b.updated_at)))
-        .collect();
+    let rows = store::bodies(db, &ids).await?;
+    let mut bodies: HashMap<i64, (String, Timestamp)> = crate::cpu::run(move || {
+        rows.into_iter()
+            .map(|b| {
+                (
+                    b.id,
+                    (body::render(&b.body, Target::Feed, &|_| None), b.updated_at),
+                )
+            })
+            .collect()
+    })
+    .await?;
     let mut authors = grouped(store::bylines(db, &ids).await?);
     let mut tags = grouped(store::tag_labels(db, &ids).await?);
     Ok(Some(Entries {

@@ -404,7 +404,7 @@ pub async fn load(
             slug,
             standfirst: text::standfirst(&mut rng, plan.beat),
             headline,
-            body_markdown: body,
+            body: crate::articles::body::from_editor_markdown(&body),
             lead_media_id: lead.map(|l| l.0),
             lead_alt: lead.map(|l| l.1.clone()).unwrap_or_default(),
             lead_caption: lead.map(|l| l.2.clone()).unwrap_or_default(),

@@ -1,7 +1,7 @@
 //! The media library's rules: adding files, who may change or delete an item, when an item is
 //! in use, and which items anyone may see through the image service.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use super::files::{MediaFiles, content_type};
 use super::inspect::inspect;
@@ -187,9 +187,19 @@ pub async fn is_public(db: &Db, id: i64, now: Timestamp) -> AppResult<bool> {
 /// The library items a body's HTML shows, as ids of items that exist.
 pub async fn shown_in(tx: &mut Tx, html: &str) -> AppResult<Vec<i64>> {
     let found = references::find(html);
-    let mut ids: BTreeSet<i64> = store::existing(tx, &found.ids).await?.into_iter().collect();
+    let mut ids: BTreeSet<i64> = dimensions_in(tx, &found.ids).await?.into_keys().collect();
     ids.extend(store::ids_at_paths(tx, &found.paths).await?);
     Ok(ids.into_iter().collect())
+}
+
+/// The width and height of each of `ids` that is a library item.
+pub async fn dimensions_in(tx: &mut Tx, ids: &[i64]) -> AppResult<HashMap<i64, (u32, u32)>> {
+    let size = |v: i64| u32::try_from(v).unwrap_or(0);
+    Ok(store::dimensions(tx, ids)
+        .await?
+        .into_iter()
+        .map(|(id, w, h)| (id, (size(w), size(h))))
+        .collect())
 }
 
 /// Deletes an item no article or author uses, and its file, for someone who may manage it.

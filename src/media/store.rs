@@ -165,16 +165,17 @@ pub async fn ids_at_paths(tx: &mut Tx, paths: &[String]) -> sqlx::Result<Vec<i64
     Ok(ids)
 }
 
-/// Which of `ids` are library items, inside the caller's transaction.
-pub async fn existing(tx: &mut Tx, ids: &[i64]) -> sqlx::Result<Vec<i64>> {
+/// Which of `ids` are library items, with their width and height, inside the caller's
+/// transaction.
+pub async fn dimensions(tx: &mut Tx, ids: &[i64]) -> sqlx::Result<Vec<(i64, i64, i64)>> {
     let mut found = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(IN_CHUNK) {
         let sql = format!(
-            "SELECT id FROM media WHERE id IN ({})",
+            "SELECT id, width, height FROM media WHERE id IN ({})",
             placeholders(1, chunk.len())
         );
-        let present: Vec<i64> = with_tx!(tx, c => {
-            let mut q = sqlx::query_scalar(AssertSqlSafe(sql.as_str()));
+        let present: Vec<(i64, i64, i64)> = with_tx!(tx, c => {
+            let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str()));
             for id in chunk {
                 q = q.bind(id);
             }

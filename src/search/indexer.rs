@@ -199,7 +199,7 @@ fn fits(mark: &Mark, epoch: i64, head: i64, analysis: Analysis) -> bool {
 fn documents(fields: &Fields, sources: &[IndexSource]) -> Vec<tantivy::TantivyDocument> {
     sources
         .iter()
-        .map(|s| fields.document(s, &articles::plain_text(&s.body_markdown)))
+        .map(|s| fields.document(s, &crate::articles::body::plain_text(&s.body)))
         .collect()
 }
 

@@ -12,11 +12,14 @@ use crate::state::AppState;
 use crate::web::session::secure_site;
 
 /// Styles, fonts and connections fall back to `default-src 'self'`; `script-src` is spelled out
-/// so the rule that matters most reads plainly. Every byte here goes out with every response.
+/// so the rule that matters most reads plainly. Frames may come only from the site itself (the
+/// desk's previews) and the two video players an article's embed loads when the reader asks. Every byte here goes out with every
+/// response.
 macro_rules! site_policy {
     ($ancestors:literal) => {
         concat!(
             "default-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; \
+             frame-src 'self' https://www.youtube-nocookie.com https://player.vimeo.com; \
              frame-ancestors ",
             $ancestors,
             "; base-uri 'self'; object-src 'none'"

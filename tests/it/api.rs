@@ -52,6 +52,38 @@ fn error_code(r: &TestResponse) -> String {
 }
 
 db_tests! {
+    async fn bodies_go_in_as_html_or_markdown_and_come_out_as_both(app) {
+        let n = newsroom(app).await;
+        let token = token_for(app, "editor@news.example", Role::Editor).await;
+        let t = Some(token.as_str());
+        let every = include_str!("../fixtures/body-every-element.html");
+        let created = call(app, "POST", "/api/v1/articles", t, Some(&json!({
+            "headline": "Every element", "section_id": n.business, "body_html": every,
+        }).to_string())).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+        let article = json_of(&created);
+        assert_eq!(article["body_html"], every, "model → HTML → model changes nothing");
+        let markdown = article["body_markdown"].as_str().unwrap().to_string();
+        assert!(markdown.contains("## Subhead\n"), "{markdown}");
+        let id = article["id"].as_i64().unwrap();
+
+        let through_markdown = call(app, "PATCH", &format!("/api/v1/articles/{id}"), t, Some(&json!({"body_markdown": markdown}).to_string())).await;
+        assert_eq!(through_markdown.status, StatusCode::OK, "{}", through_markdown.text());
+        assert_eq!(json_of(&through_markdown)["body_html"], every, "and through Markdown neither");
+
+        let both = call(app, "PATCH", &format!("/api/v1/articles/{id}"), t, Some(&json!({"body_markdown": "a", "body_html": "<p>b</p>"}).to_string())).await;
+        assert_eq!(both.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error_code(&both), "invalid");
+
+        let hostile = crate::comments::xss_vectors().join("\n");
+        let sent = call(app, "PATCH", &format!("/api/v1/articles/{id}"), t, Some(&json!({"body_html": hostile}).to_string())).await;
+        assert_eq!(sent.status, StatusCode::OK, "{}", sent.text());
+        let stored = json_of(&sent)["body_html"].as_str().unwrap().to_ascii_lowercase();
+        for needle in ["<script", "=\"javascript:", " onerror", " onload", "<iframe", "<svg", "style="] {
+            assert!(!stored.contains(needle), "{needle} kept: {stored}");
+        }
+    }
+
     async fn articles_are_created_read_updated_and_deleted(app) {
         let n = newsroom(app).await;
         let token = token_for(app, "editor@news.example", Role::Editor).await;

@@ -238,7 +238,7 @@ db_tests! {
         let mut draft = article(&n, "Draft with a picture");
         draft.status = Status::Draft;
         draft.published_at = None;
-        draft.body_markdown = format!("Text.\n\n![A picture](/images/v2/raw/media:{body_only}?width=300)\n");
+        draft.body = format!("<p>Text.</p><img src=\"/images/v2/raw/media:{body_only}?width=300\" alt=\"A picture\">");
         let draft_id = articles::create_article(&app.db, &app.clock, draft).await.unwrap();
         assert_eq!(app.get(&format!("/images/v2/raw/media:{body_only}?width=30")).await.status, StatusCode::NOT_FOUND);
         let key = broadsheet::site::settings::signing_key(&app.db).await.unwrap();
@@ -285,7 +285,7 @@ db_tests! {
 
         // An image in a published body is in use: deleting it would break the article.
         let mut input = article(&n, "Body picture");
-        input.body_markdown = format!("![Cranes](/images/v2/raw/media:{id}?width=700&fit=scale-down)");
+        input.body = format!("<img src=\"/images/v2/raw/media:{id}?width=700&amp;fit=scale-down\" alt=\"Cranes\">");
         publish(app, input).await;
         assert_eq!(media::uses(&app.db, id).await.unwrap(), 1);
         assert_eq!(app.post_as(&format!("{path}/delete"), &editor, &[]).await.status, StatusCode::CONFLICT);
@@ -298,7 +298,7 @@ db_tests! {
         let editor = app.sign_in("editor@news.example").await;
         let id = uploaded_id(&upload(app, &editor, &editor.csrf, "old.jpg", &jpeg(40, 30)).await);
         let mut input = article(&n, "Old story");
-        input.body_markdown = format!("![Old](/media/{})", media::item(&app.db, id).await.unwrap().path);
+        input.body = format!("<img src=\"/media/{}\" alt=\"Old\">", media::item(&app.db, id).await.unwrap().path);
         publish(app, input).await;
         assert_eq!(media::uses(&app.db, id).await.unwrap(), 1, "a /media/ file counts too");
         let mut tx = app.db.begin().await.unwrap();

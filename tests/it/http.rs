@@ -109,10 +109,10 @@ db_tests! {
     async fn cached_pages_cross_a_real_connection_intact(app) {
         let n = newsroom(app).await;
         let mut long = article(&n, "Long read");
-        long.body_markdown = (0..3000)
-            .map(|i| format!("Paragraph {i} of a long read, with enough words to fill a line."))
+        long.body = (0..3000)
+            .map(|i| format!("<p>Paragraph {i} of a long read, with enough words to fill a line.</p>"))
             .collect::<Vec<_>>()
-            .join("\n\n");
+            .join("\n");
         publish(app, long).await;
         publish(app, article(&n, "Short read")).await;
         let address = app.listen().await;

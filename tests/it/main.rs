@@ -9,6 +9,7 @@ mod admin;
 mod api;
 mod cli;
 mod comments;
+mod document_model;
 mod doors;
 mod feeds;
 mod fronts;

@@ -45,7 +45,7 @@ async fn found(app: &TestApp, query: &str) -> Vec<String> {
 fn story(n: &Newsroom, headline: &str, body: &str, hours_ago: i64) -> ArticleInput {
     let mut input = article(n, headline);
     input.standfirst = String::new();
-    input.body_markdown = body.into();
+    input.body = body.into();
     input.published_at = Some(at_hours_before_start(hours_ago));
     input
 }
@@ -318,7 +318,7 @@ db_tests! {
             publish(app, story(&n, &format!("Bakery prices rise {i}"), "Bread and flour cost more at the bakery.", 10 + i)).await;
         }
         let mut far = story(&n, "Kestrel Airways founded", "Kestrel Airways routes began.", 24 * 400);
-        far.body_markdown = "Kestrel Airways routes began with Kestrel Airways pilots.".into();
+        far.body = "Kestrel Airways routes began with Kestrel Airways pilots.".into();
         let far = publish(app, far).await;
         let pinned = publish(app, story(&n, "Bakery opens", "Bread.", 20)).await;
         app.index().await;

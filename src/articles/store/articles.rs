@@ -16,7 +16,7 @@ pub struct ArticleFields<'a> {
     pub slug: &'a str,
     pub headline: &'a str,
     pub standfirst: &'a str,
-    pub body_md: &'a str,
+    pub body: &'a str,
     pub body_html: &'a str,
     pub lead_media_id: Option<i64>,
     pub lead_alt: &'a str,
@@ -37,32 +37,52 @@ pub async fn insert_article(
     created_at: Timestamp,
     created_by: Option<i64>,
 ) -> sqlx::Result<i64> {
-    const SQL: &str = "INSERT INTO articles (section_id, slug, headline, standfirst, body_md, \
-         body_html, lead_media_id, lead_alt, lead_caption, lead_credit, status, published_at, \
+    const SQL: &str = "INSERT INTO articles (section_id, slug, headline, standfirst, body, \
+         body_html, body_schema, lead_media_id, lead_alt, lead_caption, lead_credit, status, published_at, \
          updated_at, comments_open, newsletter_topic, seo_title, seo_description, created_at, \
-         created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-         $16, $17, $18, $19) RETURNING id";
+         created_by) VALUES ($1, $2, $3, $4, $5, $6, $20, $7, $8, $9, $10, $11, $12, $13, $14, \
+         $15, $16, $17, $18, $19) RETURNING id";
     with_tx!(tx, c => sqlx::query_scalar(SQL)
-        .bind(f.section_id).bind(f.slug).bind(f.headline).bind(f.standfirst).bind(f.body_md)
+        .bind(f.section_id).bind(f.slug).bind(f.headline).bind(f.standfirst).bind(f.body)
         .bind(f.body_html).bind(f.lead_media_id).bind(f.lead_alt).bind(f.lead_caption)
         .bind(f.lead_credit).bind(f.status).bind(f.published_at).bind(f.updated_at)
         .bind(f.comments_open).bind(f.newsletter_topic).bind(f.seo_title).bind(f.seo_description)
-        .bind(created_at).bind(created_by)
+        .bind(created_at).bind(created_by).bind(crate::articles::body::SCHEMA)
         .fetch_one(c).await)
 }
 
 pub async fn update_article(tx: &mut Tx, id: i64, f: &ArticleFields<'_>) -> sqlx::Result<u64> {
     const SQL: &str = "UPDATE articles SET section_id = $1, slug = $2, headline = $3, \
-         standfirst = $4, body_md = $5, body_html = $6, lead_media_id = $7, lead_alt = $8, \
+         standfirst = $4, body = $5, body_html = $6, body_schema = $19, lead_media_id = $7, lead_alt = $8, \
          lead_caption = $9, lead_credit = $10, status = $11, published_at = $12, \
          updated_at = $13, comments_open = $14, newsletter_topic = $15, seo_title = $16, \
          seo_description = $17 WHERE id = $18";
     with_tx!(tx, c => sqlx::query(SQL)
-        .bind(f.section_id).bind(f.slug).bind(f.headline).bind(f.standfirst).bind(f.body_md)
+        .bind(f.section_id).bind(f.slug).bind(f.headline).bind(f.standfirst).bind(f.body)
         .bind(f.body_html).bind(f.lead_media_id).bind(f.lead_alt).bind(f.lead_caption)
         .bind(f.lead_credit).bind(f.status).bind(f.published_at).bind(f.updated_at)
         .bind(f.comments_open).bind(f.newsletter_topic).bind(f.seo_title).bind(f.seo_description)
-        .bind(id)
+        .bind(id).bind(crate::articles::body::SCHEMA)
+        .execute(c).await.map(|r| r.rows_affected()))
+}
+
+/// Up to `limit` articles whose body is in a document model older than `schema`, by id.
+pub async fn legacy_bodies(db: &Db, schema: i64, limit: i64) -> sqlx::Result<Vec<(i64, String)>> {
+    const SQL: &str = "SELECT id, body FROM articles WHERE body_schema < $1 ORDER BY id LIMIT $2";
+    with_db!(db, p => sqlx::query_as(SQL).bind(schema).bind(limit).fetch_all(p).await)
+}
+
+/// Stores a converted body, unless another node converted it first; returns whether it did.
+pub async fn upgrade_body(
+    tx: &mut Tx,
+    id: i64,
+    body: &str,
+    body_html: &str,
+    schema: i64,
+) -> sqlx::Result<u64> {
+    const SQL: &str = "UPDATE articles SET body = $1, body_html = $2, body_schema = $3 \
+         WHERE id = $4 AND body_schema < $3";
+    with_tx!(tx, c => sqlx::query(SQL).bind(body).bind(body_html).bind(schema).bind(id)
         .execute(c).await.map(|r| r.rows_affected()))
 }
 
@@ -156,9 +176,9 @@ pub async fn replace_media(tx: &mut Tx, article_id: i64, media_ids: &[i64]) -> s
     })
 }
 
-/// Up to `limit` articles after `after_id`, by id, with their body HTML.
+/// Up to `limit` articles after `after_id`, by id, with their bodies.
 pub async fn bodies_after(db: &Db, after_id: i64, limit: i64) -> sqlx::Result<Vec<(i64, String)>> {
-    const SQL: &str = "SELECT id, body_html FROM articles WHERE id > $1 ORDER BY id LIMIT $2";
+    const SQL: &str = "SELECT id, body FROM articles WHERE id > $1 ORDER BY id LIMIT $2";
     with_db!(db, p => sqlx::query_as(SQL).bind(after_id).bind(limit).fetch_all(p).await)
 }
 
@@ -207,7 +227,7 @@ pub struct EditRow {
     pub slug: String,
     pub headline: String,
     pub standfirst: String,
-    pub body_md: String,
+    pub body: String,
     pub lead_media_id: Option<i64>,
     pub lead_alt: String,
     pub lead_caption: String,
@@ -223,14 +243,14 @@ pub struct EditRow {
 }
 
 pub async fn edit_row(db: &Db, id: i64) -> sqlx::Result<Option<EditRow>> {
-    const SQL: &str = "SELECT section_id, slug, headline, standfirst, body_md, lead_media_id, \
+    const SQL: &str = "SELECT section_id, slug, headline, standfirst, body, lead_media_id, \
          lead_alt, lead_caption, lead_credit, status, published_at, updated_at, comments_open, \
          newsletter_topic, seo_title, seo_description, created_by FROM articles WHERE id = $1";
     with_db!(db, p => sqlx::query_as(SQL).bind(id).fetch_optional(p).await)
 }
 
 pub async fn edit_row_in(tx: &mut Tx, id: i64) -> sqlx::Result<Option<EditRow>> {
-    const SQL: &str = "SELECT section_id, slug, headline, standfirst, body_md, lead_media_id, \
+    const SQL: &str = "SELECT section_id, slug, headline, standfirst, body, lead_media_id, \
          lead_alt, lead_caption, lead_credit, status, published_at, updated_at, comments_open, \
          newsletter_topic, seo_title, seo_description, created_by FROM articles WHERE id = $1";
     with_tx!(tx, c => sqlx::query_as(SQL).bind(id).fetch_optional(c).await)

@@ -18,7 +18,7 @@ pub struct SourceRow {
     pub created_by: Option<i64>,
     pub headline: String,
     pub standfirst: String,
-    pub body_md: String,
+    pub body: String,
 }
 
 /// A tag or author of an article, with its id and name.
@@ -32,7 +32,7 @@ pub struct LinkRow {
 pub async fn sources(db: &Db, ids: &[i64]) -> sqlx::Result<Vec<SourceRow>> {
     const SQL: &str = "SELECT a.id, a.status, a.published_at, a.section_id, \
          s.parent_id AS parent_section_id, s.name AS section_name, a.created_by, a.headline, \
-         a.standfirst, a.body_md FROM articles a JOIN sections s ON s.id = a.section_id \
+         a.standfirst, a.body FROM articles a JOIN sections s ON s.id = a.section_id \
          WHERE a.id IN ({}) ORDER BY a.id";
     by_ids(db, SQL, ids).await
 }

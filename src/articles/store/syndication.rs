@@ -10,7 +10,8 @@ use crate::with_db;
 #[derive(Debug, Clone, FromRow)]
 pub struct BodyRow {
     pub id: i64,
-    pub body_html: String,
+    /// The body in the document model.
+    pub body: String,
     pub updated_at: Timestamp,
 }
 
@@ -46,7 +47,7 @@ where
 pub async fn bodies(db: &Db, ids: &[i64]) -> sqlx::Result<Vec<BodyRow>> {
     by_ids(
         db,
-        "SELECT id, body_html, updated_at FROM articles WHERE id IN ({})",
+        "SELECT id, body, updated_at FROM articles WHERE id IN ({})",
         ids,
     )
     .await

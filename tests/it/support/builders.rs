@@ -62,8 +62,8 @@ pub fn article(n: &Newsroom, headline: &str) -> ArticleInput {
         slug: String::new(),
         headline: headline.into(),
         standfirst: format!("Standfirst of {headline}."),
-        body_markdown: format!(
-            "First paragraph of {headline}.\n\n> A pull quote\n\nSecond paragraph."
+        body: format!(
+            "<p>First paragraph of {headline}.</p><blockquote><p>A pull quote</p></blockquote><p>Second paragraph.</p>"
         ),
         lead_media_id: None,
         lead_alt: String::new(),

@@ -87,7 +87,7 @@
   source.addEventListener("input", function () {
     clearTimeout(timer);
     timer = setTimeout(function () {
-      var body = new URLSearchParams({ _csrf: csrf.value, body: source.value });
+      var body = new URLSearchParams({ _csrf: csrf.value, body: source.value, body_format: "html" });
       fetch("/admin/preview", { method: "POST", body: body, credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
         .then(function (html) { target.innerHTML = html; })

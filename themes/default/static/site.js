@@ -21,6 +21,26 @@
     });
   }
 
+  // Embeds: the card links to the post; a player is loaded from its provider only when the
+  // reader asks for it here.
+  function embeds() {
+    document.querySelectorAll("[data-embed-player]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var frame = document.createElement("iframe");
+        frame.src = button.getAttribute("data-embed-player");
+        frame.title = button.getAttribute("data-embed-title");
+        frame.className = "embed-player";
+        frame.setAttribute("allow", "fullscreen; picture-in-picture; encrypted-media");
+        frame.setAttribute("referrerpolicy", "strict-origin-when-cross-origin");
+        var note = button.nextElementSibling;
+        if (note && note.classList.contains("embed-note")) note.remove();
+        button.replaceWith(frame);
+        frame.focus();
+      });
+    });
+  }
+
   function cookie(name) {
     var found = document.cookie.split("; ").filter(function (c) {
       return c.indexOf(name + "=") === 0;
@@ -203,5 +223,6 @@
 
   backToTop();
   comments();
+  embeds();
   newsletters();
 })();
