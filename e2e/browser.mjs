@@ -20,3 +20,12 @@ export function sharedBrowser() {
   });
   return shared;
 }
+
+/** Signs the desk's editor in on `page`. */
+export async function signIn(page) {
+  await page.goto(`${base}/admin/login`);
+  await page.fill("#email", process.env.E2E_EMAIL);
+  await page.fill("#password", process.env.E2E_PASSWORD);
+  await page.click("button[type=submit]");
+  await page.waitForURL(`${base}/admin`);
+}

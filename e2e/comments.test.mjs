@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { base, out, sharedBrowser } from "./browser.mjs";
+import { base, out, sharedBrowser, signIn } from "./browser.mjs";
 
 const chrome = sharedBrowser();
 
@@ -16,14 +16,6 @@ async function discussedArticle(page) {
     if (await page.$("#commentform") && await page.$(".comment-reply-link")) return `${base}${link}`;
   }
   throw new Error("no open article with comments on the front page");
-}
-
-async function signIn(page) {
-  await page.goto(`${base}/admin/login`);
-  await page.fill("#email", process.env.E2E_EMAIL);
-  await page.fill("#password", process.env.E2E_PASSWORD);
-  await page.click("button[type=submit]");
-  await page.waitForURL(`${base}/admin`);
 }
 
 test("a reader comments without and with JavaScript, and an editor approves", async () => {

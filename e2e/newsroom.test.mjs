@@ -46,7 +46,10 @@ test("an editor schedules an illustrated article and it goes live", async () => 
   const headline = `Browser test ${Date.now()}`;
   await page.fill("#headline", headline);
   await page.fill("#standfirst", "Written, illustrated and scheduled in a real browser.");
-  await page.fill("#body", '<p>First paragraph.</p><blockquote class="pull-quote"><p>A pull quote from the browser</p></blockquote><p>Last paragraph.</p>');
+  await page.click(".editor-content");
+  await page.keyboard.type("First paragraph.");
+  await page.keyboard.press("Enter");
+  await page.keyboard.type("> A pull quote from the browser");
   await page.waitForSelector("[data-preview] blockquote");
   await page.selectOption("#section", { label: "Business News" });
   await page.fill("#tags", "Browser Tests, Retail");

@@ -36,5 +36,6 @@ E2E_IMAGE="$(find "$WORK/data/media" -name '*.jpg' -size +100k -print -quit)"
 export E2E_OUT="${E2E_OUT:-$PWD/e2e/out}"
 mkdir -p "$E2E_OUT"
 cd e2e
-# One file at a time: they share one server, and the desk test changes the home page.
-node --test --test-concurrency=1 --test-reporter=spec
+# One file at a time: they share one server, and the desk test changes the home page. Arguments
+# name test files to run instead of all (`e2e/run.sh editing.test.mjs`).
+node --test --test-concurrency=1 --test-reporter=spec "$@"

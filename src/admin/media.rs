@@ -51,6 +51,100 @@ pub struct LibraryQuery {
     page: Option<i64>,
 }
 
+/// A library item as the article editor's picker shows and inserts it.
+#[derive(Serialize)]
+struct PickerItem {
+    id: i64,
+    /// What the body stores: the item by id, sized by the renderer.
+    src: String,
+    /// A signed tile, since the item may not be public yet.
+    thumb: String,
+    alt: String,
+    caption: String,
+    credit: String,
+    width: i64,
+    height: i64,
+    focal: String,
+}
+
+#[derive(Serialize)]
+struct PickerPage {
+    items: Vec<PickerItem>,
+    page: i64,
+    total_pages: i64,
+}
+
+#[derive(Deserialize)]
+pub struct PickerQuery {
+    q: Option<String>,
+    page: Option<i64>,
+    /// One item, as after an upload.
+    id: Option<i64>,
+}
+
+/// The library for the article editor's image picker, as JSON: a page of a search, or one item.
+pub async fn picker(
+    State(state): State<AppState>,
+    Can { .. }: Can<WriteOwnArticle>,
+    Query(query): Query<PickerQuery>,
+) -> PageResult<Response> {
+    let page = query.page.unwrap_or(1);
+    let (items, total_pages) = match query.id {
+        Some(id) => (vec![media::item(&state.db, id).await?], 1),
+        None => media::search(&state.db, query.q.as_deref(), page, PER_PAGE).await?,
+    };
+    let key = settings::signing_key(&state.db).await?;
+    let now = state.clock.now();
+    let items = items
+        .into_iter()
+        .map(|m| PickerItem {
+            id: m.id,
+            src: format!("{}{}", crate::articles::body::LIBRARY_PREFIX, m.id),
+            thumb: references::signed_url(&images::urls::sized(m.id, TILE_WIDTH), &key, m.id, now),
+            alt: m.alt,
+            caption: m.caption,
+            credit: m.credit,
+            width: m.width,
+            height: m.height,
+            focal: format!("{},{}", m.focal_x, m.focal_y),
+        })
+        .collect();
+    Ok(axum::Json(PickerPage {
+        items,
+        page: page.clamp(1, total_pages.max(1)),
+        total_pages,
+    })
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PreviewQuery {
+    width: Option<u32>,
+}
+
+/// A library item for the editor to show while it may not be public: a redirect to a signed
+/// rendition, so the body keeps the plain reference.
+pub async fn preview(
+    State(state): State<AppState>,
+    Can { .. }: Can<WriteOwnArticle>,
+    Path(id): Path<i64>,
+    Query(query): Query<PreviewQuery>,
+) -> PageResult<Response> {
+    let item = media::item(&state.db, id).await?;
+    let width = query
+        .width
+        .unwrap_or(PREVIEW_WIDTH)
+        .clamp(64, PREVIEW_WIDTH);
+    let key = settings::signing_key(&state.db).await?;
+    let url = references::signed_url(
+        &images::urls::sized(item.id, width),
+        &key,
+        item.id,
+        state.clock.now(),
+    );
+    Ok(Redirect::to(&url).into_response())
+}
+
 pub async fn list(
     State(state): State<AppState>,
     Can { me, .. }: Can<WriteOwnArticle>,

@@ -137,6 +137,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/comments/{id}/reply", post(comments::reply))
         .route("/admin/media/{id}", get(media::item).post(media::update))
         .route("/admin/media/{id}/delete", post(media::delete))
+        .route("/admin/media/{id}/preview", get(media::preview))
+        .route("/admin/media.json", get(media::picker))
         .layer(DefaultBodyLimit::max(ADMIN_BODY_LIMIT))
 }
 

@@ -147,6 +147,8 @@ const ADMIN: &[(&str, &str, Door)] = &[
     ("POST", "/admin/media/{id}", Needs(UploadMedia)),
     ("POST", "/admin/media/{id}/delete", Needs(UploadMedia)),
     ("GET", "/admin/media", Needs(WriteOwnArticle)),
+    ("GET", "/admin/media.json", Needs(WriteOwnArticle)),
+    ("GET", "/admin/media/{id}/preview", Needs(WriteOwnArticle)),
     ("POST", "/admin/media", Needs(UploadMedia)),
 ];
 

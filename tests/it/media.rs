@@ -63,6 +63,40 @@ pub fn uploaded_id(r: &TestResponse) -> i64 {
 }
 
 db_tests! {
+    async fn the_editor_picks_from_the_library_and_previews_what_is_not_public(app) {
+        app.add_user("editor@news.example", Role::Editor).await;
+        let editor = app.sign_in("editor@news.example").await;
+        let id = uploaded_id(&upload(app, &editor, &editor.csrf, "a.jpg", &jpeg(40, 30)).await);
+        app.post_as(&format!("/admin/media/{id}"), &editor, &[("alt", "Harbour cranes"), ("caption", "At dawn"), ("credit", "Ada Lens"), ("focal_x", "250"), ("focal_y", "750")]).await;
+
+        let listed = app.get_as("/admin/media.json?q=harbour", &editor).await;
+        assert_eq!(listed.status, StatusCode::OK);
+        let page: serde_json::Value = serde_json::from_slice(&listed.bytes).unwrap();
+        let item = &page["items"][0];
+        assert_eq!(item["src"], format!("/images/v2/raw/media:{id}"), "the body keeps the plain reference");
+        assert_eq!((item["alt"].as_str(), item["credit"].as_str(), item["focal"].as_str()), (Some("Harbour cranes"), Some("Ada Lens"), Some("250,750")));
+        let thumb = item["thumb"].as_str().unwrap();
+        assert!(thumb.contains("signature="), "{thumb}");
+        assert_eq!(app.get(thumb).await.status, StatusCode::OK, "the signed tile shows before publication");
+        let one: serde_json::Value = serde_json::from_slice(&app.get_as(&format!("/admin/media.json?id={id}"), &editor).await.bytes).unwrap();
+        assert_eq!(one["items"].as_array().unwrap().len(), 1);
+
+        // Unpublished, the item is not public; the editor's preview is a signed redirect.
+        assert_eq!(app.get(&format!("/images/v2/raw/media:{id}?width=100")).await.status, StatusCode::NOT_FOUND);
+        let preview = app.get_as(&format!("/admin/media/{id}/preview?width=300"), &editor).await;
+        assert_eq!(preview.status, StatusCode::SEE_OTHER);
+        let target = preview.header("location").to_string();
+        assert!(target.starts_with(&format!("/images/v2/raw/media:{id}?width=300")) && target.contains("signature="), "{target}");
+        assert_eq!(app.get(&target).await.status, StatusCode::OK);
+
+        let stranger = app.get(&format!("/admin/media/{id}/preview")).await;
+        assert!(
+            stranger.status == StatusCode::SEE_OTHER && stranger.header("location").starts_with("/admin/login"),
+            "no preview for the public: {} {}", stranger.status, stranger.header("location")
+        );
+        assert_eq!(app.get_as("/admin/media.json?id=999999", &editor).await.status, StatusCode::NOT_FOUND);
+    }
+
     async fn uploads_are_checked_by_their_header(app) {
         app.add_user("author@news.example", Role::Author).await;
         app.add_user("contributor@news.example", Role::Contributor).await;
