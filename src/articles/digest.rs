@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::body::{self, Target};
 use super::service::article_path;
 use super::store;
 use crate::db::{Db, Timestamp};
@@ -26,7 +27,13 @@ pub struct Story {
     pub byline: String,
     pub date: String,
     pub image: Option<StoryImage>,
+    /// The story's first paragraphs, rendered for a mail, and as text.
+    pub opening_html: String,
+    pub opening_text: String,
 }
+
+/// How many paragraphs of the lead story a newsletter quotes before "Continue reading".
+const OPENING_PARAGRAPHS: usize = 2;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct StoryImage {
@@ -57,12 +64,18 @@ pub async fn stories(
     site: &SiteSettings,
 ) -> AppResult<Vec<Story>> {
     let cards = store::cards_by_ids(db, now, ids).await?;
+    let mut bodies: std::collections::HashMap<i64, String> = store::bodies(db, ids)
+        .await?
+        .into_iter()
+        .map(|b| (b.id, body::opening(&b.body, OPENING_PARAGRAPHS)))
+        .collect();
     let mut out = Vec::with_capacity(cards.len());
     for id in ids {
         let Some(c) = cards.iter().find(|c| c.id == *id) else {
             continue;
         };
         let published = c.published_at.unwrap_or(Timestamp::from_micros(0));
+        let opening = bodies.remove(&c.id).unwrap_or_default();
         let authors = store::authors_of(db, c.id).await?;
         let image = match (c.lead_id, c.lead_width, c.lead_height) {
             (Some(media), Some(w), Some(h)) if w > 0 => {
@@ -99,6 +112,8 @@ pub async fn stories(
                 .join(" and "),
             date: dates::show(published, site.tz).human,
             image,
+            opening_html: body::render(&opening, Target::Email { base: &site.base_url }, &|_| None),
+            opening_text: body::plain_text(&opening),
         });
     }
     Ok(out)

@@ -33,12 +33,14 @@ mod normalize;
 mod render;
 mod text;
 mod tokens;
+mod wordpress;
 mod write;
 
 pub use markdown::{from_editor_markdown, from_markdown, to_markdown};
 pub use normalize::normalize as from_html;
 pub use render::{EMAIL_WIDTH, LIBRARY_PREFIX, Target, library_id, render};
 pub use text::plain_text;
+pub use wordpress::from_wordpress;
 
 /// The version of the document model that saves write, stored with each body (`body_schema`):
 /// 0 was the Markdown of earlier versions. A body of an older version is converted at start
@@ -47,6 +49,39 @@ pub const SCHEMA: i64 = 1;
 
 /// The largest body a save accepts, in bytes of canonical HTML.
 pub const MAX_BYTES: usize = 1_000_000;
+
+/// The first `count` paragraphs of a document that stand on their own (not in a list, quote or
+/// table), as a document: a story's opening for a newsletter.
+pub fn opening(doc: &str, count: usize) -> String {
+    let tokens = tokens::tokens(doc);
+    let mut out = String::new();
+    let (mut depth, mut start, mut taken) = (0usize, None, 0);
+    for (i, token) in tokens.iter().enumerate() {
+        match token {
+            tokens::Token::Start { name, .. } => {
+                if depth == 0 && name == "p" {
+                    start = Some(i);
+                }
+                depth += 1;
+            }
+            tokens::Token::End(_) => {
+                depth = depth.saturating_sub(1);
+                if depth == 0
+                    && let Some(s) = start.take()
+                {
+                    out.push_str(&markdown::serialize(&tokens[s..=i]));
+                    out.push('\n');
+                    taken += 1;
+                    if taken == count {
+                        break;
+                    }
+                }
+            }
+            tokens::Token::Text(_) => {}
+        }
+    }
+    out
+}
 
 /// Words in a document, as a reader counts them.
 pub fn word_count(doc: &str) -> usize {
