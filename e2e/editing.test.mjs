@@ -10,7 +10,7 @@ import AxeBuilder from "@axe-core/playwright";
 import { base, out, sharedBrowser, signIn } from "./browser.mjs";
 
 const chrome = sharedBrowser();
-const WXR = "../../shared/fixtures/wxr/wordpress-importer/theme-unit-test-data.xml";
+const WXR = new URL("../../shared/fixtures/wxr/wordpress-importer/theme-unit-test-data.xml", import.meta.url);
 
 /** Presses a toolbar button by its accessible name's start. */
 async function tool(page, name) {
@@ -190,7 +190,7 @@ test("an article with every element is written in the editor and read on the sit
 });
 
 test("a WordPress post opens in the editor and a one-sentence edit changes only that sentence", async (t) => {
-  if (!existsSync(WXR)) return t.skip(`the WordPress fixtures are not at ${WXR}`);
+  if (!existsSync(WXR)) return t.skip(`the WordPress fixtures are not at ${WXR.pathname}`);
   const plain = await chrome.browser.newContext({ javaScriptEnabled: false });
   const noJs = await plain.newPage();
   await signIn(noJs);
@@ -259,4 +259,35 @@ test("the editor is operable by keyboard and clean for axe-core", async () => {
   await page.keyboard.press("Escape");
   assert.equal(await page.$("dialog[open]"), null, "Escape closes the dialog");
   await context.close();
+});
+
+test("hostile HTML pasted into the editor comes out inert on the page", async () => {
+  const vectors = readFileSync(new URL("../tests/fixtures/xss-vectors.txt", import.meta.url), "utf8").split("\n").filter(Boolean);
+  const page = await chrome.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const dialogs = [];
+  page.on("dialog", async (d) => { dialogs.push(d.message()); await d.dismiss(); });
+  await signIn(page);
+  await page.goto(`${base}/admin/articles/new`);
+  await page.waitForSelector(".editor-content");
+  await page.fill("#headline", `Pasted vectors ${Date.now()}`);
+  await page.selectOption("#section", { label: "Business News" });
+  await page.click(".editor-content");
+  await page.keyboard.type("Before the paste.");
+  await page.keyboard.press("Enter");
+  await paste(page, { "text/html": vectors.join("<br>\n"), "text/plain": vectors.join("\n") });
+  await page.click("button[value=publish]");
+  await page.waitForURL(/\/admin\/articles\/\d+\?notice=/);
+  const reader = await chrome.browser.newPage();
+  reader.on("dialog", async (d) => { dialogs.push(d.message()); await d.dismiss(); });
+  await reader.goto(await page.getAttribute("#public-url", "href"));
+  await reader.waitForTimeout(300);
+  const injected = await reader.evaluate(() => {
+    const body = document.querySelector(".article-body");
+    const bad = body.querySelectorAll("script, iframe, object, embed, style, link, meta, base, form, input, svg, math, frame, template, noscript");
+    const handlers = [...body.querySelectorAll("*")].filter((el) => [...el.attributes].some((a) => a.name.startsWith("on") || a.name === "style"));
+    const scripted = [...body.querySelectorAll("a, img")].filter((el) => !/^(https?:|#|\/)/.test(el.getAttribute("href") || el.getAttribute("src") || "#"));
+    return { bad: bad.length, handlers: handlers.length, scripted: scripted.length, text: body.textContent.includes("Before the paste.") };
+  });
+  assert.deepEqual(injected, { bad: 0, handlers: 0, scripted: 0, text: true });
+  assert.deepEqual(dialogs, [], "no alert fired in the editor or on the page");
 });

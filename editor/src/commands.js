@@ -103,7 +103,9 @@ export function gallery(csrf) {
     pick(csrf, true).then((items) => {
       if (items && items.length) {
         const images = items.map((item) => n.image.create(fromItem(item)));
-        view.dispatch(insertBlock(view.state, n.gallery.create(null, images)).tr);
+        // An empty caption to type in under the pictures; left empty, it is not kept.
+        const caption = n.gallery_caption.create();
+        view.dispatch(insertBlock(view.state, n.gallery.create(null, [...images, caption])).tr);
       }
       view.focus();
     });

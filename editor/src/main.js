@@ -323,9 +323,11 @@ function start(textarea) {
     },
   });
   bar = toolbar(view, groups);
+  // Serialised in a document of its own: pictures in it are never fetched.
+  const inert = document.implementation.createHTMLDocument("");
   function sync(s) {
-    const holder = document.createElement("div");
-    holder.append(serializer.serializeFragment(s.doc.content));
+    const holder = inert.createElement("div");
+    holder.append(serializer.serializeFragment(s.doc.content, { document: inert }));
     textarea.value = holder.innerHTML;
     const total = words(s.doc);
     count.textContent = total + (total === 1 ? " word" : " words") + " · " + Math.max(1, Math.ceil(total / 230)) + " min read";
