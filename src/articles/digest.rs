@@ -112,7 +112,13 @@ pub async fn stories(
                 .join(" and "),
             date: dates::show(published, site.tz).human,
             image,
-            opening_html: body::render(&opening, Target::Email { base: &site.base_url }, &|_| None),
+            opening_html: body::render(
+                &opening,
+                Target::Email {
+                    base: &site.base_url,
+                },
+                &|_| None,
+            ),
             opening_text: body::plain_text(&opening),
         });
     }

@@ -96,7 +96,9 @@ pub fn render(doc: &str, target: Target, dimensions: &dyn Fn(i64) -> Option<(u32
                 let tag = serialize(std::slice::from_ref(token));
                 match email_style(name) {
                     // The schema's attributes on these elements (class, colspan) hold no `>`.
-                    Some(style) => out.push_str(&tag.replacen('>', &format!(" style=\"{style}\">"), 1)),
+                    Some(style) => {
+                        out.push_str(&tag.replacen('>', &format!(" style=\"{style}\">"), 1))
+                    }
                     None => out.push_str(&tag),
                 }
             }
@@ -297,11 +299,21 @@ fn write_embed(out: &mut String, url: &str, target: Target) {
 fn email_style(name: &str) -> Option<&'static str> {
     const TEXT: &str = "font-family: Georgia, 'Times New Roman', serif; color: #333333;";
     Some(match name {
-        "p" | "li" => "margin: 0 0 12px; font-family: Georgia, 'Times New Roman', serif; font-size: 16px; line-height: 1.55; color: #333333;",
-        "h2" | "h3" | "h4" => "margin: 20px 0 8px; font-family: Georgia, 'Times New Roman', serif; font-size: 19px; line-height: 1.3; color: #1b1b1b;",
-        "blockquote" => "margin: 16px 0; padding: 0 0 0 14px; border-left: 3px solid #a3341f; font-style: italic;",
-        "figcaption" | "cite" => "margin: 6px 0 0; font-family: Helvetica, Arial, sans-serif; font-size: 13px; color: #6b6b6b; font-style: normal;",
-        "td" | "th" => "padding: 4px 8px 4px 0; border-bottom: 1px solid #d9d6cf; text-align: left; font-family: Helvetica, Arial, sans-serif; font-size: 14px;",
+        "p" | "li" => {
+            "margin: 0 0 12px; font-family: Georgia, 'Times New Roman', serif; font-size: 16px; line-height: 1.55; color: #333333;"
+        }
+        "h2" | "h3" | "h4" => {
+            "margin: 20px 0 8px; font-family: Georgia, 'Times New Roman', serif; font-size: 19px; line-height: 1.3; color: #1b1b1b;"
+        }
+        "blockquote" => {
+            "margin: 16px 0; padding: 0 0 0 14px; border-left: 3px solid #a3341f; font-style: italic;"
+        }
+        "figcaption" | "cite" => {
+            "margin: 6px 0 0; font-family: Helvetica, Arial, sans-serif; font-size: 13px; color: #6b6b6b; font-style: normal;"
+        }
+        "td" | "th" => {
+            "padding: 4px 8px 4px 0; border-bottom: 1px solid #d9d6cf; text-align: left; font-family: Helvetica, Arial, sans-serif; font-size: 14px;"
+        }
         "pre" => "font-size: 13px; white-space: pre-wrap;",
         "aside" => TEXT,
         _ => return None,

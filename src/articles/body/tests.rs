@@ -331,7 +331,16 @@ fn a_newsletter_quotes_the_opening_paragraphs_with_their_styles_inline() {
     let doc = "<p>One <a href=\"/x\">link</a></p>\n<ul>\n<li>\n<p>not this</p>\n</li>\n</ul>\n<p>Two</p>\n<p>Three</p>\n";
     let opening = opening(doc, 2);
     assert_eq!(opening, "<p>One <a href=\"/x\">link</a></p>\n<p>Two</p>\n");
-    let mail = render(&opening, Target::Email { base: "https://news.example" }, &|_| None);
+    let mail = render(
+        &opening,
+        Target::Email {
+            base: "https://news.example",
+        },
+        &|_| None,
+    );
     assert!(mail.starts_with("<p style=\"margin: 0 0 12px;"), "{mail}");
-    assert!(mail.contains("<a href=\"https://news.example/x\">link</a>"), "{mail}");
+    assert!(
+        mail.contains("<a href=\"https://news.example/x\">link</a>"),
+        "{mail}"
+    );
 }

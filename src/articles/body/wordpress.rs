@@ -11,10 +11,47 @@ use super::write::{escape_attr, escape_text};
 
 /// Elements WordPress leaves outside paragraphs.
 const BLOCKS: &[&str] = &[
-    "address", "article", "aside", "blockquote", "caption", "dd", "details", "div", "dl", "dt",
-    "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
-    "header", "hgroup", "hr", "iframe", "li", "menu", "nav", "ol", "p", "pre", "section",
-    "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "caption",
+    "dd",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hgroup",
+    "hr",
+    "iframe",
+    "li",
+    "menu",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
 ];
 
 /// The document of a WordPress post's content.
@@ -236,13 +273,21 @@ mod tests {
             eprintln!("skipped: the WordPress fixtures are not at {path}");
             return;
         };
-        let at = xml.find("<title>Markup: HTML Tags and Formatting</title>").unwrap();
+        let at = xml
+            .find("<title>Markup: HTML Tags and Formatting</title>")
+            .unwrap();
         let start = xml[at..].find("<![CDATA[").unwrap() + at + 9;
         let end = xml[start..].find("]]></content:encoded>").unwrap() + start;
         let doc = from_wordpress(&xml[start..end]);
         assert!(doc.matches("<p>").count() >= 20, "{doc}");
-        assert!(doc.contains("<h2>Header one</h2>\n<h2>Header two</h2>"), "{doc}");
-        assert!(doc.contains("<blockquote>\n<p>Stay hungry. Stay foolish.</p>\n</blockquote>"), "{doc}");
+        assert!(
+            doc.contains("<h2>Header one</h2>\n<h2>Header two</h2>"),
+            "{doc}"
+        );
+        assert!(
+            doc.contains("<blockquote>\n<p>Stay hungry. Stay foolish.</p>\n</blockquote>"),
+            "{doc}"
+        );
         assert!(doc.contains("<table>"), "{doc}");
         assert_eq!(from_wordpress(&doc), doc);
     }
