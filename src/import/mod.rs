@@ -1,0 +1,4 @@
+//! Moving a newsroom in from WordPress: the WXR export read as a stream ([`wxr`]); the mapping
+//! onto articles, pages, people, sections, tags, media and comments follows (#20).
+
+pub mod wxr;
