@@ -234,17 +234,22 @@ impl<R: BufRead> WxrReader<R> {
         self.error(format!("the XML is malformed: {e}"))
     }
 
+    /// The next event, with what its namespace is to an export.
+    fn next_event(&mut self) -> Result<(Ns, Event<'static>), WxrError> {
+        self.buf.clear();
+        match self.xml.read_resolved_event_into(&mut self.buf) {
+            Ok((r, e)) => Ok((namespace(&r), e.into_owned())),
+            Err(e) => Err(self.xml_error(e)),
+        }
+    }
+
     /// The next author, term or item; `None` at the end of the export.
     pub fn next_entry(&mut self) -> Result<Option<Entry>, WxrError> {
         if self.done {
             return Ok(None);
         }
         loop {
-            self.buf.clear();
-            let (resolved, event) = match self.xml.read_resolved_event_into(&mut self.buf) {
-                Ok((r, e)) => (namespace(&r), e.into_owned()),
-                Err(e) => return Err(self.xml_error(e)),
-            };
+            let (resolved, event) = self.next_event()?;
             match event {
                 Event::Start(start) => {
                     let local = start.local_name().as_ref().to_string();
@@ -341,11 +346,7 @@ impl<R: BufRead> WxrReader<R> {
         let mut meta: Option<(String, Fields)> = None;
         let mut comment: Option<Comment> = None;
         loop {
-            self.buf.clear();
-            let (resolved, event) = match self.xml.read_resolved_event_into(&mut self.buf) {
-                Ok((r, e)) => (namespace(&r), e.into_owned()),
-                Err(e) => return Err(self.xml_error(e)),
-            };
+            let (resolved, event) = self.next_event()?;
             match event {
                 Event::Start(start) => {
                     let name = start.local_name().as_ref().to_string();
