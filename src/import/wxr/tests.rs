@@ -185,3 +185,31 @@ fn a_gzipped_export_reads_the_same() {
     assert_eq!(items(&entries).len(), 2);
     assert_eq!(all(&gz), entries);
 }
+
+#[test]
+fn the_serialised_meta_of_every_fixture_reads() {
+    use crate::import::php;
+    let mut read_values = 0;
+    for name in [
+        "test-serialized-postmeta-with-cdata.xml",
+        "test-serialized-postmeta-no-cdata.xml",
+        "test-serialized-comment-meta.xml",
+        "test-utw-post-meta-import.xml",
+        "theme-unit-test-data.xml",
+    ] {
+        let Some(outcome) = read(name) else {
+            return;
+        };
+        let (_, entries) = outcome.unwrap();
+        for item in items(&entries) {
+            let comment_meta = item.comments.iter().flat_map(|c| &c.meta);
+            for (key, value) in item.meta.iter().chain(comment_meta) {
+                if php::is_serialized(value) {
+                    php::unserialize(value).unwrap_or_else(|e| panic!("{name} {key}: {e}"));
+                    read_values += 1;
+                }
+            }
+        }
+    }
+    assert!(read_values >= 5, "{read_values}");
+}
