@@ -8,7 +8,7 @@
 use pulldown_cmark::{Options, Parser, html};
 
 use super::normalize::normalize;
-use super::tokens::{Token, is_void, tokens};
+use super::tokens::{Token, is_void, matching_end, tokens};
 use super::write::{escape_attr, escape_text};
 
 const OPTIONS: Options = Options::ENABLE_TABLES
@@ -156,24 +156,6 @@ fn has_inside(tokens: &[Token], start: usize, tag: &str) -> bool {
     tokens[start..end]
         .iter()
         .any(|t| matches!(t, Token::Start { name, .. } if name == tag))
-}
-
-/// The index of the end tag matching the start tag at `start`.
-fn matching_end(tokens: &[Token], start: usize) -> usize {
-    let mut depth = 0usize;
-    for (i, token) in tokens.iter().enumerate().skip(start) {
-        match token {
-            Token::Start { .. } => depth += 1,
-            Token::End(_) => {
-                depth -= 1;
-                if depth == 0 {
-                    return i;
-                }
-            }
-            Token::Text(_) => {}
-        }
-    }
-    tokens.len().saturating_sub(1)
 }
 
 /// Writes a block's lines with the prefixes of the quotes and list items around it, after a

@@ -11,7 +11,7 @@
 use super::embeds;
 use super::markdown::serialize;
 use super::normalize::size_or_default;
-use super::tokens::{Token, tokens};
+use super::tokens::{Token, matching_end, tokens};
 use super::write::{escape_attr, escape_text};
 use crate::media::images::urls;
 
@@ -47,13 +47,13 @@ pub fn render(doc: &str, target: Target, dimensions: &dyn Fn(i64) -> Option<(u32
         let token = &tokens[i];
         match token {
             Token::Start { name, .. } if name == "figure" && token.has_class("image") => {
-                let end = end_of(&tokens, i);
+                let end = matching_end(&tokens, i);
                 let figure = read_figure(&tokens[i..=end]);
                 write_figure(&mut out, &figure, target, in_gallery, dimensions);
                 i = end;
             }
             Token::Start { name, .. } if name == "figure" && token.has_class("embed") => {
-                let end = end_of(&tokens, i);
+                let end = matching_end(&tokens, i);
                 if let Some(url) = tokens[i..end].iter().find_map(|t| t.attr("href")) {
                     write_embed(&mut out, url, target);
                 }
@@ -107,24 +107,6 @@ pub fn render(doc: &str, target: Target, dimensions: &dyn Fn(i64) -> Option<(u32
         i += 1;
     }
     out
-}
-
-/// The index of the end tag of the element starting at `start`.
-fn end_of(tokens: &[Token], start: usize) -> usize {
-    let mut depth = 0usize;
-    for (i, t) in tokens.iter().enumerate().skip(start) {
-        match t {
-            Token::Start { .. } => depth += 1,
-            Token::End(_) => {
-                depth -= 1;
-                if depth == 0 {
-                    return i;
-                }
-            }
-            Token::Text(_) => {}
-        }
-    }
-    tokens.len().saturating_sub(1)
 }
 
 /// Whether the first row of the table body starting at `tbody` holds only header cells: the row

@@ -61,6 +61,25 @@ pub fn is_void(name: &str) -> bool {
     )
 }
 
+/// The index of the end tag of the element whose start tag is at `start` (the last token when
+/// the list ends first).
+pub fn matching_end(tokens: &[Token], start: usize) -> usize {
+    let mut depth = 0usize;
+    for (i, token) in tokens.iter().enumerate().skip(start) {
+        match token {
+            Token::Start { .. } => depth += 1,
+            Token::End(_) => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return i;
+                }
+            }
+            Token::Text(_) => {}
+        }
+    }
+    tokens.len().saturating_sub(1)
+}
+
 struct Sink(RefCell<Vec<Token>>);
 
 impl TokenSink for Sink {
