@@ -319,6 +319,53 @@ pub enum NewsletterCommand {
 }
 
 #[derive(Debug, Clone, clap::Subcommand)]
+pub enum ImportCommand {
+    /// Import a WordPress export (Tools → Export → All content; WXR 1.0 to 1.2, plain or
+    /// gzipped): authors, categories as sections, tags, posts with their comments, and the
+    /// pictures of the uploads folder. Running it again with the same export updates what
+    /// changed and duplicates nothing; an interrupted run is finished by running it again.
+    /// Old addresses keep working: each answers with a 301 to its new place.
+    Wordpress(WordpressImportArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct WordpressImportArgs {
+    /// The export file (.xml or .xml.gz).
+    pub file: PathBuf,
+
+    /// A copy of the site's wp-content/uploads folder; attachments' files are read from it.
+    #[arg(long)]
+    pub uploads: Option<PathBuf>,
+
+    /// Also make a staff account (role author, no password) for each author with an email
+    /// address, and print a one-time link for each to set a password (valid 24 hours; later,
+    /// `broadsheet user reset-password EMAIL` prints a new one).
+    #[arg(long)]
+    pub create_accounts: bool,
+
+    /// Report what the import would do, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum ExportCommand {
+    /// Write the whole site as a WordPress export (WXR 1.2) that WordPress's importer reads:
+    /// sections as categories, tags, authors, the media library as attachments, articles as
+    /// posts with their comments (held and spam ones too, with addresses: keep the file private).
+    /// In WordPress, tick "Download and import file attachments" while this site is still
+    /// reachable, so the pictures come along.
+    Wordpress(WordpressExportArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct WordpressExportArgs {
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
 pub enum SearchCommand {
     /// Build this node's search index afresh from the database, showing progress. A server
     /// running on the same data dir keeps answering from its index meanwhile and switches to

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use broadsheet::commands;
 use broadsheet::config::{
-    Common, DemoArgs, LogFormat, NewsletterCommand, SearchCommand, ServeArgs, UserCommand,
+    Common, DemoArgs, ExportCommand, ImportCommand, LogFormat, NewsletterCommand, SearchCommand,
+    ServeArgs, UserCommand,
 };
 use clap::{Parser, Subcommand};
 
@@ -44,6 +45,12 @@ enum Command {
     /// Rebuild this node's search index.
     #[command(subcommand)]
     Search(SearchCommand),
+    /// Move content in from another system (WordPress).
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Write the site out in another system's format (WordPress).
+    #[command(subcommand)]
+    Export(ExportCommand),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +74,12 @@ fn main() -> ExitCode {
             }
             Command::Search(command) => {
                 broadsheet::search::command::run(&cli.common, command).await
+            }
+            Command::Import(command) => {
+                broadsheet::import::command::run(&cli.common, command).await
+            }
+            Command::Export(command) => {
+                broadsheet::import::command::export(&cli.common, command).await
             }
         }
     });

@@ -268,6 +268,19 @@ pub async fn permalink(db: &Db, now: Timestamp, tz: Tz, id: i64) -> AppResult<Op
         .and_then(|a| public_path(&a, now, tz)))
 }
 
+/// Where an article that was once at `path` is read now, when readers may see it.
+pub async fn moved_article(
+    db: &Db,
+    now: Timestamp,
+    tz: Tz,
+    path: &str,
+) -> AppResult<Option<String>> {
+    match store::redirect_target(db, path).await? {
+        Some(id) => permalink(db, now, tz, id).await,
+        None => Ok(None),
+    }
+}
+
 /// The article's path when readers may see it now; `None` for drafts and future articles.
 pub(super) fn public_path(a: &ArticleRow, now: Timestamp, tz: Tz) -> Option<String> {
     let published_at = a.published_at?;

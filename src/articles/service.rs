@@ -427,6 +427,53 @@ fn slug_conflict(e: sqlx::Error) -> AppError {
     }
 }
 
+/// `wanted`, or the first numbered form of it (`-2`, `-3`…) that no other article of the
+/// section than `except` uses: for importers, whose slugs were unique in another system.
+pub async fn free_slug_in(
+    tx: &mut Tx,
+    section_id: i64,
+    wanted: &str,
+    except: Option<i64>,
+) -> AppResult<String> {
+    let mut candidate = wanted.to_string();
+    let mut n = 1;
+    while store::slug_taken_in(tx, section_id, &candidate, except).await? {
+        n += 1;
+        candidate = slug::numbered(wanted, n);
+    }
+    Ok(candidate)
+}
+
+/// Keeps an address the article had elsewhere (an imported post's old permalink) answering
+/// with a 301 to wherever the article is, now and after later moves.
+pub async fn keep_old_path_in(tx: &mut Tx, path: &str, id: i64, now: Timestamp) -> AppResult<()> {
+    store::insert_redirect(tx, path, id, now).await?;
+    Ok(())
+}
+
+/// An article's body in the document model.
+pub async fn body(db: &Db, id: i64) -> AppResult<String> {
+    store::body_of(db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("no such article"))
+}
+
+/// Replaces an article's body without a new revision: for an importer finishing what its save
+/// began (links between imported posts, known only once all are in). Returns whether it
+/// changed.
+pub async fn set_body_in(tx: &mut Tx, id: i64, doc: &str) -> AppResult<bool> {
+    let doc = body::from_html_on_pool(doc).await?;
+    if store::body_of_in(tx, id).await?.as_deref() == Some(doc.as_str()) {
+        return Ok(false);
+    }
+    let page = render_page(tx, &doc).await?;
+    store::set_body(tx, id, &doc, &page).await?;
+    record_media(tx, id, &doc).await?;
+    search_log::article_changed_in(tx, id).await?;
+    tx.bump_content_version().await?;
+    Ok(true)
+}
+
 /// Sets the time an article was last changed, for importers and the demo's "Updated" stamps.
 pub async fn set_updated_at_in(tx: &mut Tx, id: i64, at: Timestamp) -> AppResult<()> {
     use crate::with_tx;

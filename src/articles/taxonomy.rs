@@ -44,8 +44,85 @@ pub async fn create_author_in(
     Ok(store::insert_author(tx, &author).await?)
 }
 
+/// A row an `ensure_*` function found, or made because there was none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ensured {
+    pub id: i64,
+    pub created: bool,
+}
+
+impl Ensured {
+    fn found(id: i64) -> Self {
+        Ensured { id, created: false }
+    }
+
+    fn made(id: i64) -> Self {
+        Ensured { id, created: true }
+    }
+}
+
+/// The section with `section.slug`, created when there is none: an importer meets the same
+/// section again on every run, and a section an editor made first is the one it means.
+pub async fn ensure_section_in(tx: &mut Tx, section: &NewSection<'_>) -> AppResult<Ensured> {
+    match store::section_id_by_slug_in(tx, section.slug).await? {
+        Some(id) => Ok(Ensured::found(id)),
+        None => create_section_in(tx, section).await.map(Ensured::made),
+    }
+}
+
+/// The public path of a section's front.
+pub async fn section_path_in(tx: &mut Tx, id: i64) -> AppResult<String> {
+    Ok(format!("/{}", store::section_slug_in(tx, id).await?))
+}
+
+/// The tag with `tag_slug`, created (with its description) when there is none.
+pub async fn ensure_tag_in(
+    tx: &mut Tx,
+    name: &str,
+    tag_slug: &str,
+    description: &str,
+) -> AppResult<Ensured> {
+    if let Some(id) = store::tag_id_by_slug_in(tx, tag_slug).await? {
+        return Ok(Ensured::found(id));
+    }
+    if !slug::is_valid(tag_slug) {
+        return Err(AppError::Invalid(vec![FieldError {
+            field: "slug".into(),
+            message: format!("{tag_slug:?} cannot be a tag slug"),
+        }]));
+    }
+    let id = store::insert_tag(tx, name, tag_slug).await?;
+    store::set_tag_description(tx, id, description).await?;
+    Ok(Ensured::made(id))
+}
+
+/// The author profile with `author_slug`, created when there is none.
+pub async fn ensure_author_in(
+    tx: &mut Tx,
+    name: &str,
+    author_slug: &str,
+    bio: &str,
+) -> AppResult<Ensured> {
+    if let Some(id) = store::author_id_by_slug_in(tx, author_slug).await? {
+        return Ok(Ensured::found(id));
+    }
+    let author = NewAuthor {
+        name,
+        slug: author_slug,
+        bio,
+        avatar_media_id: None,
+        x_handle: "",
+    };
+    Ok(Ensured::made(store::insert_author(tx, &author).await?))
+}
+
 pub async fn tags(db: &Db) -> AppResult<Vec<TagRow>> {
     Ok(store::tags(db).await?)
+}
+
+/// The tags that have a description, with it.
+pub async fn tag_descriptions(db: &Db) -> AppResult<Vec<(i64, String)>> {
+    Ok(store::tag_descriptions(db).await?)
 }
 
 pub async fn count_tags(db: &Db) -> AppResult<i64> {

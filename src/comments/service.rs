@@ -744,6 +744,8 @@ pub struct Imported<'a> {
     pub body: &'a str,
     pub status: &'a str,
     pub created_at: Timestamp,
+    /// The address it was sent from, kept (and dropped later) like a new comment's.
+    pub ip: &'a str,
     pub arrival: &'a Arrival,
     /// Count it as a moderator's decision for the classifier.
     pub train: bool,
@@ -773,7 +775,7 @@ pub async fn import_in(tx: &mut Tx, c: &Imported<'_>) -> AppResult<i64> {
             spam_score: None,
             features: &features.join("\n"),
             notify_replies: false,
-            ip: "",
+            ip: c.ip,
             user_agent: &c.arrival.user_agent,
             now: c.created_at,
         },
@@ -786,6 +788,15 @@ pub async fn import_in(tx: &mut Tx, c: &Imported<'_>) -> AppResult<i64> {
         store::set_trained(tx, id, Some(if spam { "spam" } else { "ham" })).await?;
     }
     Ok(id)
+}
+
+/// A comment as an export writes it out.
+pub use super::store::CommentRow as StoredComment;
+
+/// Every comment of an article, held, spam and trash too: for an export of the whole site,
+/// which the operator runs and which keeps addresses as the database does.
+pub async fn all_of_article(db: &Db, article_id: i64) -> AppResult<Vec<StoredComment>> {
+    Ok(store::all_of_article(db, article_id).await?)
 }
 
 /// Removes every comment and what the classifier learnt, when all content is replaced.

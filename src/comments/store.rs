@@ -359,3 +359,9 @@ pub async fn delete_all(tx: &mut Tx) -> sqlx::Result<()> {
         Ok(())
     })
 }
+
+/// Every comment of an article whatever its status, oldest first, for an export.
+pub async fn all_of_article(db: &Db, article_id: i64) -> sqlx::Result<Vec<CommentRow>> {
+    const SQL: &str = select!("WHERE article_id = $1 ORDER BY created_at, id");
+    with_db!(db, p => sqlx::query_as(SQL).bind(article_id).fetch_all(p).await)
+}

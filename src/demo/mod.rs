@@ -534,6 +534,7 @@ async fn add_conversation(
                     body: &c.body,
                     status,
                     created_at: at,
+                    ip: "",
                     arrival: &c.arrival(),
                     train: status == "spam" || (status == "approved" && rng.random_bool(0.3)),
                 },

@@ -15,10 +15,11 @@ use super::render;
 use super::robots;
 use super::sitemaps::{self, Part};
 use crate::articles::service as articles;
+use crate::articles::slug;
 use crate::articles::syndication::{self, Scope};
 use crate::error::{AppError, PageError, PageResult};
 use crate::search::SEARCH_PATH;
-use crate::site::layout;
+use crate::site::{layout, redirects};
 use crate::state::AppState;
 use crate::web::page_key::page_key;
 use crate::web::{Cacheable, PUBLIC_CACHE_CONTROL};
@@ -205,7 +206,18 @@ async fn wordpress_target(state: &AppState, uri: &Uri) -> Result<Option<String>,
                 target.append_pair("q", &value);
                 return Ok(Some(target.finish()));
             }
-            "p" if path == "/" => {
+            "p" | "page_id" | "cat" | "tag" | "author" | "attachment_id" if path == "/" => {
+                let tz = layout::layout(state).await?.site.tz;
+                let old = format!("/?{name}={value}");
+                let now = state.clock.now();
+                if let Some(target) = redirects::resolve(&state.db, now, tz, &old).await? {
+                    return Ok(Some(target));
+                }
+                match name.as_ref() {
+                    "p" => {}
+                    "tag" => return Ok(Some(format!("/tag/{}", slug::slugify(&value)))),
+                    _ => return Err(AppError::not_found("there is no such page")),
+                }
                 let id = value
                     .parse::<i64>()
                     .ok()
@@ -213,8 +225,7 @@ async fn wordpress_target(state: &AppState, uri: &Uri) -> Result<Option<String>,
                 let Some(id) = id else {
                     return Err(AppError::not_found("there is no such article"));
                 };
-                let tz = layout::layout(state).await?.site.tz;
-                let found = articles::permalink(&state.db, state.clock.now(), tz, id).await?;
+                let found = articles::permalink(&state.db, now, tz, id).await?;
                 return found
                     .map(Some)
                     .ok_or_else(|| AppError::not_found("there is no such article"));

@@ -61,6 +61,8 @@ pub struct Comment {
 /// A post, page, attachment or any other item of the export.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Item {
+    /// The line its `<item>` starts on, for messages about it.
+    pub line: u64,
     pub fields: Fields,
     pub terms: Vec<ItemTerm>,
     pub meta: Vec<(String, String)>,
@@ -263,7 +265,8 @@ impl<R: BufRead> WxrReader<R> {
                         }
                         (Ns::Wp, "author" | "category" | "tag" | "term") | (Ns::Rss, "item") => {
                             self.check_version()?;
-                            return self.entry(resolved, &local).map(Some);
+                            let line = self.xml.get_ref().newlines + 1;
+                            return self.entry(resolved, &local, line).map(Some);
                         }
                         (ns, name) => {
                             let text = self.text_of()?;
@@ -340,8 +343,11 @@ impl<R: BufRead> WxrReader<R> {
     }
 
     /// An author, term or item: its fields, and for an item its terms, meta and comments.
-    fn entry(&mut self, ns: Ns, local: &str) -> Result<Entry, WxrError> {
-        let mut item = Item::default();
+    fn entry(&mut self, ns: Ns, local: &str, line: u64) -> Result<Entry, WxrError> {
+        let mut item = Item {
+            line,
+            ..Item::default()
+        };
         let mut stack: Vec<Open> = Vec::new();
         let mut meta: Option<(String, Fields)> = None;
         let mut comment: Option<Comment> = None;

@@ -60,6 +60,11 @@ pub async fn library(db: &Db, limit: i64) -> AppResult<Vec<MediaItem>> {
     Ok(store::library(db, None, limit, 0).await?)
 }
 
+/// The next `limit` items of the library after id `after`, by id: for an export.
+pub async fn after(db: &Db, after: i64, limit: i64) -> AppResult<Vec<MediaItem>> {
+    Ok(store::after(db, after, limit).await?)
+}
+
 /// One page of the library, newest first, optionally filtered by its text.
 pub async fn search(
     db: &Db,
@@ -81,14 +86,22 @@ pub async fn item(db: &Db, id: i64) -> AppResult<MediaItem> {
         .ok_or_else(|| AppError::not_found("no such media item"))
 }
 
-/// Adds an uploaded file to the library after reading what it is from its header; the name a
-/// browser sent is not trusted. Identical files are stored once.
-pub async fn upload(
-    db: &Db,
+/// What a file added to the library is shown with.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Texts<'a> {
+    pub alt: &'a str,
+    pub caption: &'a str,
+    pub credit: &'a str,
+}
+
+/// Adds a file to the library inside the caller's transaction, after reading what it is from
+/// its header: the name it came with is not trusted. Identical files are stored once.
+pub async fn add_file_in(
+    tx: &mut Tx,
     files: &MediaFiles,
     now: Timestamp,
     bytes: &[u8],
-    uploaded_by: Option<i64>,
+    texts: Texts<'_>,
 ) -> AppResult<i64> {
     let kind = inspect(bytes).map_err(|why| {
         AppError::Invalid(vec![FieldError {
@@ -96,9 +109,8 @@ pub async fn upload(
             message: why,
         }])
     })?;
-    let mut tx = db.begin().await?;
-    let id = add_image_in(
-        &mut tx,
+    add_image_in(
+        tx,
         files,
         now,
         &ImageInput {
@@ -106,12 +118,24 @@ pub async fn upload(
             extension: kind.extension,
             width: kind.width,
             height: kind.height,
-            alt: "",
-            caption: "",
-            credit: "",
+            alt: texts.alt,
+            caption: texts.caption,
+            credit: texts.credit,
         },
     )
-    .await?;
+    .await
+}
+
+/// Adds an uploaded file to the library (see [`add_file_in`]).
+pub async fn upload(
+    db: &Db,
+    files: &MediaFiles,
+    now: Timestamp,
+    bytes: &[u8],
+    uploaded_by: Option<i64>,
+) -> AppResult<i64> {
+    let mut tx = db.begin().await?;
+    let id = add_file_in(&mut tx, files, now, bytes, Texts::default()).await?;
     store::set_uploader(&mut tx, id, uploaded_by).await?;
     tx.commit().await?;
     Ok(id)

@@ -190,3 +190,9 @@ pub async fn delete(tx: &mut Tx, id: i64) -> sqlx::Result<u64> {
     with_tx!(tx, c => sqlx::query("DELETE FROM media WHERE id = $1")
         .bind(id).execute(c).await.map(|r| r.rows_affected()))
 }
+
+/// The next `limit` items after id `after`, by id: for reading the whole library in batches.
+pub async fn after(db: &Db, after: i64, limit: i64) -> sqlx::Result<Vec<MediaRow>> {
+    const SQL: &str = media_where!("WHERE id > $1 ORDER BY id LIMIT $2");
+    with_db!(db, p => sqlx::query_as(SQL).bind(after).bind(limit).fetch_all(p).await)
+}

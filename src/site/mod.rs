@@ -4,6 +4,7 @@
 pub mod dates;
 pub mod layout;
 mod pages;
+pub mod redirects;
 pub mod settings;
 mod store;
 

@@ -3,13 +3,14 @@
 //! the cause, which was logged once where it happened.
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::error::{AppError, ErrorInfo, PageError};
 use crate::site::layout::{self, Meta};
+use crate::site::redirects;
 use crate::state::AppState;
 
 #[derive(Serialize)]
@@ -22,6 +23,11 @@ struct ErrorView {
 
 pub async fn render(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
+    let readable = matches!(*request.method(), Method::GET | Method::HEAD);
+    let address = request
+        .uri()
+        .path_and_query()
+        .map_or_else(|| path.clone(), |pq| pq.as_str().to_string());
     let reference = request
         .headers()
         .get("x-request-id")
@@ -31,6 +37,12 @@ pub async fn render(State(state): State<AppState>, request: Request, next: Next)
     let Some(info) = response.extensions().get::<ErrorInfo>().cloned() else {
         return response;
     };
+    if readable
+        && info.status == StatusCode::NOT_FOUND
+        && let Some(moved) = moved(&state, &address).await
+    {
+        return moved;
+    }
     let Ok(site_layout) = layout::layout(&state).await else {
         return response;
     };
@@ -83,6 +95,34 @@ pub async fn render(State(state): State<AppState>, request: Request, next: Next)
             response
         }
     }
+}
+
+/// A 301 to where the content once at `address` is now, when it moved (see
+/// [`crate::site::redirects`]).
+async fn moved(state: &AppState, address: &str) -> Option<Response> {
+    let tz = layout::layout(state).await.ok()?.site.tz;
+    let found = redirects::resolve(&state.db, state.clock.now(), tz, address).await;
+    let target = match found {
+        Ok(target) => target?,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot look up an old address");
+            return None;
+        }
+    };
+    let location = HeaderValue::from_str(&target).ok()?;
+    Some(
+        (
+            StatusCode::MOVED_PERMANENTLY,
+            [
+                (header::LOCATION, location),
+                (
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("public, max-age=3600"),
+                ),
+            ],
+        )
+            .into_response(),
+    )
 }
 
 /// Everything the router does not know is a themed 404.

@@ -47,6 +47,7 @@ fn every_subcommand_has_help() {
         (vec!["demo", "--help"], "--articles"),
         (vec!["user", "add", "--help"], "--password-stdin"),
         (vec!["search", "reindex", "--help"], "search index"),
+        (vec!["import", "wordpress", "--help"], "--uploads"),
     ] {
         let o = broadsheet(&args);
         assert!(o.status.success(), "{args:?}");
@@ -69,6 +70,41 @@ fn bad_flags_are_named() {
     assert!(stderr(&o).contains("invalid value 'nowhere'"));
     let o = broadsheet(&["demo", "--articles", "0"]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn an_unreadable_export_is_named_with_its_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("export.xml");
+    std::fs::write(
+        &file,
+        "<?xml version=\"1.0\"?>\n<rss xmlns:wp=\"http://wordpress.org/export/1.2/\">\n<channel>\n<wp:wxr_version>1.2</wp:wxr_version>\n<item><title>One</item>\n</channel></rss>\n",
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    let path = file.to_str().unwrap();
+    let o = broadsheet(&["--data-dir", data, "import", "wordpress", path]);
+    assert_clean_failure(&o, &format!("{path}:5:"));
+    assert!(stderr(&o).contains("malformed"), "{}", stderr(&o));
+    let o = broadsheet(&[
+        "--data-dir",
+        data,
+        "import",
+        "wordpress",
+        "/nonexistent/export.xml",
+    ]);
+    assert_clean_failure(&o, "/nonexistent/export.xml: No such file");
+    let o = broadsheet(&[
+        "--data-dir",
+        data,
+        "import",
+        "wordpress",
+        path,
+        "--uploads",
+        "/nonexistent",
+    ]);
+    assert_clean_failure(&o, "--uploads /nonexistent: no such folder");
 }
 
 #[test]

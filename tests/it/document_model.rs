@@ -52,18 +52,8 @@ async fn execute(app: &TestApp, sql: &str, text: &[&str], id: i64) {
 }
 
 async fn bodies(app: &TestApp) -> Vec<(i64, String, String, i64)> {
-    const SQL: &str = "SELECT id, body, body_html, body_schema FROM articles ORDER BY id";
-    if app.url.starts_with("postgres") {
-        let pool = sqlx::PgPool::connect(&app.url).await.unwrap();
-        let rows = sqlx::query_as(SQL).fetch_all(&pool).await.unwrap();
-        pool.close().await;
-        rows
-    } else {
-        let pool = sqlx::SqlitePool::connect(&app.url).await.unwrap();
-        let rows = sqlx::query_as(SQL).fetch_all(&pool).await.unwrap();
-        pool.close().await;
-        rows
-    }
+    app.rows("SELECT id, body, body_html, body_schema FROM articles ORDER BY id")
+        .await
 }
 
 /// Turns an article back into what an earlier version stored: Markdown, its rendered HTML and

@@ -17,6 +17,7 @@ mod hardening;
 mod html_validity;
 mod http;
 mod images;
+mod import;
 mod jobs;
 mod mail;
 mod media;

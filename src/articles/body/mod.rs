@@ -33,6 +33,7 @@ mod normalize;
 mod render;
 mod text;
 mod tokens;
+mod urls;
 mod wordpress;
 mod write;
 
@@ -40,7 +41,8 @@ pub use markdown::{from_editor_markdown, from_markdown, to_markdown};
 pub use normalize::normalize as from_html;
 pub use render::{EMAIL_WIDTH, LIBRARY_PREFIX, Target, library_id, render};
 pub use text::plain_text;
-pub use wordpress::from_wordpress;
+pub use urls::{UrlUse, map_urls};
+pub use wordpress::{Gallery, GalleryImage, from_wordpress};
 
 /// The version of the document model that saves write, stored with each body (`body_schema`):
 /// 0 was the Markdown of earlier versions. A body of an older version is converted at start

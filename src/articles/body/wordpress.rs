@@ -54,12 +54,24 @@ const BLOCKS: &[&str] = &[
     "ul",
 ];
 
+/// A picture of a `[gallery]`, as the importer finds it among the export's attachments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GalleryImage {
+    pub src: String,
+    pub alt: String,
+    pub caption: String,
+}
+
+/// Finds the pictures of a `[gallery]` shortcode by the attachment ids it lists; no ids means
+/// the pictures attached to the post itself, as WordPress shows them.
+pub type Gallery<'a> = &'a dyn Fn(&[i64]) -> Vec<GalleryImage>;
+
 /// The document of a WordPress post's content.
-pub fn from_wordpress(content: &str) -> String {
+pub fn from_wordpress(content: &str, gallery: Gallery<'_>) -> String {
     if content.contains("<!-- wp:") {
-        normalize(content)
+        normalize(&shortcodes(content, gallery))
     } else {
-        normalize(&autop(&shortcodes(content)))
+        normalize(&autop(&shortcodes(content, gallery)))
     }
 }
 
@@ -167,15 +179,18 @@ fn write_embed(out: &mut String, url: &str) {
     out.push_str("</a></figure>\n");
 }
 
-/// `[caption]` around a picture becomes a figure with its caption; `[embed]URL[/embed]` an embed.
-/// Other shortcodes stay as text, for the importer to report.
-fn shortcodes(content: &str) -> String {
+/// `[caption]` around a picture becomes a figure with its caption; `[embed]URL[/embed]` an embed;
+/// `[gallery]` a gallery. Other shortcodes stay as text, for the importer to report.
+fn shortcodes(content: &str, gallery: Gallery<'_>) -> String {
     let mut out = String::with_capacity(content.len());
     let mut rest = content;
     while let Some(at) = rest.find('[') {
         out.push_str(&rest[..at]);
         let tail = &rest[at..];
-        if let Some((figure, used)) = caption(tail).or_else(|| embed(tail)) {
+        let found = caption(tail)
+            .or_else(|| embed(tail))
+            .or_else(|| gallery_of(tail, gallery));
+        if let Some((figure, used)) = found {
             out.push_str(&figure);
             rest = &tail[used..];
         } else {
@@ -235,6 +250,61 @@ fn embed(text: &str) -> Option<(String, usize)> {
     Some((figure, "[embed]".len() + end + "[/embed]".len()))
 }
 
+/// `[gallery ids="1,2"]` at the start of `text`: the gallery's figure, and the bytes it took. A
+/// gallery whose pictures are all missing leaves nothing behind.
+fn gallery_of(text: &str, gallery: Gallery<'_>) -> Option<(String, usize)> {
+    let rest = text.strip_prefix("[gallery")?;
+    if !rest.starts_with([' ', ']']) {
+        return None;
+    }
+    let end = reach(rest).find(']')?;
+    let attributes = &rest[..end];
+    let ids: Vec<i64> = attribute(attributes, "ids")
+        .map(|list| {
+            list.split(',')
+                .filter_map(|id| id.trim().parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut figure = String::from("\n\n");
+    let images = gallery(&ids);
+    if !images.is_empty() {
+        figure.push_str("<figure class=\"gallery\">");
+        for image in images {
+            figure.push_str("<figure><img src=\"");
+            escape_attr(&mut figure, &image.src);
+            figure.push_str("\" alt=\"");
+            escape_attr(&mut figure, &image.alt);
+            figure.push_str("\"><figcaption>");
+            escape_text(&mut figure, &image.caption);
+            figure.push_str("</figcaption></figure>");
+        }
+        figure.push_str("</figure>\n\n");
+    }
+    Some((figure, "[gallery".len() + end + 1))
+}
+
+/// The value of `name="…"` (or `'…'`, or bare) among a shortcode's attributes.
+fn attribute<'a>(attributes: &'a str, name: &str) -> Option<&'a str> {
+    let mut rest = attributes;
+    while let Some(at) = rest.find(name) {
+        let before_ok = at == 0 || rest.as_bytes()[at - 1].is_ascii_whitespace();
+        let after = rest[at + name.len()..].trim_start();
+        if before_ok && let Some(value) = after.strip_prefix('=') {
+            let value = value.trim_start();
+            return Some(match value.chars().next() {
+                Some(q @ ('"' | '\'')) => {
+                    let inner = &value[1..];
+                    &inner[..inner.find(q).unwrap_or(inner.len())]
+                }
+                _ => &value[..value.find(char::is_whitespace).unwrap_or(value.len())],
+            });
+        }
+        rest = &rest[at + name.len()..];
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,7 +313,7 @@ mod tests {
     fn classic_content_gets_paragraphs_breaks_captions_and_embeds() {
         let classic = "First line\nsecond line.\n\nNext paragraph with <em>emphasis</em>.\n<ul>\n<li>one</li>\n</ul>\nAfter the list.\n\n[caption id=\"attachment_7\" align=\"alignnone\" width=\"300\"]<a href=\"/big.jpg\"><img src=\"https://wp.example/a.jpg\" alt=\"Boat\" width=\"300\" /></a> A boat at dawn[/caption]\n\nhttps://www.youtube.com/watch?v=dQw4w9WgXcQ\n\n<pre>keep\n\n  this</pre>\nEnd [gallery ids=\"1,2\"]";
         assert_eq!(
-            from_wordpress(classic),
+            from_wordpress(classic, &|_| Vec::new()),
             concat!(
                 "<p>First line<br>second line.</p>\n",
                 "<p>Next paragraph with <em>emphasis</em>.</p>\n",
@@ -252,7 +322,49 @@ mod tests {
                 "<figure class=\"image\" data-size=\"inline\"><img src=\"https://wp.example/a.jpg\" alt=\"Boat\"><figcaption>A boat at dawn</figcaption></figure>\n",
                 "<figure class=\"embed\"><a href=\"https://www.youtube.com/watch?v=dQw4w9WgXcQ\">https://www.youtube.com/watch?v=dQw4w9WgXcQ</a></figure>\n",
                 "<pre><code>keep\n\n  this\n</code></pre>\n",
-                "<p>End [gallery ids=\"1,2\"]</p>\n",
+                "<p>End</p>\n",
+            )
+        );
+    }
+
+    #[test]
+    fn a_gallery_shows_the_pictures_it_lists_or_those_attached() {
+        let pictures = |ids: &[i64]| {
+            let ids = if ids.is_empty() {
+                vec![9]
+            } else {
+                ids.to_vec()
+            };
+            ids.iter()
+                .filter(|id| **id != 404)
+                .map(|id| GalleryImage {
+                    src: format!("/images/v2/raw/media:{id}"),
+                    alt: format!("Picture {id}"),
+                    caption: if *id == 2 {
+                        "Two & more".into()
+                    } else {
+                        String::new()
+                    },
+                })
+                .collect()
+        };
+        let doc = from_wordpress(
+            "Before\n\n[gallery columns=\"2\" ids='1, 2,404']\n\nMiddle [gallery] after [gallery ids=\"404\"]",
+            &pictures,
+        );
+        assert_eq!(
+            doc,
+            concat!(
+                "<p>Before</p>\n",
+                "<figure class=\"gallery\">\n",
+                "<figure class=\"image\" data-size=\"inline\"><img src=\"/images/v2/raw/media:1\" alt=\"Picture 1\"></figure>\n",
+                "<figure class=\"image\" data-size=\"inline\"><img src=\"/images/v2/raw/media:2\" alt=\"Picture 2\"><figcaption>Two &amp; more</figcaption></figure>\n",
+                "</figure>\n",
+                "<p>Middle</p>\n",
+                "<figure class=\"gallery\">\n",
+                "<figure class=\"image\" data-size=\"inline\"><img src=\"/images/v2/raw/media:9\" alt=\"Picture 9\"></figure>\n",
+                "</figure>\n",
+                "<p>after</p>\n",
             )
         );
     }
@@ -260,7 +372,7 @@ mod tests {
     #[test]
     fn block_content_is_html_already() {
         let blocks = "<!-- wp:paragraph -->\n<p>One\ntwo</p>\n<!-- /wp:paragraph -->";
-        assert_eq!(from_wordpress(blocks), "<p>One two</p>\n");
+        assert_eq!(from_wordpress(blocks, &|_| Vec::new()), "<p>One two</p>\n");
     }
 
     #[test]
@@ -278,7 +390,7 @@ mod tests {
             .unwrap();
         let start = xml[at..].find("<![CDATA[").unwrap() + at + 9;
         let end = xml[start..].find("]]></content:encoded>").unwrap() + start;
-        let doc = from_wordpress(&xml[start..end]);
+        let doc = from_wordpress(&xml[start..end], &|_| Vec::new());
         assert!(doc.matches("<p>").count() >= 20, "{doc}");
         assert!(
             doc.contains("<h2>Header one</h2>\n<h2>Header two</h2>"),
@@ -289,6 +401,6 @@ mod tests {
             "{doc}"
         );
         assert!(doc.contains("<table>"), "{doc}");
-        assert_eq!(from_wordpress(&doc), doc);
+        assert_eq!(from_wordpress(&doc, &|_| Vec::new()), doc);
     }
 }

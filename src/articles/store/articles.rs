@@ -376,3 +376,32 @@ pub async fn delete_article(tx: &mut Tx, id: i64) -> sqlx::Result<u64> {
             .map(|r| r.rows_affected())
     })
 }
+
+/// Whether another article of the section than `except` has the slug.
+pub async fn slug_taken_in(
+    tx: &mut Tx,
+    section_id: i64,
+    slug: &str,
+    except: Option<i64>,
+) -> sqlx::Result<bool> {
+    const SQL: &str = "SELECT id FROM articles WHERE section_id = $1 AND slug = $2";
+    let found: Option<i64> = with_tx!(tx, c => sqlx::query_scalar(SQL)
+        .bind(section_id).bind(slug).fetch_optional(c).await)?;
+    Ok(found.is_some_and(|id| Some(id) != except))
+}
+
+pub async fn body_of(db: &Db, id: i64) -> sqlx::Result<Option<String>> {
+    with_db!(db, p => sqlx::query_scalar("SELECT body FROM articles WHERE id = $1")
+        .bind(id).fetch_optional(p).await)
+}
+
+pub async fn set_body(tx: &mut Tx, id: i64, doc: &str, page: &str) -> sqlx::Result<()> {
+    const SQL: &str = "UPDATE articles SET body = $1, body_html = $2 WHERE id = $3";
+    with_tx!(tx, c => sqlx::query(SQL).bind(doc).bind(page).bind(id)
+        .execute(c).await.map(|_| ()))
+}
+
+pub async fn body_of_in(tx: &mut Tx, id: i64) -> sqlx::Result<Option<String>> {
+    with_tx!(tx, c => sqlx::query_scalar("SELECT body FROM articles WHERE id = $1")
+        .bind(id).fetch_optional(c).await)
+}

@@ -181,3 +181,28 @@ pub async fn author_avatar_id(db: &Db, id: i64) -> sqlx::Result<Option<i64>> {
         .bind(id).fetch_optional(p).await)
     .map(Option::flatten)
 }
+
+pub async fn section_id_by_slug_in(tx: &mut Tx, slug: &str) -> sqlx::Result<Option<i64>> {
+    with_tx!(tx, c => sqlx::query_scalar("SELECT id FROM sections WHERE slug = $1")
+        .bind(slug).fetch_optional(c).await)
+}
+
+pub async fn author_id_by_slug_in(tx: &mut Tx, slug: &str) -> sqlx::Result<Option<i64>> {
+    with_tx!(tx, c => sqlx::query_scalar("SELECT id FROM authors WHERE slug = $1")
+        .bind(slug).fetch_optional(c).await)
+}
+
+pub async fn set_tag_description(tx: &mut Tx, id: i64, description: &str) -> sqlx::Result<()> {
+    with_tx!(tx, c => sqlx::query("UPDATE tags SET description = $1 WHERE id = $2")
+        .bind(description).bind(id).execute(c).await.map(|_| ()))
+}
+
+pub async fn section_slug_in(tx: &mut Tx, id: i64) -> sqlx::Result<String> {
+    with_tx!(tx, c => sqlx::query_scalar("SELECT slug FROM sections WHERE id = $1")
+        .bind(id).fetch_one(c).await)
+}
+
+pub async fn tag_descriptions(db: &Db) -> sqlx::Result<Vec<(i64, String)>> {
+    with_db!(db, p => sqlx::query_as("SELECT id, description FROM tags WHERE description <> ''")
+        .fetch_all(p).await)
+}
