@@ -346,6 +346,15 @@ pub struct WordpressImportArgs {
     /// Report what the import would do, and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Download the attachments that --uploads does not hold from their addresses in the
+    /// export, under the image service's source rules: only from --image-sources, within its
+    /// size and time limits.
+    #[arg(long)]
+    pub fetch_media: bool,
+
+    #[command(flatten)]
+    pub images: ImageArgs,
 }
 
 #[derive(Debug, Clone, clap::Subcommand)]

@@ -4,6 +4,8 @@
 
 use std::io::IsTerminal;
 
+use std::sync::Arc;
+
 use anyhow::Context;
 use std::time::{Duration, Instant};
 
@@ -12,6 +14,7 @@ use crate::clock::Clock;
 use crate::commands;
 use crate::config::{Common, ExportCommand, ImportCommand};
 use crate::media::MediaFiles;
+use crate::media::images::ImageService;
 
 /// How often a log line reports progress when there is no terminal to draw a bar on.
 const LOG_EVERY: Duration = Duration::from_secs(5);
@@ -86,8 +89,16 @@ pub async fn run(common: &Common, command: ImportCommand) -> anyhow::Result<()> 
     {
         anyhow::bail!("--uploads {}: no such folder", uploads.display());
     }
+    let fetch_media = match args.fetch_media {
+        true => Some(Arc::new(ImageService::new(
+            args.images.config()?,
+            &data_dir,
+        )?)),
+        false => None,
+    };
     let options = Options {
         uploads: args.uploads.clone(),
+        fetch_media,
         create_accounts: args.create_accounts,
         dry_run: args.dry_run,
     };

@@ -18,7 +18,8 @@ const STANDFIRST_CHARS: usize = 1000;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Disposition {
     Import(Status),
-    /// `private`: kept, but not public (a draft that keeps its publication time).
+    /// `private`: kept with its publication time, but not public: archived, which readers
+    /// cannot open and an export writes back as private.
     Private,
     Skip(&'static str),
 }

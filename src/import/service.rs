@@ -17,6 +17,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::Datelike;
 use chrono_tz::Tz;
@@ -38,6 +39,7 @@ use crate::comments::spam::Arrival;
 use crate::db::{Db, Timestamp, Tx};
 use crate::error::AppError;
 use crate::media::MediaFiles;
+use crate::media::images::ImageService;
 use crate::media::service::{self as media, Texts};
 use crate::site::redirects;
 use crate::site::settings;
@@ -56,6 +58,9 @@ const MAX_CATEGORY_DEPTH: usize = 64;
 pub struct Options {
     /// A copy of the site's `wp-content/uploads`, where attachments' files are read from.
     pub uploads: Option<PathBuf>,
+    /// Fetch attachments that `uploads` does not hold from their addresses in the export,
+    /// through the image service's source rules (its allow-list, size and time limits).
+    pub fetch_media: Option<Arc<ImageService>>,
     /// Make staff accounts (without passwords) for the export's authors.
     pub create_accounts: bool,
     pub dry_run: bool,
@@ -422,21 +427,35 @@ impl Run<'_> {
             self.summary.count("media", Outcome::Unchanged);
             return Ok(());
         }
-        let Some((relative, file)) = self.upload_path(item) else {
-            self.finish(tx).await?;
-            self.summary
-                .skip("an attachment whose file was not given (pass --uploads)");
-            return Ok(());
-        };
-        let bytes = match read_limited(&file) {
-            Ok(bytes) => bytes,
-            Err(e) => {
+        let address = item.fields.get("wp:attachment_url");
+        let found = match (self.upload_path(item), &self.options.fetch_media) {
+            (Some((relative, file)), _) if file.is_file() || self.options.fetch_media.is_none() => {
+                read_limited(&file)
+                    .map(|bytes| (relative, bytes))
+                    .map_err(|e| format!("cannot read {}: {e}", file.display()))
+            }
+            (_, Some(images)) if !address.is_empty() => {
+                let relative = mapping::upload_file(address).unwrap_or_else(|| address.to_string());
+                images
+                    .fetch_allowed(address)
+                    .await
+                    .map(|bytes| (relative, bytes))
+                    .map_err(|e| format!("cannot fetch {address}: {e}"))
+            }
+            _ => {
                 self.finish(tx).await?;
-                self.summary.problem(format!(
-                    "attachment {wp_id} (line {}): cannot read {}: {e}",
-                    item.line,
-                    file.display()
-                ));
+                self.summary.skip(
+                    "an attachment whose file was not given (pass --uploads or --fetch-media)",
+                );
+                return Ok(());
+            }
+        };
+        let (relative, bytes) = match found {
+            Ok(found) => found,
+            Err(why) => {
+                self.finish(tx).await?;
+                self.summary
+                    .problem(format!("attachment {wp_id} (line {}): {why}", item.line));
                 return Ok(());
             }
         };
@@ -532,7 +551,7 @@ impl Run<'_> {
                 }
             };
             let target = format!("/author/{author_slug}");
-            if login != author_slug && !login.is_empty() {
+            if !login.is_empty() {
                 redirects::save_in(&mut tx, &format!("/author/{login}"), &target, self.now).await?;
             }
             if !wp_id.is_empty() {
@@ -639,7 +658,14 @@ impl Run<'_> {
             .iter()
             .map(|c| (self.category_path(c.get("wp:category_nicename")), c.clone()))
             .collect();
-        ordered.sort_by_key(|(path, _)| path.len());
+        // By depth, so a parent is there before its children; WordPress's default category
+        // last, so that it joins a section of the same slug rather than take its place.
+        ordered.sort_by_key(|(path, fields)| {
+            (
+                fields.get("wp:category_nicename") == "uncategorized",
+                path.len(),
+            )
+        });
         for (position, (path, fields)) in ordered.into_iter().enumerate() {
             let nicename = fields.get("wp:category_nicename").to_string();
             let mut tx = self.begin().await?;
@@ -748,7 +774,7 @@ impl Run<'_> {
                     tag.id
                 }
             };
-            if wp_slug != tag_slug && !wp_slug.is_empty() {
+            if !wp_slug.is_empty() {
                 let target = format!("/tag/{tag_slug}");
                 redirects::save_in(&mut tx, &format!("/tag/{wp_slug}"), &target, self.now).await?;
             }
@@ -787,7 +813,7 @@ impl Run<'_> {
         let wp_id = item.fields.get("wp:post_id").to_string();
         let (status, private) = match mapping::disposition(item.fields.get("wp:status")) {
             Disposition::Import(status) => (status, false),
-            Disposition::Private => (Status::Draft, true),
+            Disposition::Private => (Status::Archived, true),
             Disposition::Skip(reason) => {
                 self.summary.skip(reason);
                 return Ok(());
@@ -819,7 +845,7 @@ impl Run<'_> {
                 self.summary.count("articles", outcome);
                 if private {
                     self.summary.skip(
-                        "a private post's public page (imported as a draft, which readers cannot see)",
+                        "a private post's public page (imported as archived, which readers cannot open)",
                     );
                 }
                 self.note_links(id, item);

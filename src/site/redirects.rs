@@ -17,7 +17,7 @@ pub async fn save_in(tx: &mut Tx, path: &str, target: &str, now: Timestamp) -> A
     Ok(())
 }
 
-/// Where the content once at `path` (with its query, if any) is now. A WordPress feed address
+/// Where the content once at `path` (with its query, if any) is now; never `path` itself. A WordPress feed address
 /// (`…/feed/`, `…/feed/atom/`) leads to the feed of the page it belonged to, or to the article
 /// for an article's comment feed.
 pub async fn resolve(db: &Db, now: Timestamp, tz: Tz, path: &str) -> AppResult<Option<String>> {
@@ -32,11 +32,14 @@ pub async fn resolve(db: &Db, now: Timestamp, tz: Tz, path: &str) -> AppResult<O
     let Some(target) = store::redirect(db, page).await? else {
         return Ok(None);
     };
-    Ok(Some(if feed {
+    let target = if feed {
         format!("{}/feed", target.trim_end_matches('/'))
     } else {
         target
-    }))
+    };
+    // An old address kept the same as the new one (a WordPress tag's, whose slug stayed) only
+    // moves its trailing-slash form; the address itself answers, or is gone.
+    Ok((target != path).then_some(target))
 }
 
 /// The form old addresses are kept in: without the trailing slash of the path.

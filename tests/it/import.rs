@@ -14,7 +14,7 @@ use broadsheet::import::summary::{Outcome, Summary};
 
 use crate::db_tests;
 use crate::media::jpeg;
-use crate::support::TestApp;
+use crate::support::{TestApp, image_config};
 
 const FIXTURES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -42,6 +42,7 @@ impl Progress for Quiet {
 fn options() -> Options {
     Options {
         uploads: None,
+        fetch_media: None,
         create_accounts: false,
         dry_run: false,
     }
@@ -97,6 +98,15 @@ const EXPECTED: &[(&str, Result<[i64; 5], &str>)] = &[
     ("wxr-utf-8-challenges.xml", Ok([1, 0, 1, 1, 1])),
 ];
 
+/// A second, empty site on the same engine as `app`.
+async fn fresh_like(app: &TestApp) -> TestApp {
+    if app.url.starts_with("postgres") {
+        TestApp::postgres().await.unwrap()
+    } else {
+        TestApp::sqlite().await
+    }
+}
+
 fn fixtures_present() -> bool {
     let present = Path::new(FIXTURES).is_dir();
     if !present {
@@ -116,11 +126,7 @@ async fn every_fixture(app: &TestApp) {
     assert!(names.len() >= 30, "{names:?}");
     let mut wrong = Vec::new();
     for name in names {
-        let fresh = if app.url.starts_with("postgres") {
-            TestApp::postgres().await.unwrap()
-        } else {
-            TestApp::sqlite().await
-        };
+        let fresh = fresh_like(app).await;
         let outcome = import(&fresh, &Path::new(FIXTURES).join(&name), &options()).await;
         let expected = EXPECTED.iter().find(|(n, _)| *n == name).map(|(_, e)| e);
         match (outcome, expected) {
@@ -335,7 +341,7 @@ db_tests! {
                 ("post-10", "published", "europe"),
                 ("post-11", "published", "news"),
                 ("post-13", "scheduled", "news"),
-                ("post-14", "draft", "news"),
+                ("post-14", "archived", "news"),
             ]
         );
         let lead = &articles[0];
@@ -391,6 +397,8 @@ db_tests! {
             ("/2024/05/", "/archive/2024/05"),
             ("/2024/", "/archive/2024"),
             ("/2024/05/03/post-10/feed/", "/europe/2024/05/post-10"),
+            ("/tag/harbour/", "/tag/harbour"),
+            ("/author/jdoe/", "/author/jdoe"),
         ] {
             assert_eq!(location(app, old).await, (StatusCode::MOVED_PERMANENTLY, new.to_string()), "{old}");
         }
@@ -398,6 +406,45 @@ db_tests! {
         assert_eq!(app.get("/2019/01/01/never-was/").await.status, StatusCode::NOT_FOUND);
         assert_eq!(app.get("/author/jdoe").await.status, StatusCode::OK);
         assert_eq!(app.get("/tag/harbour").await.status, StatusCode::OK);
+    }
+
+    async fn fetch_media_downloads_only_from_allowed_sources(app) {
+        let picture = jpeg(64, 48);
+        let router = axum::Router::new().route(
+            "/wp-content/uploads/2024/05/boat.jpg",
+            axum::routing::get(move || {
+                let picture = picture.clone();
+                async move { ([("content-type", "image/jpeg")], picture) }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let origin = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        let dir = tempfile::tempdir().unwrap();
+        let export = newsroom_export("Harbour reopens")
+            .replace("https://old.example/wp-content/uploads/", &format!("{origin}/wp-content/uploads/"));
+        let file = dir.path().join("export.xml");
+        std::fs::write(&file, &export).unwrap();
+
+        let refused = fresh_like(app).await.with_images(image_config(&[], 1, 4));
+        let fetching = Options { fetch_media: Some(refused.state.images.clone()), ..options() };
+        let summary = import(&refused, &file, &fetching).await.unwrap();
+        assert_eq!(summary.problems(), 1, "{summary}");
+        assert!(summary.to_string().contains("cannot fetch"), "{summary}");
+        assert_eq!(count(&refused, "media").await, 0);
+        refused.finish().await;
+
+        let images = image_config(std::slice::from_ref(&origin), 1, 4);
+        let app = &fresh_like(app).await.with_images(images);
+        let fetching = Options { fetch_media: Some(app.state.images.clone()), ..options() };
+        let summary = import(app, &file, &fetching).await.unwrap();
+        assert_eq!(summary.problems(), 0, "{summary}");
+        assert_eq!(summary.total("media", Outcome::Created), 1, "{summary}");
+        let lead: Vec<(Option<i64>,)> =
+            app.rows("SELECT lead_media_id FROM articles WHERE slug = 'post-10'").await;
+        assert!(lead[0].0.is_some(), "the fetched picture is the lead image");
+        let bodies: Vec<(String,)> = app.rows("SELECT body FROM articles WHERE slug = 'post-10'").await;
+        assert!(bodies[0].0.contains("/images/v2/raw/media:"), "{}", bodies[0].0);
     }
 
     async fn a_second_run_updates_in_place_and_duplicates_nothing(app) {
@@ -448,11 +495,7 @@ db_tests! {
     async fn an_import_killed_and_run_again_ends_as_one_that_was_not(app) {
         let dir = tempfile::tempdir().unwrap();
         let file = generated_export(dir.path(), 300, 1500);
-        let whole = if app.url.starts_with("postgres") {
-            TestApp::postgres().await.unwrap()
-        } else {
-            TestApp::sqlite().await
-        };
+        let whole = fresh_like(app).await;
         let out = import_command(&whole, &dir.path().join("whole"), &file).output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let expected = imported_state(&whole).await;

@@ -31,4 +31,5 @@ mod sitemaps;
 mod snapshots;
 mod structure;
 mod theme_docs;
+mod wordpress_round_trip;
 mod workflow;

@@ -26,7 +26,7 @@ pub enum ImageError {
 const RETRY_AFTER_SECONDS: &str = "1";
 
 impl ImageError {
-    fn info(&self) -> ErrorInfo {
+    pub(super) fn info(&self) -> ErrorInfo {
         let (status, code, message) = match self {
             ImageError::BadParameter(m) => (StatusCode::BAD_REQUEST, "bad_request", m.clone()),
             ImageError::BadSource(m) => (StatusCode::BAD_REQUEST, "bad_source", m.clone()),

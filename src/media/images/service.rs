@@ -410,6 +410,18 @@ impl ImageService {
         }
     }
 
+    /// The file at `address` when the allow-list admits it, fetched under the same rules as
+    /// the service's own remote originals: for the importer's `--fetch-media`. The error is a
+    /// sentence for a report.
+    pub async fn fetch_allowed(&self, address: &str) -> Result<Vec<u8>, String> {
+        let url = reqwest::Url::parse(address)
+            .map_err(|e| format!("{address:?} is not an address: {e}"))?;
+        self.fetcher
+            .fetch(&url, &self.allowed)
+            .await
+            .map_err(|e| fetch_error(e).info().message)
+    }
+
     /// Remote originals are kept in the variant cache too, so the widths of one `srcset` fetch
     /// the origin once; failures are remembered for as long as their answer may be cached.
     async fn fetch_original(
