@@ -29,7 +29,9 @@ use crate::web::page_cache::{PageCacheLayer, PageCacheService};
 use crate::web::request_id::{CountingIds, drop_unsafe};
 use crate::web::sendfile::SendfileListener;
 use crate::web::{Cacheable, assets, error_pages, security};
-use crate::{admin, api, articles, comments, feeds, fronts, media, newsletters, search, site};
+use crate::{
+    admin, api, articles, comments, feeds, fronts, media, newsletters, pages, search, site,
+};
 
 /// Public forms are small; anything larger is refused before a handler runs.
 const BODY_LIMIT: usize = 256 * 1024;
@@ -75,6 +77,7 @@ pub fn router(state: AppState) -> App {
         .merge(comments::routes())
         .merge(media::routes())
         .merge(newsletters::routes())
+        .merge(pages::routes())
         .merge(search::routes())
         .route("/static/{*path}", get(assets::serve))
         .fallback(error_pages::not_found)

@@ -25,6 +25,7 @@ pub mod jobs;
 pub mod mail;
 pub mod media;
 pub mod newsletters;
+pub mod pages;
 pub mod rate_limit;
 pub mod search;
 pub mod secrets;

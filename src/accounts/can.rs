@@ -55,6 +55,8 @@ capabilities! {
     ManageTaxonomy,
     /// Lay out the home page and the section fronts.
     ArrangeFronts,
+    /// Write and publish the site's pages (About, Contact…) and edit its menus.
+    ManagePages,
     /// Edit and publish anyone's articles.
     EditAnyArticle,
     /// Publish, schedule and unpublish one's own articles.

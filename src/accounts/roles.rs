@@ -40,7 +40,7 @@ use Capability::*;
 use Role::*;
 
 /// The capability table, in the order the documentation shows it.
-pub const TABLE: [(Capability, &str, [bool; 4]); 12] = [
+pub const TABLE: [(Capability, &str, [bool; 4]); 13] = [
     //                                              admin  editor author contributor
     (
         ManagePeople,
@@ -60,6 +60,11 @@ pub const TABLE: [(Capability, &str, [bool; 4]); 12] = [
     (
         ArrangeFronts,
         "lay out the home page and section fronts",
+        [true, true, false, false],
+    ),
+    (
+        ManagePages,
+        "write and publish pages and edit the menus",
         [true, true, false, false],
     ),
     (

@@ -489,14 +489,7 @@ async fn submit(
             }
             Err(other) => return Err(other.into()),
         };
-    let notice = match transition {
-        Transition::Save => "saved",
-        Transition::Submit => "submitted",
-        Transition::Publish => "published",
-        Transition::Schedule => "scheduled",
-        Transition::Unpublish => "unpublished",
-        Transition::Archive => "archived",
-    };
+    let notice = transition.done();
     let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
     let already = existing
         .as_ref()

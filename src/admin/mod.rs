@@ -12,6 +12,7 @@ mod media;
 mod newsletter_issues;
 mod newsletters;
 mod outbox;
+mod page_editor;
 mod people;
 mod render;
 mod revisions;
@@ -81,6 +82,20 @@ pub fn routes() -> Router<AppState> {
             "/admin/fronts/{front}/revisions/{id}/cancel",
             post(fronts::cancel),
         )
+        .route(
+            "/admin/pages",
+            get(page_editor::list).post(page_editor::create),
+        )
+        .route("/admin/pages/new", get(page_editor::new_form))
+        .route(
+            "/admin/pages/{id}",
+            get(page_editor::edit_form).post(page_editor::update),
+        )
+        .route(
+            "/admin/pages/{id}/revisions/{revision}/restore",
+            post(page_editor::restore),
+        )
+        .route("/admin/menus", post(page_editor::save_menus))
         .route("/admin/structure", get(structure::show))
         .route("/admin/sections", post(structure::add_section))
         .route("/admin/sections/{id}", post(structure::change_section))

@@ -83,6 +83,9 @@ fn nav(user: &User, section: &str) -> Vec<NavItem> {
     if allows(user.role, Capability::ArrangeFronts) {
         items.push(("Fronts", "/admin/fronts", "fronts"));
     }
+    if allows(user.role, Capability::ManagePages) {
+        items.push(("Pages", "/admin/pages", "pages"));
+    }
     if allows(user.role, Capability::ManageNewsletters) {
         items.push(("Newsletters", "/admin/newsletters", "newsletters"));
     }

@@ -57,7 +57,13 @@ pub async fn section(
 ) -> PageResult<Response> {
     let ticket = kept_or_ticket!(state, "section.html", uri, &["page"]);
     let page_number = param.number()?;
-    let front = service::section_front(&state.db, state.clock.now(), &slug, page_number).await?;
+    let front = match service::section_front(&state.db, state.clock.now(), &slug, page_number).await
+    {
+        Err(AppError::NotFound(_)) if page_number == 1 => {
+            return crate::pages::public::top(&state, &uri, &slug).await;
+        }
+        found => found?,
+    };
     let top = match page_number {
         1 => fronts::assemble::section(&state.db, state.clock.now(), front.section.id).await?,
         _ => None,

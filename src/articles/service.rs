@@ -207,7 +207,9 @@ async fn prepare_body(tx: &mut Tx, input: &mut ArticleInput) -> AppResult<String
     render_page(tx, &input.body).await
 }
 
-pub(super) async fn render_page(tx: &mut Tx, doc: &str) -> AppResult<String> {
+/// The page HTML of a canonical document, with the sizes of the library images it shows: for
+/// every content type written in the document model.
+pub async fn render_page(tx: &mut Tx, doc: &str) -> AppResult<String> {
     let ids = crate::media::references::find(doc).ids;
     let dimensions = media::dimensions_in(tx, &ids).await?;
     body::render_page_on_pool(doc, dimensions).await

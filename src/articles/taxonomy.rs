@@ -70,6 +70,12 @@ pub async fn ensure_section_in(tx: &mut Tx, section: &NewSection<'_>) -> AppResu
     }
 }
 
+/// The name of the section with `section_slug`, if there is one: another content type asks
+/// before it takes an address at the top of the site.
+pub async fn section_named_in(tx: &mut Tx, section_slug: &str) -> AppResult<Option<String>> {
+    Ok(store::section_name_by_slug_in(tx, section_slug).await?)
+}
+
 /// The public path of a section's front.
 pub async fn section_path_in(tx: &mut Tx, id: i64) -> AppResult<String> {
     Ok(format!("/{}", store::section_slug_in(tx, id).await?))

@@ -81,6 +81,18 @@ impl Transition {
         }
     }
 
+    /// What was done, for the notice an editor sees after it (`?notice=published`).
+    pub fn done(self) -> &'static str {
+        match self {
+            Transition::Save => "saved",
+            Transition::Submit => "submitted",
+            Transition::Publish => "published",
+            Transition::Schedule => "scheduled",
+            Transition::Unpublish => "unpublished",
+            Transition::Archive => "archived",
+        }
+    }
+
     /// Whether the transition changes what readers may see, which only publishers decide.
     fn publishes(self) -> bool {
         !matches!(self, Transition::Save | Transition::Submit)

@@ -237,6 +237,62 @@ pub fn topic_of(headline: &str) -> Option<&'static str> {
         .max_by_key(|actor| actor.len())
 }
 
+/// The standing pages every newsroom has, and the footer menu that leads to them.
+async fn add_pages(tx: &mut crate::db::Tx, now: crate::db::Timestamp) -> anyhow::Result<()> {
+    use crate::articles::workflow::Outcome;
+    use crate::pages::service::{self as pages, PageInput};
+    use crate::site::menus::{self, Menu, MenuLink};
+    let published = Outcome {
+        status: Status::Published,
+        published_at: Some(now),
+    };
+    let page = |parent_id, slug: &str, title: &str, body: &str| PageInput {
+        parent_id,
+        slug: slug.into(),
+        title: title.into(),
+        body: body.into(),
+        ..PageInput::default()
+    };
+    let about = pages::save_in(
+        tx,
+        now,
+        None,
+        page(None, "about", "About us", text::ABOUT),
+        published,
+        None,
+    )
+    .await?;
+    for (parent, slug, title, body) in [
+        (Some(about), "contact", "Contact", text::CONTACT),
+        (None, "corrections", "Corrections", text::CORRECTIONS),
+        (None, "terms", "Terms of use", text::TERMS),
+    ] {
+        pages::save_in(
+            tx,
+            now,
+            None,
+            page(parent, slug, title, body),
+            published,
+            None,
+        )
+        .await?;
+    }
+    let footer: Vec<MenuLink> = [
+        ("About us", "/about"),
+        ("Contact", "/about/contact"),
+        ("Corrections", "/corrections"),
+        ("Terms of use", "/terms"),
+    ]
+    .into_iter()
+    .map(|(label, url)| MenuLink {
+        label: label.into(),
+        url: url.into(),
+    })
+    .collect();
+    menus::set_in(tx, Menu::Footer, &footer).await?;
+    Ok(())
+}
+
 pub async fn load(
     db: &Db,
     clock: &Clock,
@@ -254,6 +310,7 @@ pub async fn load(
     let mut tx = db.begin().await?;
     crate::comments::service::delete_all_in(&mut tx).await?;
     crate::newsletters::service::delete_all_in(&mut tx).await?;
+    crate::pages::service::delete_all_in(&mut tx).await?;
     articles::delete_all_in(&mut tx).await?;
 
     let mut site = SiteSettings {
@@ -298,6 +355,7 @@ pub async fn load(
     }
 
     add_newsletters(&mut tx, now, &section_ids).await?;
+    add_pages(&mut tx, now).await?;
 
     let mut author_ids = Vec::new();
     for ((name, beat), avatar) in AUTHORS.iter().zip(&avatars) {

@@ -739,3 +739,20 @@ pub fn bio(rng: &mut ChaCha8Rng, beat_name: &str) -> String {
         rng.random_range(3..19)
     )
 }
+
+/// The demo newsroom's standing pages.
+pub const ABOUT: &str = "<p>The Broadsheet Ledger is an independent newsroom covering business, \
+politics, science and culture. Our reporters work from the city and from the places the news \
+happens.</p><h2>Our standards</h2><p>We check what we publish, name our sources where we can, \
+and correct our mistakes openly.</p>";
+
+pub const CONTACT: &str = "<p>Send news tips to <a href=\"mailto:tips@ledger.example\">\
+tips@ledger.example</a>, letters to the editor to \
+<a href=\"mailto:letters@ledger.example\">letters@ledger.example</a>.</p>";
+
+pub const CORRECTIONS: &str = "<p>When we get something wrong we say so, at the foot of the \
+story, with the date of the correction. To report an error, write to \
+<a href=\"mailto:corrections@ledger.example\">corrections@ledger.example</a>.</p>";
+
+pub const TERMS: &str = "<p>You may share links to our stories freely. Our articles, \
+photographs and graphics are copyright of The Broadsheet Ledger unless stated otherwise.</p>";

@@ -158,8 +158,15 @@ pub async fn export(common: &Common, command: ExportCommand) -> anyhow::Result<(
     db.close().await;
     let done = written.map_err(|e| anyhow::anyhow!("the export stopped: {e}"))?;
     eprintln!(
-        "Exported {} posts, {} comments, {} attachments, {} categories, {} tags and {} authors.",
-        done.posts, done.comments, done.attachments, done.categories, done.tags, done.authors
+        "Exported {} posts, {} pages, {} comments, {} attachments, {} categories, {} tags and {} \
+         authors.",
+        done.posts,
+        done.pages,
+        done.comments,
+        done.attachments,
+        done.categories,
+        done.tags,
+        done.authors
     );
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! The way out: the whole site as a WordPress export (WXR 1.2) that WordPress's own importer
 //! reads — sections as categories, tags, author profiles, the media library as attachments,
-//! articles as posts with their comments — so no newsroom is locked in. Written as a stream, an
+//! articles as posts with their comments, pages as pages — so no newsroom is locked in. Written as a stream, an
 //! article at a time.
 //!
 //! WordPress numbers posts and attachments from one sequence, so articles keep their ids and
@@ -20,6 +20,7 @@ use crate::comments::service as comments;
 use crate::db::{Db, Timestamp};
 use crate::error::AppResult;
 use crate::media::service as media;
+use crate::pages::service as pages;
 use crate::site::settings;
 
 /// Articles and library items read at a time.
@@ -29,6 +30,7 @@ const BATCH: i64 = 200;
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Exported {
     pub posts: u64,
+    pub pages: u64,
     pub attachments: u64,
     pub comments: u64,
     pub categories: u64,
@@ -208,6 +210,7 @@ pub async fn write_wxr<W: Write>(db: &Db, now: Timestamp, out: &mut W) -> AppRes
     let attachment_base = ids.iter().copied().max().unwrap_or(0);
 
     let mut files: HashMap<i64, String> = HashMap::new();
+    let mut page_base = attachment_base;
     let mut after = 0;
     loop {
         let batch = media::after(db, after, BATCH).await?;
@@ -246,6 +249,7 @@ pub async fn write_wxr<W: Write>(db: &Db, now: Timestamp, out: &mut W) -> AppRes
             )
             .map_err(io)?;
             files.insert(m.id, url);
+            page_base = page_base.max(attachment_base + m.id);
             done.attachments += 1;
         }
     }
@@ -367,6 +371,46 @@ pub async fn write_wxr<W: Write>(db: &Db, now: Timestamp, out: &mut W) -> AppRes
         }
         writeln!(out, "</item>").map_err(io)?;
         done.posts += 1;
+    }
+    for page in pages::all(db).await? {
+        let doc = body::map_urls(&page.body, &mut |use_, url| match use_ {
+            UrlUse::Image => body::library_id(url)
+                .and_then(|m| files.get(&m).cloned())
+                .or_else(|| Some(site.absolute(url))),
+            UrlUse::Link => Some(site.absolute(url)),
+        });
+        let when = page.published_at.unwrap_or(page.updated_at);
+        let status = page.status();
+        let gmt = match status {
+            Status::Published | Status::Scheduled => wordpress_time(when, None),
+            _ => "0000-00-00 00:00:00".to_string(),
+        };
+        writeln!(
+            out,
+            "<item><title>{}</title><link>{}</link><dc:creator>{}</dc:creator>\
+             <guid isPermaLink=\"false\">{}</guid><description></description>\
+             <content:encoded>{}</content:encoded><excerpt:encoded>{}</excerpt:encoded>\
+             <wp:post_id>{}</wp:post_id><wp:post_date>{}</wp:post_date>\
+             <wp:post_date_gmt>{}</wp:post_date_gmt><wp:comment_status>closed</wp:comment_status>\
+             <wp:ping_status>closed</wp:ping_status><wp:post_name>{}</wp:post_name>\
+             <wp:status>{}</wp:status><wp:post_parent>{}</wp:post_parent>\
+             <wp:menu_order>0</wp:menu_order><wp:post_type>page</wp:post_type>\
+             <wp:post_password></wp:post_password><wp:is_sticky>0</wp:is_sticky></item>",
+            cdata(&page.title),
+            escaped(&site.absolute(&page.path())),
+            cdata(""),
+            escaped(&site.absolute(&format!("/?page_id={}", page_base + page.id))),
+            cdata(&doc),
+            cdata(""),
+            page_base + page.id,
+            cdata(&wordpress_time(when, Some(site.tz))),
+            cdata(&gmt),
+            cdata(&page.slug),
+            wordpress_status(status),
+            page.parent_id.map_or(0, |p| page_base + p),
+        )
+        .map_err(io)?;
+        done.pages += 1;
     }
     writeln!(out, "</channel>\n</rss>").map_err(io)?;
     out.flush().map_err(io)?;

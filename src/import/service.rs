@@ -33,6 +33,7 @@ use crate::accounts::service::{self as accounts, LinkPurpose, NewAccount};
 use crate::articles::body::{self, GalleryImage, LIBRARY_PREFIX, UrlUse};
 use crate::articles::service::{self as articles, ArticleInput, Edit, Ensured, NewSection, Status};
 use crate::articles::slug;
+use crate::articles::workflow;
 use crate::clock::Clock;
 use crate::comments::service::{self as comments, Imported};
 use crate::comments::spam::Arrival;
@@ -41,6 +42,7 @@ use crate::error::AppError;
 use crate::media::MediaFiles;
 use crate::media::images::ImageService;
 use crate::media::service::{self as media, Texts};
+use crate::pages::service::{self as pages, PageInput};
 use crate::site::redirects;
 use crate::site::settings;
 
@@ -102,6 +104,31 @@ struct Picture {
     caption: String,
 }
 
+/// What a WordPress item of content becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Content {
+    Post,
+    Page,
+}
+
+impl Content {
+    /// Its kind in `import_map`.
+    fn map_kind(self) -> &'static str {
+        match self {
+            Content::Post => "post",
+            Content::Page => "page",
+        }
+    }
+
+    /// Its line in the summary.
+    fn label(self) -> &'static str {
+        match self {
+            Content::Post => "articles",
+            Content::Page => "pages",
+        }
+    }
+}
+
 /// A section a category became.
 #[derive(Debug, Clone)]
 struct SectionRef {
@@ -141,6 +168,8 @@ pub async fn run(
         attached: HashMap::new(),
         old_posts: HashMap::new(),
         linking: Vec::new(),
+        page_parents: HashMap::new(),
+        orphans: Vec::new(),
         archives: BTreeSet::new(),
         content_items: 0,
     };
@@ -149,6 +178,7 @@ pub async fn run(
     run.sections().await?;
     run.tags().await?;
     run.content(path).await?;
+    run.adopt_orphans().await?;
     run.links().await?;
     run.archive_redirects().await?;
     if let Some(tx) = run.held.take() {
@@ -192,6 +222,10 @@ struct Run<'a> {
     old_posts: HashMap<String, String>,
     /// Articles whose bodies link to other imported posts.
     linking: Vec<i64>,
+    /// Pages' parents, by WordPress ids.
+    page_parents: HashMap<String, String>,
+    /// Pages imported before their parent, by their id, with the parent's WordPress id.
+    orphans: Vec<(i64, String)>,
     /// The months that imported posts were published in, for the date archives' redirects.
     archives: BTreeSet<(i32, u32)>,
     content_items: u64,
@@ -396,6 +430,10 @@ impl Run<'_> {
                     self.old_posts.insert(key, id.clone());
                 }
                 let query = if kind == "post" { "p" } else { "page_id" };
+                let parent = item.fields.get("wp:post_parent");
+                if kind == "page" && !parent.is_empty() && parent != "0" {
+                    self.page_parents.insert(id.clone(), parent.to_string());
+                }
                 self.old_posts.insert(format!("/?{query}={id}"), id);
             }
             _ => self.content_items += 1,
@@ -794,10 +832,8 @@ impl Run<'_> {
             let Entry::Item(item) = entry else { continue };
             match item.fields.get("wp:post_type") {
                 "attachment" => continue,
-                "post" => self.post(&item).await?,
-                "page" => self
-                    .summary
-                    .skip("a page (pages come with a later step of the importer)"),
+                "post" => self.content_item(&item, Content::Post).await?,
+                "page" => self.content_item(&item, Content::Page).await?,
                 "nav_menu_item" => self.summary.skip("a menu item (set menus up in the admin)"),
                 "revision" => self.summary.skip("a revision"),
                 other => self
@@ -809,56 +845,169 @@ impl Run<'_> {
         Ok(())
     }
 
-    async fn post(&mut self, item: &Item) -> Result<()> {
+    /// A post or a page: each in its own transaction with its `import_map` row, skipped when
+    /// the fingerprint of what was imported last time is unchanged.
+    async fn content_item(&mut self, item: &Item, kind: Content) -> Result<()> {
         let wp_id = item.fields.get("wp:post_id").to_string();
         let (status, private) = match mapping::disposition(item.fields.get("wp:status")) {
             Disposition::Import(status) => (status, false),
             Disposition::Private => (Status::Archived, true),
             Disposition::Skip(reason) => {
-                self.summary.skip(reason);
+                self.summary.skip(match kind {
+                    Content::Post => reason.to_string(),
+                    Content::Page => format!("{reason} (a page)"),
+                });
                 return Ok(());
             }
         };
         let print = fingerprint(item);
         let mut tx = self.begin().await?;
-        let mapped = store::mapped_in(&mut tx, &self.source, "post", &wp_id).await?;
+        let mapped = store::mapped_in(&mut tx, &self.source, kind.map_kind(), &wp_id).await?;
         if let Some(m) = &mapped
             && m.fingerprint == print
         {
             self.finish(tx).await?;
-            self.summary.count("articles", Outcome::Unchanged);
-            self.note_links(m.local_id, item);
+            self.summary.count(kind.label(), Outcome::Unchanged);
+            if kind == Content::Post {
+                self.note_links(m.local_id, item);
+            }
             return Ok(());
         }
-        match self
-            .save_post(&mut tx, item, status, mapped.as_ref().map(|m| m.local_id))
-            .await
-        {
+        let existing = mapped.as_ref().map(|m| m.local_id);
+        let saved = match kind {
+            Content::Post => self.save_post(&mut tx, item, status, existing).await,
+            Content::Page => self.save_page(&mut tx, item, status, existing).await,
+        };
+        match saved {
             Ok(id) => {
-                store::remember_in(&mut tx, &self.source, "post", &wp_id, id, &print).await?;
+                store::remember_in(&mut tx, &self.source, kind.map_kind(), &wp_id, id, &print)
+                    .await?;
                 self.finish(tx).await?;
                 let outcome = if mapped.is_some() {
                     Outcome::Updated
                 } else {
                     Outcome::Created
                 };
-                self.summary.count("articles", outcome);
+                self.summary.count(kind.label(), outcome);
                 if private {
                     self.summary.skip(
-                        "a private post's public page (imported as archived, which readers cannot open)",
+                        "a private post's or page's public address (imported as archived, which \
+                         readers cannot open)",
                     );
                 }
-                self.note_links(id, item);
+                if kind == Content::Post {
+                    self.note_links(id, item);
+                }
             }
             Err(ImportError::Failed(e)) => {
                 self.abandon(tx, &e)?;
                 self.summary.problem(format!(
-                    "post {wp_id} “{}” (line {}): {e}",
+                    "{} {wp_id} “{}” (line {}): {e}",
+                    kind.map_kind(),
                     mapping::plain(item.fields.get("title")),
                     item.line
                 ));
             }
             Err(e) => return Err(e),
+        }
+        Ok(())
+    }
+
+    /// The top of a page's tree (Broadsheet nests pages one level), by WordPress ids.
+    fn top_page<'p>(&'p self, wp_id: &'p str) -> Option<&'p str> {
+        let mut at = self.page_parents.get(wp_id)?.as_str();
+        for _ in 0..MAX_CATEGORY_DEPTH {
+            match self.page_parents.get(at) {
+                Some(up) if up != wp_id => at = up,
+                _ => break,
+            }
+        }
+        Some(at)
+    }
+
+    async fn save_page(
+        &mut self,
+        tx: &mut Tx,
+        item: &Item,
+        status: Status,
+        existing: Option<i64>,
+    ) -> Result<i64> {
+        let f = &item.fields;
+        let wp_id = f.get("wp:post_id");
+        let parent_wp = self.top_page(wp_id).map(str::to_string);
+        let parent_id = match &parent_wp {
+            Some(parent) => store::mapped_in(tx, &self.source, "page", parent)
+                .await?
+                .map(|m| m.local_id),
+            None => None,
+        };
+        let title = mapping::headline(f.get("title"), wp_id);
+        let wanted = mapping::article_slug(f.get("wp:post_name"), &title, wp_id);
+        let page_slug = pages::free_slug_in(tx, parent_id, &wanted, existing).await?;
+        if page_slug != wanted {
+            self.summary.note(format!(
+                "The page “{title}” is at …/{page_slug}: /{wanted} belongs to a section, the \
+                 site or another page."
+            ));
+        }
+        let published_at =
+            mapping::instant(f.get("wp:post_date_gmt"), f.get("wp:post_date"), self.tz);
+        let input = PageInput {
+            parent_id,
+            slug: page_slug,
+            title,
+            body: self.body(wp_id, f.get("content:encoded")),
+            seo_title: mapping::plain(meta(item, "_yoast_wpseo_title")),
+            seo_description: mapping::plain(meta(item, "_yoast_wpseo_metadesc")),
+            published_at,
+        };
+        let outcome = workflow::Outcome {
+            status,
+            published_at: published_at.or(Some(self.now)),
+        };
+        let id = pages::save_in(tx, self.now, existing, input, outcome, None).await?;
+        if let (Some(parent), None) = (parent_wp, parent_id) {
+            self.orphans.push((id, parent));
+        }
+        let path = pages::page_in(tx, id).await?.path();
+        let mut keys = vec![format!("/?page_id={wp_id}")];
+        keys.extend(self.redirect_target_key(f.get("link")).filter(|k| k != "/"));
+        for key in keys {
+            redirects::save_in(tx, &key, &path, self.now).await?;
+        }
+        Ok(id)
+    }
+
+    /// Pages imported before the page they sit under are moved under it once it is in.
+    async fn adopt_orphans(&mut self) -> Result<()> {
+        for (id, parent_wp) in std::mem::take(&mut self.orphans) {
+            let mut tx = self.begin().await?;
+            let Some(parent) = store::mapped_in(&mut tx, &self.source, "page", &parent_wp).await?
+            else {
+                self.finish(tx).await?;
+                continue;
+            };
+            let page = pages::page_in(&mut tx, id).await?;
+            let outcome = workflow::Outcome {
+                status: page.status(),
+                published_at: page.published_at,
+            };
+            let input = PageInput {
+                parent_id: Some(parent.local_id),
+                ..page.input()
+            };
+            match pages::save_in(&mut tx, self.now, Some(id), input, outcome, None).await {
+                Ok(_) => {
+                    let moved = pages::page_in(&mut tx, id).await?.path();
+                    redirects::retarget_in(&mut tx, &page.path(), &moved).await?;
+                    self.finish(tx).await?;
+                }
+                Err(e) => {
+                    self.abandon(tx, &e)?;
+                    self.summary
+                        .problem(format!("the page “{}” stays at the top: {e}", page.title));
+                }
+            }
         }
         Ok(())
     }

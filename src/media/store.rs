@@ -35,12 +35,13 @@ pub async fn upsert(tx: &mut Tx, m: &NewMedia<'_>) -> sqlx::Result<i64> {
         .fetch_one(c).await)
 }
 
-/// Deletes media that no article (as its lead image or in its body) or author uses.
+/// Deletes media that no article (as its lead image or in its body), page or author uses.
 pub async fn delete_unused(tx: &mut Tx) -> sqlx::Result<u64> {
     const SQL: &str = "DELETE FROM media WHERE id NOT IN \
          (SELECT lead_media_id FROM articles WHERE lead_media_id IS NOT NULL) \
          AND id NOT IN (SELECT avatar_media_id FROM authors WHERE avatar_media_id IS NOT NULL) \
-         AND id NOT IN (SELECT media_id FROM article_media)";
+         AND id NOT IN (SELECT media_id FROM article_media) \
+         AND id NOT IN (SELECT media_id FROM page_media)";
     with_tx!(tx, c => sqlx::query(SQL).execute(c).await.map(|r| r.rows_affected()))
 }
 
@@ -124,18 +125,22 @@ pub async fn set_uploader(tx: &mut Tx, id: i64, user_id: Option<i64>) -> sqlx::R
 pub async fn uses(db: &Db, id: i64) -> sqlx::Result<i64> {
     const SQL: &str = "SELECT (SELECT COUNT(*) FROM articles WHERE lead_media_id = $1) \
          + (SELECT COUNT(*) FROM article_media WHERE media_id = $1) \
+         + (SELECT COUNT(*) FROM page_media WHERE media_id = $1) \
          + (SELECT COUNT(*) FROM authors WHERE avatar_media_id = $1)";
     with_db!(db, p => sqlx::query_scalar(SQL).bind(id).fetch_one(p).await)
 }
 
-/// How many public uses an item has: a published article's lead image or body (whose time has
-/// come), an author's portrait, the site's logo.
+/// How many public uses an item has: a published article's lead image or body, or a published
+/// page's body (whose time has come), an author's portrait, the site's logo.
 pub async fn public_uses(db: &Db, id: i64, now: Timestamp) -> sqlx::Result<i64> {
     const SQL: &str = "SELECT \
          (SELECT COUNT(*) FROM articles WHERE lead_media_id = $1 \
             AND status = 'published' AND published_at <= $2) \
          + (SELECT COUNT(*) FROM article_media am JOIN articles a ON a.id = am.article_id \
             WHERE am.media_id = $1 AND a.status = 'published' AND a.published_at <= $2) \
+         + (SELECT COUNT(*) FROM page_media pm JOIN pages pg ON pg.id = pm.page_id \
+            WHERE pm.media_id = $1 AND pg.status IN ('published', 'scheduled') \
+            AND pg.published_at <= $2) \
          + (SELECT COUNT(*) FROM authors WHERE avatar_media_id = $1) \
          + (SELECT COUNT(*) FROM media m JOIN settings s ON s.key = 'logo_path' AND s.value = m.path \
             WHERE m.id = $1)";

@@ -22,6 +22,9 @@ use crate::web::Page;
 pub struct Layout {
     pub site: SiteSettings,
     pub nav: Vec<NavLink>,
+    /// The editors' links for the header, after the sections, and for the footer.
+    pub header_menu: Vec<super::menus::MenuLink>,
+    pub footer_menu: Vec<super::menus::MenuLink>,
     pub asset_v: String,
     /// Every section, subsections too, for the pages that offer them as choices (the search
     /// page's filter) without a query of their own.
@@ -111,9 +114,13 @@ pub async fn layout(state: &AppState) -> Result<Arc<Layout>, AppError> {
             slug: s.slug.clone(),
         })
         .collect();
+    let header_menu = super::menus::load(&state.db, super::menus::Menu::Header).await?;
+    let footer_menu = super::menus::load(&state.db, super::menus::Menu::Footer).await?;
     let layout = Arc::new(Layout {
         site,
         nav,
+        header_menu,
+        footer_menu,
         asset_v: state.templates.asset_version().to_string(),
         sections,
     });

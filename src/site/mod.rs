@@ -3,6 +3,7 @@
 
 pub mod dates;
 pub mod layout;
+pub mod menus;
 mod pages;
 pub mod redirects;
 pub mod settings;

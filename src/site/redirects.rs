@@ -17,6 +17,12 @@ pub async fn save_in(tx: &mut Tx, path: &str, target: &str, now: Timestamp) -> A
     Ok(())
 }
 
+/// Points every old address that led to `from` at `to`, for content that moved again.
+pub async fn retarget_in(tx: &mut Tx, from: &str, to: &str) -> AppResult<()> {
+    store::retarget_redirects(tx, from, to).await?;
+    Ok(())
+}
+
 /// Where the content once at `path` (with its query, if any) is now; never `path` itself. A WordPress feed address
 /// (`…/feed/`, `…/feed/atom/`) leads to the feed of the page it belonged to, or to the article
 /// for an article's comment feed.

@@ -41,3 +41,8 @@ pub async fn redirect(db: &Db, path: &str) -> sqlx::Result<Option<String>> {
     with_db!(db, p => sqlx::query_scalar("SELECT target FROM redirects WHERE path = $1")
         .bind(path).fetch_optional(p).await)
 }
+
+pub async fn retarget_redirects(tx: &mut Tx, from: &str, to: &str) -> sqlx::Result<()> {
+    with_tx!(tx, c => sqlx::query("UPDATE redirects SET target = $2 WHERE target = $1")
+        .bind(from).bind(to).execute(c).await.map(|_| ()))
+}

@@ -60,22 +60,23 @@ async fn count(app: &TestApp, table: &'static str) -> i64 {
         "sections" => "SELECT COUNT(*) FROM sections",
         "tags" => "SELECT COUNT(*) FROM tags",
         "media" => "SELECT COUNT(*) FROM media",
+        "pages" => "SELECT COUNT(*) FROM pages",
         _ => unreachable!("a table the tests count"),
     };
     app.rows::<(i64,)>(sql).await[0].0
 }
 
-/// Each fixture's articles, comments, authors, sections and tags after an import, or the start
-/// of the message that refuses it.
-const EXPECTED: &[(&str, Result<[i64; 5], &str>)] = &[
-    ("a11y-unit-test-data.xml", Ok([47, 22, 0, 27, 82])),
-    ("authors-multiline.xml", Ok([1, 0, 3, 1, 0])),
-    ("e2e-wxr-comprehensive.xml", Ok([1, 1, 2, 2, 3])),
+/// Each fixture's articles, comments, authors, sections, tags and pages after an import, or the
+/// start of the message that refuses it.
+const EXPECTED: &[(&str, Result<[i64; 6], &str>)] = &[
+    ("a11y-unit-test-data.xml", Ok([47, 22, 0, 27, 82, 17])),
+    ("authors-multiline.xml", Ok([1, 0, 3, 1, 0, 0])),
+    ("e2e-wxr-comprehensive.xml", Ok([1, 1, 2, 2, 3, 1])),
     (
         "invalid-version-tag.xml",
         Err("33:38: WXR version \"abc\" is not supported"),
     ),
-    ("large-authors.xml", Ok([0, 0, 300, 0, 0])),
+    ("large-authors.xml", Ok([0, 0, 300, 0, 0, 0])),
     (
         "malformed-simple.xml",
         Err("14:1: the file ends inside an entry"),
@@ -88,14 +89,14 @@ const EXPECTED: &[(&str, Result<[i64; 5], &str>)] = &[
         "missing-version-tag.xml",
         Err("35:13: this is not a WordPress export"),
     ),
-    ("namespace-edge-cases.xml", Ok([5, 0, 2, 3, 0])),
-    ("small-export.xml", Ok([6, 1, 3, 30, 29])),
-    ("term-formats.xml", Ok([0, 0, 0, 2, 3])),
-    ("test-serialized-comment-meta.xml", Ok([1, 1, 0, 1, 0])),
-    ("theme-unit-test-data.xml", Ok([58, 24, 2, 68, 174])),
-    ("valid-wxr-1.0.xml", Ok([3, 1, 0, 5, 4])),
-    ("valid-wxr-1.1.xml", Ok([1, 1, 1, 1, 1])),
-    ("wxr-utf-8-challenges.xml", Ok([1, 0, 1, 1, 1])),
+    ("namespace-edge-cases.xml", Ok([5, 0, 2, 3, 0, 0])),
+    ("small-export.xml", Ok([6, 1, 3, 30, 29, 5])),
+    ("term-formats.xml", Ok([0, 0, 0, 2, 3, 0])),
+    ("test-serialized-comment-meta.xml", Ok([1, 1, 0, 1, 0, 0])),
+    ("theme-unit-test-data.xml", Ok([58, 24, 2, 68, 174, 21])),
+    ("valid-wxr-1.0.xml", Ok([3, 1, 0, 5, 4, 3])),
+    ("valid-wxr-1.1.xml", Ok([1, 1, 1, 1, 1, 1])),
+    ("wxr-utf-8-challenges.xml", Ok([1, 0, 1, 1, 1, 0])),
 ];
 
 /// A second, empty site on the same engine as `app`.
@@ -137,6 +138,7 @@ async fn every_fixture(app: &TestApp) {
                     count(&fresh, "authors").await,
                     count(&fresh, "sections").await,
                     count(&fresh, "tags").await,
+                    count(&fresh, "pages").await,
                 ];
                 if &got != counts || summary.problems() > 0 {
                     wrong.push(format!("{name}: {got:?} instead of {counts:?}\n{summary}"));

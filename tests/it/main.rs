@@ -27,6 +27,7 @@ mod newsletters;
 mod pages;
 mod screens;
 mod search;
+mod site_pages;
 mod sitemaps;
 mod snapshots;
 mod structure;

@@ -95,7 +95,7 @@ db_tests! {
         }
         let article = app.get(&crate::support::TestApp::first_article_link(&home)).await.text();
         assert!(article.contains("fetchpriority=\"high\" decoding=\"async\""), "the lead image comes first");
-        for path in ["/about", "/no/such/page"] {
+        for path in ["/no-such-section", "/no/such/page"] {
             let missing = app.get(path).await;
             assert_eq!(missing.status, StatusCode::NOT_FOUND);
             assert!(missing.text().contains("We could not find that page."), "{path}");

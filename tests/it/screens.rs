@@ -136,6 +136,7 @@ db_tests! {
             ("archive_year", app.get(&format!("/archive/{year}")).await),
             ("archive_month", app.get(&format!("/archive/{year}/{month}")).await),
             ("not_found", app.get("/no/such/page").await),
+            ("page", app.get("/about/contact").await),
             ("newsletters", app.get("/newsletters").await),
             ("check_inbox", app.get("/newsletters/check-inbox").await),
             ("comments_feed", app.get("/comments/feed").await),

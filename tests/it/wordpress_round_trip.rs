@@ -129,6 +129,24 @@ fn seed() -> String {
         ),
     ]
     .concat();
+    let page = |id: u32, title: &str, parent: u32, status: &str| {
+        format!(
+            r#"<item><title>{title}</title><dc:creator><![CDATA[jdoe]]></dc:creator>
+<content:encoded><![CDATA[<!-- wp:paragraph --><p>{title} of the <em>Seed</em> newsroom.</p><!-- /wp:paragraph -->]]></content:encoded>
+<wp:post_id>{id}</wp:post_id><wp:post_date>2024-01-01 09:00:00</wp:post_date><wp:post_date_gmt>2024-01-01 09:00:00</wp:post_date_gmt>
+<wp:comment_status>closed</wp:comment_status><wp:post_name>{slug}</wp:post_name><wp:status>{status}</wp:status>
+<wp:post_parent>{parent}</wp:post_parent><wp:post_type>page</wp:post_type></item>
+"#,
+            slug = title.to_lowercase()
+        )
+    };
+    let items = [
+        items,
+        page(40, "About", 0, "publish"),
+        page(41, "Contact", 40, "publish"),
+        page(42, "Corrections", 0, "draft"),
+    ]
+    .concat();
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="http://wordpress.org/export/1.2/">
@@ -163,11 +181,15 @@ struct Post {
     comments: Vec<(String, String, Option<String>, String)>,
 }
 
-/// A WordPress export as the comparison sees it: posts by slug, categories by slug with name,
-/// description and parent, tags by slug with name and description.
+/// A page as the comparison sees it: title, status, words and the slug of its parent.
+type PageState = (String, String, String, Option<String>);
+
+/// A WordPress export as the comparison sees it: posts and pages by slug, categories by slug
+/// with name, description and parent, tags by slug with name and description.
 #[derive(Debug, PartialEq, Eq)]
 struct Site {
     posts: BTreeMap<String, Post>,
+    pages: BTreeMap<String, PageState>,
     categories: BTreeMap<String, (String, String, String)>,
     tags: BTreeMap<String, (String, String)>,
 }
@@ -291,8 +313,30 @@ fn read_site(file: &Path) -> Site {
             },
         );
     }
+    let slugs: BTreeMap<&str, &str> = items
+        .iter()
+        .map(|i| (i.fields.get("wp:post_id"), i.fields.get("wp:post_name")))
+        .collect();
+    let pages = items
+        .iter()
+        .filter(|i| i.fields.get("wp:post_type") == "page")
+        .map(|i| {
+            let f = &i.fields;
+            let parent = slugs.get(f.get("wp:post_parent")).map(|s| s.to_string());
+            (
+                f.get("wp:post_name").to_string(),
+                (
+                    f.get("title").to_string(),
+                    f.get("wp:status").to_string(),
+                    text(f.get("content:encoded")),
+                    parent,
+                ),
+            )
+        })
+        .collect();
     Site {
         posts,
+        pages,
         categories,
         tags,
     }
@@ -387,6 +431,9 @@ db_tests! {
             assert_eq!(after.posts.get(slug), Some(post), "{slug}");
         }
         assert_eq!(after.posts.len(), before.posts.len());
+        assert_eq!(before.pages.len(), 3, "{:?}", before.pages);
+        assert_eq!(before.pages["contact"].3.as_deref(), Some("about"));
+        assert_eq!(after.pages, before.pages);
         assert_eq!(after.tags, before.tags);
         for (slug, category) in &before.categories {
             if slug != "uncategorized" {

@@ -206,3 +206,8 @@ pub async fn tag_descriptions(db: &Db) -> sqlx::Result<Vec<(i64, String)>> {
     with_db!(db, p => sqlx::query_as("SELECT id, description FROM tags WHERE description <> ''")
         .fetch_all(p).await)
 }
+
+pub async fn section_name_by_slug_in(tx: &mut Tx, slug: &str) -> sqlx::Result<Option<String>> {
+    with_tx!(tx, c => sqlx::query_scalar("SELECT name FROM sections WHERE slug = $1")
+        .bind(slug).fetch_optional(c).await)
+}
