@@ -2,11 +2,11 @@
 //! scheduled to take over later, and every published layout kept as a revision to go back to.
 //! Who may do this is decided at the door (`ArrangeFronts`); these functions record who did.
 
-use super::layout::{Block, Edit, FrontKey, Layout, Source};
+use super::layout::{Block, Edit, FrontKey, Layout, MAX_SECONDARY, Source};
 use super::store::{self, LayoutRow};
 use crate::articles::service as articles;
 use crate::clock::Clock;
-use crate::db::{Db, Timestamp};
+use crate::db::{Db, Timestamp, Tx};
 use crate::error::{AppError, AppResult};
 
 /// How many revisions of a front the desk is shown.
@@ -178,13 +178,34 @@ pub async fn publish(
     let layout = parse(&draft.layout)?;
     let starts_at = at.filter(|t| *t > now).unwrap_or(now);
     let mut tx = db.begin().await?;
-    store::insert_layout(&mut tx, &key, &to_json(&layout)?, starts_at, by, now).await?;
+    store::insert_layout(&mut tx, &key, &to_json(&layout)?, starts_at, Some(by), now).await?;
     store::delete_draft_in(&mut tx, &key).await?;
     if starts_at <= now {
         tx.bump_content_version().await?;
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// Leads the home page with `stories` (the first as the lead, the next beside it) when no one
+/// has laid the home page out yet: for an importer bringing WordPress's sticky posts, which
+/// never overrides an editor's choice. Returns whether it did.
+pub async fn feature_on_home_in(tx: &mut Tx, now: Timestamp, stories: &[i64]) -> AppResult<bool> {
+    let key = FrontKey::Home.as_string();
+    let Some((lead, rest)) = stories.split_first() else {
+        return Ok(false);
+    };
+    if store::has_layouts_in(tx, &key).await? {
+        return Ok(false);
+    }
+    let layout = Layout {
+        lead: Some(*lead),
+        secondary: rest.iter().take(MAX_SECONDARY).copied().collect(),
+        blocks: Vec::new(),
+    };
+    store::insert_layout(tx, &key, &to_json(&layout)?, now, None, now).await?;
+    tx.bump_content_version().await?;
+    Ok(true)
 }
 
 /// Drops the draft: the desk shows the layout in force again.
@@ -213,7 +234,7 @@ pub async fn restore(db: &Db, clock: &Clock, front: FrontKey, by: i64, id: i64) 
         .await?
         .ok_or_else(|| AppError::not_found("there is no such revision of this front"))?;
     let mut tx = db.begin().await?;
-    store::insert_layout(&mut tx, &key, &row.layout, now, by, now).await?;
+    store::insert_layout(&mut tx, &key, &row.layout, now, Some(by), now).await?;
     tx.bump_content_version().await?;
     tx.commit().await?;
     Ok(())

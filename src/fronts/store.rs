@@ -53,7 +53,7 @@ pub async fn insert_layout(
     front: &str,
     layout: &str,
     starts_at: Timestamp,
-    by: i64,
+    by: Option<i64>,
     now: Timestamp,
 ) -> sqlx::Result<i64> {
     const SQL: &str = "INSERT INTO front_layouts (front, layout, starts_at, created_by, created_at) \
@@ -122,4 +122,11 @@ pub async fn save_draft(
 pub async fn delete_draft_in(tx: &mut Tx, front: &str) -> sqlx::Result<()> {
     const SQL: &str = "DELETE FROM front_drafts WHERE front = $1";
     with_tx!(tx, c => sqlx::query(SQL).bind(front).execute(c).await.map(|_| ()))
+}
+
+/// Whether a front has any published layout, inside the caller's transaction.
+pub async fn has_layouts_in(tx: &mut Tx, front: &str) -> sqlx::Result<bool> {
+    let found: Option<i64> = with_tx!(tx, c => sqlx::query_scalar(
+        "SELECT id FROM front_layouts WHERE front = $1 LIMIT 1").bind(front).fetch_optional(c).await)?;
+    Ok(found.is_some())
 }

@@ -39,6 +39,7 @@ use crate::comments::service::{self as comments, Imported};
 use crate::comments::spam::Arrival;
 use crate::db::{Db, Timestamp, Tx};
 use crate::error::AppError;
+use crate::fronts::service as fronts;
 use crate::media::MediaFiles;
 use crate::media::images::ImageService;
 use crate::media::service::{self as media, Texts};
@@ -129,6 +130,15 @@ impl Content {
     }
 }
 
+/// An attachment's own page in WordPress: its old addresses, the post it was uploaded to, and
+/// the library item it became.
+#[derive(Debug, Clone)]
+struct AttachmentPage {
+    addresses: Vec<String>,
+    parent: String,
+    media_id: i64,
+}
+
 /// A section a category became.
 #[derive(Debug, Clone)]
 struct SectionRef {
@@ -168,6 +178,8 @@ pub async fn run(
         attached: HashMap::new(),
         old_posts: HashMap::new(),
         linking: Vec::new(),
+        attachment_pages: Vec::new(),
+        sticky: Vec::new(),
         page_parents: HashMap::new(),
         orphans: Vec::new(),
         archives: BTreeSet::new(),
@@ -179,6 +191,8 @@ pub async fn run(
     run.tags().await?;
     run.content(path).await?;
     run.adopt_orphans().await?;
+    run.attachment_redirects().await?;
+    run.feature_sticky().await?;
     run.links().await?;
     run.archive_redirects().await?;
     if let Some(tx) = run.held.take() {
@@ -222,6 +236,10 @@ struct Run<'a> {
     old_posts: HashMap<String, String>,
     /// Articles whose bodies link to other imported posts.
     linking: Vec<i64>,
+    /// WordPress's pages of single attachments, to lead to their post or their picture.
+    attachment_pages: Vec<AttachmentPage>,
+    /// Sticky posts that are published, with their publication times.
+    sticky: Vec<(Timestamp, i64)>,
     /// Pages' parents, by WordPress ids.
     page_parents: HashMap<String, String>,
     /// Pages imported before their parent, by their id, with the parent's WordPress id.
@@ -547,6 +565,13 @@ impl Run<'_> {
         } else if let Some(relative) = mapping::upload_file(item.fields.get("wp:attachment_url")) {
             self.uploads.insert(relative, media_id);
         }
+        let mut addresses = vec![format!("/?attachment_id={wp_id}")];
+        addresses.extend(self.redirect_target_key(item.fields.get("link")));
+        self.attachment_pages.push(AttachmentPage {
+            addresses,
+            parent: item.fields.get("wp:post_parent").to_string(),
+            media_id,
+        });
         self.pictures.insert(
             wp_id,
             Picture {
@@ -870,6 +895,7 @@ impl Run<'_> {
             self.summary.count(kind.label(), Outcome::Unchanged);
             if kind == Content::Post {
                 self.note_links(m.local_id, item);
+                self.note_sticky(m.local_id, item, status);
             }
             return Ok(());
         }
@@ -897,6 +923,7 @@ impl Run<'_> {
                 }
                 if kind == Content::Post {
                     self.note_links(id, item);
+                    self.note_sticky(id, item, status);
                 }
             }
             Err(ImportError::Failed(e)) => {
@@ -1010,6 +1037,68 @@ impl Run<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Remembers a published sticky post, which WordPress shows first on the home page.
+    fn note_sticky(&mut self, id: i64, item: &Item, status: Status) {
+        let f = &item.fields;
+        if f.get("wp:is_sticky") == "1" && status == Status::Published {
+            let at = mapping::instant(f.get("wp:post_date_gmt"), f.get("wp:post_date"), self.tz);
+            self.sticky.push((at.unwrap_or(self.now), id));
+        }
+    }
+
+    /// Sticky posts lead the home page, the newest first, unless editors laid it out already.
+    async fn feature_sticky(&mut self) -> Result<()> {
+        if self.sticky.is_empty() {
+            return Ok(());
+        }
+        self.sticky.sort_by(|a, b| b.cmp(a));
+        let ids: Vec<i64> = self.sticky.iter().map(|(_, id)| *id).collect();
+        let mut tx = self.begin().await?;
+        let featured = fronts::feature_on_home_in(&mut tx, self.now, &ids).await?;
+        self.finish(tx).await?;
+        self.summary.note(if featured {
+            format!(
+                "{} sticky posts lead the home page (change it under Admin → Fronts).",
+                ids.len()
+            )
+        } else {
+            format!(
+                "{} sticky posts were not put on the home page, which editors laid out already \
+                 (Admin → Fronts).",
+                ids.len()
+            )
+        });
+        Ok(())
+    }
+
+    /// WordPress's attachment pages lead to the article the picture was uploaded to (following
+    /// it if it moves), or else to the picture.
+    async fn attachment_redirects(&mut self) -> Result<()> {
+        let pages = std::mem::take(&mut self.attachment_pages);
+        if pages.is_empty() || self.options.dry_run {
+            return Ok(());
+        }
+        let posts: HashMap<String, i64> = store::all_of(self.db, &self.source, "post")
+            .await?
+            .into_iter()
+            .collect();
+        let mut tx = self.begin().await?;
+        for page in pages {
+            for address in &page.addresses {
+                match posts.get(&page.parent) {
+                    Some(article) => {
+                        articles::keep_old_path_in(&mut tx, address, *article, self.now).await?;
+                    }
+                    None => {
+                        let picture = format!("{LIBRARY_PREFIX}{}", page.media_id);
+                        redirects::save_in(&mut tx, address, &picture, self.now).await?;
+                    }
+                }
+            }
+        }
+        self.finish(tx).await
     }
 
     /// Remembers an article whose post links to other imported posts, for the third pass.

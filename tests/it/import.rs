@@ -205,7 +205,7 @@ fn newsroom_export(title_of_10: &str) -> String {
         comment(104, 0, "1", "pingback", "A pingback"),
     ]
     .concat();
-    let thumbnail = "<wp:postmeta><wp:meta_key>_thumbnail_id</wp:meta_key><wp:meta_value>20</wp:meta_value></wp:postmeta>";
+    let thumbnail = "<wp:is_sticky>1</wp:is_sticky><wp:postmeta><wp:meta_key>_thumbnail_id</wp:meta_key><wp:meta_value>20</wp:meta_value></wp:postmeta>";
     let items = [
         post(
             10,
@@ -306,9 +306,11 @@ db_tests! {
     async fn a_newsroom_export_is_mapped_whole(app) {
         let dir = tempfile::tempdir().unwrap();
         let (file, uploads) = write_newsroom(dir.path(), "Harbour reopens");
-        let with_uploads = Options { uploads: Some(uploads), ..options() };
+        let with_uploads = Options { uploads: Some(uploads), create_accounts: true, ..options() };
         let summary = import(app, &file, &with_uploads).await.unwrap();
         assert_eq!(summary.total("articles", Outcome::Created), 4, "{summary}");
+        assert!(summary.to_string().contains("1 sticky posts lead the home page"), "{summary}");
+        assert!(summary.to_string().contains("/admin/password/setup/"), "{summary}");
         assert_eq!(summary.skipped("a post in WordPress's trash"), 1, "{summary}");
         assert_eq!(summary.skipped("a pingback or trackback"), 1, "{summary}");
         assert_eq!(summary.skipped("a comment in WordPress's trash"), 1, "{summary}");
@@ -384,6 +386,20 @@ db_tests! {
         let count: Vec<(i64,)> = app.rows("SELECT comment_count FROM articles WHERE slug = 'post-10'").await;
         assert_eq!(count[0].0, 2);
 
+        // The sticky post leads the home page.
+        let home = app.get("/").await.text();
+        assert_eq!(TestApp::first_article_link(&home), "/europe/2024/05/post-10");
+
+        // The author has a staff account without a password, linked to the byline.
+        let accounts: Vec<(String, String, Option<String>, Option<i64>)> = app
+            .rows("SELECT email, role, password_hash, author_id FROM users")
+            .await;
+        let authors: Vec<(i64,)> = app.rows("SELECT id FROM authors WHERE slug = 'jdoe'").await;
+        assert_eq!(
+            accounts,
+            vec![("jane@old.example".into(), "author".into(), None, Some(authors[0].0))]
+        );
+
         // Old addresses answer with the new ones.
         for (old, new) in [
             ("/2024/05/03/post-10/", "/europe/2024/05/post-10"),
@@ -401,6 +417,8 @@ db_tests! {
             ("/2024/05/03/post-10/feed/", "/europe/2024/05/post-10"),
             ("/tag/harbour/", "/tag/harbour"),
             ("/author/jdoe/", "/author/jdoe"),
+            ("/2024/05/03/post-10/boat/", "/europe/2024/05/post-10"),
+            ("/?attachment_id=20", "/europe/2024/05/post-10"),
         ] {
             assert_eq!(location(app, old).await, (StatusCode::MOVED_PERMANENTLY, new.to_string()), "{old}");
         }
