@@ -198,8 +198,13 @@ pub async fn tag(
     let page_number = param.number()?;
     let (tag, paged) = service::tag_page(&state.db, state.clock.now(), &slug, page_number).await?;
     let base = format!("/tag/{}", tag.slug);
-    let view = views::list(tag.name.clone(), &paged, &base, tz);
-    let description = format!("The latest on {}.", tag.name);
+    let mut view = views::list(tag.name.clone(), &paged, &base, tz);
+    view.description = service::tag_description(&state.db, tag.id).await?;
+    let description = if view.description.is_empty() {
+        format!("The latest on {}.", tag.name)
+    } else {
+        view.description.clone()
+    };
     let mut meta = views::list_meta(&tag.name, &description, &paged, &base);
     meta.feed = Some(feed_link(&tag.name, &base));
     render_list(&state, "tag.html", ticket, &base, meta, view, &paged).await

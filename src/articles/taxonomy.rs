@@ -126,6 +126,11 @@ pub async fn tags(db: &Db) -> AppResult<Vec<TagRow>> {
     Ok(store::tags(db).await?)
 }
 
+/// A tag's description (empty when it has none), shown on its page.
+pub async fn tag_description(db: &Db, id: i64) -> AppResult<String> {
+    Ok(store::tag_description(db, id).await?.unwrap_or_default())
+}
+
 /// The tags that have a description, with it.
 pub async fn tag_descriptions(db: &Db) -> AppResult<Vec<(i64, String)>> {
     Ok(store::tag_descriptions(db).await?)

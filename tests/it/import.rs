@@ -425,7 +425,9 @@ db_tests! {
         assert_eq!(app.get("/?p=14").await.status, StatusCode::NOT_FOUND, "a private post stays hidden");
         assert_eq!(app.get("/2019/01/01/never-was/").await.status, StatusCode::NOT_FOUND);
         assert_eq!(app.get("/author/jdoe").await.status, StatusCode::OK);
-        assert_eq!(app.get("/tag/harbour").await.status, StatusCode::OK);
+        let tag_page = app.get("/tag/harbour").await;
+        assert_eq!(tag_page.status, StatusCode::OK);
+        assert!(tag_page.text().contains("<p class=\"list-description\">Ships &amp; docks</p>"));
     }
 
     async fn fetch_media_downloads_only_from_allowed_sources(app) {

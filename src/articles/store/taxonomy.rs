@@ -211,3 +211,8 @@ pub async fn section_name_by_slug_in(tx: &mut Tx, slug: &str) -> sqlx::Result<Op
     with_tx!(tx, c => sqlx::query_scalar("SELECT name FROM sections WHERE slug = $1")
         .bind(slug).fetch_optional(c).await)
 }
+
+pub async fn tag_description(db: &Db, id: i64) -> sqlx::Result<Option<String>> {
+    with_db!(db, p => sqlx::query_scalar("SELECT description FROM tags WHERE id = $1")
+        .bind(id).fetch_optional(p).await)
+}
