@@ -170,6 +170,7 @@ pub async fn run(
         author_entries: Vec::new(),
         categories: Vec::new(),
         tag_entries: Vec::new(),
+        seen_terms: std::collections::HashSet::new(),
         sections: HashMap::new(),
         default_section: None,
         tags: HashMap::new(),
@@ -221,6 +222,8 @@ struct Run<'a> {
     author_entries: Vec<Fields>,
     categories: Vec<Fields>,
     tag_entries: Vec<Fields>,
+    /// The categories' and tags' slugs kept so far, so each is kept once in one look.
+    seen_terms: std::collections::HashSet<(&'static str, String)>,
     /// Sections by category nicename.
     sections: HashMap<String, SectionRef>,
     default_section: Option<i64>,
@@ -359,23 +362,21 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// Keeps a category the first time its nicename is met (an export may list one twice, as
+    /// `wp:category` and as `wp:term`).
     fn add_category(&mut self, fields: Fields) {
-        let nicename = fields.get("wp:category_nicename");
-        if !self
-            .categories
-            .iter()
-            .any(|c| c.get("wp:category_nicename") == nicename)
+        if self
+            .seen_terms
+            .insert(("category", fields.get("wp:category_nicename").to_string()))
         {
             self.categories.push(fields);
         }
     }
 
     fn add_tag(&mut self, fields: Fields) {
-        let slug = fields.get("wp:tag_slug");
-        if !self
-            .tag_entries
-            .iter()
-            .any(|t| t.get("wp:tag_slug") == slug)
+        if self
+            .seen_terms
+            .insert(("tag", fields.get("wp:tag_slug").to_string()))
         {
             self.tag_entries.push(fields);
         }
@@ -670,13 +671,9 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// The category's nicenames from the top of its tree down to it.
-    fn category_path(&self, nicename: &str) -> Vec<String> {
-        let parents: HashMap<&str, &str> = self
-            .categories
-            .iter()
-            .map(|c| (c.get("wp:category_nicename"), c.get("wp:category_parent")))
-            .collect();
+    /// The category's nicenames from the top of its tree down to it, through `parents`
+    /// (nicename → parent's nicename, made once for all the categories).
+    fn category_path(parents: &HashMap<&str, &str>, nicename: &str) -> Vec<String> {
         let mut path = vec![nicename.to_string()];
         let mut at = nicename;
         while let Some(parent) = parents.get(at).filter(|p| !p.is_empty())
@@ -716,10 +713,20 @@ impl Run<'_> {
     /// sub-section of that top (Broadsheet has one level), with the old category address
     /// answering with the section's.
     async fn sections(&mut self) -> Result<()> {
+        let parents: HashMap<&str, &str> = self
+            .categories
+            .iter()
+            .map(|c| (c.get("wp:category_nicename"), c.get("wp:category_parent")))
+            .collect();
         let mut ordered: Vec<(Vec<String>, Fields)> = self
             .categories
             .iter()
-            .map(|c| (self.category_path(c.get("wp:category_nicename")), c.clone()))
+            .map(|c| {
+                (
+                    Self::category_path(&parents, c.get("wp:category_nicename")),
+                    c.clone(),
+                )
+            })
             .collect();
         // By depth, so a parent is there before its children; WordPress's default category
         // last, so that it joins a section of the same slug rather than take its place.
