@@ -321,8 +321,8 @@ pub enum NewsletterCommand {
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum ImportCommand {
     /// Import a WordPress export (Tools → Export → All content; WXR 1.0 to 1.2, plain or
-    /// gzipped): authors, categories as sections, tags, posts with their comments, and the
-    /// pictures of the uploads folder. Running it again with the same export updates what
+    /// gzipped): authors, categories as sections, tags, posts with their comments, pages, and
+    /// the pictures of the uploads folder. Running it again with the same export updates what
     /// changed and duplicates nothing; an interrupted run is finished by running it again.
     /// Old addresses keep working: each answers with a 301 to its new place.
     Wordpress(WordpressImportArgs),
@@ -361,7 +361,8 @@ pub struct WordpressImportArgs {
 pub enum ExportCommand {
     /// Write the whole site as a WordPress export (WXR 1.2) that WordPress's importer reads:
     /// sections as categories, tags, authors, the media library as attachments, articles as
-    /// posts with their comments (held and spam ones too, with addresses: keep the file private).
+    /// posts with their comments (held and spam ones too, with addresses: keep the file
+    /// private), and pages.
     /// In WordPress, tick "Download and import file attachments" while this site is still
     /// reachable, so the pictures come along.
     Wordpress(WordpressExportArgs),
