@@ -31,6 +31,7 @@ use crate::web::sendfile::SendfileListener;
 use crate::web::{Cacheable, assets, error_pages, security};
 use crate::{
     admin, api, articles, comments, feeds, fronts, media, newsletters, pages, search, site,
+    wordpress_api,
 };
 
 /// Public forms are small; anything larger is refused before a handler runs.
@@ -79,6 +80,7 @@ pub fn router(state: AppState) -> App {
         .merge(newsletters::routes())
         .merge(pages::routes())
         .merge(search::routes())
+        .merge(wordpress_api::routes())
         .route("/static/{*path}", get(assets::serve))
         .fallback(error_pages::not_found)
         .with_state(state.clone());
@@ -93,12 +95,17 @@ pub fn router(state: AppState) -> App {
         .layer(PropagateRequestIdLayer::new(request_id))
         .layer(trace)
         .layer(from_fn_with_state(state.clone(), security::headers))
+        .layer(from_fn_with_state(
+            state.clone(),
+            wordpress_api::discovery_link,
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(from_fn_with_state(state, error_pages::render))
+        .map_request(wordpress_api::rest_route_alias)
         .service(router);
     page_cache.layer(BoxCloneSyncService::new(layered))
 }

@@ -33,3 +33,4 @@ pub mod site;
 pub mod state;
 pub mod templates;
 pub mod web;
+pub mod wordpress_api;

@@ -10,6 +10,7 @@ mod pages;
 pub use pages::front_preview;
 pub use views::{CardView, card as card_view};
 pub mod permissions;
+pub mod query;
 mod reads;
 pub mod service;
 pub mod slug;

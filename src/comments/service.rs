@@ -809,3 +809,59 @@ pub async fn recount_in(tx: &mut Tx, article_id: i64) -> AppResult<()> {
     let count = store::count_approved_in(tx, article_id).await?;
     articles::set_comment_count_in(tx, article_id, count).await
 }
+
+pub use super::store::{PublicFilter, PublicOrder};
+
+/// An approved comment as anyone may see it: no address, no IP, no moderation notes.
+#[derive(Debug, Clone)]
+pub struct PublicComment {
+    pub id: i64,
+    pub article_id: i64,
+    pub parent_id: Option<i64>,
+    pub author_name: String,
+    pub author_url: String,
+    /// The text as the article page shows it.
+    pub html: String,
+    pub created_at: Timestamp,
+    /// Its place on the article's page (`/…/slug#comment-12`).
+    pub path: String,
+}
+
+/// A page of the approved comments of published articles that `filter` keeps, and how many
+/// there are in all.
+pub async fn public(
+    db: &Db,
+    now: Timestamp,
+    tz: Tz,
+    filter: &PublicFilter,
+    order: (PublicOrder, bool),
+    limit: i64,
+    offset: i64,
+) -> AppResult<(Vec<PublicComment>, i64)> {
+    let rows = store::public_page(db, now, filter, order, limit, offset).await?;
+    let total = if rows.is_empty() && offset == 0 {
+        0
+    } else {
+        store::public_count(db, now, filter).await?
+    };
+    let mut paths: HashMap<i64, String> = HashMap::new();
+    let mut comments = Vec::with_capacity(rows.len());
+    for row in rows {
+        if let Entry::Vacant(slot) = paths.entry(row.article_id) {
+            let target = articles::comment_target(db, now, tz, row.article_id).await?;
+            slot.insert(target.and_then(|t| t.path).unwrap_or_default());
+        }
+        let page = paths.get(&row.article_id).cloned().unwrap_or_default();
+        comments.push(PublicComment {
+            id: row.id,
+            article_id: row.article_id,
+            parent_id: row.parent_id,
+            path: format!("{page}#comment-{}", row.id),
+            html: text::render(&row.body),
+            author_name: row.author_name,
+            author_url: row.author_url,
+            created_at: row.created_at,
+        });
+    }
+    Ok((comments, total))
+}

@@ -365,3 +365,122 @@ pub async fn all_of_article(db: &Db, article_id: i64) -> sqlx::Result<Vec<Commen
     const SQL: &str = select!("WHERE article_id = $1 ORDER BY created_at, id");
     with_db!(db, p => sqlx::query_as(SQL).bind(article_id).fetch_all(p).await)
 }
+
+/// Which approved comments of published articles a public list shows; each list, when given,
+/// keeps the comments whose value is in it.
+#[derive(Debug, Clone, Default)]
+pub struct PublicFilter {
+    pub ids: Option<Vec<i64>>,
+    pub exclude: Vec<i64>,
+    pub articles: Option<Vec<i64>>,
+    /// Parent comment ids; 0 names the top level.
+    pub parents: Option<Vec<i64>>,
+    pub after: Option<Timestamp>,
+    pub before: Option<Timestamp>,
+}
+
+/// What a public list sorts by; the id breaks ties.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicOrder {
+    Date,
+    Id,
+    Article,
+    Parent,
+}
+
+/// The `WHERE` clause of `filter` and its values, numbered from `$2` (`$1` is the time).
+fn public_where(filter: &PublicFilter) -> (String, Vec<i64>) {
+    let mut sql = String::from(
+        "status = 'approved' AND article_id IN (SELECT id FROM articles \
+         WHERE status = 'published' AND published_at <= $1)",
+    );
+    let mut binds: Vec<i64> = Vec::new();
+    let list = |sql: &mut String, binds: &mut Vec<i64>, clause: &str, values: &[i64]| {
+        let first = binds.len() + 2;
+        binds.extend_from_slice(values);
+        let marks = if values.is_empty() {
+            "NULL".to_string()
+        } else {
+            placeholders(first, values.len())
+        };
+        sql.push_str(&clause.replace("{}", &marks));
+    };
+    if let Some(ids) = &filter.ids {
+        list(&mut sql, &mut binds, " AND id IN ({})", ids);
+    }
+    if !filter.exclude.is_empty() {
+        list(&mut sql, &mut binds, " AND id NOT IN ({})", &filter.exclude);
+    }
+    if let Some(ids) = &filter.articles {
+        list(&mut sql, &mut binds, " AND article_id IN ({})", ids);
+    }
+    if let Some(parents) = &filter.parents {
+        list(
+            &mut sql,
+            &mut binds,
+            " AND COALESCE(parent_id, 0) IN ({})",
+            parents,
+        );
+    }
+    if let Some(after) = filter.after {
+        list(
+            &mut sql,
+            &mut binds,
+            " AND created_at > {}",
+            &[after.micros()],
+        );
+    }
+    if let Some(before) = filter.before {
+        list(
+            &mut sql,
+            &mut binds,
+            " AND created_at < {}",
+            &[before.micros()],
+        );
+    }
+    (sql, binds)
+}
+
+pub async fn public_page(
+    db: &Db,
+    now: Timestamp,
+    filter: &PublicFilter,
+    order: (PublicOrder, bool),
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<CommentRow>> {
+    let (clause, binds) = public_where(filter);
+    let column = match order.0 {
+        PublicOrder::Date => "created_at",
+        PublicOrder::Id => "id",
+        PublicOrder::Article => "article_id",
+        PublicOrder::Parent => "COALESCE(parent_id, 0)",
+    };
+    let dir = if order.1 { "DESC" } else { "ASC" };
+    let n = binds.len();
+    let sql = format!(
+        "{} WHERE {clause} ORDER BY {column} {dir}, id {dir} LIMIT ${} OFFSET ${}",
+        select!(""),
+        n + 2,
+        n + 3
+    );
+    with_db!(db, p => {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(now);
+        for v in &binds {
+            q = q.bind(*v);
+        }
+        q.bind(limit).bind(offset).fetch_all(p).await
+    })
+}
+
+pub async fn public_count(db: &Db, now: Timestamp, filter: &PublicFilter) -> sqlx::Result<i64> {
+    let (clause, binds) = public_where(filter);
+    let sql = format!("SELECT COUNT(*) FROM comments WHERE {clause}");
+    with_db!(db, p => {
+        let mut q = sqlx::query_scalar(AssertSqlSafe(sql.as_str())).bind(now);
+        for v in &binds {
+            q = q.bind(*v);
+        }
+        q.fetch_one(p).await
+    })
+}

@@ -62,6 +62,13 @@ pub async fn in_force(db: &Db, now: Timestamp, front: FrontKey) -> AppResult<Lay
     }
 }
 
+/// The stories the home page features by hand now (its lead and those beside it): what
+/// WordPress calls sticky posts.
+pub async fn featured_on_home(db: &Db, now: Timestamp) -> AppResult<Vec<i64>> {
+    let layout = in_force(db, now, FrontKey::Home).await?;
+    Ok(layout.lead.into_iter().chain(layout.secondary).collect())
+}
+
 pub async fn desk(db: &Db, now: Timestamp, front: FrontKey) -> AppResult<Desk> {
     Ok(match store::draft(db, &front.as_string()).await? {
         Some(d) => Desk {

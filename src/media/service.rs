@@ -246,3 +246,33 @@ pub async fn delete(db: &Db, files: &MediaFiles, user: &User, id: i64) -> AppRes
     files.remove(&found.path)?;
     Ok(())
 }
+
+pub use super::store::PublicMedia;
+
+/// A page of the items anyone may see (see [`is_public`]) that `filter` keeps, each with the
+/// published article that leads with it, if any; and how many there are in all.
+pub async fn public(
+    db: &Db,
+    now: Timestamp,
+    filter: &PublicMedia,
+    newest_first: bool,
+    limit: i64,
+    offset: i64,
+) -> AppResult<(Vec<(MediaItem, Option<i64>)>, i64)> {
+    let rows = store::public_page(db, now, filter, newest_first, limit, offset).await?;
+    let total = if rows.is_empty() && offset == 0 {
+        0
+    } else {
+        store::public_count(db, now, filter).await?
+    };
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let leads: HashMap<i64, i64> = store::lead_of(db, now, &ids).await?.into_iter().collect();
+    let items = rows
+        .into_iter()
+        .map(|r| {
+            let parent = leads.get(&r.id).copied();
+            (r, parent)
+        })
+        .collect();
+    Ok((items, total))
+}

@@ -201,3 +201,114 @@ pub async fn after(db: &Db, after: i64, limit: i64) -> sqlx::Result<Vec<MediaRow
     const SQL: &str = media_where!("WHERE id > $1 ORDER BY id LIMIT $2");
     with_db!(db, p => sqlx::query_as(SQL).bind(after).bind(limit).fetch_all(p).await)
 }
+
+/// The ids of the items anyone may see at `$1`: the uses [`public_uses`] counts, as one set.
+macro_rules! public_ids {
+    () => {
+        "SELECT lead_media_id FROM articles WHERE lead_media_id IS NOT NULL \
+            AND status = 'published' AND published_at <= $1 \
+         UNION SELECT am.media_id FROM article_media am JOIN articles a ON a.id = am.article_id \
+            WHERE a.status = 'published' AND a.published_at <= $1 \
+         UNION SELECT pm.media_id FROM page_media pm JOIN pages pg ON pg.id = pm.page_id \
+            WHERE pg.status IN ('published', 'scheduled') AND pg.published_at <= $1 \
+         UNION SELECT avatar_media_id FROM authors WHERE avatar_media_id IS NOT NULL \
+         UNION SELECT m.id FROM media m JOIN settings s ON s.key = 'logo_path' AND s.value = m.path"
+    };
+}
+
+/// Which public items a list shows: those of `ids` when given, shown by the article `shown_by`
+/// when given, of one content type when given.
+#[derive(Debug, Clone, Default)]
+pub struct PublicMedia {
+    pub ids: Option<Vec<i64>>,
+    pub exclude: Vec<i64>,
+    pub shown_by: Option<i64>,
+    pub content_type: Option<String>,
+}
+
+/// The `WHERE` clause of a public list and its id list values, numbered from `$4` (`$1` is the
+/// time, `$2` the article, `$3` the content type).
+fn public_media_where(filter: &PublicMedia) -> (String, Vec<i64>) {
+    let mut sql = String::from(concat!(
+        "id IN (",
+        public_ids!(),
+        ") AND ($2 IS NULL OR id IN (SELECT lead_media_id FROM articles WHERE id = $2 \
+         AND lead_media_id IS NOT NULL UNION SELECT media_id FROM article_media \
+         WHERE article_id = $2)) AND ($3 IS NULL OR content_type = $3)"
+    ));
+    let mut binds = Vec::new();
+    if let Some(ids) = &filter.ids {
+        binds.extend_from_slice(ids);
+        let marks = if ids.is_empty() {
+            "NULL".to_string()
+        } else {
+            placeholders(4, ids.len())
+        };
+        sql.push_str(&format!(" AND id IN ({marks})"));
+    }
+    if !filter.exclude.is_empty() {
+        let marks = placeholders(4 + binds.len(), filter.exclude.len());
+        binds.extend_from_slice(&filter.exclude);
+        sql.push_str(&format!(" AND id NOT IN ({marks})"));
+    }
+    (sql, binds)
+}
+
+pub async fn public_page(
+    db: &Db,
+    now: Timestamp,
+    filter: &PublicMedia,
+    newest_first: bool,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<MediaRow>> {
+    let (clause, binds) = public_media_where(filter);
+    let dir = if newest_first { "DESC" } else { "ASC" };
+    let n = binds.len();
+    let sql = format!(
+        "{} WHERE {clause} ORDER BY created_at {dir}, id {dir} LIMIT ${} OFFSET ${}",
+        media_where!(""),
+        n + 4,
+        n + 5
+    );
+    with_db!(db, p => {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str()))
+            .bind(now).bind(filter.shown_by).bind(filter.content_type.as_deref());
+        for v in &binds {
+            q = q.bind(*v);
+        }
+        q.bind(limit).bind(offset).fetch_all(p).await
+    })
+}
+
+pub async fn public_count(db: &Db, now: Timestamp, filter: &PublicMedia) -> sqlx::Result<i64> {
+    let (clause, binds) = public_media_where(filter);
+    let sql = format!("SELECT COUNT(*) FROM media WHERE {clause}");
+    with_db!(db, p => {
+        let mut q = sqlx::query_scalar(AssertSqlSafe(sql.as_str()))
+            .bind(now).bind(filter.shown_by).bind(filter.content_type.as_deref());
+        for v in &binds {
+            q = q.bind(*v);
+        }
+        q.fetch_one(p).await
+    })
+}
+
+/// For each of `ids`, the first published article that leads with it, as WordPress's parent.
+pub async fn lead_of(db: &Db, now: Timestamp, ids: &[i64]) -> sqlx::Result<Vec<(i64, i64)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT lead_media_id, MIN(id) FROM articles WHERE status = 'published' \
+         AND published_at <= $1 AND lead_media_id IN ({}) GROUP BY lead_media_id",
+        placeholders(2, ids.len())
+    );
+    with_db!(db, p => {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(now);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(p).await
+    })
+}

@@ -8,11 +8,11 @@ use axum::http::Uri;
 /// Every query parameter some public page reads: `page` on lists, WordPress's comment
 /// parameters on articles, and its `feed`, `p` (an article by id), `paged` (a feed's page) and
 /// `s` (a search, redirected to the search page), and the other addresses of WordPress that
-/// answer with a redirect (`page_id`, `cat`, `tag`, `author`, `attachment_id`), which must not be
-/// answered with the home page kept under `/`. A cache lookup keys on these; a page is stored
+/// answer with a redirect (`page_id`, `cat`, `tag`, `author`, `attachment_id`), and `rest_route` (the
+/// REST API's plain form), which must not be answered with the home page kept under `/`. A cache lookup keys on these; a page is stored
 /// only under the key of the parameters it read itself (see [`super::Cacheable`]), so a
 /// parameter a page ignores (`/?page=7`, `?utm_source=…`) cannot make copies of it.
-pub const PAGE_PARAMS: [&str; 14] = [
+pub const PAGE_PARAMS: [&str; 15] = [
     "attachment_id",
     "author",
     "cat",
@@ -24,6 +24,7 @@ pub const PAGE_PARAMS: [&str; 14] = [
     "page_id",
     "paged",
     "replytocom",
+    "rest_route",
     "s",
     "tag",
     "unapproved",

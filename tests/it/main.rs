@@ -32,5 +32,6 @@ mod sitemaps;
 mod snapshots;
 mod structure;
 mod theme_docs;
+mod wordpress_api;
 mod wordpress_round_trip;
 mod workflow;

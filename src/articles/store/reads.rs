@@ -110,6 +110,9 @@ macro_rules! article_where {
     };
 }
 
+/// The columns of [`ArticleRow`] and the joins they come from, for queries built at run time.
+pub const ARTICLE_COLUMNS: &str = article_where!("");
+
 /// Which published articles a list shows.
 #[derive(Debug, Clone, Copy)]
 pub enum Listing {

@@ -1,0 +1,179 @@
+//! `/wp/v2/media`: the library items anyone may see (those published content, an author's
+//! portrait or the logo shows), with their sizes served by the image service.
+
+use serde_json::{Map, Value, json};
+
+use super::context::{Api, Reply, View, curies, escape, object, paragraph};
+use super::error::WpError;
+use super::params::{Paging, Params};
+use crate::media::images::urls;
+use crate::media::service::{self as media, MediaItem, PublicMedia};
+
+const EMBEDDED: &[&str] = &[
+    "id",
+    "date",
+    "slug",
+    "type",
+    "link",
+    "title",
+    "author",
+    "caption",
+    "alt_text",
+    "media_type",
+    "mime_type",
+    "media_details",
+    "source_url",
+];
+
+const EDIT_REFUSAL: &str = "Sorry, you are not allowed to edit posts in this post type.";
+
+/// The sizes WordPress themes ask for, by name, as widths.
+const SIZES: [(&str, u32); 3] = [("thumbnail", 150), ("medium", 300), ("large", 1024)];
+
+pub async fn list(api: &Api, params: &mut Params) -> Result<Reply, WpError> {
+    let view = View::read(params, EDIT_REFUSAL)?;
+    let paging = Paging::read(params, 100);
+    let desc = params.choice("order", &["asc", "desc"], "desc") == "desc";
+    params.choice(
+        "orderby",
+        &[
+            "author",
+            "date",
+            "id",
+            "include",
+            "modified",
+            "parent",
+            "relevance",
+            "slug",
+            "include_slugs",
+            "title",
+        ],
+        "date",
+    );
+    let media_type = params.choice(
+        "media_type",
+        &["image", "video", "text", "application", "audio"],
+        "",
+    );
+    let parents = params.ids("parent");
+    let filter = PublicMedia {
+        ids: params.ids("include"),
+        exclude: params.ids("exclude").unwrap_or_default(),
+        shown_by: parents.as_ref().and_then(|p| p.first().copied()),
+        content_type: params.string("mime_type"),
+    };
+    params.check()?;
+    let skip = paging.skip(params.has("offset"));
+    let (items, total) = if !matches!(media_type, "" | "image") {
+        (Vec::new(), 0)
+    } else {
+        media::public(&api.db, api.now, &filter, desc, paging.per_page, skip).await?
+    };
+    if total > 0 && skip >= total {
+        return Err(WpError::page_out_of_range("rest_post_invalid_page_number"));
+    }
+    let items = items
+        .iter()
+        .map(|(item, parent)| view.apply(attachment(api, item, *parent), EMBEDDED))
+        .collect();
+    Ok(Reply::page(items, total, paging))
+}
+
+pub async fn one(api: &Api, params: &mut Params, id: &str) -> Result<Reply, WpError> {
+    let view = View::read(params, EDIT_REFUSAL)?;
+    params.check()?;
+    let invalid = || WpError::invalid_id("rest_post_invalid_id", "post");
+    let id: i64 = id.parse().map_err(|_| invalid())?;
+    let filter = PublicMedia {
+        ids: Some(vec![id]),
+        ..PublicMedia::default()
+    };
+    let (items, _) = media::public(&api.db, api.now, &filter, true, 1, 0).await?;
+    let (item, parent) = items.first().ok_or_else(invalid)?;
+    Ok(Reply::item(
+        view.apply(attachment(api, item, *parent), EMBEDDED),
+    ))
+}
+
+/// The file's name without its folder and extension, as WordPress's attachment slug.
+fn slug(item: &MediaItem) -> String {
+    let file = item.path.rsplit('/').next().unwrap_or(&item.path);
+    file.rsplit_once('.')
+        .map_or(file, |(stem, _)| stem)
+        .to_string()
+}
+
+fn attachment(api: &Api, item: &MediaItem, parent: Option<i64>) -> Map<String, Value> {
+    let id = item.id;
+    let width = u32::try_from(item.width).unwrap_or(0);
+    let height = u32::try_from(item.height).unwrap_or(0);
+    let source = api.url(&urls::sized(id, width));
+    let file = item
+        .path
+        .rsplit('/')
+        .next()
+        .unwrap_or(&item.path)
+        .to_string();
+    let mut sizes = Map::new();
+    for (name, side) in SIZES.into_iter().filter(|(_, w)| *w < width) {
+        let scaled = (u64::from(height) * u64::from(side) / u64::from(width.max(1))) as u32;
+        sizes.insert(
+            name.into(),
+            json!({"file": file, "width": side, "height": scaled, "mime_type": item.content_type,
+                   "source_url": api.url(&urls::sized(id, side))}),
+        );
+    }
+    sizes.insert(
+        "full".into(),
+        json!({"file": file, "width": width, "height": height, "mime_type": item.content_type,
+               "source_url": source}),
+    );
+    let title = if item.caption.trim().is_empty() {
+        slug(item)
+    } else {
+        item.caption.clone()
+    };
+    let mut links = Map::new();
+    links.insert("self".into(), api.link(&format!("/wp/v2/media/{id}")));
+    links.insert("collection".into(), api.link("/wp/v2/media"));
+    links.insert("about".into(), api.link("/wp/v2/types/attachment"));
+    links.insert(
+        "replies".into(),
+        api.embeddable(&format!("/wp/v2/comments?post={id}")),
+    );
+    links.insert("curies".into(), curies());
+    object(json!({
+        "id": id,
+        "date": api.local(item.created_at),
+        "date_gmt": api.gmt(item.created_at),
+        "guid": {"rendered": source},
+        "modified": api.local(item.created_at),
+        "modified_gmt": api.gmt(item.created_at),
+        "slug": slug(item),
+        "status": "inherit",
+        "type": "attachment",
+        "link": source,
+        "title": {"rendered": escape(&title)},
+        "author": 0,
+        "comment_status": "closed",
+        "ping_status": "closed",
+        "template": "",
+        "meta": [],
+        "description": {"rendered": paragraph(&item.credit)},
+        "caption": {"rendered": paragraph(&item.caption)},
+        "alt_text": item.alt,
+        "media_type": "image",
+        "mime_type": item.content_type,
+        "media_details": {
+            "width": width,
+            "height": height,
+            "file": item.path,
+            "filesize": item.bytes,
+            "sizes": sizes,
+            "image_meta": {"credit": item.credit, "caption": item.caption},
+        },
+        "post": parent,
+        "source_url": source,
+        "_links": links,
+    }))
+}

@@ -1,0 +1,344 @@
+//! The WordPress REST API v2 at `/wp-json/`, for the tools a newsroom already points at
+//! WordPress: apps, headless front ends, schedulers, syndication partners. It answers the same
+//! requests with the same shapes (fields, `_links`, `_embed`, `_fields`, paging headers,
+//! errors) over the same services as the site, so it can show nothing a reader could not see.
+//! What differs from WordPress is listed in `docs/api-compatibility.md`.
+
+mod comments;
+mod context;
+mod error;
+mod media;
+mod pages;
+mod params;
+mod posts;
+mod schema;
+mod search;
+mod terms;
+mod users;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use serde_json::{Map, Value};
+
+use self::context::{Api, ROOT, Reply};
+use self::error::WpError;
+use self::params::Params;
+use self::terms::Taxonomy;
+use crate::site::layout::layout;
+use crate::state::AppState;
+
+pub use schema::ROUTES;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/wp-json", any(serve))
+        .route("/wp-json/", any(serve))
+        .route("/wp-json/{*route}", any(serve))
+}
+
+/// The plain-permalink form `/?rest_route=/wp/v2/posts&…`, rewritten to `/wp-json/wp/v2/posts?…`
+/// before routing, as WordPress answers both.
+pub fn rest_route_alias(mut request: Request) -> Request {
+    if request.uri().path() != "/" {
+        return request;
+    }
+    let Some(query) = request.uri().query() else {
+        return request;
+    };
+    let mut route = None;
+    let mut rest = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        if name == "rest_route" {
+            route = Some(value.into_owned());
+        } else {
+            rest.append_pair(&name, &value);
+        }
+    }
+    let Some(route) = route else {
+        return request;
+    };
+    let route: String = route
+        .chars()
+        .filter(|c| c.is_ascii_graphic() && *c != '?' && *c != '#')
+        .collect();
+    let rest = rest.finish();
+    let target = if rest.is_empty() {
+        format!("{ROOT}/{}", route.trim_start_matches('/'))
+    } else {
+        format!("{ROOT}/{}?{rest}", route.trim_start_matches('/'))
+    };
+    if let Ok(uri) = target.parse::<Uri>() {
+        *request.uri_mut() = uri;
+    }
+    request
+}
+
+/// Points WordPress clients at the API from every page of the site, as WordPress does with
+/// `Link: <…/wp-json/>; rel="https://api.w.org/"` (the pages carry the same `<link>`).
+pub async fn discovery_link(
+    State(state): State<AppState>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let admin = request.uri().path().starts_with("/admin");
+    let mut response = next.run(request).await;
+    let is_page = !admin
+        && response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html"));
+    if is_page
+        && response.status().is_success()
+        && let Ok(site) = layout(&state).await
+        && let Ok(value) = HeaderValue::from_str(&format!(
+            "<{}{ROOT}/>; rel=\"https://api.w.org/\"",
+            site.site.base_url.trim_end_matches('/')
+        ))
+    {
+        response.headers_mut().append(header::LINK, value);
+    }
+    response
+}
+
+/// Headers every answer carries: what browsers on other origins may read and send.
+fn cors(headers: &mut HeaderMap) {
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("X-WP-Total, X-WP-TotalPages, Link"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static(
+            "Authorization, X-WP-Nonce, Content-Disposition, Content-MD5, Content-Type",
+        ),
+    );
+    headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
+}
+
+async fn serve(State(state): State<AppState>, request: Request<Body>) -> Response {
+    let method = request.method().clone();
+    let uri = request.uri().clone();
+    let mut response = match method {
+        Method::GET | Method::HEAD => match answer(&state, &uri).await {
+            Ok(response) => response,
+            Err(e) => e.into_response(),
+        },
+        Method::OPTIONS => {
+            let mut r = StatusCode::OK.into_response();
+            r.headers_mut().insert(
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static("OPTIONS, GET"),
+            );
+            r.headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("GET"));
+            r
+        }
+        _ => WpError::no_route().into_response(),
+    };
+    cors(response.headers_mut());
+    response
+}
+
+async fn answer(state: &AppState, uri: &Uri) -> Result<Response, WpError> {
+    let site = layout(state)
+        .await
+        .map_err(|_| WpError::from(crate::error::AppError::NotReady("starting".into())))?
+        .site
+        .clone();
+    let api = Api {
+        db: state.db.clone(),
+        now: state.clock.now(),
+        site,
+    };
+    let route = uri.path().strip_prefix(ROOT).unwrap_or("/");
+    let route = if route.is_empty() { "/" } else { route };
+    let mut params = Params::parse(uri.query());
+    let mut reply = dispatch(&api, route, &mut params).await?;
+    if let Some(rels) = params.embed() {
+        embed(&api, &mut reply.body, &rels).await;
+    }
+    if let Some(fields) = params.fields() {
+        let paths: Vec<Vec<&str>> = fields.iter().map(|f| f.split('.').collect()).collect();
+        match &mut reply.body {
+            Value::Array(items) => {
+                for item in items {
+                    keep_fields(item, &paths);
+                }
+            }
+            item => keep_fields(item, &paths),
+        }
+    }
+    Ok(respond(&api, uri, reply))
+}
+
+/// The answer of one route, before `_embed` and `_fields`.
+async fn dispatch(api: &Api, route: &str, params: &mut Params) -> Result<Reply, WpError> {
+    let parts: Vec<&str> = route
+        .trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
+    match parts.as_slice() {
+        [] => {
+            params.check()?;
+            Ok(schema::index(api))
+        }
+        ["wp", "v2"] => Ok(schema::namespace(api)),
+        ["wp", "v2", "posts"] => posts::list(api, params).await,
+        ["wp", "v2", "posts", id] => posts::one(api, params, id).await,
+        ["wp", "v2", "pages"] => pages::list(api, params).await,
+        ["wp", "v2", "pages", id] => pages::one(api, params, id).await,
+        ["wp", "v2", "media"] => media::list(api, params).await,
+        ["wp", "v2", "media", id] => media::one(api, params, id).await,
+        ["wp", "v2", "categories"] => terms::list(api, params, Taxonomy::Category).await,
+        ["wp", "v2", "categories", id] => terms::one(api, params, Taxonomy::Category, id).await,
+        ["wp", "v2", "tags"] => terms::list(api, params, Taxonomy::Tag).await,
+        ["wp", "v2", "tags", id] => terms::one(api, params, Taxonomy::Tag, id).await,
+        ["wp", "v2", "users"] => users::list(api, params).await,
+        ["wp", "v2", "users", id] => users::one(api, params, id).await,
+        ["wp", "v2", "comments"] => comments::list(api, params).await,
+        ["wp", "v2", "comments", id] => comments::one(api, params, id).await,
+        ["wp", "v2", "search"] => search::list(api, params).await,
+        ["wp", "v2", "types"] => schema::types(api, params, None),
+        ["wp", "v2", "types", slug] => schema::types(api, params, Some(slug)),
+        ["wp", "v2", "taxonomies"] => schema::taxonomies(api, params, None),
+        ["wp", "v2", "taxonomies", slug] => schema::taxonomies(api, params, Some(slug)),
+        ["wp", "v2", "statuses"] => schema::statuses(api, params, None),
+        ["wp", "v2", "statuses", slug] => schema::statuses(api, params, Some(slug)),
+        _ => Err(WpError::no_route()),
+    }
+}
+
+/// Fills `_embedded` of each item with what its embeddable links point at, as WordPress does:
+/// each link requested in the `embed` context, an error answered as its error object. One
+/// level deep, so an embedded item's own links are not followed.
+async fn embed(api: &Api, body: &mut Value, rels: &[String]) {
+    match body {
+        Value::Array(items) => {
+            for item in items {
+                embed_item(api, item, rels).await;
+            }
+        }
+        item => embed_item(api, item, rels).await,
+    }
+}
+
+async fn embed_item(api: &Api, item: &mut Value, rels: &[String]) {
+    let Some(links) = item.get("_links").and_then(Value::as_object) else {
+        return;
+    };
+    let prefix = api.route("");
+    let mut embedded = Map::new();
+    for (rel, entries) in links {
+        if !rels.is_empty() && !rels.contains(rel) {
+            continue;
+        }
+        let mut found = Vec::new();
+        for entry in entries.as_array().into_iter().flatten() {
+            if entry.get("embeddable") != Some(&Value::Bool(true)) {
+                continue;
+            }
+            let Some(target) = entry
+                .get("href")
+                .and_then(Value::as_str)
+                .and_then(|href| href.strip_prefix(&prefix))
+            else {
+                continue;
+            };
+            let (route, query) = target.split_once('?').unwrap_or((target, ""));
+            let mut params = Params::parse(Some(query));
+            params.set("context", "embed");
+            if !params.has("per_page") && query.contains('=') {
+                params.set("per_page", "100");
+            }
+            found.push(match dispatch(api, route, &mut params).await {
+                Ok(reply) => reply.body,
+                Err(e) => e.body(),
+            });
+        }
+        if !found.is_empty() {
+            embedded.insert(rel.clone(), Value::Array(found));
+        }
+    }
+    if let Some(map) = item.as_object_mut()
+        && !embedded.is_empty()
+    {
+        map.insert("_embedded".into(), Value::Object(embedded));
+    }
+}
+
+/// Keeps the members `_fields` names, with dotted paths reaching into objects.
+fn keep_fields(item: &mut Value, paths: &[Vec<&str>]) {
+    let Some(map) = item.as_object_mut() else {
+        return;
+    };
+    map.retain(|key, value| {
+        let under: Vec<Vec<&str>> = paths
+            .iter()
+            .filter(|p| p.first() == Some(&key.as_str()))
+            .map(|p| p[1..].to_vec())
+            .collect();
+        if under.is_empty() {
+            return false;
+        }
+        if !under.iter().any(Vec::is_empty) {
+            keep_fields(value, &under);
+        }
+        true
+    });
+}
+
+fn respond(api: &Api, uri: &Uri, reply: Reply) -> Response {
+    let mut response = axum::Json(&reply.body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=UTF-8"),
+    );
+    headers.insert(header::ALLOW, HeaderValue::from_static("GET"));
+    let mut links = Vec::new();
+    if let Some((total, paging)) = reply.paging {
+        let pages = paging.total_pages(total);
+        headers.insert("x-wp-total", HeaderValue::from(total));
+        headers.insert("x-wp-totalpages", HeaderValue::from(pages));
+        let page_link = |page: i64, rel: &str| {
+            let mut query = form_urlencoded::Serializer::new(String::new());
+            for (name, value) in form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()) {
+                if name != "page" {
+                    query.append_pair(&name, &value);
+                }
+            }
+            query.append_pair("page", &page.to_string());
+            format!(
+                "<{}{}?{}>; rel=\"{rel}\"",
+                api.base(),
+                uri.path(),
+                query.finish()
+            )
+        };
+        if paging.page > 1 && pages > 0 {
+            links.push(page_link((paging.page - 1).min(pages), "prev"));
+        }
+        if paging.page < pages {
+            links.push(page_link(paging.page + 1, "next"));
+        }
+    }
+    if let Some(alternate) = reply.alternate {
+        links.push(format!("<{alternate}>; rel=\"alternate\"; type=text/html"));
+    }
+    if let Ok(value) = HeaderValue::from_str(&links.join(", "))
+        && !links.is_empty()
+    {
+        headers.insert(header::LINK, value);
+    }
+    response
+}

@@ -1,0 +1,159 @@
+//! `/wp/v2/users`: the public face of the people who write, as WordPress shows it to anyone —
+//! author profiles with at least one published article, never an account or an address.
+
+use axum::http::StatusCode;
+use serde_json::{Map, Value, json};
+
+use super::context::{Api, Reply, View, object};
+use super::error::WpError;
+use super::params::{Paging, Params};
+use crate::articles::query::{self, CountsOf};
+use crate::articles::service::{self as articles, Author};
+use crate::media::images::urls;
+
+const EMBEDDED: &[&str] = &[
+    "id",
+    "name",
+    "url",
+    "description",
+    "link",
+    "slug",
+    "avatar_urls",
+];
+
+const ORDER_BY: &[&str] = &[
+    "id",
+    "include",
+    "name",
+    "registered_date",
+    "slug",
+    "include_slugs",
+    "email",
+    "url",
+];
+
+const EDIT_REFUSAL: &str = "Sorry, you are not allowed to list users.";
+
+/// The authors readers can find: those with a published article.
+async fn public_authors(api: &Api) -> Result<Vec<Author>, WpError> {
+    let counts = query::counts(&api.db, api.now, CountsOf::Authors).await?;
+    Ok(articles::authors(&api.db)
+        .await?
+        .into_iter()
+        .filter(|a| counts.get(&a.id).is_some_and(|n| *n > 0))
+        .collect())
+}
+
+pub async fn list(api: &Api, params: &mut Params) -> Result<Reply, WpError> {
+    let view = View::read(params, EDIT_REFUSAL)?;
+    let paging = Paging::read(params, 100);
+    let desc = params.choice("order", &["asc", "desc"], "asc") == "desc";
+    let order_by = params.choice("orderby", ORDER_BY, "name");
+    let include = params.ids("include");
+    let exclude = params.ids("exclude").unwrap_or_default();
+    let slugs = params.strings("slug");
+    let search = params.string("search").map(|s| s.to_lowercase());
+    if params.has("roles") || params.has("who") || params.has("capabilities") {
+        params.check()?;
+        let name = ["roles", "who", "capabilities"]
+            .into_iter()
+            .find(|n| params.has(n))
+            .unwrap_or("roles");
+        return Err(WpError::new(
+            StatusCode::UNAUTHORIZED,
+            "rest_forbidden_who",
+            format!("Sorry, you are not allowed to query users by {name}."),
+        ));
+    }
+    params.check()?;
+    let mut authors: Vec<Author> = public_authors(api)
+        .await?
+        .into_iter()
+        .filter(|a| include.as_ref().is_none_or(|ids| ids.contains(&a.id)))
+        .filter(|a| !exclude.contains(&a.id))
+        .filter(|a| {
+            slugs
+                .as_ref()
+                .is_none_or(|s| s.iter().any(|s| s.eq_ignore_ascii_case(&a.slug)))
+        })
+        .filter(|a| {
+            search.as_ref().is_none_or(|q| {
+                a.name.to_lowercase().contains(q) || a.slug.to_lowercase().contains(q)
+            })
+        })
+        .collect();
+    match order_by {
+        "id" | "registered_date" => authors.sort_by_key(|a| a.id),
+        "slug" | "include_slugs" => authors.sort_by(|a, b| a.slug.cmp(&b.slug)),
+        "include" => {
+            let ids = include.clone().unwrap_or_default();
+            authors.sort_by_key(|a| ids.iter().position(|id| *id == a.id));
+        }
+        _ => authors.sort_by_key(|a| (a.name.to_lowercase(), a.id)),
+    }
+    if desc {
+        authors.reverse();
+    }
+    let total = i64::try_from(authors.len()).unwrap_or(i64::MAX);
+    let skip = paging.skip(params.has("offset"));
+    if total > 0 && skip >= total {
+        return Err(WpError::page_out_of_range("rest_user_invalid_page_number"));
+    }
+    let items = authors
+        .iter()
+        .skip(usize::try_from(skip).unwrap_or(usize::MAX))
+        .take(usize::try_from(paging.per_page).unwrap_or(0))
+        .map(|a| view.apply(user(api, a), EMBEDDED))
+        .collect();
+    Ok(Reply::page(items, total, paging))
+}
+
+pub async fn one(api: &Api, params: &mut Params, id: &str) -> Result<Reply, WpError> {
+    if id == "me" {
+        return Err(WpError::new(
+            StatusCode::UNAUTHORIZED,
+            "rest_not_logged_in",
+            "You are not currently logged in.",
+        ));
+    }
+    let view = View::read(params, EDIT_REFUSAL)?;
+    params.check()?;
+    let invalid = || WpError::invalid_id("rest_user_invalid_id", "user");
+    let id: i64 = id.parse().map_err(|_| invalid())?;
+    let authors = public_authors(api).await?;
+    let author = authors.iter().find(|a| a.id == id).ok_or_else(invalid)?;
+    let mut reply = Reply::item(view.apply(user(api, author), EMBEDDED));
+    reply.alternate = Some(api.url(&format!("/author/{}", author.slug)));
+    Ok(reply)
+}
+
+fn user(api: &Api, a: &Author) -> Map<String, Value> {
+    let avatars: Map<String, Value> = a
+        .avatar_id
+        .map(|media| {
+            [24, 48, 96]
+                .into_iter()
+                .map(|side| {
+                    (
+                        side.to_string(),
+                        json!(api.url(&urls::crop(media, side, side))),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    object(json!({
+        "id": a.id,
+        "name": a.name,
+        "url": "",
+        "description": a.bio,
+        "link": api.url(&format!("/author/{}", a.slug)),
+        "slug": a.slug,
+        "avatar_urls": avatars,
+        "meta": [],
+        "_links": {
+            "self": api.link(&format!("/wp/v2/users/{}", a.id)),
+            "collection": api.link("/wp/v2/users"),
+        },
+    }))
+}

@@ -1,0 +1,344 @@
+//! The WordPress REST API v2 at `/wp-json/` on both engines: WordPress's fields, collection
+//! parameters, paging headers, `_embed`, `_fields`, errors in its shape, and nothing a reader
+//! could not see (drafts, held comments, addresses).
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use broadsheet::articles::service::Status;
+use broadsheet::comments::service::{self as comments, Imported};
+use broadsheet::comments::spam::Arrival;
+use serde_json::Value;
+
+use crate::db_tests;
+use crate::support::builders::{Newsroom, article, newsroom, publish};
+use crate::support::{START, TestApp, TestResponse};
+
+fn json_of(r: &TestResponse) -> Value {
+    serde_json::from_slice(&r.bytes)
+        .unwrap_or_else(|_| panic!("not JSON ({}): {}", r.status, r.text()))
+}
+
+async fn get_json(app: &TestApp, path: &str) -> (StatusCode, Value, TestResponse) {
+    let r = app.get(path).await;
+    (r.status, json_of(&r), r)
+}
+
+fn ids(items: &Value) -> Vec<i64> {
+    items
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {items}"))
+        .iter()
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect()
+}
+
+/// Three stories an hour apart (the newest first in `ids`), a draft and one scheduled for
+/// tomorrow.
+struct Desk {
+    n: Newsroom,
+    /// Newest first.
+    ids: Vec<i64>,
+    draft: i64,
+    scheduled: i64,
+}
+
+async fn desk(app: &TestApp) -> Desk {
+    let n = newsroom(app).await;
+    let mut ids = Vec::new();
+    for (i, headline) in ["Rates & rents", "Retail slows", "Markets calm"]
+        .iter()
+        .enumerate()
+    {
+        let mut input = article(&n, headline);
+        input.published_at = Some(START.plus_seconds(-3600 * (i as i64 + 1)));
+        if i == 2 {
+            input.section_id = n.markets;
+            input.tag_ids = Vec::new();
+        }
+        ids.push(publish(app, input).await);
+    }
+    let mut draft = article(&n, "Unfinished draft");
+    draft.status = Status::Draft;
+    draft.published_at = None;
+    let draft = publish(app, draft).await;
+    let mut later = article(&n, "Embargoed until tomorrow");
+    later.status = Status::Scheduled;
+    later.published_at = Some(START.plus_seconds(86_400));
+    let scheduled = publish(app, later).await;
+    Desk {
+        n,
+        ids,
+        draft,
+        scheduled,
+    }
+}
+
+async fn add_comment(app: &TestApp, article_id: i64, parent: Option<i64>, status: &str) -> i64 {
+    let mut tx = app.db.begin().await.unwrap();
+    let id = comments::import_in(
+        &mut tx,
+        &Imported {
+            article_id,
+            parent_id: parent,
+            depth: if parent.is_some() { 2 } else { 1 },
+            name: "Rita Reader",
+            email: "rita@readers.example",
+            url: "",
+            body: &format!("A {status} comment."),
+            status,
+            created_at: START.plus_seconds(-60),
+            ip: "203.0.113.9",
+            arrival: &Arrival {
+                user_agent: "test".into(),
+                accept_language: true,
+                referer: true,
+                fill_seconds: Some(20),
+            },
+            train: false,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+db_tests! {
+    async fn posts_come_with_wordpress_fields_paging_headers_and_links(app) {
+        let d = desk(app).await;
+        let (status, page1, r) = get_json(app, "/wp-json/wp/v2/posts?per_page=2").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(ids(&page1), d.ids[..2].to_vec(), "newest first, drafts and embargoes left out");
+        assert_eq!(r.header("x-wp-total"), "3");
+        assert_eq!(r.header("x-wp-totalpages"), "2");
+        assert_eq!(
+            r.header("link"),
+            "<http://127.0.0.1:8080/wp-json/wp/v2/posts?per_page=2&page=2>; rel=\"next\""
+        );
+        assert_eq!(r.header("access-control-expose-headers"), "X-WP-Total, X-WP-TotalPages, Link");
+
+        let post = &page1[0];
+        assert_eq!(post["title"]["rendered"], "Rates &amp; rents");
+        assert_eq!(post["type"], "post");
+        assert_eq!(post["status"], "publish");
+        assert_eq!(post["categories"], serde_json::json!([d.n.business]));
+        assert_eq!(post["tags"], serde_json::json!([d.n.tag]));
+        assert_eq!(post["author"], d.n.author);
+        assert_eq!(post["featured_media"], 0);
+        assert_eq!(post["sticky"], false);
+        assert_eq!(post["excerpt"]["rendered"], "<p>Standfirst of Rates &amp; rents.</p>\n");
+        assert!(post["content"]["rendered"].as_str().unwrap().contains("First paragraph of Rates &amp; rents."));
+        let date = post["date"].as_str().unwrap();
+        assert_eq!(date.len(), 19, "WordPress's date has no offset: {date}");
+        assert_eq!(post["date_gmt"].as_str().unwrap().len(), 19);
+        assert!(post["link"].as_str().unwrap().starts_with("http://127.0.0.1:8080/business-news/"));
+        assert_eq!(
+            post["_links"]["self"][0]["href"],
+            format!("http://127.0.0.1:8080/wp-json/wp/v2/posts/{}", d.ids[0])
+        );
+        assert_eq!(post["_links"]["wp:term"][0]["taxonomy"], "category");
+
+        let (_, page2, r) = get_json(app, "/wp-json/wp/v2/posts?per_page=2&page=2").await;
+        assert_eq!(ids(&page2), vec![d.ids[2]]);
+        assert_eq!(
+            r.header("link"),
+            "<http://127.0.0.1:8080/wp-json/wp/v2/posts?per_page=2&page=1>; rel=\"prev\""
+        );
+        let (status, past, _) = get_json(app, "/wp-json/wp/v2/posts?per_page=2&page=3").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(past["code"], "rest_post_invalid_page_number");
+
+        let (status, one, r) = get_json(app, &format!("/wp-json/wp/v2/posts/{}", d.ids[1])).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(one["id"], d.ids[1]);
+        assert!(r.header("link").contains("rel=\"alternate\""));
+        for hidden in [d.draft, d.scheduled, 999_999] {
+            let (status, e, _) = get_json(app, &format!("/wp-json/wp/v2/posts/{hidden}")).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "post {hidden}");
+            assert_eq!(e["code"], "rest_post_invalid_id");
+            assert_eq!(e["data"]["status"], 404);
+        }
+    }
+
+    async fn collection_parameters_filter_sort_and_page_as_wordpress_does(app) {
+        let d = desk(app).await;
+        let list = |q: String| async move {
+            let (status, body, r) = get_json(app, &format!("/wp-json/wp/v2/posts?{q}")).await;
+            assert_eq!(status, StatusCode::OK, "{q}: {body}");
+            (ids(&body), r.header("x-wp-total").to_string())
+        };
+        let (biz, markets, tag, author) = (d.n.business, d.n.markets, d.n.tag, d.n.author);
+        assert_eq!(list(format!("categories={markets}")).await.0, vec![d.ids[2]]);
+        assert_eq!(list(format!("categories_exclude={markets}")).await.0, d.ids[..2].to_vec());
+        assert_eq!(list(format!("categories[]={biz}&categories[]={markets}")).await.0, d.ids);
+        assert_eq!(list(format!("tags={tag}")).await.0, d.ids[..2].to_vec());
+        assert_eq!(list(format!("tags_exclude={tag}")).await.0, vec![d.ids[2]]);
+        assert_eq!(
+            list(format!("categories={markets}&tags={tag}&tax_relation=OR")).await.0,
+            d.ids
+        );
+        assert_eq!(list(format!("author={author}")).await.1, "3");
+        assert_eq!(list(format!("author_exclude={author}")).await.0, Vec::<i64>::new());
+        assert_eq!(list(format!("exclude={}", d.ids[0])).await.0, d.ids[1..].to_vec());
+        let include = format!("include={},{},{}&orderby=include", d.ids[2], d.ids[0], d.draft);
+        assert_eq!(list(include).await.0, vec![d.ids[2], d.ids[0]], "in the order named, drafts never");
+        assert_eq!(list("order=asc".into()).await.0, vec![d.ids[2], d.ids[1], d.ids[0]]);
+        assert_eq!(list("orderby=title&order=asc".into()).await.0, vec![d.ids[2], d.ids[0], d.ids[1]]);
+        assert_eq!(list("offset=1&per_page=1".into()).await.0, vec![d.ids[1]]);
+        assert_eq!(list("search=retail".into()).await.0, vec![d.ids[1]]);
+        assert_eq!(list("search=pull%20quote&per_page=1".into()).await.1, "3", "bodies are searched");
+        assert_eq!(list("slug=retail-slows".into()).await.0, vec![d.ids[1]]);
+        let cut = START.plus_seconds(-3600 * 2 - 60).to_datetime().to_rfc3339();
+        let cut = cut.replace('+', "%2B");
+        assert_eq!(list(format!("after={cut}")).await.0, d.ids[..2].to_vec());
+        assert_eq!(list(format!("before={cut}")).await.0, vec![d.ids[2]]);
+        assert_eq!(list("sticky=true".into()).await.0, Vec::<i64>::new(), "nothing featured by hand yet");
+        assert_eq!(list("sticky=false".into()).await.1, "3");
+    }
+
+    async fn bad_requests_get_wordpress_errors_never_a_server_error(app) {
+        desk(app).await;
+        let cases: &[(&str, u16, &str)] = &[
+            ("/wp-json/wp/v2/posts?per_page=1000", 400, "rest_invalid_param"),
+            ("/wp-json/wp/v2/posts?per_page=0", 400, "rest_invalid_param"),
+            ("/wp-json/wp/v2/posts?page=0", 400, "rest_invalid_param"),
+            ("/wp-json/wp/v2/posts?page=abc", 400, "rest_invalid_param"),
+            ("/wp-json/wp/v2/posts?orderby=bogus&order=up", 400, "rest_invalid_param"),
+            ("/wp-json/wp/v2/posts?after=yesterday", 400, "rest_invalid_param"),
+            ("/wp-json/wp/v2/posts?categories=abc", 400, "rest_invalid_param"),
+            ("/wp-json/wp/v2/posts?status=draft", 400, "rest_invalid_param"),
+            ("/wp-json/wp/v2/posts?orderby=relevance", 400, "rest_no_search_term_defined"),
+            ("/wp-json/wp/v2/posts?context=edit", 401, "rest_forbidden_context"),
+            ("/wp-json/wp/v2/posts/abc", 404, "rest_post_invalid_id"),
+            ("/wp-json/wp/v2/comments?status=hold", 401, "rest_forbidden_param"),
+            ("/wp-json/wp/v2/users?who=authors", 401, "rest_forbidden_who"),
+            ("/wp-json/wp/v2/users/me", 401, "rest_not_logged_in"),
+            ("/wp-json/wp/v2/nothing-here", 404, "rest_no_route"),
+            ("/wp-json/wp/v3/posts", 404, "rest_no_route"),
+            ("/wp-json/wp/v2/types/nope", 404, "rest_type_invalid"),
+            ("/wp-json/wp/v2/categories/99999", 404, "rest_term_invalid"),
+            ("/wp-json/wp/v2/tags?page=9", 400, "rest_term_invalid_page_number"),
+        ];
+        for (path, status, code) in cases {
+            let (got, body, _) = get_json(app, path).await;
+            assert_eq!(got.as_u16(), *status, "{path}: {body}");
+            assert_eq!(body["code"], *code, "{path}: {body}");
+            assert_eq!(body["data"]["status"], *status, "{path}");
+        }
+        let (_, body, _) = get_json(app, "/wp-json/wp/v2/posts?per_page=1000&order=up").await;
+        assert_eq!(body["message"], "Invalid parameter(s): per_page, order");
+        assert_eq!(
+            body["data"]["params"]["per_page"],
+            "per_page must be between 1 (inclusive) and 100 (inclusive)"
+        );
+        let post = app
+            .request(Request::post("/wp-json/wp/v2/posts").body(Body::from("{}")).unwrap())
+            .await;
+        assert_eq!(post.status, StatusCode::NOT_FOUND);
+        assert_eq!(json_of(&post)["code"], "rest_no_route");
+    }
+
+    async fn terms_authors_pages_media_and_search_show_only_what_readers_see(app) {
+        let d = desk(app).await;
+        let mut tx = app.db.begin().await.unwrap();
+        let unpublished_author = broadsheet::articles::service::create_author_in(&mut tx, "Quiet Writer", "", None)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+
+        let (_, categories, r) = get_json(app, "/wp-json/wp/v2/categories").await;
+        assert_eq!(r.header("x-wp-total"), "2");
+        let business = categories.as_array().unwrap().iter().find(|c| c["id"] == d.n.business).unwrap();
+        assert_eq!(business["count"], 2, "published stories only");
+        assert_eq!(business["name"], "Business News");
+        assert_eq!(business["taxonomy"], "category");
+        assert_eq!(business["parent"], 0);
+        let (_, of_post, _) = get_json(app, &format!("/wp-json/wp/v2/categories?post={}", d.ids[2])).await;
+        assert_eq!(ids(&of_post), vec![d.n.markets]);
+        let (_, tags, _) = get_json(app, &format!("/wp-json/wp/v2/tags?post={}", d.ids[0])).await;
+        assert_eq!(ids(&tags), vec![d.n.tag]);
+        assert!(tags[0].get("parent").is_none(), "tags are flat");
+        let (_, hidden, _) = get_json(app, "/wp-json/wp/v2/categories?hide_empty=true&slug=markets").await;
+        assert_eq!(ids(&hidden), vec![d.n.markets]);
+
+        let (_, users, _) = get_json(app, "/wp-json/wp/v2/users").await;
+        assert_eq!(ids(&users), vec![d.n.author], "authors without a published story stay private");
+        assert!(users[0].get("email").is_none());
+        let (status, _, _) = get_json(app, &format!("/wp-json/wp/v2/users/{unpublished_author}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
+        let approved = add_comment(app, d.ids[0], None, "approved").await;
+        let reply = add_comment(app, d.ids[0], Some(approved), "approved").await;
+        add_comment(app, d.ids[0], None, "pending").await;
+        add_comment(app, d.draft, None, "approved").await;
+        let (_, list, r) = get_json(app, "/wp-json/wp/v2/comments").await;
+        assert_eq!(r.header("x-wp-total"), "2", "held comments and drafts' comments stay out: {list}");
+        let text = list.to_string();
+        assert!(!text.contains("rita@readers.example") && !text.contains("203.0.113.9"), "{text}");
+        let (_, top, _) = get_json(app, &format!("/wp-json/wp/v2/comments?post={}&parent=0", d.ids[0])).await;
+        assert_eq!(ids(&top), vec![approved]);
+        let (_, one, _) = get_json(app, &format!("/wp-json/wp/v2/comments/{reply}")).await;
+        assert_eq!(one["parent"], approved);
+        assert_eq!(one["status"], "approved");
+        assert!(one["link"].as_str().unwrap().ends_with(&format!("#comment-{reply}")));
+
+        let (_, pages, _) = get_json(app, "/wp-json/wp/v2/pages").await;
+        assert_eq!(pages, serde_json::json!([]));
+        let (_, media, r) = get_json(app, "/wp-json/wp/v2/media").await;
+        assert_eq!((media, r.header("x-wp-total")), (serde_json::json!([]), "0"));
+
+        let (_, found, _) = get_json(app, "/wp-json/wp/v2/search?search=retail").await;
+        assert_eq!(ids(&found), vec![d.ids[1]]);
+        assert_eq!(found[0]["subtype"], "post");
+        let (_, terms, _) = get_json(app, "/wp-json/wp/v2/search?search=mark&type=term").await;
+        assert_eq!(ids(&terms), vec![d.n.markets]);
+
+        let (_, types, _) = get_json(app, "/wp-json/wp/v2/types").await;
+        assert_eq!(types["post"]["rest_base"], "posts");
+        let (_, taxonomies, _) = get_json(app, "/wp-json/wp/v2/taxonomies").await;
+        assert_eq!(taxonomies["post_tag"]["rest_base"], "tags");
+        let (_, statuses, _) = get_json(app, "/wp-json/wp/v2/statuses").await;
+        assert_eq!(statuses["publish"]["public"], true);
+    }
+
+    async fn embed_and_fields_shape_the_answer_as_wordpress_does(app) {
+        let d = desk(app).await;
+        let approved = add_comment(app, d.ids[0], None, "approved").await;
+        let (_, posts, _) = get_json(app, "/wp-json/wp/v2/posts?per_page=1&_embed").await;
+        let embedded = &posts[0]["_embedded"];
+        assert_eq!(embedded["author"][0]["id"], d.n.author);
+        assert_eq!(embedded["author"][0]["name"], "Ada Reporter");
+        assert!(embedded["author"][0].get("meta").is_none(), "embedded items are in the embed context");
+        assert_eq!(ids(&embedded["wp:term"][0]), vec![d.n.business]);
+        assert_eq!(ids(&embedded["wp:term"][1]), vec![d.n.tag]);
+        assert_eq!(ids(&embedded["replies"][0]), vec![approved]);
+
+        let (_, only_terms, _) = get_json(app, "/wp-json/wp/v2/posts?per_page=1&_embed=wp:term").await;
+        assert!(only_terms[0]["_embedded"].get("author").is_none());
+        assert!(only_terms[0]["_embedded"].get("wp:term").is_some());
+
+        let (_, fields, _) = get_json(app, "/wp-json/wp/v2/posts?per_page=1&_fields=id,title.rendered").await;
+        assert_eq!(
+            fields,
+            serde_json::json!([{"id": d.ids[0], "title": {"rendered": "Rates &amp; rents"}}])
+        );
+    }
+
+    async fn the_index_describes_the_site_and_the_plain_form_answers_too(app) {
+        let d = desk(app).await;
+        let (status, index, _) = get_json(app, "/wp-json/").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(index["url"], "http://127.0.0.1:8080");
+        assert_eq!(index["namespaces"], serde_json::json!(["wp/v2"]));
+        assert!(index["routes"]["/wp/v2/posts"]["methods"].is_array());
+        assert!(index["gmt_offset"].is_string());
+        let (_, plain, _) = get_json(app, "/?rest_route=/wp/v2/posts&per_page=1").await;
+        assert_eq!(ids(&plain), vec![d.ids[0]]);
+        let (_, alias_index, _) = get_json(app, "/?rest_route=/").await;
+        assert_eq!(alias_index["namespaces"], index["namespaces"]);
+        let home = app.get("/").await;
+        assert_eq!(home.status, StatusCode::OK, "the home page is not taken by the alias");
+        assert_eq!(home.header("link"), "<http://127.0.0.1:8080/wp-json/>; rel=\"https://api.w.org/\"");
+        assert!(home.text().contains(r#"<link rel="https://api.w.org/" href="/wp-json/">"#));
+    }
+}
