@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/comments", post(pages::post))
         .route("/wp-comments-post.php", post(pages::post_wordpress))
         .route("/comments/stamp", get(pages::stamp))
+        .route("/avatars/{file}", get(pages::avatar))
         .route("/comments/feed", get(pages::site_feed))
         .route(
             "/comments/unsubscribe",

@@ -8,6 +8,7 @@ use std::collections::hash_map::Entry;
 use chrono_tz::Tz;
 use serde::Serialize;
 
+use super::avatar;
 use super::policy::{self, ModerationNotice, Policy};
 use super::rules::{self, Facts, Stamp, Status};
 use super::signing;
@@ -812,6 +813,21 @@ pub async fn recount_in(tx: &mut Tx, article_id: i64) -> AppResult<()> {
 
 pub use super::store::{PublicFilter, PublicOrder};
 
+/// A generated avatar as a standalone SVG file.
+pub fn avatar_file(seed: &str, size: u32) -> String {
+    super::avatar::svg(seed, size).replacen(
+        "<svg ",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" ",
+        1,
+    )
+}
+
+/// The address of the generated avatar of `who` (an email, or any stable name); `?s=` sets
+/// its size.
+pub fn avatar_path(key: &str, who: &str) -> String {
+    format!("/avatars/{}.svg", avatar::seed(key, who))
+}
+
 /// An approved comment as anyone may see it: no address, no IP, no moderation notes.
 #[derive(Debug, Clone)]
 pub struct PublicComment {
@@ -825,6 +841,8 @@ pub struct PublicComment {
     pub created_at: Timestamp,
     /// Its place on the article's page (`/…/slug#comment-12`).
     pub path: String,
+    /// The generated avatar's address, without the size.
+    pub avatar: String,
 }
 
 /// A page of the approved comments of published articles that `filter` keeps, and how many
@@ -844,6 +862,7 @@ pub async fn public(
     } else {
         store::public_count(db, now, filter).await?
     };
+    let key = settings::signing_key(db).await?;
     let mut paths: HashMap<i64, String> = HashMap::new();
     let mut comments = Vec::with_capacity(rows.len());
     for row in rows {
@@ -858,6 +877,7 @@ pub async fn public(
             parent_id: row.parent_id,
             path: format!("{page}#comment-{}", row.id),
             html: text::render(&row.body),
+            avatar: avatar_path(&key, &row.author_email),
             author_name: row.author_name,
             author_url: row.author_url,
             created_at: row.created_at,

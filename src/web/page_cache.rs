@@ -27,7 +27,7 @@ use tower::{Layer, Service};
 use tower_http::request_id::MakeRequestId;
 
 use super::Cacheable;
-use super::page_key::{is_search_key, request_key};
+use super::page_key::{is_free_text_key, request_key};
 use super::request_id::CountingIds;
 use super::sealed;
 use crate::cache::GenerationCache;
@@ -85,7 +85,7 @@ impl PageCache {
     }
 
     fn map_for(&self, key: &str) -> &GenerationCache<Arc<Entry>> {
-        if is_search_key(key) {
+        if is_free_text_key(key) {
             &self.searches
         } else {
             &self.entries
@@ -152,7 +152,9 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let readable = request.method() == Method::GET || request.method() == Method::HEAD;
+        // A request that signs in (an API token) may see more than readers do.
+        let readable = (request.method() == Method::GET || request.method() == Method::HEAD)
+            && !request.headers().contains_key(header::AUTHORIZATION);
         // Only a read with the cache on is looked up or stored.
         let key = (readable && self.layer.cache.enabled)
             .then(|| request_key(request.uri()))

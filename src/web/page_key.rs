@@ -37,14 +37,56 @@ const SEARCH_PARAMS: [&str; 8] = [
 /// The longest parameter value a search page is kept under; longer ones are never kept.
 const MAX_SEARCH_VALUE: usize = 200;
 
+/// Where the compatibility APIs answer: every parameter of theirs may change the answer.
+const API_PREFIXES: [&str; 1] = ["/wp-json"];
+/// The most parameters an API answer is kept under; a request with more is answered afresh.
+const MAX_API_PARAMS: usize = 24;
+
+fn is_api_path(path: &str) -> bool {
+    API_PREFIXES.iter().any(|p| {
+        path.strip_prefix(p)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
+}
+
 /// The key a request is looked up under in the page cache: the search page's own (see
-/// [`search_key`]) or any other page's.
+/// [`search_key`]), an API answer's (see [`api_key`]) or any other page's.
 pub fn request_key(uri: &Uri) -> Option<Cow<'_, str>> {
-    if uri.path() == crate::search::SEARCH_PATH {
+    let path = uri.path();
+    if path == crate::search::SEARCH_PATH {
         search_key(uri)
+    } else if is_api_path(path) {
+        api_key(uri)
     } else {
         page_key(uri, &PAGE_PARAMS)
     }
+}
+
+/// The key of an API answer: its path and every parameter, decoded, in a fixed order (a
+/// repeated list parameter keeps each value). Like search pages, these are free text and are
+/// kept apart within a budget of their own; a long or escaped request is not kept at all.
+pub fn api_key(uri: &Uri) -> Option<Cow<'_, str>> {
+    let path = uri.path();
+    if path.contains('%') {
+        return None;
+    }
+    let Some(query) = uri.query() else {
+        return Some(Cow::Borrowed(path));
+    };
+    let mut pairs: Vec<(Cow<str>, Cow<str>)> = form_urlencoded::parse(query.as_bytes()).collect();
+    if pairs.len() > MAX_API_PARAMS
+        || pairs
+            .iter()
+            .any(|(n, v)| n.len() + v.len() > MAX_SEARCH_VALUE)
+    {
+        return None;
+    }
+    pairs.sort();
+    let mut key = form_urlencoded::Serializer::for_suffix(format!("{path}?"), path.len() + 1);
+    for (name, value) in &pairs {
+        key.append_pair(name, value);
+    }
+    Some(Cow::Owned(key.finish()))
 }
 
 /// The key of a search results page: the query exactly as sent, reduced to the parameters the
@@ -73,10 +115,11 @@ pub fn search_key(uri: &Uri) -> Option<Cow<'_, str>> {
     Some(Cow::Owned(key.finish()))
 }
 
-/// Whether a key belongs to the search page, whose entries have their own budget.
-pub fn is_search_key(key: &str) -> bool {
-    key.strip_prefix(crate::search::SEARCH_PATH)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('?'))
+/// Whether a key names free text (a search page, an API answer), whose entries have their own
+/// budget so that random queries cannot push pages out.
+pub fn is_free_text_key(key: &str) -> bool {
+    let path = key.split('?').next().unwrap_or(key);
+    path == crate::search::SEARCH_PATH || is_api_path(path)
 }
 
 /// The key a public page is kept under (by the page cache and the render cache), from the
@@ -159,10 +202,10 @@ mod tests {
         assert_eq!(search("/search?q=a&q=b"), None, "a repeated parameter");
         let long = format!("/search?q={}", "a".repeat(201));
         assert_eq!(search(&long), None, "a query too long to keep");
-        assert!(is_search_key("/search?q=x"));
-        assert!(is_search_key("/search"));
+        assert!(is_free_text_key("/search?q=x"));
+        assert!(is_free_text_key("/search"));
         assert!(
-            !is_search_key("/searchlight"),
+            !is_free_text_key("/searchlight"),
             "a section called searchlight is a page"
         );
         assert_eq!(
@@ -170,6 +213,22 @@ mod tests {
             None,
             "a WordPress search goes to its redirect"
         );
+    }
+
+    #[test]
+    fn api_answers_are_kept_under_every_parameter() {
+        assert_eq!(
+            search("/wp-json/wp/v2/posts?per_page=2&categories[]=3&categories[]=1").as_deref(),
+            Some("/wp-json/wp/v2/posts?categories%5B%5D=1&categories%5B%5D=3&per_page=2")
+        );
+        assert_ne!(
+            search("/wp-json/wp/v2/posts?page=2"),
+            search("/wp-json/wp/v2/posts?page=3")
+        );
+        assert!(is_free_text_key("/wp-json/wp/v2/posts?page=2"));
+        assert!(!is_free_text_key("/wp-jsonish"));
+        let long = format!("/wp-json/wp/v2/posts?search={}", "a".repeat(201));
+        assert_eq!(search(&long), None, "a query too long to keep");
     }
 
     #[test]

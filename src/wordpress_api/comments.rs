@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::context::{Api, Reply, View, object};
+use super::context::{Api, Reply, View, avatar_urls, object};
 use super::error::WpError;
 use super::params::{Paging, Params};
 use crate::comments::service::{self as comments, PublicComment, PublicFilter, PublicOrder};
@@ -127,11 +127,11 @@ fn comment(api: &Api, c: &PublicComment) -> Map<String, Value> {
         "author_url": c.author_url,
         "date": api.local(c.created_at),
         "date_gmt": api.gmt(c.created_at),
-        "content": {"rendered": format!("{}\n", c.html)},
+        "content": {"rendered": format!("{}\n", c.html.trim_end())},
         "link": api.url(&c.path),
         "status": "approved",
         "type": "comment",
-        "author_avatar_urls": {},
+        "author_avatar_urls": avatar_urls(api, &c.avatar),
         "meta": [],
         "_links": links,
     }))

@@ -162,6 +162,37 @@ pub fn paragraph(text: &str) -> String {
     }
 }
 
+/// The words WordPress takes from the text when an item has no excerpt of its own.
+const EXCERPT_WORDS: usize = 55;
+
+/// `summary` as a paragraph, or as WordPress does without one: the first 55 words of `html`.
+pub fn excerpt(summary: &str, html: &str) -> String {
+    if !summary.trim().is_empty() {
+        return paragraph(summary);
+    }
+    let text = crate::articles::body::plain_text(html);
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.len() <= EXCERPT_WORDS {
+        return paragraph(&words.join(" "));
+    }
+    format!(
+        "<p>{} [&hellip;]</p>\n",
+        escape(&words[..EXCERPT_WORDS].join(" "))
+    )
+}
+
+/// WordPress's three avatar sizes of a picture at `path`, which takes `s` (the size) last.
+pub fn avatar_urls(api: &Api, path: &str) -> Value {
+    let mut urls = Map::new();
+    for size in [24, 48, 96] {
+        urls.insert(
+            size.to_string(),
+            json!(api.url(&format!("{path}?s={size}"))),
+        );
+    }
+    Value::Object(urls)
+}
+
 /// The members of a `json!` object literal.
 pub fn object(value: Value) -> Map<String, Value> {
     match value {

@@ -16,6 +16,8 @@ mod search;
 mod terms;
 mod users;
 
+use std::borrow::Cow;
+
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -30,6 +32,8 @@ use self::params::Params;
 use self::terms::Taxonomy;
 use crate::site::layout::layout;
 use crate::state::AppState;
+use crate::web::page_key::api_key;
+use crate::web::{Cacheable, PUBLIC_CACHE_CONTROL};
 
 pub use schema::ROUTES;
 
@@ -305,6 +309,15 @@ fn respond(api: &Api, uri: &Uri, reply: Reply) -> Response {
         HeaderValue::from_static("application/json; charset=UTF-8"),
     );
     headers.insert(header::ALLOW, HeaderValue::from_static("GET"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(PUBLIC_CACHE_CONTROL),
+    );
+    response.extensions_mut().insert(Cacheable {
+        last_modified: None,
+        key: api_key(uri).map(Cow::into_owned),
+    });
+    let headers = response.headers_mut();
     let mut links = Vec::new();
     if let Some((total, paging)) = reply.paging {
         let pages = paging.total_pages(total);

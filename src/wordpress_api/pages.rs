@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::context::{Api, Reply, View, curies, escape, object};
+use super::context::{Api, Reply, View, curies, escape, excerpt, object};
 use super::error::WpError;
 use super::params::{Paging, Params};
 use crate::pages::service::{self as pages, Page};
@@ -163,8 +163,8 @@ fn page(api: &Api, p: &Page) -> Map<String, Value> {
         "type": "page",
         "link": api.url(&p.path()),
         "title": {"rendered": escape(&p.title)},
-        "content": {"rendered": format!("{}\n", p.body_html), "protected": false},
-        "excerpt": {"rendered": "", "protected": false},
+        "content": {"rendered": format!("{}\n", p.body_html.trim_end()), "protected": false},
+        "excerpt": {"rendered": excerpt("", &p.body_html), "protected": false},
         "author": 0,
         "featured_media": 0,
         "parent": p.parent_id.unwrap_or(0),

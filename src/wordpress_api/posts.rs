@@ -5,7 +5,7 @@
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
-use super::context::{Api, Reply, View, curies, escape, object, paragraph};
+use super::context::{Api, Reply, View, curies, escape, excerpt, object};
 use super::error::WpError;
 use super::params::{Paging, Params};
 use crate::articles::query::{self, Cmp, Cond, OrderBy, Query, Story};
@@ -290,8 +290,8 @@ fn post(api: &Api, story: &Story, sticky: bool) -> Map<String, Value> {
         "type": "post",
         "link": api.url(&story.path),
         "title": {"rendered": escape(&row.headline)},
-        "content": {"rendered": format!("{}\n", row.body_html), "protected": false},
-        "excerpt": {"rendered": paragraph(&row.standfirst), "protected": false},
+        "content": {"rendered": format!("{}\n", row.body_html.trim_end()), "protected": false},
+        "excerpt": {"rendered": excerpt(&row.standfirst, &row.body_html), "protected": false},
         "author": author,
         "featured_media": featured,
         "comment_status": if row.comments_open { "open" } else { "closed" },

@@ -4,12 +4,14 @@
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
-use super::context::{Api, Reply, View, object};
+use super::context::{Api, Reply, View, avatar_urls, object};
 use super::error::WpError;
 use super::params::{Paging, Params};
 use crate::articles::query::{self, CountsOf};
 use crate::articles::service::{self as articles, Author};
+use crate::comments::service as comments;
 use crate::media::images::urls;
+use crate::site::settings;
 
 const EMBEDDED: &[&str] = &[
     "id",
@@ -66,6 +68,7 @@ pub async fn list(api: &Api, params: &mut Params) -> Result<Reply, WpError> {
         ));
     }
     params.check()?;
+    let key = settings::signing_key(&api.db).await?;
     let mut authors: Vec<Author> = public_authors(api)
         .await?
         .into_iter()
@@ -103,7 +106,7 @@ pub async fn list(api: &Api, params: &mut Params) -> Result<Reply, WpError> {
         .iter()
         .skip(usize::try_from(skip).unwrap_or(usize::MAX))
         .take(usize::try_from(paging.per_page).unwrap_or(0))
-        .map(|a| view.apply(user(api, a), EMBEDDED))
+        .map(|a| view.apply(user(api, a, &key), EMBEDDED))
         .collect();
     Ok(Reply::page(items, total, paging))
 }
@@ -120,28 +123,36 @@ pub async fn one(api: &Api, params: &mut Params, id: &str) -> Result<Reply, WpEr
     params.check()?;
     let invalid = || WpError::invalid_id("rest_user_invalid_id", "user");
     let id: i64 = id.parse().map_err(|_| invalid())?;
+    let key = settings::signing_key(&api.db).await?;
     let authors = public_authors(api).await?;
     let author = authors.iter().find(|a| a.id == id).ok_or_else(invalid)?;
-    let mut reply = Reply::item(view.apply(user(api, author), EMBEDDED));
+    let mut reply = Reply::item(view.apply(user(api, author, &key), EMBEDDED));
     reply.alternate = Some(api.url(&format!("/author/{}", author.slug)));
     Ok(reply)
 }
 
-fn user(api: &Api, a: &Author) -> Map<String, Value> {
-    let avatars: Map<String, Value> = a
-        .avatar_id
-        .map(|media| {
-            [24, 48, 96]
-                .into_iter()
-                .map(|side| {
-                    (
-                        side.to_string(),
-                        json!(api.url(&urls::crop(media, side, side))),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+/// The author's portrait at WordPress's three sizes, or a generated picture for one without.
+fn avatars(api: &Api, a: &Author, key: &str) -> Value {
+    match a.avatar_id {
+        Some(media) => [24, 48, 96]
+            .into_iter()
+            .map(|side| {
+                (
+                    side.to_string(),
+                    json!(api.url(&urls::crop(media, side, side))),
+                )
+            })
+            .collect::<Map<String, Value>>()
+            .into(),
+        None => avatar_urls(
+            api,
+            &comments::avatar_path(key, &format!("author:{}", a.slug)),
+        ),
+    }
+}
+
+fn user(api: &Api, a: &Author, key: &str) -> Map<String, Value> {
+    let avatars = avatars(api, a, key);
     object(json!({
         "id": a.id,
         "name": a.name,

@@ -33,5 +33,6 @@ mod snapshots;
 mod structure;
 mod theme_docs;
 mod wordpress_api;
+mod wordpress_api_parity;
 mod wordpress_round_trip;
 mod workflow;

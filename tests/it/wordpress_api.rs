@@ -324,6 +324,27 @@ db_tests! {
         );
     }
 
+    async fn answers_are_cached_with_validators_and_follow_every_change(app) {
+        let d = desk(app).await;
+        let path = "/wp-json/wp/v2/posts?per_page=5&_embed=author";
+        let first = app.get(path).await;
+        let etag = first.header("etag").to_string();
+        assert!(!etag.is_empty(), "answers carry a validator");
+        assert!(first.header("cache-control").starts_with("public"));
+        assert_eq!(first.header("access-control-allow-origin"), "*");
+        let again = app.get_with(path, &[("if-none-match", &etag)]).await;
+        assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+        assert_eq!(app.get(path).await.header("access-control-allow-origin"), "*", "kept with its headers");
+
+        let newer = publish(app, article(&d.n, "Breaking: a fourth story")).await;
+        let after = app.get(path).await;
+        assert_eq!(after.status, StatusCode::OK);
+        assert_eq!(ids(&json_of(&after))[0], newer, "a publication reaches the API at once");
+        assert_ne!(after.header("etag"), etag);
+        let signed = app.get_with("/wp-json/wp/v2/posts?per_page=5&_embed=author", &[("authorization", "Basic eDp5")]).await;
+        assert_eq!(signed.status, StatusCode::OK);
+    }
+
     async fn the_index_describes_the_site_and_the_plain_form_answers_too(app) {
         let d = desk(app).await;
         let (status, index, _) = get_json(app, "/wp-json/").await;

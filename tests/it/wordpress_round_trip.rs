@@ -27,16 +27,16 @@ const UPLOADS: &str = "/var/lib/wordpress-harness/wp-content/uploads";
 const FILES: &str = "127.0.0.1:8080";
 
 /// The reference site and port 8080, one case at a time.
-static WORDPRESS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub(crate) static WORDPRESS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-struct Quiet;
+pub(crate) struct Quiet;
 
 impl Progress for Quiet {
     fn pass(&self, _: &'static str, _: Option<u64>) {}
     fn advance(&self) {}
 }
 
-fn wp(args: &[&str]) -> String {
+pub(crate) fn wp(args: &[&str]) -> String {
     let out = Command::new(format!("{TOOLS}/wp.sh"))
         .args(args)
         .output()
@@ -49,7 +49,7 @@ fn wp(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn wordpress_answers() -> bool {
+pub(crate) fn wordpress_answers() -> bool {
     Path::new(TOOLS).is_dir()
         && Command::new("curl")
             .args(["-sf", "-o", "/dev/null", "http://127.0.0.1:8390/wp-json/"])
