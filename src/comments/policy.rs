@@ -68,6 +68,9 @@ pub struct Policy {
     pub notify_moderators: ModerationNotice,
     /// Drop commenters' IP addresses and browser names after this many days.
     pub ip_retention_days: i64,
+    /// Whether anyone may comment through the WordPress REST API without signing in (WordPress
+    /// refuses by default, and so do we: such comments come without the form's timing stamp).
+    pub rest_anonymous: bool,
 }
 
 impl Default for Policy {
@@ -89,6 +92,7 @@ impl Default for Policy {
             notify_authors: true,
             notify_moderators: ModerationNotice::Each,
             ip_retention_days: 30,
+            rest_anonymous: false,
         }
     }
 }
@@ -118,6 +122,7 @@ pub async fn load(db: &Db) -> AppResult<Policy> {
             "hold_score" => p.hold_score = number.unwrap_or(p.hold_score),
             "spam_score" => p.spam_score = number.unwrap_or(p.spam_score),
             "notify_authors" => p.notify_authors = flag,
+            "rest_anonymous" => p.rest_anonymous = flag,
             "notify_moderators" => {
                 p.notify_moderators =
                     ModerationNotice::parse(&value).unwrap_or(p.notify_moderators);
@@ -207,6 +212,7 @@ pub async fn save(db: &Db, policy: &Policy) -> AppResult<()> {
         ("manual_moderation", flag(policy.manual_moderation)),
         ("previously_approved", flag(policy.previously_approved)),
         ("notify_authors", flag(policy.notify_authors)),
+        ("rest_anonymous", flag(policy.rest_anonymous)),
         (
             "notify_moderators",
             policy.notify_moderators.as_str().into(),
@@ -230,6 +236,7 @@ pub fn from_form(get: impl Fn(&str) -> String) -> Policy {
     Policy {
         manual_moderation: on("manual_moderation"),
         previously_approved: on("previously_approved"),
+        rest_anonymous: on("rest_anonymous"),
         max_links: number("max_links"),
         moderation_keys: get("moderation_keys"),
         disallowed_keys: get("disallowed_keys"),

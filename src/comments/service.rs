@@ -843,6 +843,50 @@ pub struct PublicComment {
     pub path: String,
     /// The generated avatar's address, without the size.
     pub avatar: String,
+    /// False only for one's own comment just sent and held.
+    pub approved: bool,
+}
+
+async fn article_path(db: &Db, now: Timestamp, tz: Tz, article_id: i64) -> AppResult<String> {
+    let target = articles::comment_target(db, now, tz, article_id).await?;
+    Ok(target.and_then(|t| t.path).unwrap_or_default())
+}
+
+fn to_public(row: CommentRow, page: &str, key: &str) -> PublicComment {
+    PublicComment {
+        id: row.id,
+        article_id: row.article_id,
+        parent_id: row.parent_id,
+        path: format!("{page}#comment-{}", row.id),
+        html: text::render(&row.body),
+        avatar: avatar_path(key, &row.author_email),
+        approved: row.status == "approved",
+        author_name: row.author_name,
+        author_url: row.author_url,
+        created_at: row.created_at,
+    }
+}
+
+/// A comment sent through the WordPress REST API. Someone not signed in is refused unless the
+/// site allows it (`rest_anonymous`, off by default as in WordPress); then the form's rules all
+/// apply. Answers the comment as its sender may see it, held or not.
+pub async fn submit_from_api(
+    db: &Db,
+    clock: &Clock,
+    input: Input,
+    visitor: Visitor,
+) -> AppResult<PublicComment> {
+    let policy = policy::load(db).await?;
+    if visitor.user.is_none() && !policy.rest_anonymous {
+        return Err(AppError::Unauthorized(
+            "Sorry, you must be logged in to comment.".into(),
+        ));
+    }
+    let posted = submit(db, clock, input, visitor).await?;
+    let row = row(db, posted.id).await?;
+    let tz = settings::load(db).await?.tz;
+    let page = article_path(db, clock.now(), tz, row.article_id).await?;
+    Ok(to_public(row, &page, &settings::signing_key(db).await?))
 }
 
 /// A page of the approved comments of published articles that `filter` keeps, and how many
@@ -867,21 +911,10 @@ pub async fn public(
     let mut comments = Vec::with_capacity(rows.len());
     for row in rows {
         if let Entry::Vacant(slot) = paths.entry(row.article_id) {
-            let target = articles::comment_target(db, now, tz, row.article_id).await?;
-            slot.insert(target.and_then(|t| t.path).unwrap_or_default());
+            slot.insert(article_path(db, now, tz, row.article_id).await?);
         }
         let page = paths.get(&row.article_id).cloned().unwrap_or_default();
-        comments.push(PublicComment {
-            id: row.id,
-            article_id: row.article_id,
-            parent_id: row.parent_id,
-            path: format!("{page}#comment-{}", row.id),
-            html: text::render(&row.body),
-            avatar: avatar_path(&key, &row.author_email),
-            author_name: row.author_name,
-            author_url: row.author_url,
-            created_at: row.created_at,
-        });
+        comments.push(to_public(row, &page, &key));
     }
     Ok((comments, total))
 }

@@ -24,6 +24,8 @@ pub struct Reply {
     pub paging: Option<(i64, Paging)>,
     /// For a single item with a public page: its address (`Link: <…>; rel="alternate"`).
     pub alternate: Option<String>,
+    /// For an item just made: its address, answered `201 Created` with `Location`.
+    pub created: Option<String>,
 }
 
 impl Reply {
@@ -32,6 +34,7 @@ impl Reply {
             body,
             paging: None,
             alternate: None,
+            created: None,
         }
     }
 
@@ -40,6 +43,7 @@ impl Reply {
             body: Value::Array(items),
             paging: Some((total, paging)),
             alternate: None,
+            created: None,
         }
     }
 }

@@ -30,8 +30,11 @@ use self::context::{Api, ROOT, Reply};
 use self::error::WpError;
 use self::params::Params;
 use self::terms::Taxonomy;
+use crate::comments::service::Visitor;
+use crate::comments::spam::Arrival;
 use crate::site::layout::layout;
 use crate::state::AppState;
+use crate::web::client::ClientIp;
 use crate::web::page_key::api_key;
 use crate::web::{Cacheable, PUBLIC_CACHE_CONTROL};
 
@@ -128,11 +131,20 @@ fn cors(headers: &mut HeaderMap) {
     headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
 }
 
-async fn serve(State(state): State<AppState>, request: Request<Body>) -> Response {
+async fn serve(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    request: Request<Body>,
+) -> Response {
     let method = request.method().clone();
     let uri = request.uri().clone();
+    let writes_comment = uri.path().trim_end_matches('/') == "/wp-json/wp/v2/comments";
     let mut response = match method {
         Method::GET | Method::HEAD => match answer(&state, &uri).await {
+            Ok(response) => response,
+            Err(e) => e.into_response(),
+        },
+        Method::POST if writes_comment => match comment(&state, ip, &uri, request).await {
             Ok(response) => response,
             Err(e) => e.into_response(),
         },
@@ -140,7 +152,7 @@ async fn serve(State(state): State<AppState>, request: Request<Body>) -> Respons
             let mut r = StatusCode::OK.into_response();
             r.headers_mut().insert(
                 header::ACCESS_CONTROL_ALLOW_METHODS,
-                HeaderValue::from_static("OPTIONS, GET"),
+                HeaderValue::from_static("OPTIONS, GET, POST"),
             );
             r.headers_mut()
                 .insert(header::ALLOW, HeaderValue::from_static("GET"));
@@ -153,16 +165,7 @@ async fn serve(State(state): State<AppState>, request: Request<Body>) -> Respons
 }
 
 async fn answer(state: &AppState, uri: &Uri) -> Result<Response, WpError> {
-    let site = layout(state)
-        .await
-        .map_err(|_| WpError::from(crate::error::AppError::NotReady("starting".into())))?
-        .site
-        .clone();
-    let api = Api {
-        db: state.db.clone(),
-        now: state.clock.now(),
-        site,
-    };
+    let api = api(state).await?;
     let route = uri.path().strip_prefix(ROOT).unwrap_or("/");
     let route = if route.is_empty() { "/" } else { route };
     let mut params = Params::parse(uri.query());
@@ -182,6 +185,54 @@ async fn answer(state: &AppState, uri: &Uri) -> Result<Response, WpError> {
         }
     }
     Ok(respond(&api, uri, reply))
+}
+
+/// A reader's comment sent by an app (see [`comments::create`]).
+async fn comment(
+    state: &AppState,
+    ip: String,
+    uri: &Uri,
+    request: Request<Body>,
+) -> Result<Response, WpError> {
+    let api = api(state).await?;
+    let (parts, body) = request.into_parts();
+    let header = |name: header::HeaderName| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    let body = axum::body::to_bytes(body, comments::MAX_COMMENT_REQUEST)
+        .await
+        .map_err(|_| WpError::from(crate::error::AppError::TooLarge))?;
+    let visitor = Visitor {
+        ip,
+        user: None,
+        arrival: Arrival {
+            user_agent: header(header::USER_AGENT),
+            accept_language: !header(header::ACCEPT_LANGUAGE).is_empty(),
+            referer: !header(header::REFERER).is_empty(),
+            fill_seconds: None,
+        },
+    };
+    let content_type = header(header::CONTENT_TYPE);
+    let reply = comments::create(&api, &state.clock, visitor, &content_type, &body).await?;
+    Ok(respond(&api, uri, reply))
+}
+
+async fn api(state: &AppState) -> Result<Api, WpError> {
+    let site = layout(state)
+        .await
+        .map_err(|_| WpError::from(crate::error::AppError::NotReady("starting".into())))?
+        .site
+        .clone();
+    Ok(Api {
+        db: state.db.clone(),
+        now: state.clock.now(),
+        site,
+    })
 }
 
 /// The answer of one route, before `_embed` and `_fields`.
@@ -345,6 +396,13 @@ fn respond(api: &Api, uri: &Uri, reply: Reply) -> Response {
             links.push(page_link(paging.page + 1, "next"));
         }
     }
+    if let Some(created) = reply.created {
+        *response.status_mut() = StatusCode::CREATED;
+        if let Ok(value) = HeaderValue::from_str(&created) {
+            response.headers_mut().insert(header::LOCATION, value);
+        }
+    }
+    let headers = response.headers_mut();
     if let Some(alternate) = reply.alternate {
         links.push(format!("<{alternate}>; rel=\"alternate\"; type=text/html"));
     }

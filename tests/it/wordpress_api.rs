@@ -345,6 +345,74 @@ db_tests! {
         assert_eq!(signed.status, StatusCode::OK);
     }
 
+    async fn apps_may_send_comments_only_when_the_site_allows_it_and_through_every_rule(app) {
+        let d = desk(app).await;
+        let send = |body: String, content_type: &'static str| async move {
+            let r = app
+                .request(
+                    Request::post("/wp-json/wp/v2/comments")
+                        .header("content-type", content_type)
+                        .header("user-agent", "NewsApp/2.1")
+                        .body(Body::from(body))
+                        .unwrap(),
+                )
+                .await;
+            let body = json_of(&r);
+            (r.status, body, r.header("location").to_string())
+        };
+        let json = |post: i64, name: &str, email: &str, content: &str| {
+            serde_json::json!({"post": post, "author_name": name, "author_email": email,
+                               "content": content}).to_string()
+        };
+        let good = json(d.ids[0], "Ann Appuser", "ann@readers.example", "Sent from the app.");
+        let (status, e, _) = send(good.clone(), "application/json").await;
+        assert_eq!((status, e["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("rest_comment_login_required")));
+
+        let mut policy = broadsheet::comments::policy::load(&app.db).await.unwrap();
+        policy.rest_anonymous = true;
+        broadsheet::comments::policy::save(&app.db, &policy).await.unwrap();
+
+        let (status, made, location) = send(good.clone(), "application/json").await;
+        assert_eq!(status, StatusCode::CREATED, "{made}");
+        let id = made["id"].as_i64().unwrap();
+        assert_eq!(location, format!("http://127.0.0.1:8080/wp-json/wp/v2/comments/{id}"));
+        assert_eq!(made["status"], "hold", "a first comment waits for a moderator, as on the form");
+        assert_eq!(made["author_name"], "Ann Appuser");
+        assert!(made.get("author_email").is_none());
+        let (_, listed, _) = get_json(app, &format!("/wp-json/wp/v2/comments?post={}", d.ids[0])).await;
+        assert_eq!(listed, serde_json::json!([]), "held comments stay out of public lists");
+        let stored: Vec<(String, String)> = app.rows("SELECT status, user_agent FROM comments").await;
+        assert_eq!(stored, vec![("pending".to_string(), "NewsApp/2.1".to_string())]);
+
+        let (status, e, _) = send(good, "application/json").await;
+        assert_eq!((status, e["code"].as_str()), (StatusCode::CONFLICT, Some("comment_duplicate")));
+
+        let cases: Vec<(String, &'static str, StatusCode, &str)> = vec![
+            (json(d.ids[1], "", "x@readers.example", "Hello"), "application/json", StatusCode::BAD_REQUEST, "rest_comment_author_data_required"),
+            (json(d.ids[1], "Bo", "bo@readers.example", "  "), "application/json", StatusCode::BAD_REQUEST, "rest_comment_content_invalid"),
+            (json(d.ids[1], "Bo", "not-an-address", "Hello"), "application/json", StatusCode::BAD_REQUEST, "rest_invalid_param"),
+            (json(d.draft, "Bo", "bo@readers.example", "Hello"), "application/json", StatusCode::FORBIDDEN, "rest_comment_invalid_post_id"),
+            (json(999_999, "Bo", "bo@readers.example", "Hello"), "application/json", StatusCode::FORBIDDEN, "rest_comment_invalid_post_id"),
+            (r#"{"post": "abc"}"#.to_string(), "application/json", StatusCode::BAD_REQUEST, "rest_invalid_param"),
+            ("{not json".to_string(), "application/json", StatusCode::BAD_REQUEST, "rest_invalid_json"),
+            (format!("{{\"post\": {}, \"author_name\": \"{}\", \"author_email\": \"bo@readers.example\", \"content\": \"Hi\"}}", d.ids[1], "N".repeat(300)), "application/json", StatusCode::BAD_REQUEST, "comment_author_column_length"),
+        ];
+        for (body, content_type, status, code) in cases {
+            let (got, e, _) = send(body.clone(), content_type).await;
+            assert_eq!((got, e["code"].as_str()), (status, Some(code)), "{body}: {e}");
+        }
+
+        let form = format!(
+            "post={}&author_name=Cy+Former&author_email=cy%40readers.example&content%5Braw%5D=By+form.",
+            d.ids[1]
+        );
+        let (status, made, _) = send(form, "application/x-www-form-urlencoded").await;
+        assert_eq!(status, StatusCode::CREATED, "{made}");
+        assert!(made["content"]["rendered"].as_str().unwrap().contains("By form."));
+        let (status, e, _) = send(json(d.ids[1], "Cy Former", "cy@readers.example", "Again, at once."), "application/json").await;
+        assert_eq!((status, e["code"].as_str()), (StatusCode::BAD_REQUEST, Some("comment_flood")));
+    }
+
     async fn the_index_describes_the_site_and_the_plain_form_answers_too(app) {
         let d = desk(app).await;
         let (status, index, _) = get_json(app, "/wp-json/").await;
