@@ -74,9 +74,14 @@ async fn with_links(db: &Db, tz: Tz, rows: Vec<ArticleRow>) -> AppResult<Vec<Sto
         .collect())
 }
 
-/// How many articles readers may see now per section, tag or author id.
-pub async fn counts(db: &Db, now: Timestamp, of: CountsOf) -> AppResult<HashMap<i64, i64>> {
-    Ok(store::published_counts(db, now, of)
+/// How many articles readers may see now per section, tag or author id (of `only`, when given).
+pub async fn counts(
+    db: &Db,
+    now: Timestamp,
+    of: CountsOf,
+    only: Option<&[i64]>,
+) -> AppResult<HashMap<i64, i64>> {
+    Ok(store::published_counts(db, now, of, only)
         .await?
         .into_iter()
         .collect())

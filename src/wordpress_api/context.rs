@@ -48,6 +48,36 @@ impl Reply {
     }
 }
 
+/// The fields of a post or page embedded in another answer.
+pub const POST_EMBEDDED: &[&str] = &[
+    "id",
+    "date",
+    "slug",
+    "type",
+    "link",
+    "title",
+    "excerpt",
+    "author",
+    "featured_media",
+];
+
+/// What posts, pages and media may be ordered by (pages add `menu_order`).
+pub const POST_ORDER_BY: &[&str] = &[
+    "author",
+    "date",
+    "id",
+    "include",
+    "modified",
+    "parent",
+    "relevance",
+    "slug",
+    "include_slugs",
+    "title",
+];
+
+/// WordPress's answer to `context=edit` on posts, pages and media from someone not signed in.
+pub const POST_EDIT_REFUSAL: &str = "Sorry, you are not allowed to edit posts in this post type.";
+
 /// The context an item is shown in: `view` (everything public) or `embed` (the fields
 /// WordPress embeds). `edit` needs rights no anonymous caller has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

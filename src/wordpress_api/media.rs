@@ -3,7 +3,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::context::{Api, Reply, View, curies, escape, object, paragraph};
+use super::context::{
+    Api, POST_EDIT_REFUSAL, POST_ORDER_BY, Reply, View, curies, escape, object, paragraph,
+};
 use super::error::WpError;
 use super::params::{Paging, Params};
 use crate::media::images::urls;
@@ -25,31 +27,14 @@ const EMBEDDED: &[&str] = &[
     "source_url",
 ];
 
-const EDIT_REFUSAL: &str = "Sorry, you are not allowed to edit posts in this post type.";
-
 /// The sizes WordPress themes ask for, by name, as widths.
 const SIZES: [(&str, u32); 3] = [("thumbnail", 150), ("medium", 300), ("large", 1024)];
 
 pub async fn list(api: &Api, params: &mut Params) -> Result<Reply, WpError> {
-    let view = View::read(params, EDIT_REFUSAL)?;
+    let view = View::read(params, POST_EDIT_REFUSAL)?;
     let paging = Paging::read(params, 100);
     let desc = params.choice("order", &["asc", "desc"], "desc") == "desc";
-    params.choice(
-        "orderby",
-        &[
-            "author",
-            "date",
-            "id",
-            "include",
-            "modified",
-            "parent",
-            "relevance",
-            "slug",
-            "include_slugs",
-            "title",
-        ],
-        "date",
-    );
+    params.choice("orderby", POST_ORDER_BY, "date");
     let media_type = params.choice(
         "media_type",
         &["image", "video", "text", "application", "audio"],
@@ -80,7 +65,7 @@ pub async fn list(api: &Api, params: &mut Params) -> Result<Reply, WpError> {
 }
 
 pub async fn one(api: &Api, params: &mut Params, id: &str) -> Result<Reply, WpError> {
-    let view = View::read(params, EDIT_REFUSAL)?;
+    let view = View::read(params, POST_EDIT_REFUSAL)?;
     params.check()?;
     let invalid = || WpError::invalid_id("rest_post_invalid_id", "post");
     let id: i64 = id.parse().map_err(|_| invalid())?;

@@ -3,50 +3,26 @@
 
 use serde_json::{Map, Value, json};
 
-use super::context::{Api, Reply, View, curies, escape, excerpt, object};
+use super::context::{
+    Api, POST_EDIT_REFUSAL, POST_EMBEDDED, POST_ORDER_BY, Reply, View, curies, escape, excerpt,
+    object,
+};
 use super::error::WpError;
-use super::params::{Paging, Params};
+use super::params::{Paging, Params, Selection};
 use crate::pages::service::{self as pages, Page};
 
-const EMBEDDED: &[&str] = &[
-    "id",
-    "date",
-    "slug",
-    "type",
-    "link",
-    "title",
-    "excerpt",
-    "author",
-    "featured_media",
-];
-
-const EDIT_REFUSAL: &str = "Sorry, you are not allowed to edit posts in this post type.";
-
-const ORDER_BY: &[&str] = &[
-    "author",
-    "date",
-    "id",
-    "include",
-    "modified",
-    "parent",
-    "relevance",
-    "slug",
-    "include_slugs",
-    "title",
-    "menu_order",
-];
-
 pub async fn list(api: &Api, params: &mut Params) -> Result<Reply, WpError> {
-    let view = View::read(params, EDIT_REFUSAL)?;
+    let view = View::read(params, POST_EDIT_REFUSAL)?;
     let paging = Paging::read(params, 100);
     let desc = params.choice("order", &["asc", "desc"], "desc") == "desc";
-    let order_by = params.choice("orderby", ORDER_BY, "date");
-    let include = params.ids("include");
-    let exclude = params.ids("exclude").unwrap_or_default();
+    let order_by = if params.raw("orderby") == Some("menu_order") {
+        "menu_order"
+    } else {
+        params.choice("orderby", POST_ORDER_BY, "date")
+    };
+    let selection = Selection::read(params);
     let parents = params.ids("parent");
     let parent_exclude = params.ids("parent_exclude").unwrap_or_default();
-    let slugs = params.strings("slug");
-    let search = params.string("search").map(|s| s.to_lowercase());
     let tz = api.site.tz;
     let after = params.date("after", tz);
     let before = params.date("before", tz);
@@ -66,22 +42,11 @@ pub async fn list(api: &Api, params: &mut Params) -> Result<Reply, WpError> {
         .await?
         .into_iter()
         .filter(|p| p.is_public(now))
-        .filter(|p| include.as_ref().is_none_or(|ids| ids.contains(&p.id)))
-        .filter(|p| !exclude.contains(&p.id))
+        .filter(|p| selection.keeps(p.id, &p.slug, &[&p.title, &p.body_html]))
         .filter(|p| {
             let parent = p.parent_id.unwrap_or(0);
             parents.as_ref().is_none_or(|ids| ids.contains(&parent))
                 && !parent_exclude.contains(&parent)
-        })
-        .filter(|p| {
-            slugs
-                .as_ref()
-                .is_none_or(|s| s.iter().any(|s| s.eq_ignore_ascii_case(&p.slug)))
-        })
-        .filter(|p| {
-            search.as_ref().is_none_or(|q| {
-                p.title.to_lowercase().contains(q) || p.body_html.to_lowercase().contains(q)
-            })
         })
         .filter(|p| after.is_none_or(|at| p.published_at.is_some_and(|t| t > at)))
         .filter(|p| before.is_none_or(|at| p.published_at.is_some_and(|t| t < at)))
@@ -92,31 +57,20 @@ pub async fn list(api: &Api, params: &mut Params) -> Result<Reply, WpError> {
         "parent" => found.sort_by_key(|p| (p.parent_id, p.id)),
         "slug" | "include_slugs" => found.sort_by(|a, b| a.slug.cmp(&b.slug)),
         "title" | "menu_order" => found.sort_by_key(|p| (p.title.to_lowercase(), p.id)),
-        "include" => {
-            let ids = include.clone().unwrap_or_default();
-            found.sort_by_key(|p| ids.iter().position(|id| *id == p.id));
-        }
+        "include" => found.sort_by_key(|p| selection.place(p.id)),
         _ => found.sort_by_key(|p| (p.published_at, p.id)),
     }
-    if desc {
-        found.reverse();
-    }
-    let total = i64::try_from(found.len()).unwrap_or(i64::MAX);
-    let skip = paging.skip(params.has("offset"));
-    if total > 0 && skip >= total {
-        return Err(WpError::page_out_of_range("rest_post_invalid_page_number"));
-    }
+    let offset = params.has("offset");
+    let (found, total) = paging.slice(found, desc, offset, "rest_post_invalid_page_number")?;
     let items = found
         .iter()
-        .skip(usize::try_from(skip).unwrap_or(usize::MAX))
-        .take(usize::try_from(paging.per_page).unwrap_or(0))
-        .map(|p| view.apply(page(api, p), EMBEDDED))
+        .map(|p| view.apply(page(api, p), POST_EMBEDDED))
         .collect();
     Ok(Reply::page(items, total, paging))
 }
 
 pub async fn one(api: &Api, params: &mut Params, id: &str) -> Result<Reply, WpError> {
-    let view = View::read(params, EDIT_REFUSAL)?;
+    let view = View::read(params, POST_EDIT_REFUSAL)?;
     params.check()?;
     let invalid = || WpError::invalid_id("rest_post_invalid_id", "post");
     let id: i64 = id.parse().map_err(|_| invalid())?;
@@ -124,7 +78,7 @@ pub async fn one(api: &Api, params: &mut Params, id: &str) -> Result<Reply, WpEr
         Ok(p) if p.is_public(api.now) => p,
         _ => return Err(invalid()),
     };
-    let mut reply = Reply::item(view.apply(page(api, &found), EMBEDDED));
+    let mut reply = Reply::item(view.apply(page(api, &found), POST_EMBEDDED));
     reply.alternate = Some(api.url(&found.path()));
     Ok(reply)
 }

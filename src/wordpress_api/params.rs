@@ -262,12 +262,76 @@ impl Paging {
         }
     }
 
+    /// One page of a list read whole, in the order asked for, and how many items there are in
+    /// all; a page past the end is WordPress's `code` error.
+    pub fn slice<T>(
+        &self,
+        mut items: Vec<T>,
+        descending: bool,
+        explicit_offset: bool,
+        code: &'static str,
+    ) -> Result<(Vec<T>, i64), WpError> {
+        if descending {
+            items.reverse();
+        }
+        let total = i64::try_from(items.len()).unwrap_or(i64::MAX);
+        let skip = self.skip(explicit_offset);
+        if total > 0 && skip >= total {
+            return Err(WpError::page_out_of_range(code));
+        }
+        let page = items
+            .into_iter()
+            .skip(usize::try_from(skip).unwrap_or(usize::MAX))
+            .take(usize::try_from(self.per_page).unwrap_or(0))
+            .collect();
+        Ok((page, total))
+    }
+
     pub fn total_pages(&self, total: i64) -> i64 {
         if total == 0 {
             0
         } else {
             (total + self.per_page - 1) / self.per_page
         }
+    }
+}
+
+/// The parameters every list read whole filters by: `include`, `exclude`, `slug`, `search`.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    pub include: Option<Vec<i64>>,
+    exclude: Vec<i64>,
+    slugs: Option<Vec<String>>,
+    search: Option<String>,
+}
+
+impl Selection {
+    pub fn read(params: &mut Params) -> Selection {
+        Selection {
+            include: params.ids("include"),
+            exclude: params.ids("exclude").unwrap_or_default(),
+            slugs: params.strings("slug"),
+            search: params.string("search").map(|s| s.to_lowercase()),
+        }
+    }
+
+    /// Whether the item `id` with `slug` is kept; `search` looks in `texts` too.
+    pub fn keeps(&self, id: i64, slug: &str, texts: &[&str]) -> bool {
+        self.include.as_ref().is_none_or(|ids| ids.contains(&id))
+            && !self.exclude.contains(&id)
+            && self
+                .slugs
+                .as_ref()
+                .is_none_or(|s| s.iter().any(|s| s.eq_ignore_ascii_case(slug)))
+            && self.search.as_ref().is_none_or(|q| {
+                slug.to_lowercase().contains(q)
+                    || texts.iter().any(|t| t.to_lowercase().contains(q))
+            })
+    }
+
+    /// Where `id` stands in `include`, for `orderby=include`.
+    pub fn place(&self, id: i64) -> Option<usize> {
+        self.include.as_ref()?.iter().position(|i| *i == id)
     }
 }
 

@@ -5,45 +5,20 @@
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
-use super::context::{Api, Reply, View, curies, escape, excerpt, object};
+use super::context::{
+    Api, POST_EDIT_REFUSAL, POST_EMBEDDED, POST_ORDER_BY, Reply, View, curies, escape, excerpt,
+    object,
+};
 use super::error::WpError;
 use super::params::{Paging, Params};
 use crate::articles::query::{self, Cmp, Cond, OrderBy, Query, Story};
 use crate::fronts::service as fronts;
 
-/// The fields of a post embedded in another answer.
-const EMBEDDED: &[&str] = &[
-    "id",
-    "date",
-    "slug",
-    "type",
-    "link",
-    "title",
-    "excerpt",
-    "author",
-    "featured_media",
-];
-
-const ORDER_BY: &[&str] = &[
-    "author",
-    "date",
-    "id",
-    "include",
-    "modified",
-    "parent",
-    "relevance",
-    "slug",
-    "include_slugs",
-    "title",
-];
-
-const EDIT_REFUSAL: &str = "Sorry, you are not allowed to edit posts in this post type.";
-
 pub async fn list(api: &Api, params: &mut Params) -> Result<Reply, WpError> {
-    let view = View::read(params, EDIT_REFUSAL)?;
+    let view = View::read(params, POST_EDIT_REFUSAL)?;
     let paging = Paging::read(params, 100);
     let order_desc = params.choice("order", &["asc", "desc"], "desc") == "desc";
-    let order_by = params.choice("orderby", ORDER_BY, "date");
+    let order_by = params.choice("orderby", POST_ORDER_BY, "date");
     let mut conds = conditions(api, params).await?;
     let search = params.string("search").unwrap_or_default();
     let words: Vec<String> = search.split_whitespace().map(str::to_string).collect();
@@ -88,7 +63,7 @@ pub async fn list(api: &Api, params: &mut Params) -> Result<Reply, WpError> {
     let items = found
         .stories
         .iter()
-        .map(|s| view.apply(post(api, s, sticky.contains(&s.row.id)), EMBEDDED))
+        .map(|s| view.apply(post(api, s, sticky.contains(&s.row.id)), POST_EMBEDDED))
         .collect();
     Ok(Reply::page(items, found.total, paging))
 }
@@ -210,7 +185,7 @@ async fn conditions(api: &Api, params: &mut Params) -> Result<Vec<Cond>, WpError
 }
 
 pub async fn one(api: &Api, params: &mut Params, id: &str) -> Result<Reply, WpError> {
-    let view = View::read(params, EDIT_REFUSAL)?;
+    let view = View::read(params, POST_EDIT_REFUSAL)?;
     params.check()?;
     let invalid = || WpError::invalid_id("rest_post_invalid_id", "post");
     let id: i64 = id.parse().map_err(|_| invalid())?;
@@ -223,7 +198,7 @@ pub async fn one(api: &Api, params: &mut Params, id: &str) -> Result<Reply, WpEr
     let found = query::find(&api.db, api.now, api.site.tz, &query).await?;
     let story = found.stories.first().ok_or_else(invalid)?;
     let sticky = fronts::featured_on_home(&api.db, api.now).await?;
-    let mut reply = Reply::item(view.apply(post(api, story, sticky.contains(&id)), EMBEDDED));
+    let mut reply = Reply::item(view.apply(post(api, story, sticky.contains(&id)), POST_EMBEDDED));
     reply.alternate = Some(api.url(&story.path));
     Ok(reply)
 }

@@ -55,7 +55,7 @@ pub async fn list(api: &Api, params: &mut Params) -> Result<Reply, WpError> {
                 if !wants(taxonomy.name()) {
                     continue;
                 }
-                for t in terms::terms(api, taxonomy).await? {
+                for t in terms::terms(api, taxonomy, None).await? {
                     let name = t.name.to_lowercase();
                     if words.iter().all(|w| name.contains(&w.to_lowercase())) {
                         hits.push(Hit {
@@ -69,13 +69,7 @@ pub async fn list(api: &Api, params: &mut Params) -> Result<Reply, WpError> {
                     }
                 }
             }
-            let total = i64::try_from(hits.len()).unwrap_or(i64::MAX);
-            let page = hits
-                .into_iter()
-                .skip(usize::try_from(skip).unwrap_or(usize::MAX))
-                .take(usize::try_from(paging.per_page).unwrap_or(0))
-                .collect();
-            (page, total)
+            paging.slice(hits, false, false, "rest_search_invalid_page_number")?
         }
         _ => (Vec::new(), 0),
     };

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::context::{Api, Reply, View, curies};
 use super::error::WpError;
-use super::params::{Paging, Params};
+use super::params::{Paging, Params, Selection};
 use crate::articles::query::{self, Cond, CountsOf, Query};
 use crate::articles::service as articles;
 
@@ -57,13 +57,20 @@ const ORDER_BY: &[&str] = &[
 
 const EDIT_REFUSAL: &str = "Sorry, you are not allowed to edit terms in this taxonomy.";
 
-pub(super) async fn terms(api: &Api, taxonomy: Taxonomy) -> Result<Vec<Term>, WpError> {
+/// Every term of `taxonomy`, or those of `only`, with their counts.
+pub(super) async fn terms(
+    api: &Api,
+    taxonomy: Taxonomy,
+    only: Option<&[i64]>,
+) -> Result<Vec<Term>, WpError> {
+    let kept = |id: i64| only.is_none_or(|ids| ids.contains(&id));
     Ok(match taxonomy {
         Taxonomy::Category => {
-            let counts = query::counts(&api.db, api.now, CountsOf::Sections).await?;
+            let counts = query::counts(&api.db, api.now, CountsOf::Sections, only).await?;
             articles::sections(&api.db)
                 .await?
                 .into_iter()
+                .filter(|s| kept(s.id))
                 .map(|s| Term {
                     count: counts.get(&s.id).copied().unwrap_or(0),
                     path: format!("/{}", s.slug),
@@ -76,7 +83,7 @@ pub(super) async fn terms(api: &Api, taxonomy: Taxonomy) -> Result<Vec<Term>, Wp
                 .collect()
         }
         Taxonomy::Tag => {
-            let counts = query::counts(&api.db, api.now, CountsOf::Tags).await?;
+            let counts = query::counts(&api.db, api.now, CountsOf::Tags, only).await?;
             let mut descriptions: std::collections::HashMap<i64, String> =
                 articles::tag_descriptions(&api.db)
                     .await?
@@ -85,6 +92,7 @@ pub(super) async fn terms(api: &Api, taxonomy: Taxonomy) -> Result<Vec<Term>, Wp
             articles::tags(&api.db)
                 .await?
                 .into_iter()
+                .filter(|t| kept(t.id))
                 .map(|t| Term {
                     count: counts.get(&t.id).copied().unwrap_or(0),
                     path: format!("/tag/{}", t.slug),
@@ -123,8 +131,7 @@ pub async fn list(api: &Api, params: &mut Params, taxonomy: Taxonomy) -> Result<
     let paging = Paging::read(params, 100);
     let desc = params.choice("order", &["asc", "desc"], "asc") == "desc";
     let order_by = params.choice("orderby", ORDER_BY, "name");
-    let include = params.ids("include");
-    let exclude = params.ids("exclude").unwrap_or_default();
+    let selection = Selection::read(params);
     let hide_empty = params.boolean("hide_empty").unwrap_or(false);
     let parent = if taxonomy == Taxonomy::Category {
         params.ids("parent")
@@ -132,55 +139,31 @@ pub async fn list(api: &Api, params: &mut Params, taxonomy: Taxonomy) -> Result<
         None
     };
     let post = params.ids("post");
-    let slugs = params.strings("slug");
-    let search = params.string("search").map(|s| s.to_lowercase());
     params.check()?;
     let in_post = match post.as_deref() {
         Some([post, ..]) => Some(of_post(api, taxonomy, *post).await?),
         _ => None,
     };
-    let mut terms: Vec<Term> = terms(api, taxonomy)
+    let mut terms: Vec<Term> = terms(api, taxonomy, in_post.as_deref())
         .await?
         .into_iter()
-        .filter(|t| include.as_ref().is_none_or(|ids| ids.contains(&t.id)))
-        .filter(|t| !exclude.contains(&t.id))
+        .filter(|t| selection.keeps(t.id, &t.slug, &[&t.name]))
         .filter(|t| !hide_empty || t.count > 0)
         .filter(|t| parent.as_ref().is_none_or(|p| p.contains(&t.parent)))
         .filter(|t| in_post.as_ref().is_none_or(|ids| ids.contains(&t.id)))
-        .filter(|t| {
-            slugs
-                .as_ref()
-                .is_none_or(|s| s.iter().any(|s| s.eq_ignore_ascii_case(&t.slug)))
-        })
-        .filter(|t| {
-            search.as_ref().is_none_or(|q| {
-                t.name.to_lowercase().contains(q) || t.slug.to_lowercase().contains(q)
-            })
-        })
         .collect();
     match order_by {
         "id" => terms.sort_by_key(|t| t.id),
         "slug" | "include_slugs" => terms.sort_by(|a, b| a.slug.cmp(&b.slug)),
         "description" => terms.sort_by(|a, b| a.description.cmp(&b.description)),
         "count" => terms.sort_by_key(|t| t.count),
-        "include" => {
-            let ids = include.clone().unwrap_or_default();
-            terms.sort_by_key(|t| ids.iter().position(|id| *id == t.id));
-        }
+        "include" => terms.sort_by_key(|t| selection.place(t.id)),
         _ => terms.sort_by_key(|t| (t.name.to_lowercase(), t.id)),
     }
-    if desc {
-        terms.reverse();
-    }
-    let total = i64::try_from(terms.len()).unwrap_or(i64::MAX);
-    let skip = paging.skip(params.has("offset"));
-    if total > 0 && skip >= total {
-        return Err(WpError::page_out_of_range("rest_term_invalid_page_number"));
-    }
+    let offset = params.has("offset");
+    let (terms, total) = paging.slice(terms, desc, offset, "rest_term_invalid_page_number")?;
     let items = terms
         .iter()
-        .skip(usize::try_from(skip).unwrap_or(usize::MAX))
-        .take(usize::try_from(paging.per_page).unwrap_or(0))
         .map(|t| view.apply(term(api, taxonomy, t), EMBEDDED))
         .collect();
     Ok(Reply::page(items, total, paging))
@@ -196,7 +179,7 @@ pub async fn one(
     params.check()?;
     let invalid = || WpError::invalid_id("rest_term_invalid", "term");
     let id: i64 = id.parse().map_err(|_| invalid())?;
-    let all = terms(api, taxonomy).await?;
+    let all = terms(api, taxonomy, Some(&[id])).await?;
     let found = all.iter().find(|t| t.id == id).ok_or_else(invalid)?;
     let mut reply = Reply::item(view.apply(term(api, taxonomy, found), EMBEDDED));
     reply.alternate = Some(api.url(&found.path));

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::context::{Api, Reply, View, avatar_urls, object};
 use super::error::WpError;
-use super::params::{Paging, Params};
+use super::params::{Paging, Params, Selection};
 use crate::articles::query::{self, CountsOf};
 use crate::articles::service::{self as articles, Author};
 use crate::comments::service as comments;
@@ -36,9 +36,9 @@ const ORDER_BY: &[&str] = &[
 
 const EDIT_REFUSAL: &str = "Sorry, you are not allowed to list users.";
 
-/// The authors readers can find: those with a published article.
-async fn public_authors(api: &Api) -> Result<Vec<Author>, WpError> {
-    let counts = query::counts(&api.db, api.now, CountsOf::Authors).await?;
+/// The authors readers can find: those with a published article (of `only`, when given).
+async fn public_authors(api: &Api, only: Option<&[i64]>) -> Result<Vec<Author>, WpError> {
+    let counts = query::counts(&api.db, api.now, CountsOf::Authors, only).await?;
     Ok(articles::authors(&api.db)
         .await?
         .into_iter()
@@ -51,10 +51,7 @@ pub async fn list(api: &Api, params: &mut Params) -> Result<Reply, WpError> {
     let paging = Paging::read(params, 100);
     let desc = params.choice("order", &["asc", "desc"], "asc") == "desc";
     let order_by = params.choice("orderby", ORDER_BY, "name");
-    let include = params.ids("include");
-    let exclude = params.ids("exclude").unwrap_or_default();
-    let slugs = params.strings("slug");
-    let search = params.string("search").map(|s| s.to_lowercase());
+    let selection = Selection::read(params);
     if params.has("roles") || params.has("who") || params.has("capabilities") {
         params.check()?;
         let name = ["roles", "who", "capabilities"]
@@ -69,43 +66,21 @@ pub async fn list(api: &Api, params: &mut Params) -> Result<Reply, WpError> {
     }
     params.check()?;
     let key = settings::signing_key(&api.db).await?;
-    let mut authors: Vec<Author> = public_authors(api)
+    let mut authors: Vec<Author> = public_authors(api, None)
         .await?
         .into_iter()
-        .filter(|a| include.as_ref().is_none_or(|ids| ids.contains(&a.id)))
-        .filter(|a| !exclude.contains(&a.id))
-        .filter(|a| {
-            slugs
-                .as_ref()
-                .is_none_or(|s| s.iter().any(|s| s.eq_ignore_ascii_case(&a.slug)))
-        })
-        .filter(|a| {
-            search.as_ref().is_none_or(|q| {
-                a.name.to_lowercase().contains(q) || a.slug.to_lowercase().contains(q)
-            })
-        })
+        .filter(|a| selection.keeps(a.id, &a.slug, &[&a.name]))
         .collect();
     match order_by {
         "id" | "registered_date" => authors.sort_by_key(|a| a.id),
         "slug" | "include_slugs" => authors.sort_by(|a, b| a.slug.cmp(&b.slug)),
-        "include" => {
-            let ids = include.clone().unwrap_or_default();
-            authors.sort_by_key(|a| ids.iter().position(|id| *id == a.id));
-        }
+        "include" => authors.sort_by_key(|a| selection.place(a.id)),
         _ => authors.sort_by_key(|a| (a.name.to_lowercase(), a.id)),
     }
-    if desc {
-        authors.reverse();
-    }
-    let total = i64::try_from(authors.len()).unwrap_or(i64::MAX);
-    let skip = paging.skip(params.has("offset"));
-    if total > 0 && skip >= total {
-        return Err(WpError::page_out_of_range("rest_user_invalid_page_number"));
-    }
+    let offset = params.has("offset");
+    let (authors, total) = paging.slice(authors, desc, offset, "rest_user_invalid_page_number")?;
     let items = authors
         .iter()
-        .skip(usize::try_from(skip).unwrap_or(usize::MAX))
-        .take(usize::try_from(paging.per_page).unwrap_or(0))
         .map(|a| view.apply(user(api, a, &key), EMBEDDED))
         .collect();
     Ok(Reply::page(items, total, paging))
@@ -124,7 +99,7 @@ pub async fn one(api: &Api, params: &mut Params, id: &str) -> Result<Reply, WpEr
     let invalid = || WpError::invalid_id("rest_user_invalid_id", "user");
     let id: i64 = id.parse().map_err(|_| invalid())?;
     let key = settings::signing_key(&api.db).await?;
-    let authors = public_authors(api).await?;
+    let authors = public_authors(api, Some(&[id])).await?;
     let author = authors.iter().find(|a| a.id == id).ok_or_else(invalid)?;
     let mut reply = Reply::item(view.apply(user(api, author, &key), EMBEDDED));
     reply.alternate = Some(api.url(&format!("/author/{}", author.slug)));

@@ -6,7 +6,7 @@
 use sqlx::AssertSqlSafe;
 
 use super::reads::ArticleRow;
-use crate::db::{Db, Timestamp};
+use crate::db::{Db, Timestamp, placeholders};
 use crate::with_db;
 
 /// How a time or number compares to the bound value.
@@ -341,28 +341,41 @@ pub async fn count_matching(db: &Db, now: Timestamp, cond: &Cond) -> sqlx::Resul
     })
 }
 
-/// Published articles per section, tag or author, for the terms' counts.
+/// Published articles per section, tag or author, for the terms' counts: of those in `only`
+/// when given, so that a page of terms costs no more than its size.
 pub async fn published_counts(
     db: &Db,
     now: Timestamp,
     of: CountsOf,
+    only: Option<&[i64]>,
 ) -> sqlx::Result<Vec<(i64, i64)>> {
-    let sql = match of {
-        CountsOf::Sections => {
-            "SELECT a.section_id, COUNT(*) FROM articles a \
-             WHERE a.status = 'published' AND a.published_at <= $1 GROUP BY a.section_id"
-        }
-        CountsOf::Tags => {
-            "SELECT at.tag_id, COUNT(*) FROM article_tags at JOIN articles a ON a.id = at.article_id \
-             WHERE a.status = 'published' AND a.published_at <= $1 GROUP BY at.tag_id"
-        }
-        CountsOf::Authors => {
-            "SELECT aa.author_id, COUNT(*) FROM article_authors aa \
-             JOIN articles a ON a.id = aa.article_id \
-             WHERE a.status = 'published' AND a.published_at <= $1 GROUP BY aa.author_id"
-        }
+    let (key, from) = match of {
+        CountsOf::Sections => ("a.section_id", "articles a"),
+        CountsOf::Tags => (
+            "at.tag_id",
+            "article_tags at JOIN articles a ON a.id = at.article_id",
+        ),
+        CountsOf::Authors => (
+            "aa.author_id",
+            "article_authors aa JOIN articles a ON a.id = aa.article_id",
+        ),
     };
-    with_db!(db, p => sqlx::query_as(sql).bind(now).fetch_all(p).await)
+    let within = match only {
+        Some([]) => return Ok(Vec::new()),
+        Some(ids) => format!(" AND {key} IN ({})", placeholders(2, ids.len())),
+        None => String::new(),
+    };
+    let sql = format!(
+        "SELECT {key}, COUNT(*) FROM {from} \
+         WHERE a.status = 'published' AND a.published_at <= $1{within} GROUP BY {key}"
+    );
+    with_db!(db, p => {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(now);
+        for id in only.unwrap_or(&[]) {
+            q = q.bind(*id);
+        }
+        q.fetch_all(p).await
+    })
 }
 
 #[derive(Debug, Clone, Copy)]
