@@ -31,6 +31,7 @@ echo "WordPress posts: $WP_PATH ($(wc -c <"$WORK/posts.json") bytes); 64 connect
 
 cached=()
 uncached=()
+uncached_rps=()
 for round in $(seq 1 "$ROUNDS"); do
   echo
   echo "Round $round"
@@ -47,7 +48,8 @@ for round in $(seq 1 "$ROUNDS"); do
   echo "Round $round, page cache off"
   measure "nginx static JSON" "http://127.0.0.1:$NGINX_PORT/article.html" $NGINX_PIDS
   measure "wp posts (cache off)" "$APP$WP_PATH" "$APP_PID"
-  uncached+=("$(ratio "${RPS[wp posts (cache off)]}" "${RPS[nginx static JSON]}")")
+  uncached+=("$(awk -v a="${RPS[wp posts (cache off)]}" -v b="${RPS[nginx static JSON]}" 'BEGIN {printf "%.5f", a / b}')")
+  uncached_rps+=("${RPS[wp posts (cache off)]}")
 done
 stop_app
 
@@ -56,3 +58,4 @@ echo "wp_posts_vs_static rounds: ${cached[*]}"
 echo "wp_posts_uncached_vs_static rounds: ${uncached[*]}"
 echo "wp_posts_vs_static=$(median "${cached[@]}")"
 echo "wp_posts_uncached_vs_static=$(median "${uncached[@]}")"
+echo "wp_posts_uncached_rps=$(median "${uncached_rps[@]}")"
