@@ -175,10 +175,17 @@ pub fn article_path(section_slug: &str, published_at: Timestamp, slug: &str, tz:
 }
 
 /// Creates an article inside the caller's transaction (the demo loader and importers batch many).
-pub async fn create_article_in(
+pub async fn create_article_in(tx: &mut Tx, now: Timestamp, input: ArticleInput) -> AppResult<i64> {
+    create_article_with_id_in(tx, now, input, None).await
+}
+
+/// [`create_article_in`], giving the article `id` (free: see [`Tx::id_is_free`]) when there is
+/// one, as an import keeps the id a post had.
+pub async fn create_article_with_id_in(
     tx: &mut Tx,
     now: Timestamp,
     mut input: ArticleInput,
+    id: Option<i64>,
 ) -> AppResult<i64> {
     input.validate(now)?;
     let body_html = prepare_body(tx, &mut input).await?;
@@ -190,6 +197,7 @@ pub async fn create_article_in(
         &fields(&input, &body_html, updated_at),
         now,
         input.created_by,
+        id,
     )
     .await
     .map_err(slug_conflict)?;

@@ -13,19 +13,27 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::search::log::{self as search_log, Label};
 
 pub async fn create_section_in(tx: &mut Tx, section: &NewSection<'_>) -> AppResult<i64> {
+    create_section_with_id_in(tx, section, None).await
+}
+
+async fn create_section_with_id_in(
+    tx: &mut Tx,
+    section: &NewSection<'_>,
+    id: Option<i64>,
+) -> AppResult<i64> {
     if !slug::is_valid(section.slug) || slug::RESERVED.contains(&section.slug) {
         return Err(AppError::Invalid(vec![FieldError {
             field: "slug".into(),
             message: format!("{:?} cannot be a section slug", section.slug),
         }]));
     }
-    let id = store::insert_section(tx, section).await?;
+    let id = store::insert_section(tx, section, id).await?;
     tx.bump_content_version().await?;
     Ok(id)
 }
 
 pub async fn create_tag_in(tx: &mut Tx, name: &str) -> AppResult<i64> {
-    Ok(store::insert_tag(tx, name, &slug::slugify(name)).await?)
+    Ok(store::insert_tag(tx, name, &slug::slugify(name), None).await?)
 }
 
 pub async fn create_author_in(
@@ -41,7 +49,7 @@ pub async fn create_author_in(
         avatar_media_id,
         x_handle: "",
     };
-    Ok(store::insert_author(tx, &author).await?)
+    Ok(store::insert_author(tx, &author, None).await?)
 }
 
 /// A row an `ensure_*` function found, or made because there was none.
@@ -61,12 +69,19 @@ impl Ensured {
     }
 }
 
-/// The section with `section.slug`, created when there is none: an importer meets the same
-/// section again on every run, and a section an editor made first is the one it means.
-pub async fn ensure_section_in(tx: &mut Tx, section: &NewSection<'_>) -> AppResult<Ensured> {
+/// The section with `section.slug`, created (with the id `wanted`, when given) when there is
+/// none: an importer meets the same section again on every run, and a section an editor made
+/// first is the one it means.
+pub async fn ensure_section_in(
+    tx: &mut Tx,
+    section: &NewSection<'_>,
+    wanted: Option<i64>,
+) -> AppResult<Ensured> {
     match store::section_id_by_slug_in(tx, section.slug).await? {
         Some(id) => Ok(Ensured::found(id)),
-        None => create_section_in(tx, section).await.map(Ensured::made),
+        None => create_section_with_id_in(tx, section, wanted)
+            .await
+            .map(Ensured::made),
     }
 }
 
@@ -81,12 +96,14 @@ pub async fn section_path_in(tx: &mut Tx, id: i64) -> AppResult<String> {
     Ok(format!("/{}", store::section_slug_in(tx, id).await?))
 }
 
-/// The tag with `tag_slug`, created (with its description) when there is none.
+/// The tag with `tag_slug`, created (with its description, and the id `wanted` when given)
+/// when there is none.
 pub async fn ensure_tag_in(
     tx: &mut Tx,
     name: &str,
     tag_slug: &str,
     description: &str,
+    wanted: Option<i64>,
 ) -> AppResult<Ensured> {
     if let Some(id) = store::tag_id_by_slug_in(tx, tag_slug).await? {
         return Ok(Ensured::found(id));
@@ -97,17 +114,19 @@ pub async fn ensure_tag_in(
             message: format!("{tag_slug:?} cannot be a tag slug"),
         }]));
     }
-    let id = store::insert_tag(tx, name, tag_slug).await?;
+    let id = store::insert_tag(tx, name, tag_slug, wanted).await?;
     store::set_tag_description(tx, id, description).await?;
     Ok(Ensured::made(id))
 }
 
-/// The author profile with `author_slug`, created when there is none.
+/// The author profile with `author_slug`, created (with the id `wanted`, when given) when there
+/// is none.
 pub async fn ensure_author_in(
     tx: &mut Tx,
     name: &str,
     author_slug: &str,
     bio: &str,
+    wanted: Option<i64>,
 ) -> AppResult<Ensured> {
     if let Some(id) = store::author_id_by_slug_in(tx, author_slug).await? {
         return Ok(Ensured::found(id));
@@ -119,7 +138,9 @@ pub async fn ensure_author_in(
         avatar_media_id: None,
         x_handle: "",
     };
-    Ok(Ensured::made(store::insert_author(tx, &author).await?))
+    Ok(Ensured::made(
+        store::insert_author(tx, &author, wanted).await?,
+    ))
 }
 
 pub async fn tags(db: &Db) -> AppResult<Vec<TagRow>> {
@@ -166,7 +187,7 @@ async fn tags_named(db: &Db, names: &[String], create: bool) -> AppResult<Vec<i6
         }
         let id = match store::tag_id_by_slug_in(&mut tx, &tag_slug).await? {
             Some(id) => id,
-            None if create => store::insert_tag(&mut tx, name, &tag_slug).await?,
+            None if create => store::insert_tag(&mut tx, name, &tag_slug, None).await?,
             None => {
                 return Err(AppError::Invalid(vec![FieldError {
                     field: "tags".into(),
@@ -402,7 +423,7 @@ pub async fn save_author(db: &Db, id: Option<i64>, input: &AuthorInput) -> AppRe
             search_log::label_changed_in(&mut tx, Label::Author(id)).await?;
             id
         }
-        None => store::insert_author(&mut tx, &author).await?,
+        None => store::insert_author(&mut tx, &author, None).await?,
     };
     tx.bump_content_version().await?;
     tx.commit().await?;

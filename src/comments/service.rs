@@ -261,6 +261,7 @@ pub async fn submit(
             user_agent: &arrival.user_agent,
             now,
         },
+        None,
     )
     .await?;
     let announce = match status {
@@ -750,6 +751,8 @@ pub struct Imported<'a> {
     pub arrival: &'a Arrival,
     /// Count it as a moderator's decision for the classifier.
     pub train: bool,
+    /// The id it had elsewhere, when free (see [`crate::db::Tx::id_is_free`]).
+    pub id: Option<i64>,
 }
 
 pub async fn import_in(tx: &mut Tx, c: &Imported<'_>) -> AppResult<i64> {
@@ -780,6 +783,7 @@ pub async fn import_in(tx: &mut Tx, c: &Imported<'_>) -> AppResult<i64> {
             user_agent: &c.arrival.user_agent,
             now: c.created_at,
         },
+        c.id,
     )
     .await?;
     store::mark_announced(tx, id).await?;

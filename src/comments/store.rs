@@ -5,7 +5,7 @@
 
 use sqlx::{AssertSqlSafe, FromRow};
 
-use crate::db::{Db, Timestamp, Tx, placeholders};
+use crate::db::{Db, Keyed, Timestamp, Tx, placeholders, with_id};
 use crate::{with_db, with_tx};
 
 #[derive(Debug, Clone, FromRow)]
@@ -63,17 +63,28 @@ pub struct NewComment<'a> {
     pub now: Timestamp,
 }
 
-pub async fn insert(tx: &mut Tx, c: &NewComment<'_>) -> sqlx::Result<i64> {
+pub async fn insert(tx: &mut Tx, c: &NewComment<'_>, id: Option<i64>) -> sqlx::Result<i64> {
     const SQL: &str = "INSERT INTO comments (article_id, parent_id, depth, user_id, author_name, \
          author_email, author_url, body, status, reason, spam_score, features, notify_replies, ip, \
          user_agent, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) \
          RETURNING id";
-    with_tx!(tx, conn => sqlx::query_scalar(SQL)
-        .bind(c.article_id).bind(c.parent_id).bind(c.depth).bind(c.user_id).bind(c.name)
-        .bind(c.email).bind(c.url).bind(c.body).bind(c.status).bind(c.reason).bind(c.spam_score)
-        .bind(c.features).bind(c.notify_replies).bind(c.ip).bind(c.user_agent).bind(c.now)
-        .fetch_one(conn).await)
+    let sql = with_id(SQL, id, 17);
+    let made = with_tx!(tx, conn => {
+        let q = sqlx::query_scalar(AssertSqlSafe(sql.as_ref()))
+            .bind(c.article_id).bind(c.parent_id).bind(c.depth).bind(c.user_id).bind(c.name)
+            .bind(c.email).bind(c.url).bind(c.body).bind(c.status).bind(c.reason)
+            .bind(c.spam_score).bind(c.features).bind(c.notify_replies).bind(c.ip)
+            .bind(c.user_agent).bind(c.now);
+        (match id {
+            Some(id) => q.bind(id),
+            None => q,
+        }).fetch_one(conn).await
+    })?;
+    if id.is_some() {
+        tx.keep_ids_ahead(Keyed::Comments).await?;
+    }
+    Ok(made)
 }
 
 pub async fn by_id(db: &Db, id: i64) -> sqlx::Result<Option<CommentRow>> {

@@ -8,9 +8,12 @@
 //! - connection setup and pragmas in [`connect`], and the migration folders in [`migrate`];
 //! - claiming a due job (`jobs/store.rs`, `claim`) and a newsletter send's recipients
 //!   (`newsletters/issue_store.rs`, `claim_where`): PostgreSQL adds `FOR UPDATE SKIP LOCKED`,
-//!   SQLite's single writer makes the plain `UPDATE … RETURNING` atomic already.
+//!   SQLite's single writer makes the plain `UPDATE … RETURNING` atomic already;
+//! - moving PostgreSQL's identity sequence past rows written with ids of their own
+//!   ([`Tx::keep_ids_ahead`]); SQLite needs nothing.
 
 mod connect;
+mod kept_ids;
 mod migrate;
 mod timestamp;
 
@@ -18,6 +21,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use connect::{DbKind, connect};
+pub use kept_ids::{Keyed, with_id};
 pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, migrate};
 pub use timestamp::Timestamp;
 

@@ -253,10 +253,11 @@ async fn add_pages(tx: &mut crate::db::Tx, now: crate::db::Timestamp) -> anyhow:
         body: body.into(),
         ..PageInput::default()
     };
+    let new = pages::Target::New { wanted: None };
     let about = pages::save_in(
         tx,
         now,
-        None,
+        new,
         page(None, "about", "About us", text::ABOUT),
         published,
         None,
@@ -270,7 +271,7 @@ async fn add_pages(tx: &mut crate::db::Tx, now: crate::db::Timestamp) -> anyhow:
         pages::save_in(
             tx,
             now,
-            None,
+            new,
             page(parent, slug, title, body),
             published,
             None,
@@ -595,6 +596,7 @@ async fn add_conversation(
                     ip: "",
                     arrival: &c.arrival(),
                     train: status == "spam" || (status == "approved" && rng.random_bool(0.3)),
+                    id: None,
                 },
             )
             .await?;

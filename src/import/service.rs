@@ -37,7 +37,7 @@ use crate::articles::workflow;
 use crate::clock::Clock;
 use crate::comments::service::{self as comments, Imported};
 use crate::comments::spam::Arrival;
-use crate::db::{Db, Timestamp, Tx};
+use crate::db::{Db, Keyed, Timestamp, Tx};
 use crate::error::AppError;
 use crate::fronts::service as fronts;
 use crate::media::MediaFiles;
@@ -606,8 +606,10 @@ impl Run<'_> {
                     m.local_id
                 }
                 None => {
+                    let wanted = kept_id(&mut tx, Keyed::Authors, &wp_id).await?;
                     let author =
-                        articles::ensure_author_in(&mut tx, &name, &author_slug, "").await?;
+                        articles::ensure_author_in(&mut tx, &name, &author_slug, "", wanted)
+                            .await?;
                     store::remember_in(&mut tx, &self.source, "author", &login, author.id, "")
                         .await?;
                     self.summary.count("authors", outcome(author));
@@ -700,6 +702,7 @@ impl Run<'_> {
                 description: "",
                 position: 0,
             },
+            None,
         )
         .await?;
         if section.created {
@@ -805,6 +808,7 @@ impl Run<'_> {
         } else {
             name
         };
+        let wanted = kept_id(tx, Keyed::Sections, fields.get("wp:term_id")).await?;
         Ok(articles::ensure_section_in(
             tx,
             &NewSection {
@@ -814,6 +818,7 @@ impl Run<'_> {
                 description: &description,
                 position: i64::try_from(position).unwrap_or(0),
             },
+            wanted,
         )
         .await?)
     }
@@ -837,8 +842,10 @@ impl Run<'_> {
                     m.local_id
                 }
                 None => {
+                    let wanted = kept_id(&mut tx, Keyed::Tags, fields.get("wp:term_id")).await?;
                     let tag =
-                        articles::ensure_tag_in(&mut tx, &name, &tag_slug, &description).await?;
+                        articles::ensure_tag_in(&mut tx, &name, &tag_slug, &description, wanted)
+                            .await?;
                     store::remember_in(&mut tx, &self.source, "tag", &wp_slug, tag.id, "").await?;
                     self.summary.count("tags", outcome(tag));
                     tag.id
@@ -999,7 +1006,13 @@ impl Run<'_> {
             status,
             published_at: published_at.or(Some(self.now)),
         };
-        let id = pages::save_in(tx, self.now, existing, input, outcome, None).await?;
+        let target = match existing {
+            Some(id) => pages::Target::Existing(id),
+            None => pages::Target::New {
+                wanted: kept_id(tx, Keyed::Pages, wp_id).await?,
+            },
+        };
+        let id = pages::save_in(tx, self.now, target, input, outcome, None).await?;
         if let (Some(parent), None) = (parent_wp, parent_id) {
             self.orphans.push((id, parent));
         }
@@ -1030,7 +1043,16 @@ impl Run<'_> {
                 parent_id: Some(parent.local_id),
                 ..page.input()
             };
-            match pages::save_in(&mut tx, self.now, Some(id), input, outcome, None).await {
+            match pages::save_in(
+                &mut tx,
+                self.now,
+                pages::Target::Existing(id),
+                input,
+                outcome,
+                None,
+            )
+            .await
+            {
                 Ok(_) => {
                     let moved = pages::page_in(&mut tx, id).await?.path();
                     redirects::retarget_in(&mut tx, &page.path(), &moved).await?;
@@ -1141,7 +1163,7 @@ impl Run<'_> {
             .collect();
         for (name, nicename) in extra_categories {
             let tag_slug = mapping::term_slug(&nicename, &name, "category");
-            let tag = articles::ensure_tag_in(tx, &name, &tag_slug, "").await?;
+            let tag = articles::ensure_tag_in(tx, &name, &tag_slug, "", None).await?;
             if tag.created {
                 self.summary.count("tags", Outcome::Created);
             }
@@ -1191,7 +1213,10 @@ impl Run<'_> {
                     .await?;
                 id
             }
-            None => articles::create_article_in(tx, self.now, input).await?,
+            None => {
+                let wanted = kept_id(tx, Keyed::Articles, wp_id).await?;
+                articles::create_article_with_id_in(tx, self.now, input, wanted).await?
+            }
         };
         let modified = mapping::instant(
             f.get("wp:post_modified_gmt"),
@@ -1317,6 +1342,7 @@ impl Run<'_> {
             }
             let name = mapping::plain(f.get("wp:comment_author"));
             let depth = parent.map_or(1, |p| p.1 + 1);
+            let kept = kept_id(tx, Keyed::Comments, &wp_id).await?;
             let id = comments::import_in(
                 tx,
                 &Imported {
@@ -1332,6 +1358,7 @@ impl Run<'_> {
                     ip: f.get("wp:comment_author_IP"),
                     arrival: &arrival,
                     train: false,
+                    id: kept,
                 },
             )
             .await?;
@@ -1434,4 +1461,17 @@ fn read_limited(file: &Path) -> std::io::Result<Vec<u8>> {
         return Err(std::io::Error::other("the file is larger than 64 MiB"));
     }
     Ok(bytes)
+}
+
+/// The id a thing had in the export, when it is a plain number and free here: an import into
+/// a new site keeps WordPress's ids, so the links partners stored still name the same things.
+async fn kept_id(tx: &mut Tx, table: Keyed, source_id: &str) -> Result<Option<i64>> {
+    let Ok(id) = source_id.trim().parse::<i64>() else {
+        return Ok(None);
+    };
+    Ok(if id > 0 && tx.id_is_free(table, id).await? {
+        Some(id)
+    } else {
+        None
+    })
 }

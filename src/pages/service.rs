@@ -133,9 +133,21 @@ pub async fn save(
         published_at: p.published_at,
     });
     let outcome = workflow::decide(user, standing.as_ref(), transition, input.published_at, now)?;
-    let id = save_in(&mut tx, now, id, input, outcome, Some(user.id)).await?;
+    let target = match id {
+        Some(id) => Target::Existing(id),
+        None => Target::New { wanted: None },
+    };
+    let id = save_in(&mut tx, now, target, input, outcome, Some(user.id)).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// Where a save goes: the page `id`, or a new page (given the id `wanted`, free, when there is
+/// one, as an import keeps the id a page had).
+#[derive(Debug, Clone, Copy)]
+pub enum Target {
+    Existing(i64),
+    New { wanted: Option<i64> },
 }
 
 /// Saves a page inside the caller's transaction with its status decided already: the
@@ -143,11 +155,15 @@ pub async fn save(
 pub async fn save_in(
     tx: &mut Tx,
     now: Timestamp,
-    id: Option<i64>,
+    target: Target,
     mut input: PageInput,
     outcome: Outcome,
     by: Option<i64>,
 ) -> AppResult<i64> {
+    let id = match target {
+        Target::Existing(id) => Some(id),
+        Target::New { .. } => None,
+    };
     validate(tx, id, &mut input).await?;
     input.body = body::from_html_on_pool(&input.body).await?;
     let page_html = articles::render_page(tx, &input.body).await?;
@@ -169,7 +185,13 @@ pub async fn save_in(
             }
             id
         }
-        None => store::insert(tx, &fields, by, now).await?,
+        None => {
+            let wanted = match target {
+                Target::New { wanted } => wanted,
+                Target::Existing(_) => None,
+            };
+            store::insert(tx, &fields, by, now, wanted).await?
+        }
     };
     let shown = media::shown_in(tx, &input.body).await?;
     store::replace_media(tx, id, &shown).await?;

@@ -2,7 +2,9 @@
 
 use sqlx::FromRow;
 
-use crate::db::{Db, Timestamp, Tx};
+use sqlx::AssertSqlSafe;
+
+use crate::db::{Db, Keyed, Timestamp, Tx, with_id};
 use crate::{with_db, with_tx};
 
 #[derive(Debug, Clone, FromRow)]
@@ -53,15 +55,26 @@ pub async fn insert(
     f: &PageFields<'_>,
     by: Option<i64>,
     now: Timestamp,
+    id: Option<i64>,
 ) -> sqlx::Result<i64> {
     const SQL: &str = "INSERT INTO pages (parent_id, slug, title, body, body_html, status, \
          published_at, seo_title, seo_description, created_by, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id";
-    with_tx!(tx, c => sqlx::query_scalar(SQL)
-        .bind(f.parent_id).bind(f.slug).bind(f.title).bind(f.body).bind(f.body_html)
-        .bind(f.status).bind(f.published_at).bind(f.seo_title).bind(f.seo_description)
-        .bind(by).bind(now)
-        .fetch_one(c).await)
+    let sql = with_id(SQL, id, 12);
+    let made = with_tx!(tx, c => {
+        let q = sqlx::query_scalar(AssertSqlSafe(sql.as_ref()))
+            .bind(f.parent_id).bind(f.slug).bind(f.title).bind(f.body).bind(f.body_html)
+            .bind(f.status).bind(f.published_at).bind(f.seo_title).bind(f.seo_description)
+            .bind(by).bind(now);
+        (match id {
+            Some(id) => q.bind(id),
+            None => q,
+        }).fetch_one(c).await
+    })?;
+    if id.is_some() {
+        tx.keep_ids_ahead(Keyed::Pages).await?;
+    }
+    Ok(made)
 }
 
 pub async fn update(tx: &mut Tx, id: i64, f: &PageFields<'_>, now: Timestamp) -> sqlx::Result<u64> {

@@ -297,6 +297,40 @@ async fn location(app: &TestApp, path: &str) -> (StatusCode, String) {
 }
 
 db_tests! {
+    async fn an_import_into_a_new_site_keeps_wordpress_ids_and_later_ids_follow_them(app) {
+        if !fixtures_present() {
+            return;
+        }
+        let file = PathBuf::from(FIXTURES).join("small-export.xml");
+        import(app, &file, &options()).await.expect("imports");
+        let ids = |sql: &'static str| async move { app.rows::<(i64, String)>(sql).await };
+        let posts = ids("SELECT id, slug FROM articles ORDER BY id").await;
+        assert_eq!(
+            posts.iter().map(|p| p.0).collect::<Vec<_>>(),
+            vec![1, 13, 15, 17, 19, 22],
+            "every post keeps its WordPress id: {posts:?}"
+        );
+        let alpha = ids("SELECT id, slug FROM sections WHERE slug = 'alpha'").await;
+        assert_eq!(alpha, vec![(8, "alpha".to_string())], "a category keeps its term id");
+        let tag = ids("SELECT id, slug FROM tags WHERE slug = 'tag1'").await;
+        assert_eq!(tag, vec![(33, "tag1".to_string())], "a tag keeps its term id");
+        let comments = ids("SELECT id, author_name FROM comments").await;
+        assert_eq!(comments.iter().map(|c| c.0).collect::<Vec<_>>(), vec![1]);
+        let p = app.get("/wp-json/wp/v2/posts/22").await;
+        assert_eq!(p.status, StatusCode::OK, "partners' links by id still resolve");
+
+        // Ids given afterwards go on from the largest, on both engines.
+        let n = crate::support::builders::newsroom(app).await;
+        let next = crate::support::builders::publish(
+            app,
+            crate::support::builders::article(&n, "Written after the import"),
+        )
+        .await;
+        assert!(next > 22, "a new article takes a fresh id, not a kept one: {next}");
+        import(app, &file, &options()).await.expect("runs again");
+        assert_eq!(count(app, "articles").await, 7, "a re-run adds nothing");
+    }
+
     async fn every_wordpress_fixture_imports_or_is_refused(app) {
         if fixtures_present() {
             every_fixture(app).await;

@@ -95,6 +95,7 @@ async fn add_comment(app: &TestApp, article_id: i64, parent: Option<i64>, status
                 fill_seconds: Some(20),
             },
             train: false,
+            id: None,
         },
     )
     .await

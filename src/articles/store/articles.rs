@@ -3,7 +3,7 @@
 
 use sqlx::{AssertSqlSafe, FromRow};
 
-use crate::db::{Db, Timestamp, Tx, placeholders};
+use crate::db::{Db, Keyed, Timestamp, Tx, placeholders, with_id};
 use crate::{with_db, with_tx};
 
 pub async fn count_articles(db: &Db) -> sqlx::Result<i64> {
@@ -36,19 +36,30 @@ pub async fn insert_article(
     f: &ArticleFields<'_>,
     created_at: Timestamp,
     created_by: Option<i64>,
+    id: Option<i64>,
 ) -> sqlx::Result<i64> {
     const SQL: &str = "INSERT INTO articles (section_id, slug, headline, standfirst, body, \
          body_html, body_schema, lead_media_id, lead_alt, lead_caption, lead_credit, status, published_at, \
          updated_at, comments_open, newsletter_topic, seo_title, seo_description, created_at, \
          created_by) VALUES ($1, $2, $3, $4, $5, $6, $20, $7, $8, $9, $10, $11, $12, $13, $14, \
          $15, $16, $17, $18, $19) RETURNING id";
-    with_tx!(tx, c => sqlx::query_scalar(SQL)
+    let sql = with_id(SQL, id, 21);
+    let made = with_tx!(tx, c => {
+        let q = sqlx::query_scalar(AssertSqlSafe(sql.as_ref()))
         .bind(f.section_id).bind(f.slug).bind(f.headline).bind(f.standfirst).bind(f.body)
         .bind(f.body_html).bind(f.lead_media_id).bind(f.lead_alt).bind(f.lead_caption)
         .bind(f.lead_credit).bind(f.status).bind(f.published_at).bind(f.updated_at)
         .bind(f.comments_open).bind(f.newsletter_topic).bind(f.seo_title).bind(f.seo_description)
-        .bind(created_at).bind(created_by).bind(crate::articles::body::SCHEMA)
-        .fetch_one(c).await)
+        .bind(created_at).bind(created_by).bind(crate::articles::body::SCHEMA);
+        (match id {
+            Some(id) => q.bind(id),
+            None => q,
+        }).fetch_one(c).await
+    })?;
+    if id.is_some() {
+        tx.keep_ids_ahead(Keyed::Articles).await?;
+    }
+    Ok(made)
 }
 
 pub async fn update_article(tx: &mut Tx, id: i64, f: &ArticleFields<'_>) -> sqlx::Result<u64> {

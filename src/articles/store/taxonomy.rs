@@ -1,9 +1,9 @@
 //! Sections, tags and author profiles: the rows the taxonomy service and every page's
 //! navigation read, and their writes.
 
-use sqlx::FromRow;
+use sqlx::{AssertSqlSafe, FromRow};
 
-use crate::db::{Db, Timestamp, Tx};
+use crate::db::{Db, Keyed, Timestamp, Tx, with_id};
 use crate::{with_db, with_tx};
 
 #[derive(Debug, Clone, FromRow)]
@@ -74,17 +74,42 @@ pub struct NewSection<'a> {
     pub position: i64,
 }
 
-pub async fn insert_section(tx: &mut Tx, s: &NewSection<'_>) -> sqlx::Result<i64> {
+pub async fn insert_section(tx: &mut Tx, s: &NewSection<'_>, id: Option<i64>) -> sqlx::Result<i64> {
     const SQL: &str = "INSERT INTO sections (parent_id, name, slug, description, position) \
          VALUES ($1, $2, $3, $4, $5) RETURNING id";
-    with_tx!(tx, c => sqlx::query_scalar(SQL)
-        .bind(s.parent_id).bind(s.name).bind(s.slug).bind(s.description).bind(s.position)
-        .fetch_one(c).await)
+    let sql = with_id(SQL, id, 6);
+    let made = with_tx!(tx, c => {
+        let q = sqlx::query_scalar(AssertSqlSafe(sql.as_ref()))
+            .bind(s.parent_id).bind(s.name).bind(s.slug).bind(s.description).bind(s.position);
+        (match id {
+            Some(id) => q.bind(id),
+            None => q,
+        }).fetch_one(c).await
+    })?;
+    kept(tx, Keyed::Sections, id).await?;
+    Ok(made)
 }
 
-pub async fn insert_tag(tx: &mut Tx, name: &str, slug: &str) -> sqlx::Result<i64> {
+/// Moves the default ids past a row written with an id of its own.
+async fn kept(tx: &mut Tx, table: Keyed, id: Option<i64>) -> sqlx::Result<()> {
+    match id {
+        Some(_) => tx.keep_ids_ahead(table).await,
+        None => Ok(()),
+    }
+}
+
+pub async fn insert_tag(tx: &mut Tx, name: &str, slug: &str, id: Option<i64>) -> sqlx::Result<i64> {
     const SQL: &str = "INSERT INTO tags (name, slug) VALUES ($1, $2) RETURNING id";
-    with_tx!(tx, c => sqlx::query_scalar(SQL).bind(name).bind(slug).fetch_one(c).await)
+    let sql = with_id(SQL, id, 3);
+    let made = with_tx!(tx, c => {
+        let q = sqlx::query_scalar(AssertSqlSafe(sql.as_ref())).bind(name).bind(slug);
+        (match id {
+            Some(id) => q.bind(id),
+            None => q,
+        }).fetch_one(c).await
+    })?;
+    kept(tx, Keyed::Tags, id).await?;
+    Ok(made)
 }
 
 /// An author profile as it is written.
@@ -96,12 +121,20 @@ pub struct NewAuthor<'a> {
     pub x_handle: &'a str,
 }
 
-pub async fn insert_author(tx: &mut Tx, a: &NewAuthor<'_>) -> sqlx::Result<i64> {
+pub async fn insert_author(tx: &mut Tx, a: &NewAuthor<'_>, id: Option<i64>) -> sqlx::Result<i64> {
     const SQL: &str = "INSERT INTO authors (name, slug, bio, avatar_media_id, x_handle) \
          VALUES ($1, $2, $3, $4, $5) RETURNING id";
-    with_tx!(tx, c => sqlx::query_scalar(SQL)
-        .bind(a.name).bind(a.slug).bind(a.bio).bind(a.avatar_media_id).bind(a.x_handle)
-        .fetch_one(c).await)
+    let sql = with_id(SQL, id, 6);
+    let made = with_tx!(tx, c => {
+        let q = sqlx::query_scalar(AssertSqlSafe(sql.as_ref()))
+            .bind(a.name).bind(a.slug).bind(a.bio).bind(a.avatar_media_id).bind(a.x_handle);
+        (match id {
+            Some(id) => q.bind(id),
+            None => q,
+        }).fetch_one(c).await
+    })?;
+    kept(tx, Keyed::Authors, id).await?;
+    Ok(made)
 }
 
 pub async fn tags(db: &Db) -> sqlx::Result<Vec<TagRow>> {
