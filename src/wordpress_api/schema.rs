@@ -41,10 +41,15 @@ fn routes(api: &Api, namespace: Option<&str>) -> Map<String, Value> {
         .filter(|r| namespace.is_none_or(|ns| r.starts_with(&format!("/{ns}"))))
         .map(|route| {
             let namespace = if *route == "/" { "" } else { "wp/v2" };
+            let methods = if *route == "/wp/v2/comments" {
+                json!(["GET", "POST"])
+            } else {
+                json!(["GET"])
+            };
             let mut entry = object(json!({
                 "namespace": namespace,
-                "methods": ["GET"],
-                "endpoints": [{"methods": ["GET"], "args": {}}],
+                "methods": methods,
+                "endpoints": [{"methods": methods, "args": {}}],
             }));
             if !route.contains('(') {
                 entry.insert("_links".into(), json!({"self": api.link(route)}));
