@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 
 use super::service::article_path;
 use super::store;
-use crate::db::{Db, Timestamp};
+use crate::db::{Db, Timestamp, page_total};
 use crate::error::AppResult;
 
 pub use store::{ArticleRow, Cmp, Cond, CountsOf, OrderBy, Query};
@@ -34,11 +34,10 @@ pub struct Found {
 
 pub async fn find(db: &Db, now: Timestamp, tz: Tz, query: &Query) -> AppResult<Found> {
     let rows = store::find_matching(db, now, query).await?;
-    let total = if rows.is_empty() && query.offset == 0 {
-        0
-    } else {
-        store::count_matching(db, now, &query.cond).await?
-    };
+    let total = page_total(query.offset, query.limit, rows.len(), || {
+        store::count_matching(db, now, &query.cond)
+    })
+    .await?;
     Ok(Found {
         stories: with_links(db, tz, rows).await?,
         total,

@@ -20,7 +20,7 @@ use crate::accounts::service::User;
 use crate::accounts::{Capability, allows};
 use crate::articles::service::{self as articles, CommentTarget};
 use crate::clock::Clock;
-use crate::db::{Db, Timestamp, Tx};
+use crate::db::{Db, Timestamp, Tx, page_total};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::jobs::{self, Job};
 use crate::rate_limit::{self, Limit};
@@ -905,11 +905,10 @@ pub async fn public(
     offset: i64,
 ) -> AppResult<(Vec<PublicComment>, i64)> {
     let rows = store::public_page(db, now, filter, order, limit, offset).await?;
-    let total = if rows.is_empty() && offset == 0 {
-        0
-    } else {
-        store::public_count(db, now, filter).await?
-    };
+    let total = page_total(offset, limit, rows.len(), || {
+        store::public_count(db, now, filter)
+    })
+    .await?;
     let key = settings::signing_key(db).await?;
     let mut paths: HashMap<i64, String> = HashMap::new();
     let mut comments = Vec::with_capacity(rows.len());

@@ -193,6 +193,26 @@ pub fn placeholders(first: usize, n: usize) -> String {
     list
 }
 
+/// How many rows a paged query matches in all, counted only when the page cannot tell: a page
+/// that came back short ends the list (`offset` + its rows); a full page, or an empty one past
+/// the start, needs `count`.
+pub async fn page_total<E, F>(
+    offset: i64,
+    limit: i64,
+    got: usize,
+    count: impl FnOnce() -> F,
+) -> Result<i64, E>
+where
+    F: std::future::Future<Output = Result<i64, E>>,
+{
+    let got = i64::try_from(got).unwrap_or(i64::MAX);
+    if (got > 0 && got < limit) || (got == 0 && offset == 0) {
+        Ok(offset + got)
+    } else {
+        count().await
+    }
+}
+
 /// Whether a database error is a unique-constraint violation (both engines report it the same way
 /// through sqlx's error kind).
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {

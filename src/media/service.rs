@@ -9,7 +9,7 @@ use super::references;
 use super::store::{self, NewMedia};
 use crate::accounts::service::User;
 use crate::accounts::{Capability, allows};
-use crate::db::{Db, Timestamp, Tx};
+use crate::db::{Db, Timestamp, Tx, page_total};
 use crate::error::{AppError, AppResult, FieldError};
 
 /// An image whose format and dimensions the caller has established.
@@ -260,11 +260,10 @@ pub async fn public(
     offset: i64,
 ) -> AppResult<(Vec<(MediaItem, Option<i64>)>, i64)> {
     let rows = store::public_page(db, now, filter, newest_first, limit, offset).await?;
-    let total = if rows.is_empty() && offset == 0 {
-        0
-    } else {
-        store::public_count(db, now, filter).await?
-    };
+    let total = page_total(offset, limit, rows.len(), || {
+        store::public_count(db, now, filter)
+    })
+    .await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let leads: HashMap<i64, i64> = store::lead_of(db, now, &ids).await?.into_iter().collect();
     let items = rows

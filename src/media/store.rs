@@ -202,17 +202,19 @@ pub async fn after(db: &Db, after: i64, limit: i64) -> sqlx::Result<Vec<MediaRow
     with_db!(db, p => sqlx::query_as(SQL).bind(after).bind(limit).fetch_all(p).await)
 }
 
-/// The ids of the items anyone may see at `$1`: the uses [`public_uses`] counts, as one set.
-macro_rules! public_ids {
+/// Whether the item `m` may be seen by anyone at `$1`: the uses [`public_uses`] counts, asked
+/// per item so that a page of items costs what its size costs (each step has an index).
+macro_rules! is_public {
     () => {
-        "SELECT lead_media_id FROM articles WHERE lead_media_id IS NOT NULL \
-            AND status = 'published' AND published_at <= $1 \
-         UNION SELECT am.media_id FROM article_media am JOIN articles a ON a.id = am.article_id \
-            WHERE a.status = 'published' AND a.published_at <= $1 \
-         UNION SELECT pm.media_id FROM page_media pm JOIN pages pg ON pg.id = pm.page_id \
-            WHERE pg.status IN ('published', 'scheduled') AND pg.published_at <= $1 \
-         UNION SELECT avatar_media_id FROM authors WHERE avatar_media_id IS NOT NULL \
-         UNION SELECT m.id FROM media m JOIN settings s ON s.key = 'logo_path' AND s.value = m.path"
+        "(EXISTS (SELECT 1 FROM articles a WHERE a.lead_media_id = m.id \
+            AND a.status = 'published' AND a.published_at <= $1) \
+         OR EXISTS (SELECT 1 FROM article_media am JOIN articles a ON a.id = am.article_id \
+            WHERE am.media_id = m.id AND a.status = 'published' AND a.published_at <= $1) \
+         OR EXISTS (SELECT 1 FROM page_media pm JOIN pages pg ON pg.id = pm.page_id \
+            WHERE pm.media_id = m.id AND pg.status IN ('published', 'scheduled') \
+            AND pg.published_at <= $1) \
+         OR EXISTS (SELECT 1 FROM authors au WHERE au.avatar_media_id = m.id) \
+         OR EXISTS (SELECT 1 FROM settings s WHERE s.key = 'logo_path' AND s.value = m.path))"
     };
 }
 
@@ -230,11 +232,10 @@ pub struct PublicMedia {
 /// time, `$2` the article, `$3` the content type).
 fn public_media_where(filter: &PublicMedia) -> (String, Vec<i64>) {
     let mut sql = String::from(concat!(
-        "id IN (",
-        public_ids!(),
-        ") AND ($2 IS NULL OR id IN (SELECT lead_media_id FROM articles WHERE id = $2 \
+        is_public!(),
+        " AND ($2 IS NULL OR m.id IN (SELECT lead_media_id FROM articles WHERE id = $2 \
          AND lead_media_id IS NOT NULL UNION SELECT media_id FROM article_media \
-         WHERE article_id = $2)) AND ($3 IS NULL OR content_type = $3)"
+         WHERE article_id = $2)) AND ($3 IS NULL OR m.content_type = $3)"
     ));
     let mut binds = Vec::new();
     if let Some(ids) = &filter.ids {
@@ -244,12 +245,12 @@ fn public_media_where(filter: &PublicMedia) -> (String, Vec<i64>) {
         } else {
             placeholders(4, ids.len())
         };
-        sql.push_str(&format!(" AND id IN ({marks})"));
+        sql.push_str(&format!(" AND m.id IN ({marks})"));
     }
     if !filter.exclude.is_empty() {
         let marks = placeholders(4 + binds.len(), filter.exclude.len());
         binds.extend_from_slice(&filter.exclude);
-        sql.push_str(&format!(" AND id NOT IN ({marks})"));
+        sql.push_str(&format!(" AND m.id NOT IN ({marks})"));
     }
     (sql, binds)
 }
@@ -266,7 +267,7 @@ pub async fn public_page(
     let dir = if newest_first { "DESC" } else { "ASC" };
     let n = binds.len();
     let sql = format!(
-        "{} WHERE {clause} ORDER BY created_at {dir}, id {dir} LIMIT ${} OFFSET ${}",
+        "{} m WHERE {clause} ORDER BY m.created_at {dir}, m.id {dir} LIMIT ${} OFFSET ${}",
         media_where!(""),
         n + 4,
         n + 5
@@ -283,7 +284,7 @@ pub async fn public_page(
 
 pub async fn public_count(db: &Db, now: Timestamp, filter: &PublicMedia) -> sqlx::Result<i64> {
     let (clause, binds) = public_media_where(filter);
-    let sql = format!("SELECT COUNT(*) FROM media WHERE {clause}");
+    let sql = format!("SELECT COUNT(*) FROM media m WHERE {clause}");
     with_db!(db, p => {
         let mut q = sqlx::query_scalar(AssertSqlSafe(sql.as_str()))
             .bind(now).bind(filter.shown_by).bind(filter.content_type.as_deref());
