@@ -342,6 +342,23 @@ db_tests! {
         assert_eq!(after.status, StatusCode::OK);
         assert_eq!(ids(&json_of(&after))[0], newer, "a publication reaches the API at once");
         assert_ne!(after.header("etag"), etag);
+        let head = app
+            .request(Request::head(path).body(Body::empty()).unwrap())
+            .await;
+        assert_eq!(head.status, StatusCode::OK);
+        assert_eq!(head.header("x-wp-total"), "4", "HEAD answers the same headers");
+        let preflight = app
+            .request(
+                Request::options("/wp-json/wp/v2/comments")
+                    .header("origin", "https://app.example")
+                    .header("access-control-request-method", "POST")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(preflight.status, StatusCode::OK);
+        assert_eq!(preflight.header("access-control-allow-origin"), "*");
+        assert!(preflight.header("access-control-allow-methods").contains("POST"));
         let signed = app.get_with("/wp-json/wp/v2/posts?per_page=5&_embed=author", &[("authorization", "Basic eDp5")]).await;
         assert_eq!(signed.status, StatusCode::OK);
     }
@@ -402,6 +419,10 @@ db_tests! {
             let (got, e, _) = send(body.clone(), content_type).await;
             assert_eq!((got, e["code"].as_str()), (status, Some(code)), "{body}: {e}");
         }
+
+        let huge = json(d.ids[1], "Bo", "bo@readers.example", &"x".repeat(600 * 1024));
+        let (status, e, _) = send(huge, "application/json").await;
+        assert_eq!((status, e["code"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("rest_upload_too_large")));
 
         let form = format!(
             "post={}&author_name=Cy+Former&author_email=cy%40readers.example&content%5Braw%5D=By+form.",
