@@ -17,6 +17,7 @@ mod terms;
 mod users;
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use axum::Router;
 use axum::body::Body;
@@ -275,19 +276,26 @@ async fn dispatch(api: &Api, route: &str, params: &mut Params) -> Result<Reply, 
 
 /// Fills `_embedded` of each item with what its embeddable links point at, as WordPress does:
 /// each link requested in the `embed` context, an error answered as its error object. One
-/// level deep, so an embedded item's own links are not followed.
+/// level deep, so an embedded item's own links are not followed. A link several items share
+/// (an author, a section) is requested once.
 async fn embed(api: &Api, body: &mut Value, rels: &[String]) {
+    let mut fetched = HashMap::new();
     match body {
         Value::Array(items) => {
             for item in items {
-                embed_item(api, item, rels).await;
+                embed_item(api, item, rels, &mut fetched).await;
             }
         }
-        item => embed_item(api, item, rels).await,
+        item => embed_item(api, item, rels, &mut fetched).await,
     }
 }
 
-async fn embed_item(api: &Api, item: &mut Value, rels: &[String]) {
+async fn embed_item(
+    api: &Api,
+    item: &mut Value,
+    rels: &[String],
+    fetched: &mut HashMap<String, Value>,
+) {
     let Some(links) = item.get("_links").and_then(Value::as_object) else {
         return;
     };
@@ -309,16 +317,22 @@ async fn embed_item(api: &Api, item: &mut Value, rels: &[String]) {
             else {
                 continue;
             };
+            if let Some(known) = fetched.get(target) {
+                found.push(known.clone());
+                continue;
+            }
             let (route, query) = target.split_once('?').unwrap_or((target, ""));
             let mut params = Params::parse(Some(query));
             params.set("context", "embed");
             if !params.has("per_page") && query.contains('=') {
                 params.set("per_page", "100");
             }
-            found.push(match dispatch(api, route, &mut params).await {
+            let answer = match dispatch(api, route, &mut params).await {
                 Ok(reply) => reply.body,
                 Err(e) => e.body(),
-            });
+            };
+            fetched.insert(target.to_string(), answer.clone());
+            found.push(answer);
         }
         if !found.is_empty() {
             embedded.insert(rel.clone(), Value::Array(found));
