@@ -81,9 +81,7 @@ pub async fn insert(tx: &mut Tx, c: &NewComment<'_>, id: Option<i64>) -> sqlx::R
             None => q,
         }).fetch_one(conn).await
     })?;
-    if id.is_some() {
-        tx.keep_ids_ahead(Keyed::Comments).await?;
-    }
+    tx.keep_ids_ahead(Keyed::Comments, id).await?;
     Ok(made)
 }
 

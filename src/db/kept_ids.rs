@@ -52,11 +52,11 @@ impl Tx {
         Ok(taken == 0)
     }
 
-    /// After a row was written with an id of its own, the ids given by default move past it:
-    /// PostgreSQL's identity sequence is set to the largest id (a dialect fork: SQLite takes
-    /// the largest id + 1 by itself).
-    pub async fn keep_ids_ahead(&mut self, table: Keyed) -> sqlx::Result<()> {
-        let TxConn::Postgres(conn) = &mut self.conn else {
+    /// After a row was written with an id of its own (`written`), the ids given by default move
+    /// past it: PostgreSQL's identity sequence is set to the largest id (a dialect fork: SQLite
+    /// takes the largest id + 1 by itself). Nothing to do for a row numbered by default.
+    pub async fn keep_ids_ahead(&mut self, table: Keyed, written: Option<i64>) -> sqlx::Result<()> {
+        let (Some(_), TxConn::Postgres(conn)) = (written, &mut self.conn) else {
             return Ok(());
         };
         let t = table.table();

@@ -71,9 +71,7 @@ pub async fn insert(
             None => q,
         }).fetch_one(c).await
     })?;
-    if id.is_some() {
-        tx.keep_ids_ahead(Keyed::Pages).await?;
-    }
+    tx.keep_ids_ahead(Keyed::Pages, id).await?;
     Ok(made)
 }
 

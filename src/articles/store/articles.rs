@@ -56,9 +56,7 @@ pub async fn insert_article(
             None => q,
         }).fetch_one(c).await
     })?;
-    if id.is_some() {
-        tx.keep_ids_ahead(Keyed::Articles).await?;
-    }
+    tx.keep_ids_ahead(Keyed::Articles, id).await?;
     Ok(made)
 }
 

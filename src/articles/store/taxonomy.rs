@@ -86,16 +86,8 @@ pub async fn insert_section(tx: &mut Tx, s: &NewSection<'_>, id: Option<i64>) ->
             None => q,
         }).fetch_one(c).await
     })?;
-    kept(tx, Keyed::Sections, id).await?;
+    tx.keep_ids_ahead(Keyed::Sections, id).await?;
     Ok(made)
-}
-
-/// Moves the default ids past a row written with an id of its own.
-async fn kept(tx: &mut Tx, table: Keyed, id: Option<i64>) -> sqlx::Result<()> {
-    match id {
-        Some(_) => tx.keep_ids_ahead(table).await,
-        None => Ok(()),
-    }
 }
 
 pub async fn insert_tag(tx: &mut Tx, name: &str, slug: &str, id: Option<i64>) -> sqlx::Result<i64> {
@@ -108,7 +100,7 @@ pub async fn insert_tag(tx: &mut Tx, name: &str, slug: &str, id: Option<i64>) ->
             None => q,
         }).fetch_one(c).await
     })?;
-    kept(tx, Keyed::Tags, id).await?;
+    tx.keep_ids_ahead(Keyed::Tags, id).await?;
     Ok(made)
 }
 
@@ -133,7 +125,7 @@ pub async fn insert_author(tx: &mut Tx, a: &NewAuthor<'_>, id: Option<i64>) -> s
             None => q,
         }).fetch_one(c).await
     })?;
-    kept(tx, Keyed::Authors, id).await?;
+    tx.keep_ids_ahead(Keyed::Authors, id).await?;
     Ok(made)
 }
 
