@@ -205,7 +205,7 @@ pub async fn uses(db: &Db, id: i64) -> AppResult<i64> {
 /// Whether anyone may see an item by its id: published content, an author's portrait or the
 /// site's logo shows it. Others need a signed URL (see [`references`]).
 pub async fn is_public(db: &Db, id: i64, now: Timestamp) -> AppResult<bool> {
-    Ok(store::public_uses(db, id, now).await? > 0)
+    Ok(store::is_public(db, id, now).await?)
 }
 
 /// The library items a body's HTML shows, as ids of items that exist.

@@ -130,23 +130,6 @@ pub async fn uses(db: &Db, id: i64) -> sqlx::Result<i64> {
     with_db!(db, p => sqlx::query_scalar(SQL).bind(id).fetch_one(p).await)
 }
 
-/// How many public uses an item has: a published article's lead image or body, or a published
-/// page's body (whose time has come), an author's portrait, the site's logo.
-pub async fn public_uses(db: &Db, id: i64, now: Timestamp) -> sqlx::Result<i64> {
-    const SQL: &str = "SELECT \
-         (SELECT COUNT(*) FROM articles WHERE lead_media_id = $1 \
-            AND status = 'published' AND published_at <= $2) \
-         + (SELECT COUNT(*) FROM article_media am JOIN articles a ON a.id = am.article_id \
-            WHERE am.media_id = $1 AND a.status = 'published' AND a.published_at <= $2) \
-         + (SELECT COUNT(*) FROM page_media pm JOIN pages pg ON pg.id = pm.page_id \
-            WHERE pm.media_id = $1 AND pg.status IN ('published', 'scheduled') \
-            AND pg.published_at <= $2) \
-         + (SELECT COUNT(*) FROM authors WHERE avatar_media_id = $1) \
-         + (SELECT COUNT(*) FROM media m JOIN settings s ON s.key = 'logo_path' AND s.value = m.path \
-            WHERE m.id = $1)";
-    with_db!(db, p => sqlx::query_scalar(SQL).bind(id).bind(now).fetch_one(p).await)
-}
-
 /// Values bound to one `IN` list at most.
 const IN_CHUNK: usize = 500;
 
@@ -202,8 +185,9 @@ pub async fn after(db: &Db, after: i64, limit: i64) -> sqlx::Result<Vec<MediaRow
     with_db!(db, p => sqlx::query_as(SQL).bind(after).bind(limit).fetch_all(p).await)
 }
 
-/// Whether the item `m` may be seen by anyone at `$1`: the uses [`public_uses`] counts, asked
-/// per item so that a page of items costs what its size costs (each step has an index).
+/// Whether the item `m` may be seen by anyone at `$1`: a published article's lead image or body,
+/// or a published page's body (whose time has come), an author's portrait, the site's logo.
+/// Asked per item, so that a page of items costs what its size costs (each step has an index).
 macro_rules! is_public {
     () => {
         "(EXISTS (SELECT 1 FROM articles a WHERE a.lead_media_id = m.id \
@@ -216,6 +200,17 @@ macro_rules! is_public {
          OR EXISTS (SELECT 1 FROM authors au WHERE au.avatar_media_id = m.id) \
          OR EXISTS (SELECT 1 FROM settings s WHERE s.key = 'logo_path' AND s.value = m.path))"
     };
+}
+
+/// Whether anyone may see the item `id` at `now` (the condition above).
+pub async fn is_public(db: &Db, id: i64, now: Timestamp) -> sqlx::Result<bool> {
+    const SQL: &str = concat!(
+        "SELECT COUNT(*) FROM media m WHERE m.id = $2 AND ",
+        is_public!()
+    );
+    let found: i64 =
+        with_db!(db, p => sqlx::query_scalar(SQL).bind(now).bind(id).fetch_one(p).await)?;
+    Ok(found > 0)
 }
 
 /// Which public items a list shows: those of `ids` when given, shown by the article `shown_by`

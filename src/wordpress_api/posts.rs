@@ -19,7 +19,8 @@ pub async fn list(api: &Api, params: &mut Params) -> Result<Reply, WpError> {
     let paging = Paging::read(params, 100);
     let order_desc = params.choice("order", &["asc", "desc"], "desc") == "desc";
     let order_by = params.choice("orderby", POST_ORDER_BY, "date");
-    let mut conds = conditions(api, params).await?;
+    let sticky = fronts::featured_on_home(&api.db, api.now).await?;
+    let mut conds = conditions(api, params, &sticky)?;
     let search = params.string("search").unwrap_or_default();
     let words: Vec<String> = search.split_whitespace().map(str::to_string).collect();
     if order_by == "relevance" && words.is_empty() {
@@ -59,7 +60,6 @@ pub async fn list(api: &Api, params: &mut Params) -> Result<Reply, WpError> {
     if found.total > 0 && skip >= found.total {
         return Err(WpError::page_out_of_range("rest_post_invalid_page_number"));
     }
-    let sticky = fronts::featured_on_home(&api.db, api.now).await?;
     let items = found
         .stories
         .iter()
@@ -96,7 +96,7 @@ async fn in_given_order(
 }
 
 /// The conditions of the collection parameters other than `search`.
-async fn conditions(api: &Api, params: &mut Params) -> Result<Vec<Cond>, WpError> {
+fn conditions(api: &Api, params: &mut Params, featured: &[i64]) -> Result<Vec<Cond>, WpError> {
     let mut conds = Vec::new();
     if let Some(status) = params.strings("status")
         && status.iter().any(|s| s != "publish")
@@ -174,7 +174,7 @@ async fn conditions(api: &Api, params: &mut Params) -> Result<Vec<Cond>, WpError
         }
     }
     if let Some(sticky) = params.boolean("sticky") {
-        let featured = Cond::Ids(fronts::featured_on_home(&api.db, api.now).await?);
+        let featured = Cond::Ids(featured.to_vec());
         conds.push(if sticky {
             featured
         } else {

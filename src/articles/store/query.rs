@@ -5,7 +5,7 @@
 
 use sqlx::AssertSqlSafe;
 
-use super::reads::ArticleRow;
+use super::reads::{ArticleRow, escape_like};
 use crate::db::{Db, Timestamp, placeholders};
 use crate::with_db;
 
@@ -251,7 +251,10 @@ impl Compiled {
                     if i > 0 {
                         self.sql.push_str(" AND ");
                     }
-                    let mark = self.bind(Bind::Text(format!("%{}%", escape_like(word))));
+                    let mark = self.bind(Bind::Text(format!(
+                        "%{}%",
+                        escape_like(&word.to_lowercase())
+                    )));
                     self.sql.push_str(&format!(
                         "(lower(a.headline) LIKE {mark} ESCAPE '\\' \
                          OR lower(a.standfirst) LIKE {mark} ESCAPE '\\' \
@@ -267,17 +270,6 @@ impl Compiled {
             }),
         }
     }
-}
-
-fn escape_like(word: &str) -> String {
-    let mut out = String::with_capacity(word.len());
-    for c in word.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn compile(cond: &Cond) -> Compiled {

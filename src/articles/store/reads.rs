@@ -330,7 +330,7 @@ pub async fn find_published(
 }
 
 /// `text` with LIKE's wildcards taken literally.
-fn escape_like(text: &str) -> String {
+pub(super) fn escape_like(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(c, '%' | '_' | '\\') {
