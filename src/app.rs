@@ -30,8 +30,8 @@ use crate::web::request_id::{CountingIds, drop_unsafe};
 use crate::web::sendfile::SendfileListener;
 use crate::web::{Cacheable, assets, error_pages, security};
 use crate::{
-    admin, api, articles, comments, feeds, fronts, media, newsletters, pages, search, site,
-    wordpress_api,
+    admin, api, articles, comments, feeds, fronts, ghost_api, media, newsletters, pages, search,
+    site, wordpress_api,
 };
 
 /// Public forms are small; anything larger is refused before a handler runs.
@@ -81,6 +81,7 @@ pub fn router(state: AppState) -> App {
         .merge(pages::routes())
         .merge(search::routes())
         .merge(wordpress_api::routes())
+        .merge(ghost_api::routes())
         .route("/static/{*path}", get(assets::serve))
         .fallback(error_pages::not_found)
         .with_state(state.clone());

@@ -376,6 +376,23 @@ pub struct WordpressExportArgs {
 }
 
 #[derive(Debug, Clone, clap::Subcommand)]
+pub enum ContentKeyCommand {
+    /// Make a Content API key for an integration and print it.
+    Add {
+        /// What uses the key, e.g. "Next.js front end".
+        #[arg(long)]
+        name: String,
+    },
+    /// List the live keys: id, key, integration.
+    List,
+    /// Revoke a key, by the id `list` shows; tools using it get 403 from then on.
+    Revoke {
+        #[arg(long)]
+        id: i64,
+    },
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
 pub enum SearchCommand {
     /// Build this node's search index afresh from the database, showing progress. A server
     /// running on the same data dir keeps answering from its index meanwhile and switches to

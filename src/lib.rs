@@ -20,6 +20,7 @@ pub mod demo;
 pub mod error;
 pub mod feeds;
 pub mod fronts;
+pub mod ghost_api;
 pub mod import;
 pub mod jobs;
 pub mod mail;

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use broadsheet::commands;
 use broadsheet::config::{
-    Common, DemoArgs, ExportCommand, ImportCommand, LogFormat, NewsletterCommand, SearchCommand,
-    ServeArgs, UserCommand,
+    Common, ContentKeyCommand, DemoArgs, ExportCommand, ImportCommand, LogFormat,
+    NewsletterCommand, SearchCommand, ServeArgs, UserCommand,
 };
 use clap::{Parser, Subcommand};
 
@@ -51,6 +51,9 @@ enum Command {
     /// Write the site out in another system's format (WordPress).
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Manage the keys Ghost clients read the Content API with.
+    #[command(subcommand)]
+    ContentKey(ContentKeyCommand),
 }
 
 fn main() -> ExitCode {
@@ -80,6 +83,9 @@ fn main() -> ExitCode {
             }
             Command::Export(command) => {
                 broadsheet::import::command::export(&cli.common, command).await
+            }
+            Command::ContentKey(command) => {
+                broadsheet::ghost_api::keys::command(&cli.common, command).await
             }
         }
     });

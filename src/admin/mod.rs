@@ -7,6 +7,7 @@ mod comments;
 mod dashboard;
 mod editor;
 mod fronts;
+mod integrations;
 mod local_time;
 mod media;
 mod newsletter_issues;
@@ -104,6 +105,14 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/authors", post(structure::add_author))
         .route("/admin/authors/{id}", post(structure::change_author))
         .route("/admin/settings", get(settings::edit).post(settings::save))
+        .route(
+            "/admin/integrations",
+            get(integrations::list).post(integrations::create),
+        )
+        .route(
+            "/admin/integrations/{id}/revoke",
+            post(integrations::revoke),
+        )
         .route(
             "/admin/newsletters",
             get(newsletters::list).post(newsletters::create),

@@ -94,6 +94,7 @@ fn nav(user: &User, section: &str) -> Vec<NavItem> {
     }
     if allows(user.role, Capability::ManageSettings) {
         items.push(("Settings", "/admin/settings", "settings"));
+        items.push(("Integrations", "/admin/integrations", "integrations"));
     }
     if allows(user.role, Capability::ManagePeople) {
         items.push(("People", "/admin/people", "people"));

@@ -11,7 +11,7 @@ use super::store;
 use crate::db::{Db, Timestamp, page_total};
 use crate::error::AppResult;
 
-pub use store::{ArticleRow, Cmp, Cond, CountsOf, OrderBy, Query};
+pub use store::{ArticleRow, Cmp, Cond, CountsOf, OrderBy, Query, TextMatch};
 
 /// A published article with what lists of it show.
 #[derive(Debug, Clone)]

@@ -3,11 +3,11 @@
 
 use serde::Serialize;
 
-use super::links;
 use crate::articles::service::article_path;
 use crate::articles::syndication::{Entry, Followed, Label};
 use crate::db::Timestamp;
 use crate::media::images;
+use crate::site::absolute_links;
 use crate::site::layout::absolute;
 use crate::site::settings::SiteSettings;
 
@@ -177,7 +177,7 @@ fn item(site: &SiteSettings, e: Entry) -> Item {
         summary: c.standfirst,
         content_html: site
             .feed_full_text
-            .then(|| links::absolutize(&e.body_html, base)),
+            .then(|| absolute_links::absolutize(&e.body_html, base)),
         published,
         updated: e.updated_at.max(published),
         authors: e.authors.iter().map(|a| person(a, "author")).collect(),

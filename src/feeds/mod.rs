@@ -5,7 +5,6 @@
 //! News sitemap and `robots.txt`.
 
 mod document;
-mod links;
 mod pages;
 mod render;
 mod robots;

@@ -1,6 +1,7 @@
 //! The site as a whole: settings, the layout every page shares, rendering of pages and error
 //! pages, and the health check.
 
+pub mod absolute_links;
 pub mod dates;
 pub mod layout;
 pub mod menus;

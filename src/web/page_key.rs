@@ -38,7 +38,7 @@ const SEARCH_PARAMS: [&str; 8] = [
 const MAX_SEARCH_VALUE: usize = 200;
 
 /// Where the compatibility APIs answer: every parameter of theirs may change the answer.
-const API_PREFIXES: [&str; 1] = ["/wp-json"];
+const API_PREFIXES: [&str; 2] = ["/wp-json", crate::ghost_api::ROOT];
 /// The most parameters an API answer is kept under; a request with more is answered afresh.
 const MAX_API_PARAMS: usize = 24;
 

@@ -6,6 +6,7 @@ use serde_json::{Map, Value, json};
 use super::error::WpError;
 use super::params::{Paging, Params};
 use crate::db::{Db, Timestamp};
+use crate::site::absolute_links::absolutize;
 use crate::site::settings::SiteSettings;
 
 /// The base of every API address, after the site's URL.
@@ -112,6 +113,12 @@ impl View {
 impl Api {
     pub fn base(&self) -> &str {
         self.site.base_url.trim_end_matches('/')
+    }
+
+    /// Body HTML as WordPress renders it: addresses absolute, so it shows anywhere, and a
+    /// final newline.
+    pub fn html(&self, body: &str) -> String {
+        format!("{}\n", absolutize(body.trim_end(), self.base()))
     }
 
     /// The address of an API route (`/wp/v2/posts/1`).

@@ -117,7 +117,7 @@ fn page(api: &Api, p: &Page) -> Map<String, Value> {
         "type": "page",
         "link": api.url(&p.path()),
         "title": {"rendered": escape(&p.title)},
-        "content": {"rendered": format!("{}\n", p.body_html.trim_end()), "protected": false},
+        "content": {"rendered": api.html(&p.body_html), "protected": false},
         "excerpt": {"rendered": excerpt("", &p.body_html), "protected": false},
         "author": 0,
         "featured_media": 0,

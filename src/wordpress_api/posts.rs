@@ -265,7 +265,7 @@ fn post(api: &Api, story: &Story, sticky: bool) -> Map<String, Value> {
         "type": "post",
         "link": api.url(&story.path),
         "title": {"rendered": escape(&row.headline)},
-        "content": {"rendered": format!("{}\n", row.body_html.trim_end()), "protected": false},
+        "content": {"rendered": api.html(&row.body_html), "protected": false},
         "excerpt": {"rendered": excerpt(&row.standfirst, &row.body_html), "protected": false},
         "author": author,
         "featured_media": featured,

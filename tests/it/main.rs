@@ -13,6 +13,7 @@ mod document_model;
 mod doors;
 mod feeds;
 mod fronts;
+mod ghost_api;
 mod hardening;
 mod html_validity;
 mod http;

@@ -50,6 +50,8 @@ pub enum Cond {
     TagSlugs(Vec<String>),
     /// The first tag (Ghost's primary tag) is one of these.
     PrimaryTagSlugs(Vec<String>),
+    /// The first author of the byline (Ghost's primary author) is one of these.
+    PrimaryAuthorSlugs(Vec<String>),
     /// Bylined by at least one of these authors.
     Authors(Vec<i64>),
     AuthorSlugs(Vec<String>),
@@ -57,7 +59,18 @@ pub enum Cond {
     Modified(Cmp, Timestamp),
     /// Every word appears, case-insensitively, in the headline, standfirst or body text.
     Words(Vec<String>),
+    /// The headline, case-insensitively, matches the text as the [`TextMatch`] says.
+    Headline(TextMatch, String),
     HasLeadImage(bool),
+}
+
+/// How a text is compared with a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextMatch {
+    Equals,
+    Contains,
+    StartsWith,
+    EndsWith,
 }
 
 impl Cond {
@@ -69,6 +82,7 @@ impl Cond {
             | Cond::SectionSlugs(v)
             | Cond::TagSlugs(v)
             | Cond::PrimaryTagSlugs(v)
+            | Cond::PrimaryAuthorSlugs(v)
             | Cond::AuthorSlugs(v) => v.is_empty(),
             _ => false,
         }
@@ -221,6 +235,14 @@ impl Compiled {
                      WHERE at.article_id = a.id ORDER BY at.position, t.id LIMIT 1) IN ({list})"
                 ));
             }
+            Cond::PrimaryAuthorSlugs(slugs) => {
+                let list = self.texts(slugs);
+                self.sql.push_str(&format!(
+                    "(SELECT lower(au.slug) FROM article_authors aa \
+                     JOIN authors au ON au.id = aa.author_id \
+                     WHERE aa.article_id = a.id ORDER BY aa.position, au.id LIMIT 1) IN ({list})"
+                ));
+            }
             Cond::Authors(ids) => {
                 let list = self.ints(ids);
                 self.sql.push_str(&format!(
@@ -262,6 +284,18 @@ impl Compiled {
                     ));
                 }
                 self.sql.push(')');
+            }
+            Cond::Headline(how, text) => {
+                let text = escape_like(&text.to_lowercase());
+                let pattern = match how {
+                    TextMatch::Equals => text,
+                    TextMatch::Contains => format!("%{text}%"),
+                    TextMatch::StartsWith => format!("{text}%"),
+                    TextMatch::EndsWith => format!("%{text}"),
+                };
+                let mark = self.bind(Bind::Text(pattern));
+                self.sql
+                    .push_str(&format!("lower(a.headline) LIKE {mark} ESCAPE '\\'"));
             }
             Cond::HasLeadImage(yes) => self.sql.push_str(if *yes {
                 "a.lead_media_id IS NOT NULL"

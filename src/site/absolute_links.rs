@@ -1,5 +1,6 @@
-//! Site-relative addresses in article HTML made absolute, for feed readers, which show an item
-//! away from the site: `href`, `src` and every candidate of a `srcset` that start with `/`.
+//! Site-relative addresses in article HTML made absolute, for feed readers and API clients,
+//! which show an item away from the site: `href`, `src` and every candidate of a `srcset`
+//! that start with `/`.
 //!
 //! Bodies were sanitised when saved, and the sanitiser writes every attribute value in double
 //! quotes, so the scan looks only for `name="`. One pass: each byte is looked at once.
