@@ -41,6 +41,13 @@ impl Api {
             .to_string()
     }
 
+    /// A time as Ghost writes it for tiers: `2024-02-01T10:00:00.000Z`.
+    pub fn time_z(at: Timestamp) -> String {
+        at.to_datetime()
+            .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+            .to_string()
+    }
+
     pub fn uuid(&self, kind: Kind, id: i64) -> String {
         ids::uuid(self.secret.as_bytes(), kind, id)
     }

@@ -13,6 +13,8 @@ pub enum Kind {
     Tag,
     Author,
     Tier,
+    /// The site itself, for its `site_uuid`.
+    Site,
 }
 
 impl Kind {
@@ -23,6 +25,7 @@ impl Kind {
             Kind::Tag => 3,
             Kind::Author => 4,
             Kind::Tier => 5,
+            Kind::Site => 6,
         }
     }
 }

@@ -3,10 +3,10 @@
 
 use serde_json::{Map, Value, json};
 
-use super::context::{Api, keep_fields, or_null};
+use super::context::{Api, keep_fields};
 use super::error::GhostError;
 use super::ids::{self, Kind};
-use super::params::Params;
+use super::params::{Paging, Params};
 use super::{Reply, Resource};
 use crate::accounts::service as accounts;
 
@@ -83,9 +83,29 @@ pub fn settings(api: &Api) -> Reply {
     put("members_signup_access", json!("all"));
     put("paid_members_enabled", json!(false));
     put("portal_plans", json!(["free"]));
+    put("portal_button_style", json!("icon-and-text"));
+    put("portal_button_signup_text", json!("Subscribe"));
+    put("portal_button_icon", Value::Null);
+    put("portal_signup_terms_html", Value::Null);
+    put("portal_signup_checkbox_required", json!(false));
+    put("portal_signup_gift_promotion", json!(false));
+    put("portal_account_gift_promotion", json!(false));
+    put("portal_default_plan", json!("free"));
+    put("portal_name", json!(true));
+    put("portal_button", json!(false));
     put("comments_enabled", json!("all"));
     put("recommendations_enabled", json!(false));
     put("outbound_link_tagging", json!(false));
+    put("default_email_address", Value::Null);
+    put("support_email_address", Value::Null);
+    put("editor_default_email_recipients", json!("visibility"));
+    put("labs", json!({}));
+    put("transistor_portal_enabled", json!(false));
+    put("transistor_portal_heading", Value::Null);
+    put("transistor_portal_description", Value::Null);
+    put("transistor_portal_button_text", Value::Null);
+    put("transistor_portal_url_template", Value::Null);
+    put("site_uuid", json!(api.uuid(Kind::Site, 1)));
     put(
         "url",
         json!(format!("{}/", site.base_url.trim_end_matches('/'))),
@@ -99,7 +119,7 @@ pub fn settings(api: &Api) -> Reply {
 
 /// The free tier, as old as the site's first account.
 pub async fn tiers(api: &Api, params: &Params) -> Result<Reply, GhostError> {
-    let paging = params.paging("tiers")?;
+    params.paging("tiers")?;
     let created = accounts::users(&api.db)
         .await?
         .iter()
@@ -109,18 +129,19 @@ pub async fn tiers(api: &Api, params: &Params) -> Result<Reply, GhostError> {
     let mut tier = json!({
         "id": ids::encode(Kind::Tier, 1),
         "name": "Free",
-        "description": or_null(&api.site.description),
+        "description": null,
         "slug": "free",
         "active": true,
         "type": "free",
         "welcome_page_url": null,
-        "created_at": Api::time(created),
-        "updated_at": Api::time(created),
+        "created_at": Api::time_z(created),
+        "updated_at": Api::time_z(created),
         "visibility": "public",
         "benefits": [],
         "trial_days": 0,
     });
     keep_fields(&mut tier, params.fields().as_deref());
-    let items = paging.slice(vec![tier]);
-    Ok(Reply::browse(Resource::Tiers, items, paging.meta(1)))
+    // Ghost answers every tier at once, with the count as the limit.
+    let all = Paging { page: 1, limit: 1 };
+    Ok(Reply::browse(Resource::Tiers, vec![tier], all.meta(1)))
 }

@@ -14,6 +14,7 @@ mod doors;
 mod feeds;
 mod fronts;
 mod ghost_api;
+mod ghost_api_parity;
 mod hardening;
 mod html_validity;
 mod http;
