@@ -21,6 +21,10 @@ export E2E_PASSWORD="a long browser passphrase"
 echo "$E2E_PASSWORD" | "$BIN" --data-dir "$WORK/data" --log warn user add \
   --email "$E2E_EMAIL" --name "Desk Editor" --role editor --password-stdin >/dev/null
 
+# A Content API key for the Ghost client test.
+E2E_GHOST_KEY="$("$BIN" --data-dir "$WORK/data" --log warn content-key add --name "e2e front end")"
+export E2E_GHOST_KEY
+
 BROADSHEET_LOG=warn "$BIN" --data-dir "$WORK/data" serve --listen "127.0.0.1:$PORT" \
   --base-url "http://127.0.0.1:$PORT" --admin-email "$E2E_EMAIL" >"$WORK/serve.log" 2>&1 &
 SERVER_PID=$!
