@@ -62,3 +62,45 @@ test("a WordPress client lists, filters, pages, embeds and comments", async () =
   assert.equal(comment.status, "hold", "a first comment waits for a moderator");
   assert.equal(comment.author_email, undefined, "the address is never shown");
 });
+
+test("a WordPress client publishes with an application password", async () => {
+  const page = await chrome.browser.newPage();
+  await signIn(page);
+  await page.goto(`${base}/admin/account`);
+  await page.fill("#token-name", "WordPress scheduler");
+  await page.click("form.inline button[type=submit]");
+  const token = (await page.textContent("code.token")).trim();
+  await page.close();
+  assert.match(token, /^bst_/, "the new token is shown once");
+
+  const anonymous = new WPAPI({ endpoint: `${base}/wp-json` });
+  await assert.rejects(anonymous.posts().create({ title: "Nobody" }), (e) => e.code === "rest_cannot_create");
+  const wrong = new WPAPI({ endpoint: `${base}/wp-json`, username: process.env.E2E_EMAIL, password: "bst_wrong" });
+  await assert.rejects(wrong.users().me().get(), (e) => e.code === "incorrect_password");
+
+  const wp = new WPAPI({ endpoint: `${base}/wp-json`, username: process.env.E2E_EMAIL, password: token });
+  const me = await wp.users().me().get();
+  assert.ok(me.name, "the password signs in");
+  const [section] = await wp.categories().perPage(1).get();
+  const post = await wp.posts().create({
+    title: "Published from a scheduler",
+    content: "<p>Written by a tool with an application password.</p>",
+    excerpt: "A story from outside the newsroom's desk.",
+    status: "publish",
+    categories: [section.id],
+  });
+  assert.equal(post.status, "publish");
+  assert.equal(post.title.raw, "Published from a scheduler");
+  const live = await fetch(post.link);
+  assert.equal(live.status, 200, `${post.link} is public`);
+  assert.match(await live.text(), /Published from a scheduler/);
+
+  const edited = await wp.posts().id(post.id).update({ title: "Published from a scheduler, corrected" });
+  assert.equal(edited.title.raw, "Published from a scheduler, corrected");
+  const draft = await wp.posts().create({ title: "Held back", content: "<p>Not yet.</p>" });
+  assert.equal(draft.status, "draft");
+  const drafts = await wp.posts().status("draft").get();
+  assert.ok(drafts.some((p) => p.id === draft.id), "drafts are listed to their writer");
+  const publicRead = await anonymous.posts().id(draft.id).get().catch((e) => e);
+  assert.equal(publicRead.code, "rest_post_invalid_id", "a draft stays private");
+});

@@ -75,6 +75,22 @@ capabilities! {
     ViewOutbox,
 }
 
+/// The same question for a door that learns who calls only while it runs (the WordPress API's
+/// application passwords): a 403 unless `user`'s role passes `P`.
+pub fn require<P: Permission>(
+    user: &super::service::User,
+    what: &str,
+) -> crate::error::AppResult<()> {
+    if P::allows(user.role) {
+        Ok(())
+    } else {
+        Err(crate::error::AppError::Forbidden(format!(
+            "your role ({}) may not {what}",
+            user.role.as_str()
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -592,3 +592,60 @@ pub async fn api_token_user(db: &Db, clock: &Clock, token: &str) -> AppResult<Op
     let account = user(db, user_id).await?;
     Ok((!account.disabled).then_some(account))
 }
+
+/// Wrong application passwords one address may send in [`SIGN_IN_WINDOW_SECONDS`]; right ones
+/// are not counted.
+pub const MAX_TOKEN_FAILURES_PER_ADDRESS: i64 = 20;
+
+/// The account behind a WordPress application password: `username` is the account's email
+/// address and `password` one of its personal access tokens (WordPress shows application
+/// passwords in groups of four; spaces are ignored). Every mismatch gets the same answer. The
+/// attempt is counted before the token is looked up, so parallel guesses meet the limit as
+/// serial ones do; a match gives its count back.
+pub async fn application_password_user(
+    db: &Db,
+    clock: &Clock,
+    username: &str,
+    password: &str,
+    client_ip: &str,
+) -> AppResult<User> {
+    let limits = [Limit::new(
+        format!(
+            "app-password-address:{}",
+            rate_limit::address_key(client_ip)
+        ),
+        MAX_TOKEN_FAILURES_PER_ADDRESS,
+        SIGN_IN_WINDOW_SECONDS,
+    )];
+    let Ok(reservation) = rate_limit::reserve(db, clock.now(), &limits).await? else {
+        return Err(AppError::RateLimited);
+    };
+    let token: String = password.chars().filter(|c| !c.is_whitespace()).collect();
+    let user = api_token_user(db, clock, &token)
+        .await?
+        .filter(|u| u.email == normalise_email(username));
+    let Some(user) = user else {
+        return Err(AppError::Unauthorized(
+            "that email address and application password do not match an active account".into(),
+        ));
+    };
+    rate_limit::release(db, reservation).await?;
+    Ok(user)
+}
+
+/// Writes one account may make through the APIs in an hour.
+pub const MAX_API_WRITES_PER_HOUR: i64 = 600;
+
+/// Counts one write by `user_id` through an API, refusing it past the hourly limit: a leaked
+/// token cannot flood the newsroom.
+pub async fn count_api_write(db: &Db, clock: &Clock, user_id: i64) -> AppResult<()> {
+    let limits = [Limit::new(
+        format!("api-write:{user_id}"),
+        MAX_API_WRITES_PER_HOUR,
+        3600,
+    )];
+    match rate_limit::reserve(db, clock.now(), &limits).await? {
+        Ok(_) => Ok(()),
+        Err(_) => Err(AppError::RateLimited),
+    }
+}

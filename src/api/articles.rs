@@ -11,13 +11,10 @@ use super::extract::{ApiId, ApiJson, ApiQuery, ApiUser};
 use super::{Page, PageQuery};
 use crate::accounts::Capability;
 use crate::accounts::can::WriteOwnArticle;
-use crate::accounts::service::User;
 use crate::articles::body;
-use crate::articles::permissions::{self, may_edit};
-use crate::articles::service::{
-    self as articles, AdminFilter, ArticleInput, Edit, Editable, Status,
-};
-use crate::articles::workflow::{self, Standing, Transition};
+use crate::articles::permissions::may_edit;
+use crate::articles::service::{self as articles, AdminFilter, ArticleInput, Editable, Status};
+use crate::articles::workflow::{self, Standing, Write};
 use crate::db::Timestamp;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::site::layout;
@@ -122,16 +119,8 @@ pub struct ArticleWrite {
 }
 
 impl ArticleWrite {
-    /// The article as this request would leave it, for `user`: the status asked for is reached
-    /// through the workflow's transition, and who may make it is checked before any tag is made.
-    async fn apply(
-        self,
-        state: &AppState,
-        user: &User,
-        standing: Option<&Standing>,
-        mut input: ArticleInput,
-    ) -> AppResult<ArticleInput> {
-        let before = input.clone();
+    /// The article as this request asks to leave it, for [`workflow::write`] to decide on.
+    async fn into_write(self, mut input: ArticleInput) -> AppResult<Write> {
         macro_rules! take {
             ($($field:ident => $target:ident),* $(,)?) => {
                 $(if let Some(v) = self.$field { input.$target = v; })*
@@ -159,52 +148,14 @@ impl ArticleWrite {
         if let Some(at) = self.published_at {
             input.published_at = at.map(Timestamp::from_datetime);
         }
-        let transition = Transition::to_reach(before.status, input.status);
-        let outcome = workflow::decide(
-            user,
-            standing,
-            transition,
-            input.published_at,
-            state.clock.now(),
-        )?;
-        input.status = outcome.status;
-        input.published_at = outcome.published_at;
-        permissions::check_byline(user, &input.author_ids, &before.author_ids)?;
         if self.tag_ids.is_some() || self.tags.is_some() {
-            let mut ids = self.tag_ids.unwrap_or_default();
-            let names = self.tags.unwrap_or_default();
-            for id in articles::tags_for(&state.db, user, &names).await? {
-                if !ids.contains(&id) {
-                    ids.push(id);
-                }
-            }
-            input.tag_ids = ids;
+            input.tag_ids = self.tag_ids.unwrap_or_default();
         }
-        Ok(input)
-    }
-}
-
-fn blank(created_by: i64) -> ArticleInput {
-    ArticleInput {
-        section_id: 0,
-        slug: String::new(),
-        headline: String::new(),
-        standfirst: String::new(),
-        body: String::new(),
-        lead_media_id: None,
-        lead_alt: String::new(),
-        lead_caption: String::new(),
-        lead_credit: String::new(),
-        status: Status::Draft,
-        published_at: None,
-        comments_open: true,
-        newsletter_topic: None,
-        seo_title: String::new(),
-        seo_description: String::new(),
-        tag_ids: Vec::new(),
-        author_ids: Vec::new(),
-        created_by: Some(created_by),
-        related_ids: Vec::new(),
+        Ok(Write {
+            wanted: input,
+            tag_names: self.tags.unwrap_or_default(),
+            expected_version: self.version.map(Timestamp::from_micros),
+        })
     }
 }
 
@@ -289,8 +240,9 @@ pub async fn create(
     if !missing.is_empty() {
         return Err(AppError::Invalid(missing));
     }
-    let input = body.apply(&state, &user.0, None, blank(user.0.id)).await?;
-    let id = articles::create_article(&state.db, &state.clock, input).await?;
+    let write = body.into_write(ArticleInput::new_draft(user.0.id)).await?;
+    let tz = layout::layout(&state).await?.site.tz;
+    let id = workflow::write(&state.db, &state.clock, tz, &user.0, None, write).await?;
     Ok((StatusCode::CREATED, Json(read(&state, id).await?)))
 }
 
@@ -317,16 +269,8 @@ pub async fn update(
     ApiJson(body): ApiJson<ArticleWrite>,
 ) -> AppResult<Json<ArticleJson>> {
     let article = articles::editable(&state.db, tz, id).await?;
-    let expected = body.version.map(Timestamp::from_micros);
-    let standing = Standing::of(&article);
-    let input = body
-        .apply(&state, &user.0, Some(&standing), article.input.clone())
-        .await?;
-    let edit = Edit {
-        by: Some(user.0.id),
-        expected_version: expected,
-    };
-    articles::update_article(&state.db, &state.clock, tz, id, input, edit).await?;
+    let write = body.into_write(article.input.clone()).await?;
+    workflow::write(&state.db, &state.clock, tz, &user.0, Some(&article), write).await?;
     Ok(Json(read(&state, id).await?))
 }
 

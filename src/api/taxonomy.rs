@@ -105,19 +105,13 @@ pub async fn update_section(
     ApiId(id): ApiId,
     ApiJson(body): ApiJson<SectionWrite>,
 ) -> AppResult<Json<SectionJson>> {
-    let current = find_section(&state, id).await?;
-    let position = articles::sections(&state.db)
-        .await?
-        .iter()
-        .position(|s| s.id == id)
-        .and_then(|p| i64::try_from(p).ok())
-        .unwrap_or(0);
+    let current = articles::section_input(&state.db, id).await?;
     let input = SectionInput {
         name: body.name.unwrap_or(current.name),
         slug: body.slug.unwrap_or(current.slug),
         description: body.description.unwrap_or(current.description),
         parent_id: body.parent_id.unwrap_or(current.parent_id),
-        position: body.position.unwrap_or(position),
+        position: body.position.unwrap_or(current.position),
     };
     articles::update_section(&state.db, &state.clock, tz, id, &input).await?;
     Ok(Json(section_json(find_section(&state, id).await?)))

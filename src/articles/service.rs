@@ -92,6 +92,32 @@ pub struct ArticleInput {
 pub const MAX_PINNED: usize = 4;
 
 impl ArticleInput {
+    /// An empty draft `created_by` starts, for the API doors to fill in: no section yet
+    /// (`0`), comments open.
+    pub fn new_draft(created_by: i64) -> ArticleInput {
+        ArticleInput {
+            section_id: 0,
+            slug: String::new(),
+            headline: String::new(),
+            standfirst: String::new(),
+            body: String::new(),
+            lead_media_id: None,
+            lead_alt: String::new(),
+            lead_caption: String::new(),
+            lead_credit: String::new(),
+            status: Status::Draft,
+            published_at: None,
+            comments_open: true,
+            newsletter_topic: None,
+            seo_title: String::new(),
+            seo_description: String::new(),
+            tag_ids: Vec::new(),
+            author_ids: Vec::new(),
+            created_by: Some(created_by),
+            related_ids: Vec::new(),
+        }
+    }
+
     /// The input a revision kept. Revisions saved before the document model hold Markdown under
     /// `body_markdown`; it is converted here, so old revisions stay comparable and restorable.
     pub fn from_snapshot(json: &str) -> AppResult<Self> {

@@ -257,6 +257,24 @@ async fn check_nesting(db: &Db, id: Option<i64>, parent_id: Option<i64>) -> AppR
     Ok(())
 }
 
+/// A section as it stands, as the input that would save it unchanged (its position is its
+/// place in the site's order), for a door that changes some of its fields.
+pub async fn section_input(db: &Db, id: i64) -> AppResult<SectionInput> {
+    let sections = store::sections(db).await?;
+    let (position, section) = sections
+        .iter()
+        .enumerate()
+        .find(|(_, s)| s.id == id)
+        .ok_or_else(|| AppError::not_found("no such section"))?;
+    Ok(SectionInput {
+        parent_id: section.parent_id,
+        name: section.name.clone(),
+        slug: section.slug.clone(),
+        description: section.description.clone(),
+        position: i64::try_from(position).unwrap_or(0),
+    })
+}
+
 pub async fn create_section(db: &Db, input: &SectionInput) -> AppResult<i64> {
     let slug = checked_section(input, None)?;
     check_nesting(db, None, input.parent_id).await?;

@@ -16,7 +16,7 @@
 
 use chrono_tz::Tz;
 
-use super::permissions::{may_edit, may_publish};
+use super::permissions::{check_byline, may_edit, may_publish};
 use super::service::{self, Edit, Editable, Status};
 use crate::accounts::service::User;
 use crate::accounts::{Capability, allows};
@@ -195,6 +195,69 @@ impl Standing {
             created_by: article.created_by,
             status: article.status,
             published_at: article.input.published_at,
+        }
+    }
+}
+
+/// One article as an API write asks for it: `wanted` is the article with the caller's changes
+/// applied (its status the one asked for), `tag_names` tags to add by name (made when missing).
+pub struct Write {
+    pub wanted: service::ArticleInput,
+    pub tag_names: Vec<String>,
+    /// For an update: the version the caller last read, to refuse a save over someone else's.
+    pub expected_version: Option<Timestamp>,
+}
+
+/// Saves an API write for `user`, as a new article or over `existing`, the one way every API
+/// door (Broadsheet's JSON API, the WordPress API) does: the status asked for is reached by the
+/// workflow's transition, the role table decides, the byline is checked, and only then are
+/// tags made and the article written. Returns the article's id.
+pub async fn write(
+    db: &Db,
+    clock: &Clock,
+    tz: Tz,
+    user: &User,
+    existing: Option<&Editable>,
+    write: Write,
+) -> AppResult<i64> {
+    let Write {
+        mut wanted,
+        tag_names,
+        expected_version,
+    } = write;
+    let standing = existing.map(Standing::of);
+    let current = existing.map_or(Status::Draft, |e| e.status);
+    let transition = Transition::to_reach(current, wanted.status);
+    let outcome = decide(
+        user,
+        standing.as_ref(),
+        transition,
+        wanted.published_at,
+        clock.now(),
+    )?;
+    wanted.status = outcome.status;
+    wanted.published_at = outcome.published_at;
+    let already = existing
+        .map(|e| e.input.author_ids.clone())
+        .unwrap_or_default();
+    check_byline(user, &wanted.author_ids, &already)?;
+    for id in service::tags_for(db, user, &tag_names).await? {
+        if !wanted.tag_ids.contains(&id) {
+            wanted.tag_ids.push(id);
+        }
+    }
+    match existing {
+        None => {
+            wanted.created_by = Some(user.id);
+            service::create_article(db, clock, wanted).await
+        }
+        Some(article) => {
+            let edit = Edit {
+                by: Some(user.id),
+                expected_version,
+            };
+            service::update_article(db, clock, tz, article.id, wanted, edit).await?;
+            Ok(article.id)
         }
     }
 }

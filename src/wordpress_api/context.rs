@@ -5,6 +5,8 @@ use serde_json::{Map, Value, json};
 
 use super::error::WpError;
 use super::params::{Paging, Params};
+use crate::accounts::service::User;
+use crate::clock::Clock;
 use crate::db::{Db, Timestamp};
 use crate::site::absolute_links::absolutize;
 use crate::site::settings::SiteSettings;
@@ -14,8 +16,11 @@ pub const ROOT: &str = "/wp-json";
 
 pub struct Api {
     pub db: Db,
+    pub clock: Clock,
     pub now: Timestamp,
     pub site: SiteSettings,
+    /// The account signed in with an application password, if any.
+    pub user: Option<User>,
 }
 
 /// A route's answer, before `_embed`, `_fields` and the headers are applied.

@@ -8,8 +8,14 @@ use super::context::{
 };
 use super::error::WpError;
 use super::params::{Paging, Params};
+use crate::accounts::can::{UploadMedia, require};
+use crate::accounts::service::User;
+use crate::error::AppError;
+use crate::media::MediaFiles;
 use crate::media::images::urls;
-use crate::media::service::{self as media, MediaItem, PublicMedia};
+use crate::media::service::{self as media, MediaEdit, MediaItem, PublicMedia};
+use axum::extract::FromRequest;
+use axum::http::StatusCode;
 
 const EMBEDDED: &[&str] = &[
     "id",
@@ -161,4 +167,105 @@ fn attachment(api: &Api, item: &MediaItem, parent: Option<i64>) -> Map<String, V
         "source_url": source,
         "_links": links,
     }))
+}
+
+/// What an upload carries: the file and the texts WordPress clients send with it.
+pub struct Upload {
+    pub bytes: Vec<u8>,
+    pub alt_text: Option<String>,
+    pub caption: Option<String>,
+}
+
+/// `POST /wp/v2/media`: a picture into the library for `user`, who must be allowed to upload;
+/// answered as WordPress answers an upload, with the new item. A file the library already
+/// holds is that item, and keeps its texts unless `user` may manage it.
+pub async fn upload(
+    api: &Api,
+    files: &MediaFiles,
+    user: &User,
+    upload: Upload,
+) -> Result<Reply, WpError> {
+    if let Err(AppError::Forbidden(message)) = require::<UploadMedia>(user, "upload media") {
+        return Err(WpError::new(
+            StatusCode::FORBIDDEN,
+            "rest_cannot_create",
+            message,
+        ));
+    }
+    if upload.bytes.is_empty() {
+        return Err(WpError::new(
+            StatusCode::BAD_REQUEST,
+            "rest_upload_no_data",
+            "No data supplied.",
+        ));
+    }
+    let id = media::upload(&api.db, files, api.now, &upload.bytes, Some(user.id))
+        .await
+        .map_err(|e| match e {
+            AppError::Invalid(fields) => WpError::new(
+                StatusCode::BAD_REQUEST,
+                "rest_upload_unknown_error",
+                fields
+                    .into_iter()
+                    .map(|f| f.message)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            other => WpError::from(other),
+        })?;
+    let mut item = media::item(&api.db, id).await?;
+    if media::may_manage(user, &item) && (upload.alt_text.is_some() || upload.caption.is_some()) {
+        let edit = MediaEdit {
+            alt: upload.alt_text.unwrap_or(item.alt.clone()),
+            caption: upload.caption.unwrap_or(item.caption.clone()),
+            credit: item.credit.clone(),
+            focal_x: item.focal_x,
+            focal_y: item.focal_y,
+        };
+        media::update(&api.db, user, id, &edit).await?;
+        item = media::item(&api.db, id).await?;
+    }
+    let mut reply = Reply::item(Value::Object(attachment(api, &item, None)));
+    reply.created = Some(api.route(&format!("/wp/v2/media/{id}")));
+    Ok(reply)
+}
+
+/// An upload as WordPress clients send it: the file as the body (`Content-Disposition:
+/// attachment; filename=…`), or a form with the file as `file`; `alt_text` and `caption` in the
+/// form or the query.
+pub async fn read_upload(
+    content_type: &str,
+    parts: axum::http::request::Parts,
+    bytes: axum::body::Bytes,
+    query: &Params,
+) -> Result<Upload, WpError> {
+    let mut upload = Upload {
+        bytes: Vec::new(),
+        alt_text: query.string("alt_text"),
+        caption: query.string("caption"),
+    };
+    if !content_type.starts_with("multipart/form-data") {
+        upload.bytes = bytes.to_vec();
+        return Ok(upload);
+    }
+    let broken = || {
+        WpError::new(
+            StatusCode::BAD_REQUEST,
+            "rest_upload_no_data",
+            "The form could not be read.",
+        )
+    };
+    let request = axum::http::Request::from_parts(parts, axum::body::Body::from(bytes));
+    let mut form = axum::extract::Multipart::from_request(request, &())
+        .await
+        .map_err(|_| broken())?;
+    while let Some(field) = form.next_field().await.map_err(|_| broken())? {
+        match field.name().unwrap_or("") {
+            "file" => upload.bytes = field.bytes().await.map_err(|_| broken())?.to_vec(),
+            "alt_text" => upload.alt_text = Some(field.text().await.map_err(|_| broken())?),
+            "caption" => upload.caption = Some(field.text().await.map_err(|_| broken())?),
+            _ => {}
+        }
+    }
+    Ok(upload)
 }

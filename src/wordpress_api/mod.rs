@@ -4,8 +4,10 @@
 //! errors) over the same services as the site, so it can show nothing a reader could not see.
 //! What differs from WordPress is listed in `docs/api-compatibility.md`.
 
+mod auth;
 mod comments;
 mod context;
+mod editing;
 mod error;
 mod media;
 mod pages;
@@ -31,6 +33,7 @@ use self::context::{Api, ROOT, Reply};
 use self::error::WpError;
 use self::params::Params;
 use self::terms::Taxonomy;
+use crate::accounts::service::{self as accounts, User};
 use crate::comments::service::Visitor;
 use crate::comments::spam::Arrival;
 use crate::site::layout::layout;
@@ -137,36 +140,51 @@ async fn serve(
     ClientIp(ip): ClientIp,
     request: Request<Body>,
 ) -> Response {
-    let method = request.method().clone();
-    let uri = request.uri().clone();
-    let writes_comment = uri.path().trim_end_matches('/') == "/wp-json/wp/v2/comments";
-    let mut response = match method {
-        Method::GET | Method::HEAD => match answer(&state, &uri).await {
-            Ok(response) => response,
-            Err(e) => e.into_response(),
-        },
-        Method::POST if writes_comment => match comment(&state, ip, &uri, request).await {
-            Ok(response) => response,
-            Err(e) => e.into_response(),
-        },
-        Method::OPTIONS => {
-            let mut r = StatusCode::OK.into_response();
-            r.headers_mut().insert(
-                header::ACCESS_CONTROL_ALLOW_METHODS,
-                HeaderValue::from_static("OPTIONS, GET, POST"),
-            );
-            r.headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static("GET"));
-            r
-        }
-        _ => WpError::no_route().into_response(),
+    let mut response = match route_request(&state, ip, request).await {
+        Ok(response) => response,
+        Err(e) => e.into_response(),
     };
     cors(response.headers_mut());
     response
 }
 
-async fn answer(state: &AppState, uri: &Uri) -> Result<Response, WpError> {
-    let api = api(state).await?;
+async fn route_request(
+    state: &AppState,
+    ip: String,
+    request: Request<Body>,
+) -> Result<Response, WpError> {
+    let method = request.method().clone();
+    let uri = request.uri().clone();
+    if method == Method::OPTIONS {
+        let mut r = StatusCode::OK.into_response();
+        r.headers_mut().insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("OPTIONS, GET, POST, PUT, PATCH"),
+        );
+        r.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET"));
+        return Ok(r);
+    }
+    let user = auth::caller(state, request.headers(), &ip).await?;
+    let writes_comment = uri.path().trim_end_matches('/') == "/wp-json/wp/v2/comments";
+    match method {
+        Method::GET | Method::HEAD => answer(state, &uri, user).await,
+        Method::POST if writes_comment => comment(state, ip, &uri, request).await,
+        Method::POST | Method::PUT | Method::PATCH => match user {
+            Some(user) => write(state, user, &uri, request).await,
+            None => Err(WpError::new(
+                StatusCode::UNAUTHORIZED,
+                "rest_cannot_create",
+                "Sorry, you are not allowed to do that: sign in with an application password.",
+            )),
+        },
+        _ => Err(WpError::no_route()),
+    }
+}
+
+async fn answer(state: &AppState, uri: &Uri, user: Option<User>) -> Result<Response, WpError> {
+    let mut api = api(state).await?;
+    api.user = user;
     let route = uri.path().strip_prefix(ROOT).unwrap_or("/");
     let route = if route.is_empty() { "/" } else { route };
     let mut params = Params::parse(uri.query());
@@ -231,9 +249,77 @@ async fn api(state: &AppState) -> Result<Api, WpError> {
         .clone();
     Ok(Api {
         db: state.db.clone(),
+        clock: state.clock.clone(),
         now: state.clock.now(),
         site,
+        user: None,
     })
+}
+
+/// Bodies of writes other than uploads are small.
+const MAX_WRITE_BODY: usize = 2 * 1024 * 1024;
+
+/// A signed-in write: a post, page, category, tag or upload, through the same services as the
+/// admin's, counted against the account's write limit.
+async fn write(
+    state: &AppState,
+    user: User,
+    uri: &Uri,
+    request: Request<Body>,
+) -> Result<Response, WpError> {
+    let mut api = api(state).await?;
+    api.user = Some(user.clone());
+    accounts::count_api_write(&state.db, &state.clock, user.id).await?;
+    let route = uri.path().strip_prefix(ROOT).unwrap_or("/");
+    let parts: Vec<&str> = route.split('/').filter(|s| !s.is_empty()).collect();
+    let (parts_of, body) = request.into_parts();
+    let content_type = parts_of
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let too_large = || WpError::from(crate::error::AppError::TooLarge);
+    if parts.as_slice() == ["wp", "v2", "media"] {
+        let limit = state.limits.upload_bytes + 64 * 1024;
+        let bytes = axum::body::to_bytes(body, limit)
+            .await
+            .map_err(|_| too_large())?;
+        let query = Params::parse(uri.query());
+        let upload = media::read_upload(&content_type, parts_of, bytes, &query).await?;
+        let reply = media::upload(&api, &state.media, &user, upload).await?;
+        return Ok(respond(&api, uri, reply));
+    }
+    let bytes = axum::body::to_bytes(body, MAX_WRITE_BODY)
+        .await
+        .map_err(|_| too_large())?;
+    let params = editing::body_params(&content_type, &bytes)?;
+    let reply = match parts.as_slice() {
+        ["wp", "v2", "posts"] => {
+            editing::write_post(&api, &state.clock, &user, None, params).await?
+        }
+        ["wp", "v2", "posts", id] => {
+            editing::write_post(&api, &state.clock, &user, Some(id), params).await?
+        }
+        ["wp", "v2", "pages"] => {
+            editing::write_page(&api, &state.clock, &user, None, params).await?
+        }
+        ["wp", "v2", "pages", id] => {
+            editing::write_page(&api, &state.clock, &user, Some(id), params).await?
+        }
+        ["wp", "v2", "categories"] => {
+            terms::write(&api, &user, Taxonomy::Category, None, params).await?
+        }
+        ["wp", "v2", "categories", id] => {
+            terms::write(&api, &user, Taxonomy::Category, Some(id), params).await?
+        }
+        ["wp", "v2", "tags"] => terms::write(&api, &user, Taxonomy::Tag, None, params).await?,
+        ["wp", "v2", "tags", id] => {
+            terms::write(&api, &user, Taxonomy::Tag, Some(id), params).await?
+        }
+        _ => return Err(WpError::no_route()),
+    };
+    Ok(respond(&api, uri, reply))
 }
 
 /// The answer of one route, before `_embed` and `_fields`.
@@ -374,14 +460,22 @@ fn respond(api: &Api, uri: &Uri, reply: Reply) -> Response {
         HeaderValue::from_static("application/json; charset=UTF-8"),
     );
     headers.insert(header::ALLOW, HeaderValue::from_static("GET"));
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(PUBLIC_CACHE_CONTROL),
-    );
-    response.extensions_mut().insert(Cacheable {
-        last_modified: None,
-        key: api_key(uri).map(Cow::into_owned),
-    });
+    if api.user.is_some() {
+        // What a signed-in caller reads or writes is theirs: never kept, here or on the way.
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store, private"),
+        );
+    } else {
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(PUBLIC_CACHE_CONTROL),
+        );
+        response.extensions_mut().insert(Cacheable {
+            last_modified: None,
+            key: api_key(uri).map(Cow::into_owned),
+        });
+    }
     let headers = response.headers_mut();
     let mut links = Vec::new();
     if let Some((total, paging)) = reply.paging {

@@ -7,6 +7,7 @@ use super::context::{
     Api, POST_EDIT_REFUSAL, POST_EMBEDDED, POST_ORDER_BY, Reply, View, curies, escape, excerpt,
     object,
 };
+use super::editing;
 use super::error::WpError;
 use super::params::{Paging, Params, Selection};
 use crate::pages::service::{self as pages, Page};
@@ -70,6 +71,13 @@ pub async fn list(api: &Api, params: &mut Params) -> Result<Reply, WpError> {
 }
 
 pub async fn one(api: &Api, params: &mut Params, id: &str) -> Result<Reply, WpError> {
+    if let (Some(user), Ok(id)) = (&api.user, id.parse::<i64>()) {
+        let edit = params.choice("context", &["view", "embed", "edit"], "view") == "edit";
+        params.check()?;
+        if let Some(reply) = editing::read_page(api, user, id, edit).await? {
+            return Ok(reply);
+        }
+    }
     let view = View::read(params, POST_EDIT_REFUSAL)?;
     params.check()?;
     let invalid = || WpError::invalid_id("rest_post_invalid_id", "post");

@@ -24,16 +24,21 @@ pub struct Params {
 
 impl Params {
     pub fn parse(query: Option<&str>) -> Params {
+        let pairs = form_urlencoded::parse(query.unwrap_or("").as_bytes())
+            .map(|(n, v)| (n.into_owned(), v.chars().take(MAX_VALUE_CHARS).collect()));
+        Params::from_pairs(pairs)
+    }
+
+    /// The fields of a write's body, as name and value pairs whatever its encoding; values are
+    /// kept whole (a post's content is long), the body's own size limit bounds them.
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> Params {
         let mut values: HashMap<String, Vec<String>> = HashMap::new();
-        for (name, value) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        for (name, value) in pairs {
             let name = match name.find('[') {
                 Some(i) => &name[..i],
                 None => &name,
             };
-            values
-                .entry(name.to_string())
-                .or_default()
-                .push(value.chars().take(MAX_VALUE_CHARS).collect());
+            values.entry(name.to_string()).or_default().push(value);
         }
         Params {
             values,
@@ -58,7 +63,7 @@ impl Params {
         self.values.insert(name.into(), vec![value.into()]);
     }
 
-    fn problem(&mut self, name: &str, code: &'static str, message: String) {
+    pub fn problem(&mut self, name: &str, code: &'static str, message: String) {
         self.problems.push((name.to_string(), code, message));
     }
 

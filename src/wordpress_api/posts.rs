@@ -9,12 +9,23 @@ use super::context::{
     Api, POST_EDIT_REFUSAL, POST_EMBEDDED, POST_ORDER_BY, Reply, View, curies, escape, excerpt,
     object,
 };
+use super::editing;
 use super::error::WpError;
 use super::params::{Paging, Params};
 use crate::articles::query::{self, Cmp, Cond, OrderBy, Query, Story};
 use crate::fronts::service as fronts;
 
 pub async fn list(api: &Api, params: &mut Params) -> Result<Reply, WpError> {
+    if let Some(user) = &api.user {
+        let asks_status = params
+            .strings("status")
+            .is_some_and(|s| s.iter().any(|s| s != "publish"));
+        let edit = params.raw("context") == Some("edit");
+        if asks_status || edit {
+            params.choice("context", &["view", "embed", "edit"], "view");
+            return editing::list_posts(api, user, params, edit).await;
+        }
+    }
     let view = View::read(params, POST_EDIT_REFUSAL)?;
     let paging = Paging::read(params, 100);
     let order_desc = params.choice("order", &["asc", "desc"], "desc") == "desc";
@@ -185,9 +196,16 @@ fn conditions(api: &Api, params: &mut Params, featured: &[i64]) -> Result<Vec<Co
 }
 
 pub async fn one(api: &Api, params: &mut Params, id: &str) -> Result<Reply, WpError> {
+    let invalid = || WpError::invalid_id("rest_post_invalid_id", "post");
+    if let (Some(user), Ok(id)) = (&api.user, id.parse::<i64>()) {
+        let edit = params.choice("context", &["view", "embed", "edit"], "view") == "edit";
+        params.check()?;
+        if let Some(reply) = editing::read_post(api, user, id, edit).await? {
+            return Ok(reply);
+        }
+    }
     let view = View::read(params, POST_EDIT_REFUSAL)?;
     params.check()?;
-    let invalid = || WpError::invalid_id("rest_post_invalid_id", "post");
     let id: i64 = id.parse().map_err(|_| invalid())?;
     let query = Query {
         cond: Cond::Ids(vec![id]),

@@ -41,10 +41,14 @@ fn routes(api: &Api, namespace: Option<&str>) -> Map<String, Value> {
         .filter(|r| namespace.is_none_or(|ns| r.starts_with(&format!("/{ns}"))))
         .map(|route| {
             let namespace = if *route == "/" { "" } else { "wp/v2" };
-            let methods = if *route == "/wp/v2/comments" {
-                json!(["GET", "POST"])
-            } else {
-                json!(["GET"])
+            let writable = ["posts", "pages", "categories", "tags"]
+                .iter()
+                .any(|base| route.starts_with(&format!("/wp/v2/{base}/(")));
+            let methods = match *route {
+                "/wp/v2/comments" | "/wp/v2/posts" | "/wp/v2/pages" | "/wp/v2/media"
+                | "/wp/v2/categories" | "/wp/v2/tags" => json!(["GET", "POST"]),
+                _ if writable => json!(["GET", "POST", "PUT", "PATCH"]),
+                _ => json!(["GET"]),
             };
             let mut entry = object(json!({
                 "namespace": namespace,
@@ -68,7 +72,9 @@ pub fn index(api: &Api) -> Reply {
         "gmt_offset": api.gmt_offset(),
         "timezone_string": api.site.timezone,
         "namespaces": ["wp/v2"],
-        "authentication": {},
+        "authentication": {"application-passwords": {"endpoints": {
+            "authorization": api.url("/admin/account"),
+        }}},
         "routes": routes(api, None),
         "site_logo": 0,
         "site_icon": 0,

@@ -7,8 +7,12 @@ use serde_json::{Map, Value, json};
 use super::context::{Api, Reply, View, curies};
 use super::error::WpError;
 use super::params::{Paging, Params, Selection};
+use crate::accounts::can::{ManageTaxonomy, require};
+use crate::accounts::service::User;
 use crate::articles::query::{self, Cond, CountsOf, Query};
-use crate::articles::service as articles;
+use crate::articles::service::{self as articles, SectionInput};
+use crate::error::AppError;
+use axum::http::StatusCode;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Taxonomy {
@@ -220,4 +224,114 @@ fn term(api: &Api, taxonomy: Taxonomy, t: &Term) -> Map<String, Value> {
     item.insert("meta".into(), json!([]));
     item.insert("_links".into(), Value::Object(links));
     item
+}
+
+/// Creates (`id` none) or updates a category (section) or tag for `user`, who must be allowed
+/// to manage sections and tags. WordPress's `name`, `slug`, `description` and (for categories)
+/// `parent`; a tag's slug is always made from its name.
+pub async fn write(
+    api: &Api,
+    user: &User,
+    taxonomy: Taxonomy,
+    id: Option<&str>,
+    mut params: Params,
+) -> Result<Reply, WpError> {
+    let code = if id.is_some() {
+        "rest_cannot_update"
+    } else {
+        "rest_cannot_create"
+    };
+    if let Err(AppError::Forbidden(message)) =
+        require::<ManageTaxonomy>(user, "manage sections and tags")
+    {
+        return Err(WpError::new(StatusCode::FORBIDDEN, code, message));
+    }
+    let invalid = || WpError::invalid_id("rest_term_invalid", "term");
+    let id = id
+        .map(|id| id.parse::<i64>().map_err(|_| invalid()))
+        .transpose()?;
+    let name = params.string("name");
+    if id.is_none() && name.as_deref().is_none_or(|n| n.trim().is_empty()) {
+        return Err(WpError::new(
+            StatusCode::BAD_REQUEST,
+            "rest_missing_callback_param",
+            "Missing parameter(s): name",
+        ));
+    }
+    let saved = match taxonomy {
+        Taxonomy::Category => {
+            let parent = params
+                .has("parent")
+                .then(|| params.int("parent", 0, 0, None));
+            params.check()?;
+            let mut input = match id {
+                Some(id) => articles::section_input(&api.db, id)
+                    .await
+                    .map_err(|_| invalid())?,
+                None => SectionInput {
+                    parent_id: None,
+                    name: String::new(),
+                    slug: String::new(),
+                    description: String::new(),
+                    position: 100,
+                },
+            };
+            if let Some(name) = name {
+                input.name = name;
+            }
+            if let Some(slug) = params.string("slug") {
+                input.slug = slug;
+            }
+            if let Some(description) = params.string("description") {
+                input.description = description;
+            }
+            if let Some(parent) = parent {
+                input.parent_id = (parent != 0).then_some(parent);
+            }
+            match id {
+                Some(id) => articles::update_section(&api.db, &api.clock, api.site.tz, id, &input)
+                    .await
+                    .map(|()| id),
+                None => articles::create_section(&api.db, &input).await,
+            }
+        }
+        Taxonomy::Tag => {
+            for fixed in ["slug", "description"] {
+                if params.raw(fixed).is_some_and(|v| !v.trim().is_empty()) {
+                    params.problem(
+                        fixed,
+                        "rest_invalid_param",
+                        format!(
+                            "A Broadsheet tag has no {fixed} of its own to set: send its name."
+                        ),
+                    );
+                }
+            }
+            params.check()?;
+            match (id, name) {
+                (Some(id), Some(name)) => {
+                    articles::rename_tag(&api.db, id, &name).await.map(|()| id)
+                }
+                (Some(id), None) => Ok(id),
+                (None, name) => articles::create_tag(&api.db, &name.unwrap_or_default()).await,
+            }
+        }
+    };
+    let saved = saved.map_err(|e| match e {
+        AppError::NotFound(_) => invalid(),
+        AppError::Invalid(fields) => {
+            let problems: Vec<(String, &'static str, String)> = fields
+                .into_iter()
+                .map(|f| (f.field, "rest_invalid_param", f.message))
+                .collect();
+            WpError::invalid_params(&problems)
+        }
+        other => WpError::from(other),
+    })?;
+    let mut reply = one(api, &mut Params::default(), taxonomy, &saved.to_string()).await?;
+    reply.alternate = None;
+    if id.is_none() {
+        reply.created = Some(api.route(&format!("/wp/v2/{}/{saved}", taxonomy.rest_base())));
+    }
+    Ok(reply)
 }

@@ -88,11 +88,7 @@ pub async fn list(api: &Api, params: &mut Params) -> Result<Reply, WpError> {
 
 pub async fn one(api: &Api, params: &mut Params, id: &str) -> Result<Reply, WpError> {
     if id == "me" {
-        return Err(WpError::new(
-            StatusCode::UNAUTHORIZED,
-            "rest_not_logged_in",
-            "You are not currently logged in.",
-        ));
+        return me(api, params).await;
     }
     let view = View::read(params, EDIT_REFUSAL)?;
     params.check()?;
@@ -104,6 +100,42 @@ pub async fn one(api: &Api, params: &mut Params, id: &str) -> Result<Reply, WpEr
     let mut reply = Reply::item(view.apply(user(api, author, &key), EMBEDDED));
     reply.alternate = Some(api.url(&format!("/author/{}", author.slug)));
     Ok(reply)
+}
+
+/// `users/me`: who an application password signs in as — the account's author profile (its
+/// byline), or the account's name alone when it has none. Tools call it to check a password.
+async fn me(api: &Api, params: &mut Params) -> Result<Reply, WpError> {
+    let Some(account) = &api.user else {
+        return Err(WpError::new(
+            StatusCode::UNAUTHORIZED,
+            "rest_not_logged_in",
+            "You are not currently logged in.",
+        ));
+    };
+    params.choice("context", &["view", "embed", "edit"], "view");
+    params.check()?;
+    let key = settings::signing_key(&api.db).await?;
+    let profile = match account.author_id {
+        Some(id) => articles::authors(&api.db)
+            .await?
+            .into_iter()
+            .find(|a| a.id == id),
+        None => None,
+    };
+    let item = match profile {
+        Some(author) => user(api, &author, &key),
+        None => object(json!({
+            "id": 0,
+            "name": account.name,
+            "url": "",
+            "description": "",
+            "link": api.url("/"),
+            "slug": "",
+            "avatar_urls": avatar_urls(api, &comments::avatar_path(&key, &format!("account:{}", account.id))),
+            "meta": [],
+        })),
+    };
+    Ok(Reply::item(Value::Object(item)))
 }
 
 /// The author's portrait at WordPress's three sizes, or a generated picture for one without.

@@ -48,6 +48,7 @@ fn every_subcommand_has_help() {
         (vec!["user", "add", "--help"], "--password-stdin"),
         (vec!["search", "reindex", "--help"], "search index"),
         (vec!["import", "wordpress", "--help"], "--uploads"),
+        (vec!["content-key", "add", "--help"], "--name"),
     ] {
         let o = broadsheet(&args);
         assert!(o.status.success(), "{args:?}");
@@ -188,6 +189,45 @@ fn demo_refuses_a_database_with_content_unless_forced() {
     assert_clean_failure(&again, "pass --force");
     let forced = broadsheet(&["--data-dir", d, "demo", "--articles", "12", "--force"]);
     assert!(forced.status.success(), "{}", stderr(&forced));
+}
+
+#[test]
+fn content_keys_are_made_listed_and_revoked_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let added = broadsheet(&[
+        "--data-dir",
+        d,
+        "content-key",
+        "add",
+        "--name",
+        "Static site build",
+    ]);
+    assert!(added.status.success(), "{}", stderr(&added));
+    let key = String::from_utf8_lossy(&added.stdout).trim().to_string();
+    assert!(
+        key.len() == 26 && key.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{key}"
+    );
+    let listed = broadsheet(&["--data-dir", d, "content-key", "list"]);
+    let listing = String::from_utf8_lossy(&listed.stdout).to_string();
+    assert!(
+        listing.contains(&key) && listing.contains("Static site build"),
+        "{listing}"
+    );
+    let id = listing.split_whitespace().next().unwrap().to_string();
+    let revoked = broadsheet(&["--data-dir", d, "content-key", "revoke", "--id", &id]);
+    assert!(revoked.status.success(), "{}", stderr(&revoked));
+    let listed = broadsheet(&["--data-dir", d, "content-key", "list"]);
+    assert!(!String::from_utf8_lossy(&listed.stdout).contains(&key));
+    assert_clean_failure(
+        &broadsheet(&["--data-dir", d, "content-key", "revoke", "--id", &id]),
+        "no such Content API key",
+    );
+    assert_clean_failure(
+        &broadsheet(&["--data-dir", d, "content-key", "add", "--name", ""]),
+        "name the integration",
+    );
 }
 
 #[test]

@@ -101,6 +101,13 @@ const ADMIN: &[(&str, &str, Door)] = &[
     ("POST", "/admin/authors/{id}", Needs(ManageTaxonomy)),
     ("GET", "/admin/settings", Needs(ManageSettings)),
     ("POST", "/admin/settings", Needs(ManageSettings)),
+    ("GET", "/admin/integrations", Needs(ManageSettings)),
+    ("POST", "/admin/integrations", Needs(ManageSettings)),
+    (
+        "POST",
+        "/admin/integrations/{id}/revoke",
+        Needs(ManageSettings),
+    ),
     ("GET", "/admin/newsletters", Needs(ManageNewsletters)),
     ("POST", "/admin/newsletters", Needs(ManageNewsletters)),
     ("GET", "/admin/newsletters/new", Needs(ManageNewsletters)),

@@ -362,4 +362,43 @@ db_tests! {
         let (got, body, _) = api.get("posts/?include=bogus&formats=mobiledoc&order=bogus%20up&bogus=1").await;
         assert_eq!(got, StatusCode::OK, "unknown includes, formats, orders and parameters are ignored, as Ghost ignores them: {body}");
     }
+
+    async fn administrators_make_and_revoke_keys_in_the_admin(app) {
+        desk(app).await;
+        app.add_user("admin@news.example", Role::Administrator).await;
+        app.add_user("editor@news.example", Role::Editor).await;
+        let admin = app.sign_in("admin@news.example").await;
+        let editor = app.sign_in("editor@news.example").await;
+        assert_eq!(app.get_as("/admin/integrations", &editor).await.status, StatusCode::FORBIDDEN);
+        let refused = app.post_as("/admin/integrations", &editor, &[("name", "Sneaky")]).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        let editor_user = broadsheet::accounts::service::user_by_email(&app.db, "editor@news.example").await.unwrap();
+        let by_service = keys::create(&app.db, &app.clock, Caller::Account(&editor_user), "Sneaky").await;
+        assert!(by_service.is_err(), "the service refuses an editor whatever the door");
+
+        let blank = app.post_as("/admin/integrations", &admin, &[("name", "  ")]).await;
+        assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(blank.text().contains("name the integration"));
+        let made = app.post_as("/admin/integrations", &admin, &[("name", "Next.js front end")]).await;
+        assert_eq!(made.status, StatusCode::SEE_OTHER);
+        let page = app.get_as("/admin/integrations", &admin).await.text();
+        assert!(page.contains("Next.js front end"), "{page}");
+        let key = page
+            .split("<code class=\"token\">")
+            .nth(1)
+            .and_then(|rest| rest.split('<').next())
+            .expect("the key is shown")
+            .to_string();
+        assert_eq!(key.len(), 26);
+        let api = Api { app, key };
+        assert_eq!(api.get("posts/").await.0, StatusCode::OK);
+
+        let id = keys::list(&app.db, Caller::Operator).await.unwrap()[0].id;
+        let revoked = app.post_as(&format!("/admin/integrations/{id}/revoke"), &admin, &[]).await;
+        assert_eq!(revoked.status, StatusCode::SEE_OTHER);
+        assert_eq!(api.get("posts/").await.0, StatusCode::FORBIDDEN);
+        assert!(!app.get_as("/admin/integrations", &admin).await.text().contains(&api.key));
+        let again = app.post_as(&format!("/admin/integrations/{id}/revoke"), &admin, &[]).await;
+        assert_eq!(again.status, StatusCode::NOT_FOUND);
+    }
 }

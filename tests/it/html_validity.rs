@@ -91,6 +91,7 @@ async fn pages_pass_the_nu_html_checker() {
         ("admin-media", "/admin/media"),
         ("admin-structure", "/admin/structure"),
         ("admin-settings", "/admin/settings"),
+        ("admin-integrations", "/admin/integrations"),
         ("admin-media-item", "/admin/media/1"),
         ("admin-account", "/admin/account"),
         ("admin-reset", "/admin/password-reset"),

@@ -36,5 +36,6 @@ mod structure;
 mod theme_docs;
 mod wordpress_api;
 mod wordpress_api_parity;
+mod wordpress_api_writes;
 mod wordpress_round_trip;
 mod workflow;

@@ -235,8 +235,8 @@ db_tests! {
         let post = app
             .request(Request::post("/wp-json/wp/v2/posts").body(Body::from("{}")).unwrap())
             .await;
-        assert_eq!(post.status, StatusCode::NOT_FOUND);
-        assert_eq!(json_of(&post)["code"], "rest_no_route");
+        assert_eq!(post.status, StatusCode::UNAUTHORIZED, "writing needs an application password");
+        assert_eq!(json_of(&post)["code"], "rest_cannot_create");
     }
 
     async fn terms_authors_pages_media_and_search_show_only_what_readers_see(app) {
@@ -359,8 +359,14 @@ db_tests! {
         assert_eq!(preflight.status, StatusCode::OK);
         assert_eq!(preflight.header("access-control-allow-origin"), "*");
         assert!(preflight.header("access-control-allow-methods").contains("POST"));
-        let signed = app.get_with("/wp-json/wp/v2/posts?per_page=5&_embed=author", &[("authorization", "Basic eDp5")]).await;
+        let bad = app.get_with("/wp-json/wp/v2/posts?per_page=5&_embed=author", &[("authorization", "Basic eDp5")]).await;
+        assert_eq!(bad.status, StatusCode::UNAUTHORIZED, "wrong credentials are refused, not ignored");
+        let user = app.add_user("ed@news.example", broadsheet::accounts::Role::Editor).await;
+        let token = broadsheet::accounts::service::create_api_token(&app.db, &app.clock, user.id, "t").await.unwrap();
+        let credentials = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("ed@news.example:{token}"));
+        let signed = app.get_with("/wp-json/wp/v2/posts?per_page=5&_embed=author", &[("authorization", &format!("Basic {credentials}"))]).await;
         assert_eq!(signed.status, StatusCode::OK);
+        assert_eq!(signed.header("cache-control"), "no-store, private", "a signed-in answer is never kept");
     }
 
     async fn apps_may_send_comments_only_when_the_site_allows_it_and_through_every_rule(app) {
