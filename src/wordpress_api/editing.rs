@@ -503,38 +503,20 @@ pub async fn read_page(
     Ok(Some(Reply::item(Value::Object(item))))
 }
 
-/// A page as its editor sees it, in the `edit` context.
+/// A page as its editor sees it: the reader's fields, any status, and the raw ones.
 fn page_edit(api: &Api, p: &Page) -> Map<String, Value> {
-    let id = p.id;
-    let date = p.published_at.unwrap_or(p.updated_at);
-    object(json!({
-        "id": id,
-        "date": api.local(date),
-        "date_gmt": p.published_at.map(|t| api.gmt(t)),
-        "guid": {"rendered": api.url(&format!("/?page_id={id}")), "raw": api.url(&format!("/?page_id={id}"))},
-        "modified": api.local(p.updated_at),
-        "modified_gmt": api.gmt(p.updated_at),
-        "password": "",
-        "slug": p.slug,
-        "status": wp_status(p.status()),
-        "type": "page",
-        "link": api.url(&p.path()),
-        "title": {"raw": p.title, "rendered": escape(&p.title)},
-        "content": {"raw": p.body, "rendered": api.html(&p.body_html), "protected": false, "block_version": 0},
-        "excerpt": {"raw": "", "rendered": excerpt("", &p.body_html), "protected": false},
-        "author": 0,
-        "featured_media": 0,
-        "parent": p.parent_id.unwrap_or(0),
-        "menu_order": 0,
-        "comment_status": "closed",
-        "ping_status": "closed",
-        "template": "",
-        "meta": [],
-        "_links": {
-            "self": api.link(&format!("/wp/v2/pages/{id}")),
-            "collection": api.link("/wp/v2/pages"),
-            "about": api.link("/wp/v2/types/page"),
-            "curies": curies(),
-        },
-    }))
+    let mut item = super::pages::page(api, p);
+    let raws = [
+        ("title", p.title.clone()),
+        ("content", p.body.clone()),
+        ("excerpt", String::new()),
+        ("guid", api.url(&format!("/?page_id={}", p.id))),
+    ];
+    for (field, raw) in raws {
+        if let Some(Value::Object(members)) = item.get_mut(field) {
+            members.insert("raw".into(), Value::String(raw));
+        }
+    }
+    item.insert("password".into(), json!(""));
+    item
 }

@@ -91,7 +91,7 @@ pub async fn one(api: &Api, params: &mut Params, id: &str) -> Result<Reply, WpEr
     Ok(reply)
 }
 
-fn page(api: &Api, p: &Page) -> Map<String, Value> {
+pub(super) fn page(api: &Api, p: &Page) -> Map<String, Value> {
     let id = p.id;
     let published = p.published_at.unwrap_or(p.created_at);
     let mut links = Map::new();
@@ -121,7 +121,7 @@ fn page(api: &Api, p: &Page) -> Map<String, Value> {
         "modified": api.local(p.updated_at),
         "modified_gmt": api.gmt(p.updated_at),
         "slug": p.slug,
-        "status": "publish",
+        "status": editing::wp_status(p.status()),
         "type": "page",
         "link": api.url(&p.path()),
         "title": {"rendered": escape(&p.title)},

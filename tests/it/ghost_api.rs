@@ -4,7 +4,6 @@
 
 use axum::http::StatusCode;
 use broadsheet::accounts::roles::Role;
-use broadsheet::articles::service::Status;
 use broadsheet::articles::workflow::Transition;
 use broadsheet::ghost_api::ids::{self, Kind};
 use broadsheet::ghost_api::keys::{self, Caller};
@@ -13,7 +12,7 @@ use serde_json::Value;
 
 use crate::db_tests;
 use crate::fronts::place;
-use crate::support::builders::{Newsroom, article, newsroom, publish};
+use crate::support::builders::desk;
 use crate::support::{START, TestApp, TestResponse};
 
 fn json_of(r: &TestResponse) -> Value {
@@ -55,48 +54,6 @@ impl Api<'_> {
             .map(|p| p["title"].as_str().unwrap_or("").to_string())
             .collect()
     }
-}
-
-/// Three stories an hour apart — "Rates & rents" (tag Retail), "Retail slows" (Retail, and
-/// also Markets Data as its second tag), "Markets calm" (in Markets, no tag) — a draft, and
-/// one embargoed until tomorrow.
-struct Desk {
-    n: Newsroom,
-    ids: Vec<i64>,
-}
-
-async fn desk(app: &TestApp) -> Desk {
-    let n = newsroom(app).await;
-    let mut tx = app.db.begin().await.unwrap();
-    let second_tag = broadsheet::articles::service::create_tag_in(&mut tx, "Markets Data")
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    let mut ids = Vec::new();
-    for (i, headline) in ["Rates & rents", "Retail slows", "Markets calm"]
-        .iter()
-        .enumerate()
-    {
-        let mut input = article(&n, headline);
-        input.published_at = Some(START.plus_seconds(-3600 * (i as i64 + 1)));
-        if i == 1 {
-            input.tag_ids.push(second_tag);
-        }
-        if i == 2 {
-            input.section_id = n.markets;
-            input.tag_ids = Vec::new();
-        }
-        ids.push(publish(app, input).await);
-    }
-    let mut draft = article(&n, "Unfinished draft");
-    draft.status = Status::Draft;
-    draft.published_at = None;
-    publish(app, draft).await;
-    let mut later = article(&n, "Embargoed until tomorrow");
-    later.status = Status::Scheduled;
-    later.published_at = Some(START.plus_seconds(86_400));
-    publish(app, later).await;
-    Desk { n, ids }
 }
 
 fn posts(body: &Value) -> &Vec<Value> {

@@ -108,3 +108,52 @@ pub async fn newsletter(app: &TestApp, name: &str, section: i64) -> i64 {
         .await
         .expect("newsletter is saved")
 }
+
+/// Three stories an hour apart, newest first in `ids` — "Rates & rents" (tag Retail), "Retail
+/// slows" (Retail, then Markets Data), "Markets calm" (in Markets, no tag) — a draft, and one
+/// embargoed until tomorrow: what the compatibility APIs' tests read.
+pub struct Desk {
+    pub n: Newsroom,
+    pub ids: Vec<i64>,
+    pub draft: i64,
+    pub scheduled: i64,
+}
+
+pub async fn desk(app: &TestApp) -> Desk {
+    let n = newsroom(app).await;
+    let mut tx = app.db.begin().await.expect("begin");
+    let second_tag = articles::create_tag_in(&mut tx, "Markets Data")
+        .await
+        .expect("tag");
+    tx.commit().await.expect("commit");
+    let mut ids = Vec::new();
+    for (i, headline) in ["Rates & rents", "Retail slows", "Markets calm"]
+        .iter()
+        .enumerate()
+    {
+        let mut input = article(&n, headline);
+        input.published_at = Some(START.plus_seconds(-3600 * (i as i64 + 1)));
+        if i == 1 {
+            input.tag_ids.push(second_tag);
+        }
+        if i == 2 {
+            input.section_id = n.markets;
+            input.tag_ids = Vec::new();
+        }
+        ids.push(publish(app, input).await);
+    }
+    let mut draft = article(&n, "Unfinished draft");
+    draft.status = Status::Draft;
+    draft.published_at = None;
+    let draft = publish(app, draft).await;
+    let mut later = article(&n, "Embargoed until tomorrow");
+    later.status = Status::Scheduled;
+    later.published_at = Some(START.plus_seconds(86_400));
+    let scheduled = publish(app, later).await;
+    Desk {
+        n,
+        ids,
+        draft,
+        scheduled,
+    }
+}
