@@ -13,6 +13,7 @@ use crate::commands;
 use crate::config::{Common, ContentKeyCommand};
 use crate::db::{Db, Timestamp};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::rate_limit::{self, Limit};
 
 /// A key as the admin lists it.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -87,12 +88,27 @@ pub async fn revoke(db: &Db, clock: &Clock, caller: Caller<'_>, id: i64) -> AppR
     Ok(())
 }
 
-/// Whether `key` is a live key.
-pub async fn is_live(db: &Db, key: &str) -> AppResult<bool> {
-    if key.len() != 26 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Ok(false);
+/// Wrong keys one address may send in a quarter of an hour; right ones are not counted.
+pub const MAX_KEY_FAILURES_PER_ADDRESS: i64 = 60;
+
+/// Whether `key` is a live key. A wrong one counts against the sender's address, reserved
+/// before the lookup so parallel guesses meet the limit as serial ones do; past the limit the
+/// answer is a refusal without a lookup.
+pub async fn is_live(db: &Db, clock: &Clock, key: &str, client_ip: &str) -> AppResult<bool> {
+    let limits = [Limit::new(
+        format!("content-key-address:{}", rate_limit::address_key(client_ip)),
+        MAX_KEY_FAILURES_PER_ADDRESS,
+        15 * 60,
+    )];
+    let Ok(reservation) = rate_limit::reserve(db, clock.now(), &limits).await? else {
+        return Err(AppError::RateLimited);
+    };
+    let well_formed = key.len() == 26 && key.bytes().all(|b| b.is_ascii_hexdigit());
+    let live = well_formed && store::exists(db, key).await?;
+    if live {
+        rate_limit::release(db, reservation).await?;
     }
-    Ok(store::exists(db, key).await?)
+    Ok(live)
 }
 
 /// `broadsheet content-key …`.

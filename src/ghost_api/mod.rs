@@ -33,6 +33,7 @@ use self::posts::Which;
 use crate::site::layout::layout;
 use crate::site::settings as site_settings;
 use crate::state::AppState;
+use crate::web::client::ClientIp;
 use crate::web::page_key::api_key;
 use crate::web::{Cacheable, PUBLIC_CACHE_CONTROL};
 
@@ -111,10 +112,14 @@ impl Reply {
     }
 }
 
-async fn serve(State(state): State<AppState>, request: Request) -> Response {
+async fn serve(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    request: Request,
+) -> Response {
     let uri = request.uri().clone();
     let mut response = match *request.method() {
-        Method::GET | Method::HEAD => match answer(&state, &uri).await {
+        Method::GET | Method::HEAD => match answer(&state, &uri, &ip).await {
             Ok(response) => response,
             Err(e) => {
                 let mut r = e.into_response();
@@ -170,10 +175,10 @@ async fn serve(State(state): State<AppState>, request: Request) -> Response {
     response
 }
 
-async fn answer(state: &AppState, uri: &Uri) -> Result<Response, GhostError> {
+async fn answer(state: &AppState, uri: &Uri, ip: &str) -> Result<Response, GhostError> {
     let params = Params::parse(uri.query());
     let key = params.get("key").unwrap_or("");
-    if !keys::is_live(&state.db, key).await? {
+    if !keys::is_live(&state.db, &state.clock, key, ip).await? {
         return Err(GhostError::no_permission());
     }
     let api = api(state).await?;

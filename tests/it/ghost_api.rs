@@ -288,6 +288,22 @@ db_tests! {
         let _ = d.ids;
     }
 
+    async fn wrong_keys_are_limited_per_address_and_right_ones_are_not(app) {
+        desk(app).await;
+        let api = Api { app, key: key(app).await };
+        for _ in 0..keys::MAX_KEY_FAILURES_PER_ADDRESS + 5 {
+            assert_eq!(api.get("settings/").await.0, StatusCode::OK, "right keys are not counted");
+        }
+        for n in 0..keys::MAX_KEY_FAILURES_PER_ADDRESS {
+            let r = app.get(&format!("/ghost/api/content/settings/?key={n:026x}")).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN);
+        }
+        let r = app.get("/ghost/api/content/settings/?key=ffffffffffffffffffffffffff").await;
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(json_of(&r)["errors"][0]["type"], "TooManyRequestsError");
+        assert_eq!(api.get("tags/").await.0, StatusCode::TOO_MANY_REQUESTS, "the address waits out the window");
+    }
+
     async fn bad_requests_get_ghost_errors_never_a_server_error(app) {
         desk(app).await;
         let api = Api { app, key: key(app).await };

@@ -200,6 +200,10 @@ db_tests! {
         assert!(broken.text().contains("rest_invalid_json"));
         let (status, _, _) = send(app, "POST", "/wp-json/wp/v2/posts/999999", Some(&ed.basic), Some(json!({"title": "x"}))).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
+        let huge = json!({"title": "Huge", "content": "x".repeat(3 * 1024 * 1024)});
+        let (status, body, _) = send(app, "POST", "/wp-json/wp/v2/posts", Some(&ed.basic), Some(huge)).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+        assert_eq!(body["code"], "rest_upload_too_large");
     }
 
     async fn pages_terms_and_media_are_written_by_those_allowed(app) {
