@@ -9,9 +9,14 @@ cargo build --quiet
 BIN="$PWD/target/debug/broadsheet"
 WORK="$(mktemp -d)"
 PORT="${E2E_PORT:-18181}"
+# The server is stopped and waited for before its data dir goes: its search indexer may still
+# be writing a segment, and removing the folder under it fails.
 cleanup() {
-  [ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null || true
-  rm -rf "$WORK"
+  if [ -n "${SERVER_PID:-}" ]; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK" || true
 }
 trap cleanup EXIT
 
