@@ -1,6 +1,8 @@
 //! `/wp/v2/media`: the library items anyone may see (those published content, an author's
 //! portrait or the logo shows), with their sizes served by the image service.
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value, json};
 
 use super::context::{
@@ -268,4 +270,31 @@ pub async fn read_upload(
         }
     }
     Ok(upload)
+}
+
+/// `media/{id}` in the embed context for each of `ids` at once, as [`one`] answers each:
+/// the item, or the error for one readers may not see.
+pub async fn embedded(api: &Api, ids: &[i64]) -> Result<HashMap<i64, Value>, WpError> {
+    let mut answers = HashMap::new();
+    if ids.is_empty() {
+        return Ok(answers);
+    }
+    let filter = PublicMedia {
+        ids: Some(ids.to_vec()),
+        ..PublicMedia::default()
+    };
+    let limit = i64::try_from(ids.len()).unwrap_or(i64::MAX);
+    let (items, _) = media::public(&api.db, api.now, &filter, true, limit, 0).await?;
+    for (item, parent) in &items {
+        answers.insert(
+            item.id,
+            View::Embed.apply(attachment(api, item, *parent), EMBEDDED),
+        );
+    }
+    for id in ids {
+        answers
+            .entry(*id)
+            .or_insert_with(|| WpError::invalid_id("rest_post_invalid_id", "post").body());
+    }
+    Ok(answers)
 }

@@ -2,6 +2,8 @@
 //! articles, sorted, filtered and paged as WordPress does. A site has tens of sections and at
 //! most some thousands of tags, so the list is read whole and filtered here.
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value, json};
 
 use super::context::{Api, Reply, View, curies};
@@ -334,4 +336,51 @@ pub async fn write(
         reply.created = Some(api.route(&format!("/wp/v2/{}/{saved}", taxonomy.rest_base())));
     }
     Ok(reply)
+}
+
+/// `categories?post=…` or `tags?post=…` in the embed context for each of `posts` at once, as
+/// [`list`] answers each: the post's terms by name, none for a post readers may not see.
+pub(super) async fn embedded_of_posts(
+    api: &Api,
+    taxonomy: Taxonomy,
+    posts: &[i64],
+) -> Result<HashMap<i64, Value>, WpError> {
+    let mut answers = HashMap::new();
+    if posts.is_empty() {
+        return Ok(answers);
+    }
+    let query = Query {
+        cond: Cond::Ids(posts.to_vec()),
+        order: Vec::new(),
+        limit: i64::try_from(posts.len()).unwrap_or(i64::MAX),
+        offset: 0,
+    };
+    let found = query::find(&api.db, api.now, api.site.tz, &query).await?;
+    let of_post: HashMap<i64, Vec<i64>> = found
+        .stories
+        .iter()
+        .map(|s| {
+            let ids = match taxonomy {
+                Taxonomy::Category => vec![s.row.section_id],
+                Taxonomy::Tag => s.tag_ids.clone(),
+            };
+            (s.row.id, ids)
+        })
+        .collect();
+    let mut union: Vec<i64> = of_post.values().flatten().copied().collect();
+    union.sort_unstable();
+    union.dedup();
+    let mut all = terms(api, taxonomy, Some(&union)).await?;
+    all.sort_by_key(|t| (t.name.to_lowercase(), t.id));
+    for post in posts {
+        let ids = of_post.get(post).map(Vec::as_slice).unwrap_or_default();
+        let items = all
+            .iter()
+            .filter(|t| ids.contains(&t.id))
+            .take(100)
+            .map(|t| View::Embed.apply(term(api, taxonomy, t), EMBEDDED))
+            .collect();
+        answers.insert(*post, Value::Array(items));
+    }
+    Ok(answers)
 }

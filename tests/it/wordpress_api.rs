@@ -288,6 +288,30 @@ db_tests! {
             fields,
             serde_json::json!([{"id": d.ids[0], "title": {"rendered": "Rates &amp; rents"}}])
         );
+
+        // A list's embeds are read in bulk; each must be what its own route answers.
+        let picture = broadsheet::media::service::upload(&app.db, &app.state.media, app.clock.now(), &crate::media::jpeg(320, 200), None)
+            .await
+            .unwrap();
+        let mut with_lead = article(&d.n, "Pictured story");
+        with_lead.lead_media_id = Some(picture);
+        with_lead.lead_alt = "A pictured scene".into();
+        publish(app, with_lead).await;
+        let (_, listed, _) = get_json(app, "/wp-json/wp/v2/posts?per_page=5&_embed").await;
+        let mut pictured = 0;
+        for post in listed.as_array().unwrap() {
+            let id = &post["id"];
+            for (k, base) in ["categories", "tags"].iter().enumerate() {
+                let (_, alone, _) = get_json(app, &format!("/wp-json/wp/v2/{base}?post={id}&context=embed&per_page=100")).await;
+                assert_eq!(post["_embedded"]["wp:term"][k], alone, "{base} of {id}");
+            }
+            if let Some(media) = post["_embedded"].get("wp:featuredmedia") {
+                let (_, alone, _) = get_json(app, &format!("/wp-json/wp/v2/media/{}?context=embed", post["featured_media"])).await;
+                assert_eq!(media[0], alone);
+                pictured += 1;
+            }
+        }
+        assert_eq!(pictured, 1, "the pictured story embeds its picture");
     }
 
     async fn answers_are_cached_with_validators_and_follow_every_change(app) {
