@@ -599,9 +599,11 @@ pub const MAX_TOKEN_FAILURES_PER_ADDRESS: i64 = 20;
 
 /// The account behind a WordPress application password: `username` is the account's email
 /// address and `password` one of its personal access tokens (WordPress shows application
-/// passwords in groups of four; spaces are ignored). Every mismatch gets the same answer. The
-/// attempt is counted before the token is looked up, so parallel guesses meet the limit as
-/// serial ones do; a match gives its count back.
+/// passwords in groups of four; spaces are ignored). Every mismatch gets the same answer. Right
+/// passwords are never counted — a tool may send many requests at once — and wrong ones count
+/// against the sender's address after the lookup; an address past the limit is refused before
+/// any lookup, so parallel guesses get past it by at most as many as are in flight, each one
+/// indexed read of a token's digest.
 pub async fn application_password_user(
     db: &Db,
     clock: &Clock,
@@ -617,20 +619,22 @@ pub async fn application_password_user(
         MAX_TOKEN_FAILURES_PER_ADDRESS,
         SIGN_IN_WINDOW_SECONDS,
     )];
-    let Ok(reservation) = rate_limit::reserve(db, clock.now(), &limits).await? else {
+    if rate_limit::reached(db, clock.now(), &limits).await? {
         return Err(AppError::RateLimited);
-    };
+    }
     let token: String = password.chars().filter(|c| !c.is_whitespace()).collect();
     let user = api_token_user(db, clock, &token)
         .await?
         .filter(|u| u.email == normalise_email(username));
-    let Some(user) = user else {
-        return Err(AppError::Unauthorized(
-            "that email address and application password do not match an active account".into(),
-        ));
-    };
-    rate_limit::release(db, reservation).await?;
-    Ok(user)
+    match user {
+        Some(user) => Ok(user),
+        None => {
+            rate_limit::record(db, clock.now(), &limits).await?;
+            Err(AppError::Unauthorized(
+                "that email address and application password do not match an active account".into(),
+            ))
+        }
+    }
 }
 
 /// Writes one account may make through the APIs in an hour.

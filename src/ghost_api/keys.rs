@@ -91,22 +91,24 @@ pub async fn revoke(db: &Db, clock: &Clock, caller: Caller<'_>, id: i64) -> AppR
 /// Wrong keys one address may send in a quarter of an hour; right ones are not counted.
 pub const MAX_KEY_FAILURES_PER_ADDRESS: i64 = 60;
 
-/// Whether `key` is a live key. A wrong one counts against the sender's address, reserved
-/// before the lookup so parallel guesses meet the limit as serial ones do; past the limit the
-/// answer is a refusal without a lookup.
+/// Whether `key` is a live key. Right keys are never counted: a front end building its pages may
+/// send many requests at once from one address. A wrong one counts against its sender's
+/// address after the lookup, and an address past the limit is refused before any lookup, so
+/// parallel guesses get past the limit by at most as many as are in flight, each costing one
+/// indexed read against a 104-bit key space.
 pub async fn is_live(db: &Db, clock: &Clock, key: &str, client_ip: &str) -> AppResult<bool> {
     let limits = [Limit::new(
         format!("content-key-address:{}", rate_limit::address_key(client_ip)),
         MAX_KEY_FAILURES_PER_ADDRESS,
         15 * 60,
     )];
-    let Ok(reservation) = rate_limit::reserve(db, clock.now(), &limits).await? else {
+    if rate_limit::reached(db, clock.now(), &limits).await? {
         return Err(AppError::RateLimited);
-    };
+    }
     let well_formed = key.len() == 26 && key.bytes().all(|b| b.is_ascii_hexdigit());
     let live = well_formed && store::exists(db, key).await?;
-    if live {
-        rate_limit::release(db, reservation).await?;
+    if !live {
+        rate_limit::record(db, clock.now(), &limits).await?;
     }
     Ok(live)
 }

@@ -73,6 +73,28 @@ pub async fn release(db: &Db, reservation: Reservation) -> AppResult<()> {
     Ok(store::forget(db, &reservation.ids).await?)
 }
 
+/// Whether some limit is already reached, without recording anything: for failures counted only
+/// after the work that reveals them (a wrong API key), where right attempts must never count —
+/// a front end may send a hundred at once.
+pub async fn reached(db: &Db, now: Timestamp, limits: &[Limit]) -> AppResult<bool> {
+    for limit in limits {
+        let since = now.plus_seconds(-limit.window_seconds);
+        if store::count_since(db, &limit.scope, since).await? >= limit.max {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Records one failed attempt under every limit's scope.
+pub async fn record(db: &Db, now: Timestamp, limits: &[Limit]) -> AppResult<()> {
+    let scopes: Vec<&str> = limits.iter().map(|l| l.scope.as_str()).collect();
+    let mut tx = db.begin().await?;
+    store::record(&mut tx, &scopes, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Forgets every attempt under `scope`.
 pub async fn clear(db: &Db, scope: &str) -> AppResult<()> {
     Ok(store::forget_all(db, scope).await?)
