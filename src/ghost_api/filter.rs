@@ -210,9 +210,8 @@ pub enum Field {
     Time(Option<Timestamp>),
 }
 
-/// Whether a row passes the filter; `lookup` answers for each property the resource has and
-/// `None` for any other. Checks every property first, so a bad filter is refused even when no
-/// row is tested.
+/// Refuses a filter naming a property outside `known`, before any row is tested: a bad filter
+/// is an error even on an empty list, as Ghost answers it.
 pub fn check(filter: &Filter, known: &[&str]) -> Result<(), String> {
     match filter {
         Filter::And(parts) | Filter::Or(parts) => parts.iter().try_for_each(|p| check(p, known)),
@@ -221,6 +220,8 @@ pub fn check(filter: &Filter, known: &[&str]) -> Result<(), String> {
     }
 }
 
+/// Whether a row passes the filter; `lookup` answers for each property the row has, `None` for
+/// any other (which then never holds).
 pub fn matches(filter: &Filter, now: Timestamp, lookup: &dyn Fn(&str) -> Option<Field>) -> bool {
     match filter {
         Filter::And(parts) => parts.iter().all(|p| matches(p, now, lookup)),
