@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::editor::{Choice, PER_PAGE, STATUSES, id_param, status_label};
 use super::render::{self, Screen};
 use crate::accounts::can::WriteOwnArticle;
-use crate::accounts::{Capability, allows};
+use crate::articles::permissions;
 use crate::articles::service::{self as articles, AdminFilter, Status};
 use crate::articles::workflow::{self, Transition};
 use crate::error::{AppError, PageResult};
@@ -86,7 +86,7 @@ pub async fn list(
         section_id: id_param(q.section.as_deref()),
         tag_id: id_param(q.tag.as_deref()),
         author_id: id_param(q.author.as_deref()),
-        created_by: (!allows(me.user.role, Capability::EditAnyArticle)).then_some(me.user.id),
+        created_by: permissions::listed_creator(&me.user),
         headline: q.q.clone().filter(|s| !s.trim().is_empty()),
     };
     let page = id_param(q.page.as_deref()).unwrap_or(1);

@@ -9,10 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use super::extract::{ApiId, ApiJson, ApiQuery, ApiUser};
 use super::{Page, PageQuery};
-use crate::accounts::Capability;
 use crate::accounts::can::WriteOwnArticle;
 use crate::articles::body;
-use crate::articles::permissions::may_edit;
+use crate::articles::permissions::{self, may_edit};
 use crate::articles::service::{self as articles, AdminFilter, ArticleInput, Editable, Status};
 use crate::articles::workflow::{self, Standing, Write};
 use crate::db::Timestamp;
@@ -180,8 +179,7 @@ pub async fn list(
         section_id: q.section_id,
         tag_id: q.tag_id,
         author_id: q.author_id,
-        created_by: (!crate::accounts::allows(user.0.role, Capability::EditAnyArticle))
-            .then_some(user.0.id),
+        created_by: permissions::listed_creator(&user.0),
         headline: q.q.filter(|s| !s.trim().is_empty()),
     };
     let (page, per_page) = PageQuery::resolve(q.page, q.per_page)?;

@@ -15,6 +15,12 @@ pub fn may_edit(user: &User, created_by: Option<i64>, status: Status) -> bool {
                 || matches!(status, Status::Draft | Status::Review)))
 }
 
+/// Whose articles `user`'s lists of articles show (the admin's list, the APIs' lists of drafts):
+/// everyone's for those who edit anyone's, else only the articles they created.
+pub fn listed_creator(user: &User) -> Option<i64> {
+    (!allows(user.role, Capability::EditAnyArticle)).then_some(user.id)
+}
+
 /// Publishing, scheduling, unpublishing and archiving.
 pub fn may_publish(user: &User, created_by: Option<i64>) -> bool {
     allows(user.role, Capability::EditAnyArticle)

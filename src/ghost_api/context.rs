@@ -1,7 +1,7 @@
 //! What every resource's answer is built with: the database, the time, the site, and the way
 //! Ghost writes dates, addresses and its tag and author objects.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value, json};
 
@@ -89,8 +89,21 @@ const SOCIAL: [&str; 10] = [
     "location",
 ];
 
+/// The tags and authors a page of posts mentions: all an `include` needs, so an answer of
+/// fifteen posts does not build the objects of every tag on the site.
+#[derive(Default)]
+pub struct Mentioned {
+    pub tags: HashSet<i64>,
+    pub authors: HashSet<i64>,
+}
+
 impl People {
-    pub async fn load(api: &Api, counts: bool) -> AppResult<People> {
+    /// Every tag and author, or only those `only` names.
+    pub async fn load(api: &Api, counts: bool, only: Option<&Mentioned>) -> AppResult<People> {
+        let wanted_tag = |id: &i64| only.is_none_or(|m| m.tags.contains(id));
+        let wanted_author = |id: &i64| only.is_none_or(|m| m.authors.contains(id));
+        let any_tags = only.is_none_or(|m| !m.tags.is_empty());
+        let any_authors = only.is_none_or(|m| !m.authors.is_empty());
         let tag_counts = if counts {
             Some(query::counts(&api.db, api.now, CountsOf::Tags, None).await?)
         } else {
@@ -101,13 +114,20 @@ impl People {
         } else {
             None
         };
-        let mut descriptions: HashMap<i64, String> = articles::tag_descriptions(&api.db)
-            .await?
+        let (mut descriptions, tag_rows): (HashMap<i64, String>, _) = if any_tags {
+            (
+                articles::tag_descriptions(&api.db)
+                    .await?
+                    .into_iter()
+                    .collect(),
+                articles::tags(&api.db).await?,
+            )
+        } else {
+            (HashMap::new(), Vec::new())
+        };
+        let tags = tag_rows
             .into_iter()
-            .collect();
-        let tags = articles::tags(&api.db)
-            .await?
-            .into_iter()
+            .filter(|t| wanted_tag(&t.id))
             .map(|t| {
                 let description = descriptions.remove(&t.id).unwrap_or_default();
                 let mut tag = json!({
@@ -137,9 +157,14 @@ impl People {
                 (t.id, tag)
             })
             .collect();
-        let authors = articles::authors(&api.db)
-            .await?
+        let author_rows = if any_authors {
+            articles::authors(&api.db).await?
+        } else {
+            Vec::new()
+        };
+        let authors = author_rows
             .into_iter()
+            .filter(|a| wanted_author(&a.id))
             .map(|a| {
                 let mut author = Map::new();
                 author.insert("id".into(), json!(ids::encode(Kind::Author, a.id)));

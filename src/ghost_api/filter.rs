@@ -236,27 +236,8 @@ pub fn matches(filter: &Filter, now: Timestamp, lookup: &dyn Fn(&str) -> Option<
 fn holds(clause: &Clause, field: &Field, now: Timestamp) -> bool {
     let wanted = clause.value.items();
     match field {
-        Field::Texts(values) => values
-            .iter()
-            .any(|v| holds(clause, &Field::Text(v.clone()), now)),
-        Field::Text(value) => {
-            let value = value.to_lowercase();
-            wanted.iter().any(|w| {
-                let Some(w) = w.text().map(|t| t.to_lowercase()) else {
-                    return false;
-                };
-                match clause.op {
-                    Op::Is => value == w,
-                    Op::Contains => value.contains(&w),
-                    Op::StartsWith => value.starts_with(&w),
-                    Op::EndsWith => value.ends_with(&w),
-                    Op::Gt => value > w,
-                    Op::Gte => value >= w,
-                    Op::Lt => value < w,
-                    Op::Lte => value <= w,
-                }
-            })
-        }
+        Field::Texts(values) => values.iter().any(|v| text_holds(clause.op, &wanted, v)),
+        Field::Text(value) => text_holds(clause.op, &wanted, value),
         Field::Number(n) => wanted.iter().any(|w| match w {
             Value::Number(m) => compare(clause.op, n, m),
             _ => false,
@@ -268,6 +249,26 @@ fn holds(clause: &Clause, field: &Field, now: Timestamp) -> bool {
             _ => false,
         }),
     }
+}
+
+/// Whether a text compares with one of `wanted` as `op` says, case-insensitively.
+fn text_holds(op: Op, wanted: &[&Value], value: &str) -> bool {
+    let value = value.to_lowercase();
+    wanted.iter().any(|w| {
+        let Some(w) = w.text().map(|t| t.to_lowercase()) else {
+            return false;
+        };
+        match op {
+            Op::Is => value == w,
+            Op::Contains => value.contains(&w),
+            Op::StartsWith => value.starts_with(&w),
+            Op::EndsWith => value.ends_with(&w),
+            Op::Gt => value > w,
+            Op::Gte => value >= w,
+            Op::Lt => value < w,
+            Op::Lte => value <= w,
+        }
+    })
 }
 
 fn compare<T: PartialOrd>(op: Op, a: &T, b: &T) -> bool {

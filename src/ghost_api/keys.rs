@@ -61,14 +61,15 @@ pub async fn create(
     let mut bytes = [0u8; 13];
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness available: {e}"))?;
     let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let now = clock.now();
     let mut tx = db.begin().await?;
-    let id = store::insert(&mut tx, name, &key, clock.now()).await?;
+    let id = store::insert(&mut tx, name, &key, now).await?;
     tx.commit().await?;
     Ok(ContentKey {
         id,
         name: name.to_string(),
         key,
-        created_at: clock.now(),
+        created_at: now,
     })
 }
 

@@ -43,7 +43,7 @@ pub async fn list(
         filter::check(filter, FIELDS).map_err(|why| filter::refused(name, why))?;
     }
     let paging = params.paging(name)?;
-    let people = People::load(api, true).await?;
+    let people = People::load(api, true, None).await?;
     let (kind, items) = match resource {
         Resource::Authors => (Kind::Author, people.authors),
         _ => (Kind::Tag, people.tags),

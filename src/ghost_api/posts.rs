@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::context::{Api, People, keep_fields, or_null};
+use super::context::{Api, Mentioned, People, keep_fields, or_null};
 use super::error::GhostError;
 use super::filter::{self, Field, PostScope};
 use super::ids::{self, Kind};
@@ -59,7 +59,8 @@ struct Shape {
 }
 
 impl Shape {
-    async fn read(api: &Api, params: &Params) -> Result<Shape, GhostError> {
+    /// `mentioned`: the tags and authors of the items answered, the only ones read.
+    async fn read(api: &Api, params: &Params, mentioned: &Mentioned) -> Result<Shape, GhostError> {
         let tags = params.includes("tags");
         let authors = params.includes("authors");
         Ok(Shape {
@@ -67,7 +68,7 @@ impl Shape {
             tags,
             authors,
             people: if tags || authors {
-                Some(People::load(api, false).await?)
+                Some(People::load(api, false, Some(mentioned)).await?)
             } else {
                 None
             },
@@ -297,7 +298,19 @@ pub async fn posts(api: &Api, params: &Params, which: Which<'_>) -> Result<Reply
         offset: if single { 0 } else { paging.offset() },
     };
     let found = query::find(&api.db, api.now, api.site.tz, &query).await?;
-    let shape = Shape::read(api, params).await?;
+    let mentioned = Mentioned {
+        tags: found
+            .stories
+            .iter()
+            .flat_map(|s| s.tag_ids.clone())
+            .collect(),
+        authors: found
+            .stories
+            .iter()
+            .flat_map(|s| s.author_ids.clone())
+            .collect(),
+    };
+    let shape = Shape::read(api, params, &mentioned).await?;
     let items: Vec<Value> = found
         .stories
         .iter()
@@ -398,7 +411,7 @@ pub async fn pages(api: &Api, params: &Params, which: Which<'_>) -> Result<Reply
     let total = i64::try_from(found.len()).unwrap_or(i64::MAX);
     let single = !matches!(which, Which::All);
     let found = if single { found } else { paging.slice(found) };
-    let shape = Shape::read(api, params).await?;
+    let shape = Shape::read(api, params, &Mentioned::default()).await?;
     let items: Vec<Value> = found
         .iter()
         .map(|p| entry(api, &page_entry(p), &shape))
