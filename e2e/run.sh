@@ -39,6 +39,9 @@ for _ in $(seq 1 100); do
 done
 
 export E2E_BASE="http://127.0.0.1:$PORT"
+# Tests that need a server of their own (an empty image cache) start this binary.
+export E2E_BIN="$BIN"
+export E2E_COLD_PORT="$((PORT + 2))"
 export E2E_OUTBOX="$WORK/data/outbox"
 export E2E_IMAGE
 E2E_IMAGE="$(find "$WORK/data/media" -name '*.jpg' -size +100k -print -quit)"

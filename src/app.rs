@@ -25,13 +25,14 @@ use crate::clock::Clock;
 use crate::db::{Db, Timestamp};
 use crate::error::AppResult;
 use crate::state::AppState;
-use crate::web::page_cache::{PageCacheLayer, PageCacheService};
+use crate::telemetry::{NameRouteLayer, RecordLayer};
+use crate::web::page_cache::{Lookups, PageCacheLayer, PageCacheService};
 use crate::web::request_id::{CountingIds, drop_unsafe};
 use crate::web::sendfile::SendfileListener;
 use crate::web::{Cacheable, assets, error_pages, security};
 use crate::{
     admin, api, articles, comments, feeds, fronts, ghost_api, media, newsletters, pages, search,
-    site, wordpress_api,
+    site, telemetry, wordpress_api,
 };
 
 /// Public forms are small; anything larger is refused before a handler runs.
@@ -49,10 +50,12 @@ pub fn router(state: AppState) -> App {
     let request_id = HeaderName::from_static("x-request-id");
     let cache_enabled = state.page_cache.enabled();
     let ids = CountingIds::new();
+    telemetry::install();
     let page_cache = PageCacheLayer {
         cache: state.page_cache.clone(),
         db: state.db.clone(),
         ids: ids.clone(),
+        counts: Lookups::register(),
     };
     let trace = TraceLayer::new_for_http()
         .make_span_with(|request: &Request<_>| {
@@ -82,13 +85,16 @@ pub fn router(state: AppState) -> App {
         .merge(search::routes())
         .merge(wordpress_api::routes())
         .merge(ghost_api::routes())
+        .merge(telemetry::routes())
         .route("/static/{*path}", get(assets::serve))
         .fallback(error_pages::not_found)
+        .layer(NameRouteLayer)
         .with_state(state.clone());
     // Around the router rather than `Router::layer`, which wraps every route in its own boxed
     // copy of the stack: each request then cloned that copy layer by layer (`from_fn` clones
     // its inner service per call), dozens of allocations before the handler ran.
     let layered = ServiceBuilder::new()
+        .layer(RecordLayer)
         .map_response(IntoResponse::into_response)
         .layer(compression(cache_enabled))
         .map_request(drop_unsafe)

@@ -20,6 +20,7 @@ struct Maps<V> {
     young: HashMap<String, (V, usize)>,
     old: HashMap<String, (V, usize)>,
     young_bytes: usize,
+    old_bytes: usize,
 }
 
 impl<V> Default for Maps<V> {
@@ -29,6 +30,7 @@ impl<V> Default for Maps<V> {
             young: HashMap::new(),
             old: HashMap::new(),
             young_bytes: 0,
+            old_bytes: 0,
         }
     }
 }
@@ -74,7 +76,7 @@ impl<V: Clone> GenerationCache<V> {
         maps.young.insert(key.to_string(), (value, size));
         if maps.young_bytes > self.budget_bytes / 2 {
             maps.old = std::mem::take(&mut maps.young);
-            maps.young_bytes = 0;
+            maps.old_bytes = std::mem::take(&mut maps.young_bytes);
         }
     }
 
@@ -87,6 +89,15 @@ impl<V: Clone> GenerationCache<V> {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// About how many bytes the entries hold (an entry read again from the old map counts in
+    /// both until the old map is dropped).
+    pub fn bytes(&self) -> usize {
+        self.maps
+            .read()
+            .map(|m| m.young_bytes + m.old_bytes)
+            .unwrap_or(0)
     }
 }
 

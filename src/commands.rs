@@ -133,6 +133,7 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
         render_cache: Arc::new(RenderCache::new(RENDER_CACHE_BYTES)),
         proxies: Arc::new(TrustedProxies::new(args.trusted_proxies.clone())),
         search: Arc::new(Indexer::new(Arc::new(SearchIndex::open(&data_dir)))),
+        metrics_token: args.metrics_token.as_deref().map(Arc::from),
     });
     match sealed::raise_open_file_limit() {
         Ok(limit) => tracing::debug!(limit, "open file limit"),
@@ -142,6 +143,10 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
     let worker = jobs::spawn_worker(state.mail_room(), JOB_POLL);
     state.search.retire_if_stale(&db).await?;
     let indexer = search::indexer::spawn(state.search.clone(), db.clone(), INDEX_POLL);
+    let metrics = match args.metrics_listen {
+        Some(address) => Some(serve_metrics(address, state.clone()).await?),
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -162,8 +167,28 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
     watch.abort();
     worker.abort();
     indexer.abort();
+    if let Some(metrics) = metrics {
+        metrics.abort();
+    }
     db.close().await;
     Ok(())
+}
+
+/// Serves `/metrics` alone on `address`, beside the site.
+async fn serve_metrics(
+    address: std::net::SocketAddr,
+    state: AppState,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .with_context(|| format!("--metrics-listen: cannot listen on {address}"))?;
+    tracing::info!(address = %listener.local_addr()?, "serving /metrics");
+    let router = crate::telemetry::metrics_router(state);
+    Ok(tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, router).await {
+            tracing::error!(%error, "the /metrics listener stopped; restart the server to scrape it again");
+        }
+    }))
 }
 
 /// The public URL the site settings give, for links printed on the terminal.

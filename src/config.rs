@@ -91,8 +91,30 @@ pub struct ServeArgs {
     #[arg(long, env = "BROADSHEET_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<crate::web::client::IpNetwork>,
 
+    /// Also serve `/metrics` (Prometheus' text format) on this address, to anyone who reaches
+    /// it: keep it on a private interface.
+    #[arg(long, env = "BROADSHEET_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
+    /// Serve `/metrics` on the site's own address to a caller that sends this as a bearer token
+    /// (`Authorization: Bearer TOKEN`); without it, `/metrics` there is a 404.
+    #[arg(long, env = "BROADSHEET_METRICS_TOKEN", hide_env_values = true,
+          value_parser = long_token)]
+    pub metrics_token: Option<String>,
+
     #[command(flatten)]
     pub images: ImageArgs,
+}
+
+/// A bearer token long enough not to be guessed.
+fn long_token(token: &str) -> Result<String, String> {
+    const SHORTEST: usize = 24;
+    if token.trim().chars().count() < SHORTEST {
+        return Err(format!(
+            "a token of at least {SHORTEST} characters, such as the output of `openssl rand -hex 16`"
+        ));
+    }
+    Ok(token.trim().to_string())
 }
 
 /// The mail component: where mail goes, how fast, and how it is signed.
@@ -192,9 +214,16 @@ pub struct ImageArgs {
     #[arg(long, env = "BROADSHEET_IMAGE_WORKERS")]
     pub image_workers: Option<usize>,
 
-    /// Renders that may wait for a worker; beyond that the service answers 503.
-    #[arg(long, env = "BROADSHEET_IMAGE_QUEUE", default_value_t = 16)]
+    /// Requests that may wait for a worker at once; beyond that the service answers 503.
+    #[arg(long, env = "BROADSHEET_IMAGE_QUEUE",
+          default_value_t = crate::media::images::DEFAULT_QUEUE)]
     pub image_queue: usize,
+
+    /// Seconds a request may wait for a worker before the service answers 503.
+    #[arg(long, env = "BROADSHEET_IMAGE_QUEUE_WAIT",
+          default_value_t = crate::media::images::DEFAULT_QUEUE_WAIT_SECONDS,
+          value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub image_queue_wait: u64,
 
     /// Seconds a remote fetch may take in all.
     #[arg(long, env = "BROADSHEET_IMAGE_FETCH_TIMEOUT", default_value_t = 20)]
@@ -238,6 +267,7 @@ impl ImageArgs {
             cache_bytes: self.image_cache_mb.saturating_mul(MIB),
             workers,
             queue: self.image_queue,
+            queue_wait: std::time::Duration::from_secs(self.image_queue_wait),
             renders_per_client: self.image_renders_per_client,
         })
     }

@@ -32,6 +32,7 @@ pub mod search;
 pub mod secrets;
 pub mod site;
 pub mod state;
+pub mod telemetry;
 pub mod templates;
 pub mod web;
 pub mod wordpress_api;

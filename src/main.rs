@@ -1,6 +1,7 @@
 //! The `broadsheet` command line: parse, set up logging, run one subcommand, and turn any error
 //! into one clear line and a non-zero exit.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use broadsheet::commands;
@@ -101,8 +102,10 @@ fn main() -> ExitCode {
 fn init_logging(common: &Common) {
     let filter = tracing_subscriber::EnvFilter::try_new(&common.log)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colour codes only for a person at a terminal: a log file or journald gets plain text.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     match common.log_format {
         LogFormat::Json => builder.json().init(),

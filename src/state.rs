@@ -55,6 +55,8 @@ pub struct Services {
     pub proxies: Arc<TrustedProxies>,
     /// This node's search index and the indexer that keeps it current.
     pub search: Arc<Indexer>,
+    /// The bearer token that opens `/metrics` on the site's own address; none keeps it shut.
+    pub metrics_token: Option<Arc<str>>,
 }
 
 /// Size limits an operator may set.

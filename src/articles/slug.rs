@@ -11,6 +11,7 @@ pub const RESERVED: &[&str] = &[
     "healthz",
     "images",
     "media",
+    "metrics",
     "news-sitemap.xml",
     "newsletters",
     "preview",

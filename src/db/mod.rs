@@ -141,6 +141,11 @@ impl Db {
         with_db!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))
     }
 
+    /// Connections the pool holds, and how many of them sit idle.
+    pub fn pool_use(&self) -> (u32, usize) {
+        with_db!(self, p => (p.size(), p.num_idle()))
+    }
+
     pub async fn close(&self) {
         match &self.pool {
             Pool::Sqlite(p) => p.close().await,

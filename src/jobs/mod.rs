@@ -92,6 +92,26 @@ pub async fn pending(db: &Db, kind: &str) -> AppResult<i64> {
     Ok(store::pending(db, kind).await?)
 }
 
+/// How the queue stands, for the operator's metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueHealth {
+    /// Jobs not done yet, due or not.
+    pub pending: i64,
+    /// Jobs whose time has come.
+    pub due: i64,
+    /// How long the oldest due job has waited, in seconds (0 when none is due).
+    pub oldest_due_seconds: i64,
+}
+
+pub async fn health(db: &Db, now: Timestamp) -> AppResult<QueueHealth> {
+    let (pending, due, oldest) = store::health(db, now).await?;
+    Ok(QueueHealth {
+        pending,
+        due,
+        oldest_due_seconds: oldest.map_or(0, |at| (now.micros() - at.micros()).max(0) / 1_000_000),
+    })
+}
+
 /// Runs every due job once; returns how many ran. Workers call it on a timer; tests call it
 /// directly with a fixed clock.
 pub async fn run_due(ctx: &MailRoom, worker: &str) -> AppResult<usize> {
@@ -109,9 +129,15 @@ pub async fn run_due(ctx: &MailRoom, worker: &str) -> AppResult<usize> {
             Err(e) => Err(anyhow::anyhow!("unreadable job payload: {e}").into()),
         };
         match outcome {
-            Ok(None) => store::complete(db, claimed.id, clock.now()).await?,
+            Ok(None) => {
+                metrics::counter!("broadsheet_jobs_done_total", "kind" => claimed.kind.clone())
+                    .increment(1);
+                store::complete(db, claimed.id, clock.now()).await?
+            }
             Ok(Some(again)) => store::reschedule(db, claimed.id, again).await?,
             Err(e) => {
+                metrics::counter!("broadsheet_job_failures_total", "kind" => claimed.kind.clone())
+                    .increment(1);
                 let message = e.to_string();
                 tracing::warn!(job = claimed.id, kind = claimed.kind, error = %message, "job failed");
                 let retry_at = (claimed.attempts < MAX_ATTEMPTS).then(|| {

@@ -109,6 +109,15 @@ pub async fn pending(db: &Db, kind: &str) -> sqlx::Result<i64> {
     with_db!(db, p => sqlx::query_scalar(SQL).bind(kind).fetch_one(p).await)
 }
 
+/// Jobs not done, those of them due by `now`, and the run time of the oldest due one.
+pub async fn health(db: &Db, now: Timestamp) -> sqlx::Result<(i64, i64, Option<Timestamp>)> {
+    const SQL: &str = "SELECT COUNT(*), \
+         COALESCE(SUM(CASE WHEN run_at <= $1 THEN 1 ELSE 0 END), 0), \
+         MIN(CASE WHEN run_at <= $1 THEN run_at END) \
+         FROM jobs WHERE done_at IS NULL";
+    with_db!(db, p => sqlx::query_as(SQL).bind(now).fetch_one(p).await)
+}
+
 /// Deletes jobs that finished before `before`.
 pub async fn forget_done(db: &Db, before: Timestamp) -> sqlx::Result<u64> {
     with_db!(db, p => sqlx::query("DELETE FROM jobs WHERE done_at IS NOT NULL AND done_at < $1")

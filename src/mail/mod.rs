@@ -125,6 +125,17 @@ impl Mailer {
     /// Sends one message, telling a refusal for good from one for now and from a server that
     /// cannot be reached.
     pub async fn deliver(&self, mail: OutgoingMail) -> Result<(), DeliveryError> {
+        let result = self.attempt(mail).await;
+        let outcome = match &result {
+            Ok(()) => "sent",
+            Err(DeliveryError::Permanent(_)) => "failed",
+            Err(DeliveryError::Temporary(_) | DeliveryError::Unavailable(_)) => "deferred",
+        };
+        metrics::counter!("broadsheet_mail_messages_total", "outcome" => outcome).increment(1);
+        result
+    }
+
+    async fn attempt(&self, mail: OutgoingMail) -> Result<(), DeliveryError> {
         let message = self
             .build(mail)
             .map_err(|e| DeliveryError::Permanent(e.to_string()))?;

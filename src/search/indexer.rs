@@ -113,6 +113,21 @@ impl Indexer {
         })
     }
 
+    /// Changes in the log this node's index does not hold yet, or `None` while it has no index
+    /// to answer from: for the operator's metrics.
+    pub async fn lag(&self, db: &Db) -> AppResult<Option<i64>> {
+        let Some(live) = self.index.live() else {
+            return Ok(None);
+        };
+        let (epoch, head) = store::head(db).await?;
+        let mark = live.mark();
+        Ok(Some(if mark.epoch == epoch {
+            (head - mark.seq).max(0)
+        } else {
+            head
+        }))
+    }
+
     /// Stops answering from an index of another archive (replaced while this node was down)
     /// before the server takes requests; the first catch-up then rebuilds it in the background.
     pub async fn retire_if_stale(&self, db: &Db) -> AppResult<()> {

@@ -95,6 +95,11 @@ impl PageCache {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
+
+    /// About how many bytes the held pages take, every encoding counted.
+    pub fn bytes(&self) -> usize {
+        self.entries.bytes() + self.searches.bytes()
+    }
 }
 
 /// Wraps the whole application: answers cached pages itself, and stores what the application
@@ -104,6 +109,24 @@ pub struct PageCacheLayer {
     pub cache: Arc<PageCache>,
     pub db: Db,
     pub ids: CountingIds,
+    pub counts: Lookups,
+}
+
+/// Hits and misses, registered once: a hit costs one atomic add, not a lookup of its series.
+#[derive(Clone)]
+pub struct Lookups {
+    hits: metrics::Counter,
+    misses: metrics::Counter,
+}
+
+impl Lookups {
+    /// Registers the series with the recorder installed now (see [`crate::telemetry::install`]).
+    pub fn register() -> Self {
+        Lookups {
+            hits: metrics::counter!("broadsheet_page_cache_hits_total"),
+            misses: metrics::counter!("broadsheet_page_cache_misses_total"),
+        }
+    }
 }
 
 impl<S> Layer<S> for PageCacheLayer {
@@ -166,6 +189,7 @@ where
                 .map_for(key)
                 .get(key, self.layer.db.generation())
         {
+            self.layer.counts.hits.increment(1);
             let mut response = respond(&entry, request.headers());
             let id = self.layer.ids.make_request_id(&request);
             if let Some(id) = id {
@@ -180,6 +204,9 @@ where
                 response.headers_mut().insert(REQUEST_ID.clone(), id);
             }
             return Box::pin(std::future::ready(Ok(response)));
+        }
+        if key.is_some() {
+            self.layer.counts.misses.increment(1);
         }
         let key = key.map(Cow::into_owned);
         let ready_inner = self.inner.clone();

@@ -699,3 +699,56 @@ fn a_server_killed_while_indexing_loses_nothing() {
         "every published article is found after the crash"
     );
 }
+
+/// `--metrics-listen` serves `/metrics` on an address of its own while the site's address keeps
+/// it shut, and a log that goes to a file (not a terminal) is plain text, free of colour codes.
+#[test]
+fn metrics_have_their_own_address_and_logs_to_a_file_are_plain() {
+    let dir = tempfile::tempdir().unwrap();
+    let metrics_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let metrics_addr = format!("127.0.0.1:{metrics_port}");
+    let log = std::fs::File::create(dir.path().join("serve.log")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_broadsheet"))
+        .args(["--data-dir", dir.path().to_str().unwrap(), "--log", "info"])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--metrics-listen",
+            &metrics_addr,
+        ])
+        .env_remove("BROADSHEET_DATABASE_URL")
+        .env_remove("BROADSHEET_METRICS_TOKEN")
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let site = served_address(&mut lines);
+    assert!(http_get(&site, "/healthz").starts_with("HTTP/1.1 200"));
+    let scraped = http_get(&metrics_addr, "/metrics");
+    let shut = http_get(&site, "/metrics");
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    assert!(scraped.starts_with("HTTP/1.1 200"), "{scraped}");
+    assert!(
+        scraped.contains("\nbroadsheet_database_up 1\n"),
+        "{scraped}"
+    );
+    assert!(
+        scraped.contains("broadsheet_http_requests_total{route=\"/healthz\",status=\"200\"} 1"),
+        "{scraped}"
+    );
+    assert!(shut.starts_with("HTTP/1.1 404"), "no token: {shut}");
+    let written = std::fs::read_to_string(dir.path().join("serve.log")).unwrap();
+    assert!(written.contains("serving"), "the log has lines: {written}");
+    assert!(
+        !written.contains('\u{1b}'),
+        "colour codes in a log file: {written:?}"
+    );
+}

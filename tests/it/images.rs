@@ -341,6 +341,30 @@ db_tests! {
         assert_eq!(other.status, StatusCode::NOT_FOUND, "a new variant needs the original");
     }
 
+    async fn a_cold_burst_of_distinct_variants_waits_for_workers_instead_of_failing(app) {
+        // A front page on an empty image cache: two readers ask at once for 36 sizes nobody
+        // rendered yet, far more than the two workers. A browser does not retry a picture, so
+        // every one must arrive (the test app has the default queue and wait).
+        let id = upload(app, &halves_jpeg(800, 600)).await;
+        let before = app.state.images.renders();
+        let urls: Vec<String> = (0..72)
+            .map(|i| format!("/images/v2/raw/media:{id}?width={}&format=jpg", 200 + i % 36))
+            .collect();
+        let answers = futures_util::future::join_all(urls.iter().map(|u| app.get(u))).await;
+        let refused: Vec<_> = answers
+            .iter()
+            .zip(&urls)
+            .filter(|(r, _)| r.status != StatusCode::OK)
+            .map(|(r, u)| format!("{u}: {} {}", r.status, r.text()))
+            .collect();
+        assert!(refused.is_empty(), "refused in a cold burst: {refused:?}");
+        assert_eq!(app.state.images.renders() - before, 36, "one render per distinct variant");
+        for (answer, url) in answers.iter().zip(&urls) {
+            let width: u32 = url.split("width=").nth(1).unwrap().split('&').next().unwrap().parse().unwrap();
+            assert_eq!(dimensions(answer).0, width, "{url}");
+        }
+    }
+
     async fn pages_use_responsive_images(app) {
         app.load_demo(12).await;
         let home = app.get("/").await.text();
@@ -616,6 +640,31 @@ async fn loopback_is_refused_unless_trusted() {
         StatusCode::FORBIDDEN,
         "the name resolves to loopback: {}",
         by_name.text()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_waits_for_a_worker_only_until_its_deadline() {
+    let origin = origin().await;
+    let mut config = image_config(&allowed(origin), 1, 16);
+    config.queue_wait = Duration::from_millis(300);
+    let app = TestApp::sqlite().await.with_images(config);
+    let slow = remote(&format!("http://{origin}/photos/slow.jpg"));
+    let waiting = async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let asked = std::time::Instant::now();
+        let r = app
+            .get(&remote(&format!("http://{origin}/photos/good.jpg")))
+            .await;
+        (r, asked.elapsed())
+    };
+    let (first, (second, waited)) = tokio::join!(app.get(&slow), waiting);
+    assert_eq!(first.status, StatusCode::GATEWAY_TIMEOUT);
+    assert_eq!(second.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(second.header("retry-after"), "1");
+    assert!(
+        waited >= Duration::from_millis(300) && waited < Duration::from_millis(1500),
+        "refused after its deadline, not at once nor when the worker came free: {waited:?}"
     );
 }
 

@@ -33,6 +33,7 @@ mod site_pages;
 mod sitemaps;
 mod snapshots;
 mod structure;
+mod telemetry;
 mod theme_docs;
 mod wordpress_api;
 mod wordpress_api_parity;

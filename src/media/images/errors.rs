@@ -15,7 +15,7 @@ pub enum ImageError {
     Refused(String),
     Upstream(String),
     Timeout,
-    /// Every worker is busy and the queue is full.
+    /// No worker came free within the wait allowed, or too many requests already wait.
     Busy,
     /// This client has caused its minute's renders.
     TooManyRenders,

@@ -32,7 +32,7 @@ use crate::state::AppState;
 pub use fetch::FetchLimits;
 pub use memory::keep_codec_buffers;
 pub use pipeline::Bounds;
-pub use service::{ImageConfig, ImageService};
+pub use service::{DEFAULT_QUEUE, DEFAULT_QUEUE_WAIT_SECONDS, ImageConfig, ImageService};
 pub use source::AllowList;
 
 /// Resizes `bytes` to `width` pixels wide (never enlarging) and encodes it as `format` (jpeg,

@@ -1,7 +1,9 @@
 //! The image service: resolves a source, finds or renders the variant, and keeps the machine
 //! safe while doing it. Identical concurrent requests render once; at most `workers` loads and
-//! renders run at a time with a short queue behind them, and beyond that callers are told to
-//! come back (503) instead of piling up memory.
+//! renders run at a time, and the rest wait for a worker up to a deadline: a browser does not
+//! retry an image, so a burst of distinct variants (a front page on a cold cache) must be
+//! rendered, not refused. Only a request that would wait past the deadline, or past a ceiling
+//! of waiters, is told to come back (503).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -28,13 +30,23 @@ use crate::media::service as library;
 use crate::secrets::sha256_hex;
 use crate::site::settings;
 
+/// Requests that may wait for a worker by default: enough for two readers opening a front page
+/// of a hundred pictures on a cold cache; waiting requests hold no image in memory.
+pub const DEFAULT_QUEUE: usize = 256;
+
+/// How long a request waits for a worker by default: a reader notices, but the picture arrives.
+pub const DEFAULT_QUEUE_WAIT_SECONDS: u64 = 5;
+
 pub struct ImageConfig {
     pub allowed: AllowList,
     pub fetch: FetchLimits,
     pub bounds: Bounds,
     pub cache_bytes: u64,
     pub workers: usize,
+    /// Requests that may wait for a worker at once; a ceiling, so waiting cannot pile up.
     pub queue: usize,
+    /// How long a request waits for a worker before it is answered 503.
+    pub queue_wait: Duration,
     /// Renders one client address may cause a minute; 0 for no limit.
     pub renders_per_client: u32,
 }
@@ -47,6 +59,7 @@ pub struct ImageService {
     inflight: Mutex<HashMap<String, Arc<Pending>>>,
     workers: Semaphore,
     queue: usize,
+    queue_wait: Duration,
     waiting: AtomicUsize,
     budget: RenderBudget,
     renders: AtomicU64,
@@ -138,6 +151,7 @@ impl ImageService {
             inflight: Mutex::new(HashMap::new()),
             workers: Semaphore::new(config.workers.max(1)),
             queue: config.queue,
+            queue_wait: config.queue_wait,
             waiting: AtomicUsize::new(0),
             budget: RenderBudget::new(config.renders_per_client),
             renders: AtomicU64::new(0),
@@ -146,6 +160,11 @@ impl ImageService {
             failures: Mutex::new(HashMap::new()),
             known: Mutex::new(KnownItems::default()),
         })
+    }
+
+    /// Requests waiting for a worker now.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::Relaxed)
     }
 
     /// Renders started since the service began (cache hits and shared renders not counted).
@@ -349,6 +368,7 @@ impl ImageService {
         let bytes = self.load(origin).await?;
         let (t, bounds, focus) = (t.clone(), self.bounds, origin.focus);
         self.renders.fetch_add(1, Ordering::Relaxed);
+        let started = Instant::now();
         let rendered = tokio::task::spawn_blocking(move || {
             let header = read_header(&bytes, bounds.max_pixels).map_err(source_error)?;
             render(
@@ -367,6 +387,8 @@ impl ImageService {
         })
         .await
         .map_err(|e| ImageError::Internal(format!("render task: {e}")))??;
+        metrics::histogram!("broadsheet_image_render_seconds")
+            .record(started.elapsed().as_secs_f64());
         let variant = Variant {
             bytes: rendered.bytes.into(),
             output: Some(rendered.output),
@@ -383,22 +405,27 @@ impl ImageService {
         if self.budget.charge(asker.client) {
             Ok(())
         } else {
+            metrics::counter!("broadsheet_image_rejections_total", "reason" => "client_limit")
+                .increment(1);
             Err(ImageError::TooManyRenders)
         }
     }
 
-    /// Waits for a worker, unless the queue is already full.
+    /// Waits for a worker up to the deadline, unless the waiters' ceiling is already reached.
     async fn admit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, ImageError> {
         if let Ok(permit) = self.workers.try_acquire() {
             return Ok(permit);
         }
         if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.queue {
             self.waiting.fetch_sub(1, Ordering::SeqCst);
-            return Err(ImageError::Busy);
+            return Err(shed("queue_full"));
         }
-        let permit = self.workers.acquire().await;
+        let permit = tokio::time::timeout(self.queue_wait, self.workers.acquire()).await;
         self.waiting.fetch_sub(1, Ordering::SeqCst);
-        permit.map_err(|_| ImageError::Busy)
+        match permit {
+            Ok(Ok(permit)) => Ok(permit),
+            Ok(Err(_)) | Err(_) => Err(shed("waited_too_long")),
+        }
     }
 
     async fn load(&self, origin: &Origin) -> Result<Vec<u8>, ImageError> {
@@ -547,6 +574,12 @@ fn variant_key(origin: &Origin, t: &Transform, target: Target) -> String {
         origin.identity,
         t.cache_key()
     ))
+}
+
+/// A render refused for load, counted by why.
+fn shed(reason: &'static str) -> ImageError {
+    metrics::counter!("broadsheet_image_rejections_total", "reason" => reason).increment(1);
+    ImageError::Busy
 }
 
 fn source_error(e: DecodeError) -> ImageError {

@@ -87,6 +87,7 @@ pub fn image_config(sources: &[String], workers: usize, queue: usize) -> ImageCo
         cache_bytes: 64 * 1024 * 1024,
         workers,
         queue,
+        queue_wait: Duration::from_secs(broadsheet::media::images::DEFAULT_QUEUE_WAIT_SECONDS),
         renders_per_client: 0,
     }
 }
@@ -96,6 +97,13 @@ impl TestApp {
     pub fn with_images(mut self, config: ImageConfig) -> TestApp {
         let images = ImageService::new(config, self._data_dir.path()).expect("the image service");
         self.state.services_mut().images = Arc::new(images);
+        self.router = app::router(self.state.clone());
+        self
+    }
+
+    /// Opens `/metrics` on the site's address to callers with this bearer token.
+    pub fn with_metrics_token(mut self, token: &str) -> TestApp {
+        self.state.services_mut().metrics_token = Some(Arc::from(token));
         self.router = app::router(self.state.clone());
         self
     }
@@ -159,8 +167,11 @@ impl TestApp {
             templates: Arc::new(Templates::load(None).expect("built-in theme loads")),
             media: Arc::new(MediaFiles::new(data_dir.path())),
             images: Arc::new(
-                ImageService::new(image_config(&[], 2, 4), data_dir.path())
-                    .expect("the image service"),
+                ImageService::new(
+                    image_config(&[], 2, broadsheet::media::images::DEFAULT_QUEUE),
+                    data_dir.path(),
+                )
+                .expect("the image service"),
             ),
             mailer: Arc::new(
                 Mailer::new(&MailArgs::outbox(TEST_SENDER), data_dir.path())
@@ -172,6 +183,7 @@ impl TestApp {
             page_cache: Arc::new(PageCache::new(true, 64 * 1024 * 1024)),
             render_cache: Arc::new(RenderCache::new(16 * 1024 * 1024)),
             proxies: Arc::new(TrustedProxies::default()),
+            metrics_token: None,
             search: Arc::new(Indexer::new(Arc::new(SearchIndex::open(data_dir.path())))),
         });
         TestApp {
