@@ -313,6 +313,18 @@ impl Common {
     }
 }
 
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    /// The folder to write the backup into; it must not exist yet.
+    pub dest: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RestoreArgs {
+    /// The backup folder (made by `broadsheet backup`) to restore from.
+    pub src: PathBuf,
+}
+
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum NewsletterCommand {
     /// List the newsletters with their readers.

@@ -9,6 +9,7 @@ pub mod admin;
 pub mod api;
 pub mod app;
 pub mod articles;
+pub mod backup;
 pub mod cache;
 pub mod clock;
 pub mod commands;

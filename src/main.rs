@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use broadsheet::commands;
 use broadsheet::config::{
-    Common, ContentKeyCommand, DemoArgs, ExportCommand, ImportCommand, LogFormat,
-    NewsletterCommand, SearchCommand, ServeArgs, UserCommand,
+    BackupArgs, Common, ContentKeyCommand, DemoArgs, ExportCommand, ImportCommand, LogFormat,
+    NewsletterCommand, RestoreArgs, SearchCommand, ServeArgs, UserCommand,
 };
 use clap::{Parser, Subcommand};
 
@@ -52,6 +52,12 @@ enum Command {
     /// Write the site out in another system's format (WordPress).
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Copy the running site (database, media, settings) into a new folder, with a manifest of
+    /// checksums; the site keeps serving and writing meanwhile.
+    Backup(BackupArgs),
+    /// Put a backup back into an empty data dir (and, for PostgreSQL, an empty database), after
+    /// checking every file against its manifest.
+    Restore(RestoreArgs),
     /// Manage the keys Ghost clients read the Content API with.
     #[command(subcommand)]
     ContentKey(ContentKeyCommand),
@@ -85,6 +91,8 @@ fn main() -> ExitCode {
             Command::Export(command) => {
                 broadsheet::import::command::export(&cli.common, command).await
             }
+            Command::Backup(args) => broadsheet::backup::backup(&cli.common, &args).await,
+            Command::Restore(args) => broadsheet::backup::restore(&cli.common, &args).await,
             Command::ContentKey(command) => {
                 broadsheet::ghost_api::keys::command(&cli.common, command).await
             }

@@ -42,6 +42,15 @@ fn migrator(dir: &'static Dir<'static>) -> anyhow::Result<Migrator> {
     Ok(Migrator::with_migrations(migrations))
 }
 
+/// The newest migration this build carries (both engines have the same file names).
+pub fn latest_version() -> i64 {
+    MIGRATIONS_SQLITE
+        .files()
+        .filter_map(|f| f.path().to_str()?.split_once('_')?.0.parse::<i64>().ok())
+        .max()
+        .unwrap_or(0)
+}
+
 /// Brings the schema up to date; refuses a database that a newer Broadsheet has migrated.
 pub async fn migrate(db: &Db) -> anyhow::Result<()> {
     let result = match &db.pool {

@@ -15,6 +15,7 @@
 mod connect;
 mod kept_ids;
 mod migrate;
+pub mod snapshot;
 mod timestamp;
 
 use std::sync::Arc;

@@ -49,6 +49,9 @@ fn every_subcommand_has_help() {
         (vec!["search", "reindex", "--help"], "search index"),
         (vec!["import", "wordpress", "--help"], "--uploads"),
         (vec!["content-key", "add", "--help"], "--name"),
+        (vec!["backup", "--help"], "must not exist yet"),
+        (vec!["restore", "--help"], "manifest"),
+        (vec!["serve", "--help"], "--metrics-listen"),
     ] {
         let o = broadsheet(&args);
         assert!(o.status.success(), "{args:?}");

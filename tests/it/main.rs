@@ -7,6 +7,7 @@ mod support;
 
 mod admin;
 mod api;
+mod backup;
 mod cli;
 mod comments;
 mod document_model;

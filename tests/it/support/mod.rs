@@ -154,6 +154,17 @@ impl TestApp {
         Some(Self::with_db(db, url, dir, Some(name)))
     }
 
+    /// A test app over a database and data dir made elsewhere (a restored backup); the
+    /// PostgreSQL database, if named, is dropped by [`TestApp::finish`].
+    pub async fn open(
+        url: &str,
+        data_dir: tempfile::TempDir,
+        pg_database: Option<String>,
+    ) -> TestApp {
+        let db = db::connect(url, 4).await.expect("open the database");
+        Self::with_db(db, url.to_string(), data_dir, pg_database)
+    }
+
     fn with_db(
         db: Db,
         url: String,

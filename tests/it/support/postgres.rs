@@ -90,6 +90,20 @@ pub async fn fresh_database() -> Option<(String, String)> {
     Some((url_for(&server, &name), name))
 }
 
+/// An empty database (no schema at all), as a restore wants it: `(url, name)`.
+pub async fn blank_database() -> Option<(String, String)> {
+    let server = server_url()?;
+    template(&server).await;
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!("bs_t_{}_{n}", std::process::id());
+    let mut conn = admin(&server).await;
+    conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+        .await
+        .expect("create a blank database");
+    conn.close().await.ok();
+    Some((url_for(&server, &name), name))
+}
+
 pub async fn drop_database(name: &str) {
     if let Ok(server) = std::env::var("BROADSHEET_TEST_POSTGRES_URL") {
         let mut conn = admin(&server).await;
