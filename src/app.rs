@@ -206,15 +206,28 @@ impl Drop for ConnectionRuntime {
     }
 }
 
+/// How long connections accepted before a shutdown have to send their first request before
+/// they are closed: a reader whose connection was accepted a moment before SIGTERM has its
+/// request on the way, and closing such a connection as idle would reset it.
+const FIRST_REQUEST_GRACE: Duration = Duration::from_secs(1);
+
 async fn serve_on_this_runtime(listener: tokio::net::TcpListener, app: App) -> std::io::Result<()> {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    // Two steps: the socket closes at once (new connections go to the process taking over),
+    // and only after the grace do idle connections close and in-flight requests finish.
+    let shutdown = async move {
+        shutdown_signal().await;
+        stop.send_replace(true);
+        tokio::time::sleep(FIRST_REQUEST_GRACE).await;
+    };
     // `tap_io` only to reuse axum's `ConnectInfo<SocketAddr>` for any listener.
     axum::serve(
-        SendfileListener(listener).tap_io(|_| {}),
+        SendfileListener::new(listener, stopped)?.tap_io(|_| {}),
         axum::ServiceExt::<Request<axum::body::Body>>::into_make_service_with_connect_info::<
             std::net::SocketAddr,
         >(app),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(shutdown)
     .await
 }
 

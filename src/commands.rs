@@ -147,9 +147,10 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
         Some(address) => Some(serve_metrics(address, state.clone()).await?),
         None => None,
     };
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let (listener, origin) = crate::web::listen::open(args.listen)?;
+    if origin == crate::web::listen::Origin::Inherited {
+        tracing::info!("serving on the socket systemd passed (LISTEN_FDS); --listen is not used");
+    }
     let url = format!("http://{}", listener.local_addr()?);
     println!(
         "Broadsheet is serving {url}/ (data in {})",

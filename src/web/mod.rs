@@ -6,6 +6,7 @@ pub mod assets;
 pub mod client;
 pub mod error_pages;
 pub mod form;
+pub mod listen;
 pub mod page_cache;
 pub mod page_key;
 pub mod query;

@@ -17,25 +17,58 @@ use tokio::net::{TcpListener, TcpStream};
 
 use super::sealed;
 
-pub struct SendfileListener(pub TcpListener);
+/// The listening socket, until the server is told to stop: then it is closed at once, so new
+/// connections go to the process taking over (see [`super::listen`]), while the connections
+/// already accepted are still served.
+pub struct SendfileListener {
+    listener: Option<TcpListener>,
+    address: std::net::SocketAddr,
+    stop: tokio::sync::watch::Receiver<bool>,
+}
+
+impl SendfileListener {
+    pub fn new(
+        listener: TcpListener,
+        stop: tokio::sync::watch::Receiver<bool>,
+    ) -> io::Result<Self> {
+        Ok(SendfileListener {
+            address: listener.local_addr()?,
+            listener: Some(listener),
+            stop,
+        })
+    }
+}
 
 impl axum::serve::Listener for SendfileListener {
     type Io = SendfileStream;
     type Addr = std::net::SocketAddr;
 
     /// axum's own accept loop (it retries aborted connections and waits when out of
-    /// descriptors), then the stream is wrapped.
+    /// descriptors), then the stream is wrapped; once stopped, the socket is closed and no
+    /// connection comes any more.
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        let (stream, address) = <TcpListener as axum::serve::Listener>::accept(&mut self.0).await;
-        // A page's last short segment must not wait for the reader's delayed ACK.
-        if let Err(error) = stream.set_nodelay(true) {
-            tracing::debug!(%error, "cannot set TCP_NODELAY");
+        loop {
+            let Some(listener) = self.listener.as_mut() else {
+                return std::future::pending().await;
+            };
+            tokio::select! {
+                biased;
+                _ = self.stop.wait_for(|stopped| *stopped) => {
+                    self.listener = None;
+                }
+                (stream, address) = <TcpListener as axum::serve::Listener>::accept(listener) => {
+                    // A page's last short segment must not wait for the reader's delayed ACK.
+                    if let Err(error) = stream.set_nodelay(true) {
+                        tracing::debug!(%error, "cannot set TCP_NODELAY");
+                    }
+                    return (SendfileStream(stream), address);
+                }
+            }
         }
-        (SendfileStream(stream), address)
     }
 
     fn local_addr(&self) -> io::Result<Self::Addr> {
-        self.0.local_addr()
+        Ok(self.address)
     }
 }
 

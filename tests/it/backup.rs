@@ -195,15 +195,19 @@ async fn a_backup_taken_under_writes_restores_whole(app: TestApp, pg: bool) {
     app.finish().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn backup_under_writes_restores_whole_on_sqlite() {
-    a_backup_taken_under_writes_restores_whole(TestApp::sqlite().await, false).await;
-}
+mod a_backup_taken_under_writes_restores_whole {
+    use super::*;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn backup_under_writes_restores_whole_on_postgres() {
-    if let Some(app) = TestApp::postgres().await {
-        a_backup_taken_under_writes_restores_whole(app, true).await;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        a_backup_taken_under_writes_restores_whole(TestApp::sqlite().await, false).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        if let Some(app) = TestApp::postgres().await {
+            a_backup_taken_under_writes_restores_whole(app, true).await;
+        }
     }
 }
 
@@ -346,14 +350,18 @@ fn edit_manifest(backup: &Path, edit: impl Fn(&mut serde_json::Value)) {
     std::fs::write(&path, serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn damaged_backups_are_refused_on_sqlite() {
-    damaged_backups_are_refused(TestApp::sqlite().await, false).await;
-}
+mod damaged_backups_are_refused {
+    use super::*;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn damaged_backups_are_refused_on_postgres() {
-    if let Some(app) = TestApp::postgres().await {
-        damaged_backups_are_refused(app, true).await;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        damaged_backups_are_refused(TestApp::sqlite().await, false).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        if let Some(app) = TestApp::postgres().await {
+            damaged_backups_are_refused(app, true).await;
+        }
     }
 }

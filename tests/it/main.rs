@@ -28,6 +28,7 @@ mod migrations;
 mod newsletter_sends;
 mod newsletters;
 mod pages;
+mod restart;
 mod screens;
 mod search;
 mod site_pages;

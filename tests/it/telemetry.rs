@@ -161,14 +161,18 @@ async fn metrics_count_and_read_what_happened(app: TestApp) {
     app.finish().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn metrics_on_sqlite() {
-    metrics_count_and_read_what_happened(TestApp::sqlite().await).await;
-}
+mod metrics_count_and_read_what_happened {
+    use super::*;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn metrics_on_postgres() {
-    if let Some(app) = TestApp::postgres().await {
-        metrics_count_and_read_what_happened(app).await;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        metrics_count_and_read_what_happened(TestApp::sqlite().await).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        if let Some(app) = TestApp::postgres().await {
+            metrics_count_and_read_what_happened(app).await;
+        }
     }
 }
