@@ -288,4 +288,23 @@ mod tests {
             assert!(html.len() >= body.len(), "{name} renders whole");
         }
     }
+
+    proptest::proptest! {
+        /// Whatever a commenter types, the HTML holds only the markup the renderer writes
+        /// (paragraphs, line breaks, `nofollow ugc` links), grows at most linearly, and every
+        /// link counted is a link shown.
+        #[test]
+        fn any_comment_renders_inert(text in "(\\PC|[<>&\"'\n\r]|www\\.|https?://|\\.com ){0,120}") {
+            let html = render(&text);
+            proptest::prop_assert!(html.len() <= text.len() * 12 + 16, "{} bytes from {}", html.len(), text.len());
+            let mut rest = html.as_str();
+            while let Some(at) = rest.find('<') {
+                rest = &rest[at + 1..];
+                let tag = rest.split(['>', ' ']).next().unwrap_or_default();
+                proptest::prop_assert!(matches!(tag, "p" | "/p" | "br" | "a" | "/a"), "<{} in {}", tag, html);
+            }
+            proptest::prop_assert_eq!(html.matches("<a href=").count(), count_links(&text.replace("\r\n", "\n").replace('\r', "\n")));
+            proptest::prop_assert_eq!(links(&text).len(), count_links(&text));
+        }
+    }
 }

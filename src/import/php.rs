@@ -245,4 +245,47 @@ mod tests {
         assert!(!is_serialized("1"));
         assert!(!is_serialized("a: note"));
     }
+
+    fn php_values() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just("N;".to_string()),
+            any::<bool>().prop_map(|b| format!("b:{};", u8::from(b))),
+            any::<i64>().prop_map(|i| format!("i:{i};")),
+            "\\PC{0,10}".prop_map(|s| format!("s:{}:\"{s}\";", s.len())),
+        ];
+        leaf.prop_recursive(4, 32, 4, |inner| {
+            prop::collection::vec(inner, 0..4).prop_map(|values| {
+                let body: String = values
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| format!("i:{i};{v}"))
+                    .collect();
+                format!("a:{}:{{{body}}}", values.len())
+            })
+        })
+    }
+
+    proptest::proptest! {
+        /// Serialised meta as WordPress writes it reads back; the same text cut anywhere or
+        /// with a byte changed is an error or a value, never a panic.
+        #[test]
+        fn wordpress_serialisations_read_and_damage_is_refused(text in php_values(), cut in 0usize..400, flip in 0usize..400) {
+            proptest::prop_assert!(unserialize(&text).is_ok(), "{}", text);
+            let cut = text.char_indices().map(|(i, _)| i).nth(cut).unwrap_or(text.len());
+            let _ = unserialize(&text[..cut]);
+            let mut bytes = text.into_bytes();
+            if !bytes.is_empty() {
+                let at = flip % bytes.len();
+                bytes[at] = bytes[at].wrapping_add(1);
+            }
+            let _ = unserialize(&String::from_utf8_lossy(&bytes));
+        }
+
+        #[test]
+        fn deep_nesting_is_refused_not_recursed(depth in 60usize..5000) {
+            let text = format!("{}i:1;{}", "a:1:{i:0;".repeat(depth), "}".repeat(depth));
+            let _ = unserialize(&text);
+        }
+    }
 }

@@ -79,7 +79,7 @@ pub fn parse(raw: &str) -> Parsed {
 
 #[cfg(test)]
 mod tests {
-    use super::{Clause, parse};
+    use super::{Clause, normalise, parse};
 
     fn word(s: &str) -> Clause {
         Clause::Word(s.into())
@@ -112,5 +112,22 @@ mod tests {
     fn long_queries_are_cut() {
         let p = parse(&"word ".repeat(10_000));
         assert_eq!(p.wanted.len(), 16);
+    }
+
+    proptest::proptest! {
+        /// Any query (quotes, dashes, brackets, operators) parses without a panic into at most
+        /// the clause limit, none of them empty; showing a query back is idempotent.
+        #[test]
+        fn any_query_parses_into_bounded_clauses(raw in "(\\PC|[\"()\\-]| AND | OR | NOT ){0,300}") {
+            let parsed = parse(&raw);
+            proptest::prop_assert!(parsed.wanted.len() + parsed.excluded.len() <= 2 * super::MAX_CLAUSES);
+            for clause in parsed.wanted.iter().chain(&parsed.excluded) {
+                let (Clause::Word(text) | Clause::Phrase(text)) = clause;
+                proptest::prop_assert!(!text.is_empty() && text.chars().count() <= super::MAX_QUERY_CHARS);
+            }
+            let shown = normalise(&raw);
+            proptest::prop_assert_eq!(normalise(&shown), shown.clone());
+            proptest::prop_assert!(shown.chars().count() <= super::MAX_QUERY_CHARS);
+        }
     }
 }

@@ -81,4 +81,18 @@ mod tests {
         assert_eq!(f.get("missing"), "");
         assert!(!f.has("missing"));
     }
+
+    proptest::proptest! {
+        /// Any body parses without a panic, and pairs written as a browser encodes them come
+        /// back exactly, repeated names and all.
+        #[test]
+        fn encoded_pairs_come_back_whole(pairs in proptest::collection::vec(("\\PC{0,12}", "\\PC{0,30}"), 0..10), noise in proptest::collection::vec(proptest::num::u8::ANY, 0..200)) {
+            let _ = FormFields::parse(&noise);
+            let body = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(pairs.iter())
+                .finish();
+            let parsed = FormFields::parse(body.as_bytes());
+            proptest::prop_assert_eq!(parsed.pairs(), &pairs[..]);
+        }
+    }
 }

@@ -245,4 +245,25 @@ mod tests {
             assert_eq!(key(target), None, "{target}");
         }
     }
+
+    proptest::proptest! {
+        /// Any path and query a client sends gives a key or none, never a panic; a key names
+        /// itself (asking for the key gives the key again), and grows at most linearly.
+        #[test]
+        fn keys_are_fixed_points(path in "(/[a-z0-9%._~-]{0,12}){0,5}", query in "([a-z_]{1,8}=[a-zA-Z0-9%+ ]{0,10}&?){0,6}") {
+            let target = if query.is_empty() { path.clone() } else { format!("{path}?{query}") };
+            let target = if target.is_empty() { "/".to_string() } else { target };
+            let Ok(uri) = target.parse::<Uri>() else { return Ok(()) };
+            for k in [request_key(&uri), api_key(&uri), search_key(&uri)] {
+                let Some(k) = k else { continue };
+                // Re-encoding may grow a byte to nine (an invalid escape becomes U+FFFD's), no more.
+                proptest::prop_assert!(k.len() <= 9 * target.len(), "{} from {}", k, target);
+                let again: Uri = k.parse().expect("a key is a target");
+                let twice = page_key(&again, &PAGE_PARAMS).map(Cow::into_owned);
+                if k.as_ref() == page_key(&uri, &PAGE_PARAMS).as_deref().unwrap_or_default() {
+                    proptest::prop_assert_eq!(twice.as_deref(), Some(k.as_ref()));
+                }
+            }
+        }
+    }
 }

@@ -29,3 +29,21 @@ pub fn page_number(raw: Option<&str>) -> Result<i64, AppError> {
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::page_number;
+
+    proptest::proptest! {
+        /// Any page parameter is a page from 1 or the reader's mistake (a 400), and a number
+        /// written back reads as itself.
+        #[test]
+        fn any_page_parameter_is_a_page_or_a_400(raw in "\\PC{0,24}", n in 1i64..i64::MAX) {
+            match page_number(Some(&raw)) {
+                Ok(page) => proptest::prop_assert!(page >= 1),
+                Err(e) => proptest::prop_assert_eq!(e.status(), axum::http::StatusCode::BAD_REQUEST),
+            }
+            proptest::prop_assert_eq!(page_number(Some(&n.to_string())).ok(), Some(n));
+        }
+    }
+}

@@ -308,8 +308,6 @@ fn documents() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
-
     #[test]
     fn normalising_is_idempotent_and_markdown_round_trips(html in documents()) {
         let doc = from_html(&html);

@@ -435,4 +435,64 @@ mod tests {
         assert_eq!(t.device_pixels(333), 500);
         assert_eq!(t.device_pixels(700), 1050);
     }
+
+    /// Image URL parameters as a hostile client sends them: known names with any value, unknown
+    /// names, stray separators and percent-escapes.
+    fn image_queries() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let name = prop_oneof![
+            Just("width"),
+            Just("height"),
+            Just("dpr"),
+            Just("fit"),
+            Just("gravity"),
+            Just("quality"),
+            Just("format"),
+            Just("bgcolor"),
+            Just("source"),
+            Just("x"),
+        ];
+        let value = prop_oneof![
+            "[0-9]{0,12}",
+            "-?[0-9]{1,4}\\.[0-9]{0,4}",
+            "(cover|contain|scale-down|crop|pad|auto|left|0\\.5x0\\.5|high|low|webp|avif|jpeg|png|ff0000|%[0-9A-F]{2})",
+            ".{0,20}",
+        ];
+        prop::collection::vec((name, value), 0..8).prop_map(|pairs| {
+            pairs
+                .iter()
+                .map(|(n, v)| format!("{n}={v}"))
+                .collect::<Vec<_>>()
+                .join("&")
+        })
+    }
+
+    proptest::proptest! {
+        /// Any query gives a transform inside the limits or a message, never a panic; its cache
+        /// key is the same whatever the order of distinct parameters and however many unknown
+        /// ones ride along.
+        #[test]
+        fn any_query_parses_within_limits_and_keys_canonically(query in image_queries(), junk in ".{0,40}") {
+            let Ok(t) = Transform::parse(&query) else { return Ok(()) };
+            proptest::prop_assert!(t.dpr >= 1 && t.dpr <= MAX_DPR);
+            let mut seen = std::collections::HashSet::new();
+            let mut distinct: Vec<&str> = query
+                .split('&')
+                .filter(|pair| seen.insert(pair.split('=').next().unwrap_or_default()))
+                .collect();
+            if distinct.len() == query.split('&').count() {
+                distinct.reverse();
+                let reordered = Transform::parse(&distinct.join("&"));
+                proptest::prop_assert_eq!(reordered.map(|r| r.cache_key()), Ok(t.cache_key()));
+            }
+            let noisy: String = form_urlencoded::byte_serialize(junk.as_bytes()).collect();
+            let with_unknown = Transform::parse(&format!("{query}&zz={noisy}"));
+            proptest::prop_assert_eq!(with_unknown.map(|r| r.cache_key()), Ok(t.cache_key()));
+        }
+
+        #[test]
+        fn any_text_as_a_query_never_panics(query in "\\PC{0,200}") {
+            let _ = Transform::parse(&query);
+        }
+    }
 }
