@@ -139,6 +139,13 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
         Ok(limit) => tracing::debug!(limit, "open file limit"),
         Err(error) => tracing::warn!(%error, "cannot raise the open file limit"),
     }
+    let released = jobs::release_dead_claims(&db, clock.now()).await?;
+    if released > 0 {
+        tracing::info!(
+            claims = released,
+            "took back the claims of a worker of this host that stopped (a crash?); its jobs and sends resume now"
+        );
+    }
     let watch = app::spawn_generation_watch(db.clone(), Clock::System, GENERATION_POLL);
     let worker = jobs::spawn_worker(state.mail_room(), JOB_POLL);
     state.search.retire_if_stale(&db).await?;

@@ -4,6 +4,7 @@
 //! Jobs are idempotent: running one twice does no harm.
 
 mod store;
+pub mod workers;
 
 use std::time::Duration;
 
@@ -208,20 +209,32 @@ pub async fn maintain(ctx: &MailRoom) -> AppResult<()> {
     Ok(())
 }
 
+/// Takes back the claims that workers of this host which no longer run (a server killed before
+/// this start, a `newsletter send` that crashed) still hold on jobs and newsletter recipients,
+/// so their work resumes now; returns how many were taken back. Claims of other hosts wait for
+/// their leases.
+pub async fn release_dead_claims(db: &Db, now: Timestamp) -> AppResult<u64> {
+    let mut released = 0;
+    for worker in store::claiming_workers(db, now).await? {
+        if workers::is_dead_here(&worker) {
+            released += store::release(db, &worker).await?;
+        }
+    }
+    for worker in newsletters::sending::claiming_workers(db, now).await? {
+        if workers::is_dead_here(&worker) {
+            released += newsletters::sending::release(db, &worker, now).await?;
+        }
+    }
+    Ok(released)
+}
+
 /// How often a worker does its housekeeping.
 const MAINTENANCE_EVERY: Duration = Duration::from_secs(600);
 
 /// The worker loop of a server: every `interval` it makes the newsletter issues their cadence
 /// calls for and runs due jobs, and every ten minutes it does the housekeeping.
 pub fn spawn_worker(ctx: MailRoom, interval: Duration) -> tokio::task::JoinHandle<()> {
-    let worker = format!(
-        "{}-{}",
-        std::process::id(),
-        crate::secrets::random_token()
-            .unwrap_or_default()
-            .get(..8)
-            .unwrap_or("")
-    );
+    let worker = workers::name();
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -109,6 +109,20 @@ pub async fn pending(db: &Db, kind: &str) -> sqlx::Result<i64> {
     with_db!(db, p => sqlx::query_scalar(SQL).bind(kind).fetch_one(p).await)
 }
 
+/// Workers holding an unexpired claim on a job.
+pub async fn claiming_workers(db: &Db, now: Timestamp) -> sqlx::Result<Vec<String>> {
+    const SQL: &str = "SELECT DISTINCT locked_by FROM jobs \
+         WHERE done_at IS NULL AND locked_until >= $1 AND locked_by IS NOT NULL";
+    with_db!(db, p => sqlx::query_scalar(SQL).bind(now).fetch_all(p).await)
+}
+
+/// Ends `worker`'s claims on unfinished jobs, so any worker may take them now.
+pub async fn release(db: &Db, worker: &str) -> sqlx::Result<u64> {
+    const SQL: &str =
+        "UPDATE jobs SET locked_until = NULL WHERE locked_by = $1 AND done_at IS NULL";
+    with_db!(db, p => sqlx::query(SQL).bind(worker).execute(p).await.map(|r| r.rows_affected()))
+}
+
 /// Jobs not done, those of them due by `now`, and the run time of the oldest due one.
 pub async fn health(db: &Db, now: Timestamp) -> sqlx::Result<(i64, i64, Option<Timestamp>)> {
     const SQL: &str = "SELECT COUNT(*), \

@@ -154,7 +154,7 @@ async fn send(
             }
         })
     };
-    let worker = format!("cli-{}", std::process::id());
+    let worker = crate::jobs::workers::name();
     let done = |f: &issues::Figures| f.sent + f.failed + f.bounced;
     let mut stalled = 0;
     let outcome = loop {

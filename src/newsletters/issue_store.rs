@@ -203,6 +203,20 @@ pub async fn claim(db: &Db, c: &Claim<'_>, limit: i64) -> sqlx::Result<Vec<Claim
     Ok(claimed)
 }
 
+pub async fn claiming_workers(db: &Db, now: Timestamp) -> sqlx::Result<Vec<String>> {
+    const SQL: &str = "SELECT DISTINCT claimed_by FROM newsletter_recipients \
+         WHERE status = 'sending' AND claimed_until >= $1 AND claimed_by IS NOT NULL";
+    with_db!(db, p => sqlx::query_scalar(SQL).bind(now).fetch_all(p).await)
+}
+
+/// Ends `worker`'s claims as if their lease ran out just now.
+pub async fn lapse_claims_of(db: &Db, worker: &str, now: Timestamp) -> sqlx::Result<u64> {
+    const SQL: &str = "UPDATE newsletter_recipients SET claimed_until = $2 \
+         WHERE claimed_by = $1 AND status = 'sending'";
+    with_db!(db, p => sqlx::query(SQL).bind(worker).bind(now.plus_seconds(-1)).execute(p).await
+        .map(|r| r.rows_affected()))
+}
+
 /// Who claims recipients of which issue, and until when.
 pub struct Claim<'a> {
     pub issue: i64,

@@ -15,7 +15,7 @@ use super::digest::{self, Rendered};
 use super::issue_store::{self, Claim, Claimed, Outcome, Start};
 use super::issues::{self, Issue};
 use super::service::{self, Newsletter};
-use crate::db::Timestamp;
+use crate::db::{Db, Timestamp};
 use crate::error::AppResult;
 use crate::mail::MailRoom;
 use crate::mail::{DeliveryError, OutgoingMail};
@@ -34,6 +34,17 @@ const SERVER_DOWN_SECONDS: i64 = 60;
 
 /// Runs the send of `issue_id` as far as it can go now. Returns when to run again: while
 /// retries wait or other nodes hold claims; `None` once every recipient is done with.
+/// Workers holding an unexpired claim on recipients of any issue.
+pub async fn claiming_workers(db: &Db, now: Timestamp) -> AppResult<Vec<String>> {
+    Ok(issue_store::claiming_workers(db, now).await?)
+}
+
+/// Lets `worker`'s claims lapse now, so the next send takes its recipients at once. A message it
+/// had in flight may reach its reader twice, with the same `Message-ID`, as after a lease.
+pub async fn release(db: &Db, worker: &str, now: Timestamp) -> AppResult<u64> {
+    Ok(issue_store::lapse_claims_of(db, worker, now).await?)
+}
+
 pub async fn run(ctx: &MailRoom, issue_id: i64, worker: &str) -> AppResult<Option<Timestamp>> {
     run_until(ctx, issue_id, worker, None).await
 }

@@ -10,6 +10,7 @@ mod api;
 mod backup;
 mod cli;
 mod comments;
+mod crashes;
 mod document_model;
 mod doors;
 mod feeds;

@@ -44,7 +44,8 @@ struct Entry {
 }
 
 impl VariantCache {
-    /// Opens the cache, indexing what an earlier run left (oldest first by modification time).
+    /// Opens the cache, indexing what an earlier run left (oldest first by modification time)
+    /// and removing the temporary files of renders a crash interrupted.
     pub fn open(data_dir: &Path, cap: u64) -> anyhow::Result<VariantCache> {
         let root = data_dir.join("image-cache");
         std::fs::create_dir_all(&root)?;
@@ -58,6 +59,9 @@ impl VariantCache {
                 let name = file.file_name().to_string_lossy().into_owned();
                 if meta.is_file() && is_key(&name) {
                     found.push((meta.modified().ok(), name, meta.len()));
+                } else if meta.is_file() && name.contains(".tmp") {
+                    // A render's temporary file, left by a process killed before its rename.
+                    std::fs::remove_file(file.path()).ok();
                 }
             }
         }
