@@ -137,12 +137,26 @@ pub fn spawn_generation_watch(
     tokio::spawn(async move {
         let mut last_seen = None;
         let mut next_publication = None;
+        let mut unreachable = false;
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            if let Err(e) = db.refresh_generation(&mut last_seen).await {
-                tracing::warn!(error = %e, "cannot read the content version");
+            // Said once when the database goes and once when it is back, not every second.
+            match db.refresh_generation(&mut last_seen).await {
+                Err(e) if !unreachable => {
+                    unreachable = true;
+                    tracing::warn!(
+                        error = %e,
+                        "cannot read the content version: cached pages are served as they are \
+                         until the database answers again; check that it is running and reachable"
+                    );
+                }
+                Ok(_) if unreachable => {
+                    unreachable = false;
+                    tracing::info!("the database answers again; caches follow its content");
+                }
+                _ => {}
             }
             let now = clock.now();
             if next_publication.is_some_and(|at| at <= now) {
@@ -150,7 +164,10 @@ pub fn spawn_generation_watch(
             }
             match next_scheduled_change(&db, now).await {
                 Ok(next) => next_publication = next,
-                Err(e) => tracing::warn!(error = %e, "cannot read the next scheduled change"),
+                Err(e) if !unreachable => {
+                    tracing::warn!(error = %e, "cannot read the next scheduled change");
+                }
+                Err(_) => {}
             }
         }
     })

@@ -43,6 +43,9 @@ pub enum AppError {
     /// Something this node is still preparing (its search index); try again shortly.
     #[error("{0}")]
     NotReady(String),
+    /// The database cannot be reached now (restarting, down, the network); try again shortly.
+    #[error("the site cannot reach its database just now; try again in a few seconds")]
+    DatabaseDown(String),
     #[error("an internal error occurred")]
     Internal(#[from] anyhow::Error),
 }
@@ -73,7 +76,7 @@ impl AppError {
             AppError::RateLimited | AppError::TooFast(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             AppError::Unavailable(_) => StatusCode::BAD_GATEWAY,
-            AppError::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::NotReady(_) | AppError::DatabaseDown(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -94,13 +97,25 @@ impl AppError {
             AppError::NotImplemented(_) => "not_implemented",
             AppError::Unavailable(_) => "unavailable",
             AppError::NotReady(_) => "not_ready",
+            AppError::DatabaseDown(_) => "database_unavailable",
             AppError::Internal(_) => "internal",
         }
     }
 
+    /// Logs a background task's failure (`what` says which task): an unreachable database once
+    /// every ten seconds across the process, anything else as a warning each time.
+    pub fn log_failure(&self, what: &str) {
+        match self {
+            AppError::DatabaseDown(why) => database_down(why),
+            other => tracing::warn!(error = %other, "{what}"),
+        }
+    }
+
     fn describe(&self) -> ErrorInfo {
-        if let AppError::Internal(e) = self {
-            tracing::error!(error = format!("{e:#}"), "internal error");
+        match self {
+            AppError::Internal(e) => tracing::error!(error = format!("{e:#}"), "internal error"),
+            AppError::DatabaseDown(why) => database_down(why),
+            _ => {}
         }
         ErrorInfo {
             status: self.status(),
@@ -114,6 +129,7 @@ impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
         match e {
             sqlx::Error::RowNotFound => AppError::NotFound("not found".into()),
+            e if crate::db::is_unreachable(&e) => AppError::DatabaseDown(e.to_string()),
             e if crate::db::is_unique_violation(&e) => AppError::Conflict {
                 code: "already_exists",
                 message: "an item with that name already exists".into(),
@@ -161,13 +177,39 @@ impl ErrorInfo {
     }
 }
 
+/// Logs an unreachable database once every ten seconds at most: every request that needs it
+/// fails meanwhile, and one line says as much as a thousand.
+fn database_down(why: &str) {
+    static LAST: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let last = LAST.load(std::sync::atomic::Ordering::Relaxed);
+    if now >= last + 10
+        && LAST
+            .compare_exchange(
+                last,
+                now,
+                std::sync::atomic::Ordering::Relaxed,
+                std::sync::atomic::Ordering::Relaxed,
+            )
+            .is_ok()
+    {
+        tracing::error!(
+            error = why,
+            "the database cannot be reached: requests that need it answer 503 and cached pages \
+             are still served; check that the database is running and reachable"
+        );
+    }
+}
+
 /// Seconds a client is asked to wait before trying a [`AppError::NotReady`] request again.
 const RETRY_AFTER_SECONDS: &str = "5";
 
 impl AppError {
     /// Adds the headers the error calls for (`Retry-After` while not ready).
     fn decorate(&self, response: &mut Response) {
-        if matches!(self, AppError::NotReady(_)) {
+        if matches!(self, AppError::NotReady(_) | AppError::DatabaseDown(_)) {
             response.headers_mut().insert(
                 header::RETRY_AFTER,
                 HeaderValue::from_static(RETRY_AFTER_SECONDS),

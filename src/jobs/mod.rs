@@ -242,15 +242,15 @@ pub fn spawn_worker(ctx: MailRoom, interval: Duration) -> tokio::task::JoinHandl
         loop {
             ticker.tick().await;
             if let Err(e) = newsletters::cadence::plan(&ctx).await {
-                tracing::warn!(error = %e, "newsletter issues could not be planned");
+                e.log_failure("newsletter issues could not be planned; the worker tries again");
             }
             if let Err(e) = run_due(&ctx, &worker).await {
-                tracing::warn!(error = %e, "the job worker could not run");
+                e.log_failure("the job worker could not run; it tries again every second");
             }
             if last_maintenance.is_none_or(|at| at.elapsed() >= MAINTENANCE_EVERY) {
                 last_maintenance = Some(std::time::Instant::now());
                 if let Err(e) = maintain(&ctx).await {
-                    tracing::warn!(error = %e, "housekeeping failed");
+                    e.log_failure("housekeeping failed; it runs again in ten minutes");
                 }
             }
         }

@@ -227,7 +227,7 @@ pub fn spawn(indexer: Arc<Indexer>, db: Db, interval: Duration) -> tokio::task::
         loop {
             ticker.tick().await;
             if let Err(error) = indexer.catch_up(&db, &Quiet).await {
-                tracing::warn!(%error, "the search index could not catch up; retrying");
+                error.log_failure("the search index could not catch up; it tries again shortly");
             }
         }
     })

@@ -13,6 +13,7 @@ mod comments;
 mod crashes;
 mod document_model;
 mod doors;
+mod faults;
 mod feeds;
 mod fronts;
 mod ghost_api;

@@ -392,6 +392,78 @@ async fn refusals_are_retried_or_bounced(app: &TestApp, smtp: &SmtpServer) {
     );
 }
 
+/// The mail server down for a while: every mail waits (a reader's confirmation, an issue),
+/// nothing is counted against a reader, and when the server is back each goes out once.
+async fn a_mail_server_that_is_down_defers_mail_and_loses_nothing(
+    app: &TestApp,
+    smtp: &SmtpServer,
+) {
+    let n = newsroom(app).await;
+    let id = watch(app, &n).await;
+    publish(app, article(&n, "Budget day")).await;
+    let emails = readers(app, smtp, 3).await;
+    smtp.go_down();
+
+    let r = app
+        .post_from(
+            "/newsletters/subscribe",
+            "192.0.2.40",
+            &[
+                ("email", "late@mail.example"),
+                ("newsletter", "white-house-watch"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        303,
+        "a sign-up is taken while mail is down: {}",
+        r.text()
+    );
+    let issue = draft(app, id, "").await;
+    send_now(app, issue).await;
+    let figures = issues::figures(&app.db, issue).await.unwrap();
+    assert_eq!(
+        (
+            figures.sent,
+            figures.failed,
+            figures.bounced,
+            figures.waiting
+        ),
+        (0, 0, 0, 3),
+        "nothing sent, nothing held against the readers: {figures:?}"
+    );
+    let pending: Vec<(i64, i64)> = app
+        .rows("SELECT COUNT(*), COALESCE(MAX(attempts), 0) FROM jobs WHERE done_at IS NULL AND kind = 'confirm_subscription'")
+        .await;
+    assert_eq!(pending[0].0, 1, "the confirmation waits to be tried again");
+    assert!(pending[0].1 >= 1);
+    app.clock.advance_seconds(30);
+    app.run_jobs().await;
+    assert_eq!(
+        issues::figures(&app.db, issue).await.unwrap().sent,
+        0,
+        "still down"
+    );
+
+    smtp.come_back();
+    app.clock.advance_seconds(3600);
+    app.run_jobs().await;
+    app.run_jobs().await;
+    let figures = issues::figures(&app.db, issue).await.unwrap();
+    assert_eq!((figures.sent, figures.waiting), (3, 0), "{figures:?}");
+    assert_eq!(issues::get(&app.db, issue).await.unwrap().status, "sent");
+    for e in &emails {
+        assert_eq!(issues_to(smtp, e).len(), 1, "{e} gets one copy");
+    }
+    assert_eq!(
+        smtp.messages_to("late@mail.example").len(),
+        1,
+        "the deferred confirmation arrives once"
+    );
+}
+
 async fn sends_keep_to_the_rate(app: &TestApp, smtp: &SmtpServer) {
     let n = newsroom(app).await;
     let id = watch(app, &n).await;
@@ -615,6 +687,7 @@ crate::smtp_tests!(
     a_node_that_dies_mid_send_is_taken_over,
     two_nodes_send_one_issue_together,
     refusals_are_retried_or_bounced,
+    a_mail_server_that_is_down_defers_mail_and_loses_nothing,
     issues_make_themselves_by_cadence
 );
 

@@ -29,7 +29,19 @@ pub struct VariantCache {
     root: PathBuf,
     cap: u64,
     index: Mutex<Index>,
+    failures: Mutex<Failures>,
 }
+
+/// Failed writes since the last report: a full disk fails every render's write, and one line a
+/// minute says as much as thousands.
+#[derive(Default)]
+struct Failures {
+    reported: Option<std::time::Instant>,
+    since: u64,
+}
+
+/// How often failed writes are reported at most.
+const REPORT_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 #[derive(Default)]
 struct Index {
@@ -82,6 +94,7 @@ impl VariantCache {
             root,
             cap,
             index: Mutex::new(index),
+            failures: Mutex::new(Failures::default()),
         };
         cache.evict();
         Ok(cache)
@@ -107,7 +120,8 @@ impl VariantCache {
         }
     }
 
-    /// Stores a variant. A failure to write only costs a later re-render, so it is logged.
+    /// Stores a variant. A failure to write (a full disk) only costs a later re-render: the
+    /// variant is still served, its partial file removed, and failures reported once a minute.
     pub fn put(&self, key: &str, variant: &Variant) {
         let mut file = Vec::with_capacity(HEADER_LEN + variant.bytes.len());
         file.extend_from_slice(MAGIC);
@@ -116,16 +130,15 @@ impl VariantCache {
         file.extend_from_slice(&variant.height.to_le_bytes());
         file.extend_from_slice(&variant.bytes);
         let path = self.path(key);
+        let temp = path.with_extension(format!("tmp{}", std::process::id()));
         let written = path
             .parent()
             .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| {
-                let temp = path.with_extension(format!("tmp{}", std::process::id()));
-                std::fs::write(&temp, &file)?;
-                std::fs::rename(&temp, &path)
-            });
+            .and_then(|()| std::fs::write(&temp, &file))
+            .and_then(|()| std::fs::rename(&temp, &path));
         if let Err(e) = written {
-            tracing::warn!(error = %e, path = %path.display(), "cannot store an image variant");
+            std::fs::remove_file(&temp).ok();
+            self.report_failure(&e);
             return;
         }
         {
@@ -139,6 +152,27 @@ impl VariantCache {
             index.total += size;
         }
         self.evict();
+    }
+
+    fn report_failure(&self, error: &std::io::Error) {
+        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        failures.since += 1;
+        if failures
+            .reported
+            .is_some_and(|at| at.elapsed() < REPORT_EVERY)
+        {
+            return;
+        }
+        tracing::warn!(
+            %error,
+            folder = %self.root.display(),
+            failed_writes = failures.since,
+            "cannot store image variants: renders are still served, but uncached, so each \
+             costs CPU again; free space on that disk or lower --image-cache-mb (reported at \
+             most once a minute)"
+        );
+        failures.reported = Some(std::time::Instant::now());
+        failures.since = 0;
     }
 
     fn forget(&self, key: &str) {

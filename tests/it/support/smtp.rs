@@ -14,7 +14,9 @@ use broadsheet::mail::Mailer;
 use super::TestApp;
 
 pub struct SmtpServer {
-    child: Child,
+    child: std::sync::Mutex<Child>,
+    /// Python's arguments, to start the same server again on the same port.
+    arguments: Vec<String>,
     pub port: u16,
     maildir: tempfile::TempDir,
     certs: Option<tempfile::TempDir>,
@@ -100,21 +102,28 @@ impl SmtpServer {
         for sub in ["new", "cur", "tmp"] {
             std::fs::create_dir(maildir.path().join(sub)).expect("a maildir folder");
         }
-        let support = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/support");
-        let child = Command::new("python3")
-            .env("PYTHONPATH", support)
-            .args(arguments(port, maildir.path()))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the SMTP server starts");
+        let arguments = arguments(port, maildir.path());
         let server = SmtpServer {
-            child,
+            child: std::sync::Mutex::new(Self::spawn(&arguments, port)),
+            arguments,
             port,
             maildir,
             certs,
             ca: None,
         };
+        Some(server)
+    }
+
+    /// Starts Python with `arguments` and waits until it listens on `port`.
+    fn spawn(arguments: &[String], port: u16) -> Child {
+        let support = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/support");
+        let child = Command::new("python3")
+            .env("PYTHONPATH", support)
+            .args(arguments)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the SMTP server starts");
         let deadline = Instant::now() + Duration::from_secs(10);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(
@@ -123,7 +132,19 @@ impl SmtpServer {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        Some(server)
+        child
+    }
+
+    /// Stops the server: connections to its port are refused until [`SmtpServer::come_back`].
+    pub fn go_down(&self) {
+        let mut child = self.child.lock().expect("the server's process");
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    /// Starts the server again on the same port, keeping what it received.
+    pub fn come_back(&self) {
+        *self.child.lock().expect("the server's process") = Self::spawn(&self.arguments, self.port);
     }
 
     /// Every message received so far, as raw text.
@@ -154,8 +175,7 @@ impl SmtpServer {
 
 impl Drop for SmtpServer {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.go_down();
     }
 }
 
