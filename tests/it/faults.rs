@@ -241,7 +241,10 @@ async fn a_database_restart_serves_cached_pages_refuses_writes_clearly_then_reco
     // the content generation), readers get the home page and a story cached.
     let deadline = Instant::now() + Duration::from_secs(30);
     while get("/search?q=budget").await.unwrap().status() != 200 {
-        assert!(Instant::now() < deadline, "the search index was never built");
+        assert!(
+            Instant::now() < deadline,
+            "the search index was never built"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     tokio::time::sleep(Duration::from_millis(2500)).await;

@@ -36,6 +36,7 @@ mod search;
 mod site_pages;
 mod sitemaps;
 mod snapshots;
+mod soak;
 mod structure;
 mod telemetry;
 mod theme_docs;

@@ -9,6 +9,7 @@ pub mod helpers;
 pub mod postgres;
 pub mod routes;
 pub mod smtp;
+pub mod soak;
 
 use std::sync::Arc;
 use std::time::Duration;

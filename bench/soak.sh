@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Soak: the 500-article demo served by a release build, under mixed traffic at 64 connections
+# for SECONDS (ten minutes by default): pages 85 %, pictures 8 % (the theme's widths, and a
+# never-rendered width twice a second), search 2 %, API reads 3 % (Broadsheet's, WordPress's
+# and Ghost's), comment and newsletter forms 2 % (benches/soak.rs, sharing its traffic with the
+# one-minute test in tests/it/soak.rs).
+#
+# Prints each kind's answers, p50 and p99, the server's memory and open descriptors at the
+# start, middle and end, then `soak_errors=` (target 0: no 5xx, no broken connection, no 4xx
+# but a form's refusal by design), `rss_end_vs_middle=` and `fds_end_vs_middle=` (target: flat
+# after warm-up, within 10 % of 1.0).
+#
+# Usage: bench/soak.sh [seconds]   (default 600; needs root for apt-get on first use)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SECONDS_TO_RUN="${1:-600}"
+DURATION=5
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+SOAK_BIN="$(cargo build --release --bench soak --message-format=json 2>/dev/null | python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "soak" and m.get("executable"):
+        print(m["executable"])
+')"
+
+echo "Loading the 500-article demo newsroom..."
+"$BIN" --data-dir "$WORK/data" --log warn demo --articles 500 --seed 1 >/dev/null
+echo "a long soak-test passphrase" | "$BIN" --data-dir "$WORK/data" --log warn user add \
+  --email desk@soak.example --name Desk --role editor --password-stdin >/dev/null
+GHOST_KEY="$("$BIN" --data-dir "$WORK/data" --log warn content-key add --name soak)"
+start_app true
+"$SOAK_BIN" "http://127.0.0.1:$APP_PORT" "$WORK/data" "$APP_PID" "$SECONDS_TO_RUN" "$GHOST_KEY"
+stop_app
