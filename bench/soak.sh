@@ -31,6 +31,7 @@ echo "Loading the 500-article demo newsroom..."
 echo "a long soak-test passphrase" | "$BIN" --data-dir "$WORK/data" --log warn user add \
   --email desk@soak.example --name Desk --role editor --password-stdin >/dev/null
 GHOST_KEY="$("$BIN" --data-dir "$WORK/data" --log warn content-key add --name soak)"
-start_app true
+# Each reader sends an address of its own in X-Forwarded-For, as behind a proxy.
+start_app true --trusted-proxies 127.0.0.1
 "$SOAK_BIN" "http://127.0.0.1:$APP_PORT" "$WORK/data" "$APP_PID" "$SECONDS_TO_RUN" "$GHOST_KEY"
 stop_app

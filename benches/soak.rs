@@ -50,9 +50,8 @@ async fn main() -> anyhow::Result<()> {
     .await?;
     db.close().await;
 
-    let targets = Arc::new(
-        soak::discover(&base, &token, &ghost_key, Duration::from_millis(500)).await,
-    );
+    let targets =
+        Arc::new(soak::discover(&base, &token, &ghost_key, Duration::from_millis(500)).await);
     soak::warm_up(&targets).await;
     let half = Duration::from_secs(seconds / 2);
     let start = resources(pid);
@@ -68,7 +67,10 @@ async fn main() -> anyhow::Result<()> {
         into.latencies_us.extend(tally.latencies_us);
     }
     report.errors.extend(second.errors);
-    println!("{seconds} s at {CONNECTIONS} connections, {} answers", report.answers());
+    println!(
+        "{seconds} s at {CONNECTIONS} connections, {} answers",
+        report.answers()
+    );
     for line in report.lines() {
         println!("  {line}");
     }
@@ -80,7 +82,13 @@ async fn main() -> anyhow::Result<()> {
         start.0, middle.0, end.0, start.1, middle.1, end.1
     );
     println!("soak_errors={}", report.errors.len());
-    println!("rss_end_vs_middle={:.3}", end.0 as f64 / middle.0.max(1) as f64);
-    println!("fds_end_vs_middle={:.3}", end.1 as f64 / middle.1.max(1) as f64);
+    println!(
+        "rss_end_vs_middle={:.3}",
+        end.0 as f64 / middle.0.max(1) as f64
+    );
+    println!(
+        "fds_end_vs_middle={:.3}",
+        end.1 as f64 / middle.1.max(1) as f64
+    );
     Ok(())
 }

@@ -43,7 +43,7 @@ const RENDER_CACHE_BYTES: usize = 64 * 1024 * 1024;
 pub async fn open(common: &Common) -> anyhow::Result<(std::path::PathBuf, Db)> {
     let data_dir = common.prepare_data_dir()?;
     let url = common.database_url(&data_dir);
-    let db = db::connect(&url, 16).await?;
+    let db = db::connect(&url, common.db_connections).await?;
     db::migrate(&db).await?;
     let upgraded = articles::service::upgrade_bodies(&db).await?;
     if upgraded > 0 {
@@ -137,7 +137,11 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
     });
     match sealed::raise_open_file_limit() {
         Ok(limit) => tracing::debug!(limit, "open file limit"),
-        Err(error) => tracing::warn!(%error, "cannot raise the open file limit"),
+        Err(error) => tracing::warn!(
+            %error,
+            "cannot raise the open file limit: cached pages fall back to plain writes past it; \
+             raise LimitNOFILE (systemd) or `ulimit -n`"
+        ),
     }
     let released = jobs::release_dead_claims(&db, clock.now()).await?;
     if released > 0 {
@@ -301,7 +305,11 @@ async fn give_byline(db: &Db, clock: &Clock, user: &accounts::User) {
         Err(e) => Err(e),
     };
     if let Err(e) = linked {
-        tracing::warn!(error = %e, account = %user.email, "the demo account has no byline");
+        tracing::warn!(
+            error = %e,
+            account = %user.email,
+            "the demo account has no byline; link it to an author under Admin → People"
+        );
     }
 }
 

@@ -22,6 +22,12 @@ pub struct Common {
     #[arg(long, global = true, env = "BROADSHEET_DATABASE_URL")]
     pub database_url: Option<String>,
 
+    /// Database connections this process may hold. Each node of a PostgreSQL site holds up to
+    /// this many: keep nodes × this under the server's max_connections.
+    #[arg(long, global = true, env = "BROADSHEET_DB_CONNECTIONS", default_value_t = 16,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub db_connections: u32,
+
     /// Log filter, for example `info` or `broadsheet=debug,tower_http=info`.
     #[arg(long, global = true, env = "BROADSHEET_LOG", default_value = "info")]
     pub log: String,

@@ -140,7 +140,14 @@ pub async fn run_due(ctx: &MailRoom, worker: &str) -> AppResult<usize> {
                 metrics::counter!("broadsheet_job_failures_total", "kind" => claimed.kind.clone())
                     .increment(1);
                 let message = e.to_string();
-                tracing::warn!(job = claimed.id, kind = claimed.kind, error = %message, "job failed");
+                tracing::warn!(
+                    job = claimed.id,
+                    kind = claimed.kind,
+                    attempt = claimed.attempts,
+                    error = %message,
+                    "job failed; it is tried again with back-off, up to 10 attempts (see the \
+                     jobs table's last_error, and broadsheet_job_failures_total)"
+                );
                 let retry_at = (claimed.attempts < MAX_ATTEMPTS).then(|| {
                     let backoff = 2_i64.saturating_pow(claimed.attempts.clamp(0, 12) as u32);
                     clock.now().plus_seconds(backoff.min(3600))

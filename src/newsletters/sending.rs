@@ -328,7 +328,11 @@ async fn deliver(
                     Err(DeliveryError::Temporary(e)) => Outcome::Retry(retry_at, e),
                     Err(DeliveryError::Unavailable(e)) => {
                         if !e.is_empty() {
-                            tracing::warn!(error = %e, "the mail server cannot be reached");
+                            tracing::warn!(
+                                error = %e,
+                                "the mail server cannot be reached; the send waits a minute and \
+                                 carries on, nothing is counted against readers: check --smtp-url"
+                            );
                             server_down.store(true, Ordering::Relaxed);
                         }
                         Outcome::Released

@@ -288,7 +288,11 @@ fn remove_older(root: &Path, current: &str) {
             && name.as_str() < current
             && let Err(error) = std::fs::remove_dir_all(entry.path())
         {
-            tracing::warn!(%error, dir = %entry.path().display(), "cannot remove an old search index");
+            tracing::warn!(
+                %error,
+                dir = %entry.path().display(),
+                "cannot remove an old search index; it only takes disk space: delete the folder"
+            );
         }
     }
 }

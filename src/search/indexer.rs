@@ -54,7 +54,11 @@ impl Indexer {
     pub async fn catch_up(&self, db: &Db, progress: &dyn Progress) -> AppResult<Caught> {
         let _one_at_a_time = self.busy.lock().await;
         if let Err(error) = self.index.follow_current() {
-            tracing::warn!(%error, "cannot open the search index another process built");
+            tracing::warn!(
+                %error,
+                "cannot open the search index another process built; this node keeps its own \
+                 and catches up from the database (`broadsheet search reindex` rebuilds it)"
+            );
         }
         let analysis = Analysis::for_site_language(&settings::load(db).await?.language);
         let (epoch, head) = store::head(db).await?;

@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::json;
 
+use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::sealed;
 
@@ -20,7 +21,7 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<serde_j
             })),
         ),
         Err(e) => {
-            tracing::warn!(error = %e, "health check: database unreachable");
+            AppError::from(e).log_failure("health check: the database cannot be reached");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 Json(json!({ "status": "unavailable", "reason": "database unreachable" })),

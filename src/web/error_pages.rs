@@ -90,7 +90,8 @@ pub async fn render(State(state): State<AppState>, request: Request, next: Next)
         Err(e) => {
             tracing::error!(
                 error = format!("{e:#}"),
-                "the error page itself failed to render"
+                "the error page itself failed to render; the reader got a plain-text error: \
+                 check the theme's error.html"
             );
             response
         }
@@ -105,7 +106,9 @@ async fn moved(state: &AppState, address: &str) -> Option<Response> {
     let target = match found {
         Ok(target) => target?,
         Err(e) => {
-            tracing::warn!(error = %e, "cannot look up an old address");
+            e.log_failure(
+                "cannot look up an old address; the reader got a 404 instead of its redirect",
+            );
             return None;
         }
     };

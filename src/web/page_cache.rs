@@ -262,7 +262,11 @@ fn on_runtime(
     let mut task = AbortOnDrop(runtime.spawn(future));
     Box::pin(async move {
         (&mut task.0).await.unwrap_or_else(|error| {
-            tracing::error!(%error, "a request's task failed");
+            tracing::error!(
+                %error,
+                "a request's task failed (a panic or an abort); the reader got a 500: report \
+                 it with this line"
+            );
             Ok(StatusCode::INTERNAL_SERVER_ERROR.into_response())
         })
     })

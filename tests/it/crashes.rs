@@ -7,13 +7,14 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use broadsheet::db::{self, Db};
 use sha2::{Digest, Sha256};
 
 use crate::media::jpeg;
+use crate::support::helpers::KillOnDrop;
 use crate::support::smtp::SmtpServer;
 
 const EDITOR: &str = "desk@crash.example";
@@ -116,7 +117,8 @@ where
 }
 
 struct Server {
-    child: Child,
+    /// Killed with SIGKILL when the server is dropped.
+    _process: KillOnDrop,
     base: String,
 }
 
@@ -140,12 +142,15 @@ impl Server {
             .unwrap()
             .trim_end_matches('/')
             .to_string();
-        Server { child, base }
+        Server {
+            _process: KillOnDrop(child),
+            base,
+        }
     }
 
-    fn kill9(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
+    /// `kill -9`, as dropping it does.
+    fn kill9(self) {
+        drop(self);
     }
 }
 

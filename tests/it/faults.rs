@@ -4,12 +4,12 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use sqlx::Connection;
 
-use crate::support::helpers::available;
+use crate::support::helpers::{KillOnDrop, available};
 
 fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
@@ -142,7 +142,7 @@ fn broadsheet(dir: &Path, url: &str, args: &[&str]) -> Command {
 }
 
 /// Starts `serve`; its address and its log (standard error) file.
-fn serve(dir: &Path, url: &str, log: &Path) -> (Child, String) {
+fn serve(dir: &Path, url: &str, log: &Path) -> (KillOnDrop, String) {
     let mut child = broadsheet(dir, url, &["serve", "--listen", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .stderr(std::fs::File::create(log).unwrap())
@@ -160,7 +160,7 @@ fn serve(dir: &Path, url: &str, log: &Path) -> (Child, String) {
         .split_whitespace()
         .next()
         .unwrap();
-    (child, base.trim_end_matches('/').to_string())
+    (KillOnDrop(child), base.trim_end_matches('/').to_string())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -572,6 +572,9 @@ db_tests! {
         }
         child.kill().unwrap();
         child.wait().unwrap();
+        broadsheet::db::snapshot::integrity_check(&app.db)
+            .await
+            .expect("SQLite's integrity check after the kill");
         let part = count(app, "articles").await;
         assert!((40..300).contains(&part), "killed part-way: {part}");
 

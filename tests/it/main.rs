@@ -30,6 +30,7 @@ mod migrations;
 mod newsletter_sends;
 mod newsletters;
 mod pages;
+mod proxy;
 mod restart;
 mod screens;
 mod search;

@@ -7,6 +7,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::helpers::KillOnDrop;
 use crate::support::soak::{self, Kind};
 
 fn broadsheet(dir: &std::path::Path, args: &[&str]) -> Command {
@@ -85,11 +86,21 @@ async fn a_minute_of_mixed_traffic_has_no_errors() {
     db.close().await;
 
     let log = dir.path().join("serve.log");
-    let mut server = broadsheet(dir.path(), &["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
+    let server = broadsheet(
+        dir.path(),
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--trusted-proxies",
+            "127.0.0.1",
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(std::fs::File::create(&log).unwrap())
+    .spawn()
+    .unwrap();
+    let mut server = KillOnDrop(server);
     let line = BufReader::new(server.stdout.take().unwrap())
         .lines()
         .map_while(Result::ok)

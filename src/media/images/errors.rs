@@ -50,7 +50,11 @@ impl ImageError {
                     .to_string(),
             ),
             ImageError::Internal(m) => {
-                tracing::error!(error = %m, "image service failure");
+                tracing::error!(
+                    error = %m,
+                    "image service failure; the reader got a 500 for this picture: report it \
+                     with this line and the picture's address"
+                );
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal",

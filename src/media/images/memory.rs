@@ -39,7 +39,12 @@ pub fn keep_codec_buffers() -> usize {
         if unsafe { libc::mallopt(parameter, value) } == 1 {
             applied += 1;
         } else {
-            tracing::warn!(variable, value, "the C library refused a malloc setting");
+            tracing::warn!(
+                variable,
+                value,
+                "the C library refused a malloc setting; renders work, but idle memory may stay \
+                 high: set the variable in the environment instead (docs/images.md, Memory)"
+            );
         }
     }
     applied

@@ -214,7 +214,10 @@ impl ImageService {
             if let Ok(_turn) = service.background_turn.acquire().await
                 && let Err(e) = service.render_once(&key, &origin, &t, target).await
             {
-                tracing::warn!(error = ?e, "a background AVIF render failed");
+                tracing::warn!(
+                    error = ?e,
+                    "a background AVIF render failed; browsers keep getting WebP for this picture"
+                );
             }
             let mut pending = service.background.lock().unwrap_or_else(|p| p.into_inner());
             pending.remove(&key);

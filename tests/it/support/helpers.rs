@@ -48,3 +48,28 @@ pub fn run_python(script: &str, args: &[&str], input: &[u8]) -> Output {
         .expect("the script reads its input");
     child.wait_with_output().expect("the script ends")
 }
+
+/// A child process that is killed when dropped, so a failing test leaves no server behind
+/// (one that outlived its test would hold the test runner's output open).
+pub struct KillOnDrop(pub std::process::Child);
+
+impl std::ops::Deref for KillOnDrop {
+    type Target = std::process::Child;
+
+    fn deref(&self) -> &std::process::Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for KillOnDrop {
+    fn deref_mut(&mut self) -> &mut std::process::Child {
+        &mut self.0
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

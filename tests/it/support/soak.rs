@@ -5,7 +5,8 @@
 //! forms (2 %). It counts, by kind, answers and their latency, and every error: a 5xx, a broken
 //! connection, or a 4xx a reader would not get by design (a form refused by its rules is by
 //! design). Shared by `tests/it/soak.rs` (a minute in CI) and `benches/soak.rs` (bench/soak.sh).
-//! Standalone on purpose: the bench includes this file by path.
+//! Standalone on purpose: the bench includes this file by path. The server must be started with
+//! `--trusted-proxies 127.0.0.1`: each reader sends an address of its own.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -192,8 +193,13 @@ pub async fn warm_up(targets: &Targets) {
             ));
         }
     }
-    for pair in urls.chunks(2) {
-        let asks = pair.iter().map(|url| client.get(url).send());
+    for (n, pair) in urls.chunks(2).enumerate() {
+        let asks = pair.iter().map(|url| {
+            client
+                .get(url)
+                .header("x-forwarded-for", reader_address(n))
+                .send()
+        });
         for answer in futures_util::future::join_all(asks).await {
             let status = answer.map(|r| r.status().as_u16()).unwrap_or(0);
             assert_eq!(status, 200, "warming the pictures");
@@ -227,6 +233,9 @@ pub async fn run(targets: Arc<Targets>, connections: usize, duration: Duration) 
                 let mut rng = ChaCha8Rng::seed_from_u64(n as u64);
                 while Instant::now() < until {
                     let (kind, request, by_design) = pick(&client, &targets, &mut rng, n);
+                    // Each reader has an address of its own, as behind a trusted proxy: the
+                    // per-client limits (renders, comments, sign-ups) apply per reader.
+                    let request = request.header("x-forwarded-for", reader_address(n));
                     let started = Instant::now();
                     let outcome = request.send().await;
                     let (status, error) = match outcome {
@@ -261,6 +270,11 @@ pub async fn run(targets: Arc<Targets>, connections: usize, duration: Duration) 
     Arc::try_unwrap(report)
         .map(|m| m.into_inner().expect("the report"))
         .unwrap_or_default()
+}
+
+/// The address reader `n` comes from (the server must trust the loopback proxy).
+fn reader_address(n: usize) -> String {
+    format!("198.51.{}.{}", 100 + n / 250, n % 250 + 1)
 }
 
 type ByDesign = fn(u16) -> bool;
