@@ -14,18 +14,6 @@ use std::time::Duration;
 
 const CONNECTIONS: usize = 64;
 
-/// The server's resident memory in kB and its open descriptors.
-fn resources(pid: u32) -> (u64, usize) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let rss = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0);
-    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count());
-    (rss, fds)
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
@@ -54,11 +42,11 @@ async fn main() -> anyhow::Result<()> {
         Arc::new(soak::discover(&base, &token, &ghost_key, Duration::from_millis(500)).await);
     soak::warm_up(&targets).await;
     let half = Duration::from_secs(seconds / 2);
-    let start = resources(pid);
+    let start = soak::resources(pid);
     let first = soak::run(targets.clone(), CONNECTIONS, half).await;
-    let middle = resources(pid);
+    let middle = soak::resources(pid);
     let second = soak::run(targets, CONNECTIONS, half).await;
-    let end = resources(pid);
+    let end = soak::resources(pid);
 
     let mut report = first;
     for (kind, tally) in second.kinds {

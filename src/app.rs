@@ -25,7 +25,7 @@ use crate::clock::Clock;
 use crate::db::{Db, Timestamp};
 use crate::error::AppResult;
 use crate::state::AppState;
-use crate::telemetry::{NameRouteLayer, RecordLayer};
+use crate::telemetry::{NameRoute, Record, StepLayer};
 use crate::web::page_cache::{Lookups, PageCacheLayer, PageCacheService};
 use crate::web::request_id::{CountingIds, drop_unsafe};
 use crate::web::sendfile::SendfileListener;
@@ -88,13 +88,13 @@ pub fn router(state: AppState) -> App {
         .merge(telemetry::routes())
         .route("/static/{*path}", get(assets::serve))
         .fallback(error_pages::not_found)
-        .layer(NameRouteLayer)
+        .layer(StepLayer(NameRoute))
         .with_state(state.clone());
     // Around the router rather than `Router::layer`, which wraps every route in its own boxed
     // copy of the stack: each request then cloned that copy layer by layer (`from_fn` clones
     // its inner service per call), dozens of allocations before the handler ran.
     let layered = ServiceBuilder::new()
-        .layer(RecordLayer)
+        .layer(StepLayer(Record))
         .map_response(IntoResponse::into_response)
         .layer(compression(cache_enabled))
         .map_request(drop_unsafe)

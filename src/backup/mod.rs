@@ -11,6 +11,7 @@ use std::time::Instant;
 use crate::clock::Clock;
 use crate::commands;
 use crate::config::{BackupArgs, Common, RestoreArgs};
+use crate::db::snapshot::Counts;
 use crate::media::MediaFiles;
 
 /// A bar on the terminal while files are copied; nothing when the output is not a terminal.
@@ -18,6 +19,19 @@ fn progress(total: u64, what: &str) -> indicatif::ProgressBar {
     indicatif::ProgressBar::new(total).with_style(
         indicatif::ProgressStyle::with_template(&format!("{{bar:40}} {{pos}}/{{len}} {what}"))
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    )
+}
+
+/// What a backup holds, for the closing line.
+fn held(counts: Option<Counts>) -> String {
+    counts.map_or_else(
+        || "the media only".to_string(),
+        |c| {
+            format!(
+                "{} articles, {} comments, {} library items and {} accounts",
+                c.articles, c.comments, c.media, c.users
+            )
+        },
     )
 }
 
@@ -30,15 +44,7 @@ pub async fn backup(common: &Common, args: &BackupArgs) -> anyhow::Result<()> {
     db.close().await;
     let manifest = taken?;
     let bytes: u64 = manifest.files.iter().map(|f| f.bytes).sum();
-    let held = manifest.counts.map_or_else(
-        || "the media only".to_string(),
-        |c| {
-            format!(
-                "{} articles, {} comments, {} library items, {} accounts",
-                c.articles, c.comments, c.media, c.users
-            )
-        },
-    );
+    let held = held(manifest.counts);
     println!(
         "Backed up {held} into {} ({} files, {:.1} MB) in {:.1} s.",
         args.dest.display(),
@@ -60,15 +66,7 @@ pub async fn restore(common: &Common, args: &RestoreArgs) -> anyhow::Result<()> 
     let data_dir = common.prepare_data_dir()?;
     let url = common.database_url(&data_dir);
     let restored = restore::restore(&args.src, &data_dir, &url).await?;
-    let held = restored.counts.map_or_else(
-        || "the media only".to_string(),
-        |c| {
-            format!(
-                "{} articles, {} comments, {} library items and {} accounts",
-                c.articles, c.comments, c.media, c.users
-            )
-        },
-    );
+    let held = held(restored.counts);
     println!(
         "Restored {held} from {} (taken {} by {}) into {}. Start the server on it; the search \
          index rebuilds by itself.",

@@ -16,7 +16,7 @@ use std::time::Duration;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 pub use pages::{metrics_router, routes};
-pub use requests::{NameRouteLayer, RecordLayer};
+pub use requests::{NameRoute, Record, StepLayer};
 
 /// Latency buckets in seconds: a cache hit takes microseconds, a render milliseconds, an import
 /// request or a slow image seconds.

@@ -5,7 +5,6 @@
 //! in flight at the kill (docs/newsletters.md). Interrupted imports and index rebuilds have their
 //! own tests (`import.rs`, `cli.rs`).
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -14,19 +13,11 @@ use broadsheet::db::{self, Db};
 use sha2::{Digest, Sha256};
 
 use crate::media::jpeg;
-use crate::support::helpers::KillOnDrop;
+use crate::support::binary::{self, Server, editor_token, sqlite_url};
 use crate::support::smtp::SmtpServer;
 
-const EDITOR: &str = "desk@crash.example";
-
 fn broadsheet(dir: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_broadsheet"));
-    command
-        .args(["--data-dir", dir.to_str().unwrap(), "--log", "warn"])
-        .args(args)
-        .env_remove("BROADSHEET_DATABASE_URL")
-        .env_remove("BROADSHEET_SMTP_URL");
-    command
+    binary::command(dir, None, args)
 }
 
 fn run(dir: &Path, args: &[&str]) -> Output {
@@ -43,52 +34,12 @@ fn run(dir: &Path, args: &[&str]) -> Output {
 async fn newsroom(articles: &str) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     run(dir.path(), &["demo", "--articles", articles]);
-    let mut add = broadsheet(
-        dir.path(),
-        &[
-            "user",
-            "add",
-            "--email",
-            EDITOR,
-            "--name",
-            "Desk",
-            "--role",
-            "editor",
-            "--password-stdin",
-        ],
-    )
-    .stdin(Stdio::piped())
-    .stdout(Stdio::null())
-    .spawn()
-    .unwrap();
-    {
-        use std::io::Write;
-        writeln!(add.stdin.take().unwrap(), "a long crash-test passphrase").unwrap();
-    }
-    assert!(add.wait().unwrap().success());
-    let db = open(dir.path()).await;
-    let user = broadsheet::accounts::service::user_by_email(&db, EDITOR)
-        .await
-        .unwrap();
-    let token = broadsheet::accounts::service::create_api_token(
-        &db,
-        &broadsheet::clock::Clock::System,
-        user.id,
-        "crash test",
-    )
-    .await
-    .unwrap();
-    db.close().await;
+    let token = editor_token(&sqlite_url(dir.path()), "desk@crash.example").await;
     (dir, token)
 }
 
 async fn open(dir: &Path) -> Db {
-    db::connect(
-        &format!("sqlite://{}", dir.join("broadsheet.db").display()),
-        2,
-    )
-    .await
-    .unwrap()
+    db::connect(&sqlite_url(dir), 2).await.unwrap()
 }
 
 /// The site after a crash: the database is sound, and every library item has its file, whole.
@@ -109,49 +60,16 @@ async fn sqlx_rows<T>(dir: &Path, sql: &'static str) -> Vec<T>
 where
     T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
 {
-    let url = format!("sqlite://{}", dir.join("broadsheet.db").display());
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let pool = sqlx::SqlitePool::connect(&sqlite_url(dir)).await.unwrap();
     let rows = sqlx::query_as(sql).fetch_all(&pool).await.unwrap();
     pool.close().await;
     rows
 }
 
-struct Server {
-    /// Killed with SIGKILL when the server is dropped.
-    _process: KillOnDrop,
-    base: String,
-}
-
-impl Server {
-    fn start(dir: &Path, extra: &[&str]) -> Server {
-        let mut child = broadsheet(dir, &["serve", "--listen", "127.0.0.1:0"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let line = lines
-            .map_while(Result::ok)
-            .find(|l| l.contains("is serving"))
-            .expect("serve prints its URL");
-        let base = line
-            .split("is serving ")
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .unwrap()
-            .trim_end_matches('/')
-            .to_string();
-        Server {
-            _process: KillOnDrop(child),
-            base,
-        }
-    }
-
-    /// `kill -9`, as dropping it does.
-    fn kill9(self) {
-        drop(self);
-    }
+fn serve(dir: &Path, extra: &[&str]) -> Server {
+    let mut command = broadsheet(dir, &["serve", "--listen", "127.0.0.1:0"]);
+    command.args(extra).stderr(Stdio::null());
+    Server::start(command)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -210,7 +128,7 @@ async fn publishing_and_uploading_killed_keep_what_was_acknowledged_and_nothing_
     )
     .await;
     let (section, author) = ids[0];
-    let server = Server::start(dir.path(), &[]);
+    let server = serve(dir.path(), &[]);
     let client = reqwest::Client::new();
     let writers = (0..4).map(|w| {
         let (client, base, token) = (client.clone(), server.base.clone(), token.clone());
@@ -280,7 +198,7 @@ async fn publishing_and_uploading_killed_keep_what_was_acknowledged_and_nothing_
 
     let db = assert_sound(dir.path()).await;
     db.close().await;
-    let server = Server::start(dir.path(), &[]);
+    let server = serve(dir.path(), &[]);
     for id in &acknowledged.0 {
         let r = client
             .get(format!("{}/api/v1/articles/{id}", server.base))
@@ -340,7 +258,7 @@ async fn renders_killed_midway_never_leave_a_partial_variant_to_serve() {
         .collect();
     let client = reqwest::Client::new();
     for kill_after in [60, 250, 600] {
-        let server = Server::start(dir.path(), &["--image-workers", "2"]);
+        let server = serve(dir.path(), &["--image-workers", "2"]);
         let requests: Vec<_> = urls
             .iter()
             .map(|u| {
@@ -354,7 +272,7 @@ async fn renders_killed_midway_never_leave_a_partial_variant_to_serve() {
             let _ = r.await;
         }
     }
-    let server = Server::start(dir.path(), &[]);
+    let server = serve(dir.path(), &[]);
     let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("image-cache"))
         .unwrap()
         .flat_map(|shard| std::fs::read_dir(shard.unwrap().path()).unwrap())
@@ -450,7 +368,7 @@ async fn a_newsletter_send_killed_resumes_at_restart_and_sends_each_reader_once(
     db.close().await;
 
     // The server's worker takes the dead sender's claims back at once, not after their lease.
-    let server = Server::start(dir.path(), &["--smtp-url", &smtp_url]);
+    let server = serve(dir.path(), &["--smtp-url", &smtp_url]);
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let sent: Vec<(i64,)> = sqlx_rows(

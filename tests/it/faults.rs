@@ -2,14 +2,14 @@
 //! traffic, and the disk holding the image cache full. (A mail server that is down is in
 //! `newsletter_sends.rs`, a killed server in `crashes.rs`.)
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use sqlx::Connection;
 
-use crate::support::helpers::{KillOnDrop, available};
+use crate::support::binary::{self, Server, editor_token};
+use crate::support::helpers::available;
 
 fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
@@ -127,40 +127,20 @@ impl Drop for Cluster {
 }
 
 fn broadsheet(dir: &Path, url: &str, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_broadsheet"));
-    command
-        .args([
-            "--data-dir",
-            dir.to_str().unwrap(),
-            "--database-url",
-            url,
-            "--log",
-            "warn",
-        ])
-        .args(args);
-    command
+    binary::command(dir, Some(url), args)
 }
 
-/// Starts `serve`; its address and its log (standard error) file.
-fn serve(dir: &Path, url: &str, log: &Path) -> (KillOnDrop, String) {
-    let mut child = broadsheet(dir, url, &["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(log).unwrap())
-        .spawn()
-        .unwrap();
-    let line = BufReader::new(child.stdout.take().unwrap())
-        .lines()
-        .map_while(Result::ok)
-        .find(|l| l.contains("is serving"))
-        .expect("serve prints its URL");
-    let base = line
-        .split("is serving ")
-        .nth(1)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap();
-    (KillOnDrop(child), base.trim_end_matches('/').to_string())
+/// Starts `serve`, its standard error going to `log`.
+fn serve(dir: &Path, url: &str, log: &Path) -> Server {
+    let mut command = broadsheet(dir, url, &["serve", "--listen", "127.0.0.1:0"]);
+    command.stderr(std::fs::File::create(log).unwrap());
+    Server::start(command)
+}
+
+/// What the server logged, once it is stopped.
+fn stopped_and_logged(server: Server, log: &Path) -> String {
+    server.kill9();
+    std::fs::read_to_string(log).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -186,28 +166,7 @@ async fn a_database_restart_serves_cached_pages_refuses_writes_clearly_then_reco
         "{}",
         String::from_utf8_lossy(&loaded.stderr)
     );
-    let db = broadsheet::db::connect(&url, 1).await.unwrap();
-    let editor = broadsheet::accounts::service::create_user(
-        &db,
-        &broadsheet::clock::Clock::System,
-        broadsheet::accounts::service::NewAccount {
-            email: "desk@restart.example".into(),
-            name: "Desk".into(),
-            role: broadsheet::accounts::Role::Editor,
-            password: None,
-        },
-    )
-    .await
-    .unwrap();
-    let token = broadsheet::accounts::service::create_api_token(
-        &db,
-        &broadsheet::clock::Clock::System,
-        editor.id,
-        "restart test",
-    )
-    .await
-    .unwrap();
-    db.close().await;
+    let token = editor_token(&url, "desk@restart.example").await;
     let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
     let (section,): (i64,) = sqlx::query_as("SELECT MIN(id) FROM sections")
         .fetch_one(&mut conn)
@@ -216,7 +175,8 @@ async fn a_database_restart_serves_cached_pages_refuses_writes_clearly_then_reco
     conn.close().await.unwrap();
 
     let log = dir.path().join("serve.log");
-    let (mut server, base) = serve(dir.path(), &url, &log);
+    let server = serve(dir.path(), &url, &log);
+    let base = server.base.clone();
     let client = reqwest::Client::new();
     let get = |path: &str| client.get(format!("{base}{path}")).send();
     let write = |headline: &str| {
@@ -288,9 +248,7 @@ async fn a_database_restart_serves_cached_pages_refuses_writes_clearly_then_reco
         201,
         "writes work again"
     );
-    server.kill().unwrap();
-    server.wait().unwrap();
-    let logged = std::fs::read_to_string(&log).unwrap();
+    let logged = stopped_and_logged(server, &log);
     let lines = logged
         .lines()
         .filter(|l| l.contains("database cannot be reached"))
@@ -340,7 +298,8 @@ async fn a_full_image_cache_disk_still_serves_renders_and_says_so_once() {
     let _ = std::fs::write(cache.join("filler"), vec![0u8; 250 * 1024]);
 
     let log = dir.path().join("serve.log");
-    let (mut server, base) = serve(dir.path(), &url, &log);
+    let server = serve(dir.path(), &url, &log);
+    let base = server.base.clone();
     let id: (i64,) = {
         let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
         let id = sqlx::query_as("SELECT MIN(id) FROM media WHERE width = 1920")
@@ -365,9 +324,7 @@ async fn a_full_image_cache_disk_still_serves_renders_and_says_so_once() {
         assert!(bytes.ends_with(&[0xFF, 0xD9]), "a whole JPEG");
         assert_eq!(imagesize::blob_size(&bytes).unwrap().width, width as usize);
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
-    let logged = std::fs::read_to_string(&log).unwrap();
+    let logged = stopped_and_logged(server, &log);
     let reports = logged
         .lines()
         .filter(|l| l.contains("cannot store image variants"))

@@ -29,6 +29,7 @@ mod media;
 mod migrations;
 mod newsletter_sends;
 mod newsletters;
+mod nodes;
 mod pages;
 mod proxy;
 mod restart;

@@ -43,30 +43,21 @@ fn value(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
         .sum()
 }
 
+/// `/metrics` answers 404 to a caller without the token and to one with a wrong one.
+async fn assert_shut(app: &TestApp, why: &str) {
+    for headers in [
+        vec![],
+        vec![("authorization", "Bearer wrong-token-of-some-length-000")],
+    ] {
+        let r = app.get_with("/metrics", &headers).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{why}");
+    }
+}
+
 async fn metrics_count_and_read_what_happened(app: TestApp) {
-    for headers in [
-        vec![],
-        vec![("authorization", "Bearer wrong-token-of-some-length-000")],
-    ] {
-        let r = app.get_with("/metrics", &headers).await;
-        assert_eq!(
-            r.status,
-            StatusCode::NOT_FOUND,
-            "no token set: shut to everyone"
-        );
-    }
+    assert_shut(&app, "no token set: shut to everyone").await;
     let app = app.with_metrics_token(TOKEN);
-    for headers in [
-        vec![],
-        vec![("authorization", "Bearer wrong-token-of-some-length-000")],
-    ] {
-        let r = app.get_with("/metrics", &headers).await;
-        assert_eq!(
-            r.status,
-            StatusCode::NOT_FOUND,
-            "a token set, but not shown"
-        );
-    }
+    assert_shut(&app, "a token set, but not shown").await;
     app.load_demo(3).await;
     let before = scrape(&app).await;
 

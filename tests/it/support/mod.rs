@@ -3,9 +3,11 @@
 //! dir. `db_tests!` runs each test body once on each engine.
 
 pub mod admin;
+pub mod binary;
 pub mod builders;
 pub mod comments;
 pub mod helpers;
+pub mod nginx;
 pub mod postgres;
 pub mod routes;
 pub mod smtp;

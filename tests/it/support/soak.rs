@@ -374,3 +374,15 @@ fn form_post(
         .header("content-type", "application/x-www-form-urlencoded")
         .body(body)
 }
+
+/// A process's resident memory in kB and its open descriptors, from `/proc`.
+pub fn resources(pid: u32) -> (u64, usize) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let rss = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0);
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count());
+    (rss, fds)
+}
