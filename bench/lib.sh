@@ -16,6 +16,18 @@ fi
 
 cargo build --release --quiet
 BIN="$PWD/target/release/broadsheet"
+
+# bench_binary NAME: builds benches/NAME.rs with the release profile (sharing the build above)
+# and prints the path of its executable.
+bench_binary() {
+  cargo build --release --bench "$1" --message-format=json 2>/dev/null | python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == sys.argv[1] and m.get("executable"):
+        print(m["executable"])
+' "$1"
+}
 WORK="$(mktemp -d)"
 # nginx's workers run as an unprivileged user: they must be able to read the static copies.
 chmod 755 "$WORK"

@@ -20,13 +20,7 @@ DURATION="${1:-10}"
 . bench/lib.sh
 CONNECTIONS=16
 # The in-process half, built with the release profile so it shares the build lib.sh just made.
-BENCH_BIN="$(cargo build --release --bench search --message-format=json 2>/dev/null | python3 -c '
-import json, sys
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "search" and m.get("executable"):
-        print(m["executable"])
-')"
+BENCH_BIN="$(bench_binary search)"
 
 ARTICLES="${SEARCH_ARTICLES:-100000}"
 echo "Loading a ${ARTICLES}-article demo newsroom (this takes a while)..."

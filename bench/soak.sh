@@ -18,13 +18,7 @@ SECONDS_TO_RUN="${1:-600}"
 DURATION=5
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
-SOAK_BIN="$(cargo build --release --bench soak --message-format=json 2>/dev/null | python3 -c '
-import json, sys
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "soak" and m.get("executable"):
-        print(m["executable"])
-')"
+SOAK_BIN="$(bench_binary soak)"
 
 echo "Loading the 500-article demo newsroom..."
 "$BIN" --data-dir "$WORK/data" --log warn demo --articles 500 --seed 1 >/dev/null

@@ -158,14 +158,7 @@ async fn a_database_restart_serves_cached_pages_refuses_writes_clearly_then_reco
     admin.close().await.unwrap();
     let url = cluster.url("news");
     let dir = tempfile::tempdir().unwrap();
-    let loaded = broadsheet(dir.path(), &url, &["demo", "--articles", "12"])
-        .output()
-        .unwrap();
-    assert!(
-        loaded.status.success(),
-        "{}",
-        String::from_utf8_lossy(&loaded.stderr)
-    );
+    binary::demo(dir.path(), Some(&url), 12);
     let token = editor_token(&url, "desk@restart.example").await;
     let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
     let (section,): (i64,) = sqlx::query_as("SELECT MIN(id) FROM sections")
@@ -264,14 +257,7 @@ async fn a_database_restart_serves_cached_pages_refuses_writes_clearly_then_reco
 async fn a_full_image_cache_disk_still_serves_renders_and_says_so_once() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("broadsheet.db").display());
-    let loaded = broadsheet(dir.path(), &url, &["demo", "--articles", "24"])
-        .output()
-        .unwrap();
-    assert!(
-        loaded.status.success(),
-        "{}",
-        String::from_utf8_lossy(&loaded.stderr)
-    );
+    binary::demo(dir.path(), Some(&url), 24);
     let cache = dir.path().join("image-cache");
     std::fs::create_dir_all(&cache).unwrap();
     let mounted = is_root()

@@ -40,14 +40,7 @@ async fn two_nodes_behind_the_balancer_share_one_site() {
     };
     let dir = tempfile::tempdir().unwrap();
     let (first_dir, second_dir) = (dir.path().join("a"), dir.path().join("b"));
-    let demo = binary::command(&first_dir, Some(&url), &["demo", "--articles", "12"])
-        .output()
-        .unwrap();
-    assert!(
-        demo.status.success(),
-        "{}",
-        String::from_utf8_lossy(&demo.stderr)
-    );
+    binary::demo(&first_dir, Some(&url), 12);
     let token = editor_token(&url, "desk@nodes.example").await;
     let db = broadsheet::db::connect(&url, 1).await.unwrap();
     let account = broadsheet::accounts::service::NewAccount {

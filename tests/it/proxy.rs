@@ -15,14 +15,7 @@ async fn the_shipped_nginx_example_serves_the_site_over_tls() {
     };
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let demo = binary::command(&data, None, &["demo", "--articles", "12"])
-        .output()
-        .unwrap();
-    assert!(
-        demo.status.success(),
-        "{}",
-        String::from_utf8_lossy(&demo.stderr)
-    );
+    binary::demo(&data, None, 12);
     let app = crate::support::nginx::free_port();
     let public = ports.public();
     let listen = format!("127.0.0.1:{app}");

@@ -28,6 +28,18 @@ pub fn command(dir: &Path, url: Option<&str>, args: &[&str]) -> Command {
     command
 }
 
+/// Loads a demo newsroom of `articles` articles, as `broadsheet demo` does.
+pub fn demo(dir: &Path, url: Option<&str>, articles: u32) {
+    let loaded = command(dir, url, &["demo", "--articles", &articles.to_string()])
+        .output()
+        .expect("the binary runs");
+    assert!(
+        loaded.status.success(),
+        "demo: {}",
+        String::from_utf8_lossy(&loaded.stderr)
+    );
+}
+
 /// A running `serve`, killed (SIGKILL) when dropped.
 pub struct Server {
     pub process: KillOnDrop,
