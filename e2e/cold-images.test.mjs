@@ -21,9 +21,15 @@ let server;
 before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "broadsheet-cold-"));
   execFileSync(bin, ["--data-dir", dataDir, "--log", "warn", "demo", "--articles", "480", "--seed", "5"]);
-  server = spawn(bin, ["--data-dir", dataDir, "--log", "warn", "serve", "--listen", `127.0.0.1:${port}`], {
-    stdio: "ignore",
-  });
+  // The tests run a debug build, whose own image code renders about ten times slower than a
+  // release build's (0.06–0.7 s a picture): the wait for a worker gets a deadline to match, as an
+  // operator sets --image-queue-wait for the speed of their cores. What is tested is that
+  // distinct variants wait for a worker instead of being refused by count.
+  server = spawn(
+    bin,
+    ["--data-dir", dataDir, "--log", "warn", "serve", "--listen", `127.0.0.1:${port}`, "--image-queue-wait", "30"],
+    { stdio: "ignore" },
+  );
   for (let i = 0; i < 100; i++) {
     const up = await fetch(`${site}/healthz`).then((r) => r.ok, () => false);
     if (up) return;
