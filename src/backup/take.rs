@@ -223,11 +223,8 @@ fn copy_media(
             std::fs::create_dir_all(folder)
                 .with_context(|| format!("cannot create {}", folder.display()))?;
         }
-        std::fs::copy(&source, &target)
-            .and_then(|_| std::fs::File::open(&target)?.sync_all())
+        let (bytes, sha256) = manifest::copy_with_checksum(&source, &target)
             .with_context(|| format!("cannot copy {} to {}", source.display(), target.display()))?;
-        let (bytes, sha256) = manifest::checksum(&target)
-            .with_context(|| format!("cannot read back {}", target.display()))?;
         entries.push(Entry {
             path: inside,
             bytes,
