@@ -1,18 +1,28 @@
 //! The soak's load generator (`bench/soak.sh` runs it against a release server): mixed traffic
-//! at 64 connections for SECONDS, the server's memory and open descriptors sampled at the start
-//! (after the pictures are warm), the middle and the end.
+//! at 64 connections for SECONDS, with the server's memory and open descriptors sampled every
+//! second throughout.
 //!
 //! Usage: cargo bench --bench soak -- BASE_URL DATA_DIR SERVER_PID SECONDS GHOST_KEY
-//! Prints each kind's answers, p50 and p99, then `soak_errors=`, `rss_end_vs_middle=` and
-//! `fds_end_vs_middle=` (targets: 0, and within 10 % of 1.0 once warm).
+//! Prints each kind's answers, p50 and p99, a line of samples a minute, each third's median and
+//! highest sample, then `soak_errors=`, `rss_end_vs_middle=` and `fds_end_vs_middle=` (targets:
+//! 0, and within 10 % of 1.0).
+//!
+//! Flatness compares the last third of the run with the middle third, window against window:
+//! a single sample swings with what is in flight at that instant (a large picture's decode holds
+//! tens of megabytes for a few milliseconds; each cached page holds a memory file, and the page
+//! cache empties when published content changes), so a leak shows as a window's level rising,
+//! not as one sample above another. The first third is the warm-up.
 
 #[path = "../tests/it/support/soak.rs"]
 mod soak;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 const CONNECTIONS: usize = 64;
+
+/// One sample of the server: seconds since the traffic began, resident kB, open descriptors.
+type Sample = (u64, u64, usize);
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -41,20 +51,12 @@ async fn main() -> anyhow::Result<()> {
     let targets =
         Arc::new(soak::discover(&base, &token, &ghost_key, Duration::from_millis(500)).await);
     soak::warm_up(&targets).await;
-    let half = Duration::from_secs(seconds / 2);
-    let start = soak::resources(pid);
-    let first = soak::run(targets.clone(), CONNECTIONS, half).await;
-    let middle = soak::resources(pid);
-    let second = soak::run(targets, CONNECTIONS, half).await;
-    let end = soak::resources(pid);
+    let samples = Arc::new(Mutex::new(Vec::<Sample>::new()));
+    let sampler = tokio::spawn(sample_every_second(pid, samples.clone()));
+    let report = soak::run(targets, CONNECTIONS, Duration::from_secs(seconds)).await;
+    sampler.abort();
+    let samples = samples.lock().expect("the samples").clone();
 
-    let mut report = first;
-    for (kind, tally) in second.kinds {
-        let into = report.kinds.entry(kind).or_default();
-        into.answers += tally.answers;
-        into.latencies_us.extend(tally.latencies_us);
-    }
-    report.errors.extend(second.errors);
     println!(
         "{seconds} s at {CONNECTIONS} connections, {} answers",
         report.answers()
@@ -65,18 +67,69 @@ async fn main() -> anyhow::Result<()> {
     for error in report.errors.iter().take(10) {
         println!("  error: {error}");
     }
-    println!(
-        "memory (kB): start {} middle {} end {}; open descriptors: start {} middle {} end {}",
-        start.0, middle.0, end.0, start.1, middle.1, end.1
-    );
+    println!("the server each minute (resident MB, open descriptors):");
+    for (at, rss, fds) in samples.iter().filter(|s| s.0 % 60 == 0) {
+        println!("  {at:>5} s  {:>6.1} MB  {fds:>4}", *rss as f64 / 1024.0);
+    }
+    let thirds: Vec<Window> = samples
+        .chunks(samples.len().div_ceil(3).max(1))
+        .map(Window::of)
+        .collect();
+    for (name, window) in ["warm-up", "middle", "end"].iter().zip(&thirds) {
+        println!(
+            "  {name:<8} third: resident median {:.1} MB (highest {:.1}), descriptors median {} (highest {})",
+            window.rss_median as f64 / 1024.0,
+            window.rss_highest as f64 / 1024.0,
+            window.fds_median,
+            window.fds_highest
+        );
+    }
     println!("soak_errors={}", report.errors.len());
-    println!(
-        "rss_end_vs_middle={:.3}",
-        end.0 as f64 / middle.0.max(1) as f64
-    );
-    println!(
-        "fds_end_vs_middle={:.3}",
-        end.1 as f64 / middle.1.max(1) as f64
-    );
+    if let [_, middle, end] = thirds.as_slice() {
+        println!(
+            "rss_end_vs_middle={:.3}",
+            end.rss_median as f64 / middle.rss_median.max(1) as f64
+        );
+        println!(
+            "fds_end_vs_middle={:.3}",
+            end.fds_median as f64 / middle.fds_median.max(1) as f64
+        );
+        println!(
+            "rss_highest_end_vs_middle={:.3}",
+            end.rss_highest as f64 / middle.rss_highest.max(1) as f64
+        );
+    }
     Ok(())
+}
+
+async fn sample_every_second(pid: u32, into: Arc<Mutex<Vec<Sample>>>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    for at in 0.. {
+        tick.tick().await;
+        let (rss, fds) = soak::resources(pid);
+        into.lock().expect("the samples").push((at, rss, fds));
+    }
+}
+
+/// A stretch of samples: its median and highest resident memory and descriptors.
+struct Window {
+    rss_median: u64,
+    rss_highest: u64,
+    fds_median: usize,
+    fds_highest: usize,
+}
+
+impl Window {
+    fn of(samples: &[Sample]) -> Self {
+        let mut rss: Vec<u64> = samples.iter().map(|s| s.1).collect();
+        let mut fds: Vec<usize> = samples.iter().map(|s| s.2).collect();
+        rss.sort_unstable();
+        fds.sort_unstable();
+        Self {
+            rss_median: rss[rss.len() / 2],
+            rss_highest: rss[rss.len() - 1],
+            fds_median: fds[fds.len() / 2],
+            fds_highest: fds[fds.len() - 1],
+        }
+    }
 }
