@@ -21,6 +21,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use crate::cache::Changed;
 use crate::clock::Clock;
 use crate::db::{Db, Timestamp};
 use crate::error::AppResult;
@@ -126,24 +127,25 @@ fn compression(page_cache_enabled: bool) -> CompressionLayer<impl Predicate> {
     CompressionLayer::new().compress_when(DefaultPredicate::new().and(not_cached_page))
 }
 
-/// Keeps this node's caches true to the database: it follows content changes made by other
-/// processes and nodes (a CLI `demo --force`, another server), and moves the generation when an
-/// embargoed article's or a scheduled front layout's time comes, although nothing was written then. Both within `interval`.
-pub fn spawn_generation_watch(
-    db: Db,
-    clock: Clock,
-    interval: Duration,
-) -> tokio::task::JoinHandle<()> {
+/// Keeps this node's caches true to the database: it follows the change log written by other
+/// processes and nodes (a CLI `demo --force`, another server) at once when PostgreSQL notifies
+/// it and within `interval` otherwise, and drops every cached page when an embargoed article's
+/// or a scheduled front layout's time comes, although nothing was written then.
+pub fn spawn_change_watch(db: Db, clock: Clock, interval: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut last_seen = None;
         let mut next_publication = None;
         let mut unreachable = false;
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut notified = db.change_notifications().await;
         loop {
-            ticker.tick().await;
+            tokio::select! {
+                _ = ticker.tick() => {}
+                _ = notified.next() => {}
+            }
             // Said once when the database goes and once when it is back, not every second.
-            match db.refresh_generation(&mut last_seen).await {
+            match db.follow_changes(&mut last_seen).await {
                 Err(e) if !unreachable => {
                     unreachable = true;
                     tracing::warn!(
@@ -160,7 +162,7 @@ pub fn spawn_generation_watch(
             }
             let now = clock.now();
             if next_publication.is_some_and(|at| at <= now) {
-                db.content_changed();
+                db.content_changed(Changed::Everything);
             }
             match next_scheduled_change(&db, now).await {
                 Ok(next) => next_publication = next,

@@ -11,7 +11,7 @@ use crate::app;
 use crate::articles;
 use crate::clock::Clock;
 use crate::config::UserCommand;
-use crate::config::{Common, DemoArgs, ServeArgs};
+use crate::config::{Common, DemoArgs, Invalidation, ServeArgs};
 use crate::db::{self, Db};
 use crate::demo::{self, DemoOptions};
 use crate::jobs;
@@ -28,7 +28,7 @@ use crate::web::page_cache::PageCache;
 use crate::web::sealed;
 
 /// How often a server looks for content changes made by other processes or nodes.
-const GENERATION_POLL: Duration = Duration::from_secs(1);
+const CHANGE_POLL: Duration = Duration::from_secs(1);
 
 /// How often a server looks for due jobs; scheduled articles go out within this (plus the job).
 const JOB_POLL: Duration = Duration::from_secs(1);
@@ -116,6 +116,9 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
         print_demo_accounts(&db, &clock).await?;
     }
     ensure_administrator(&db, &clock, &args.admin_email, &base_url).await?;
+    if args.page_cache_invalidation == Invalidation::Everything {
+        db.changes().drop_everything_on_change();
+    }
     let state = AppState::new(Services {
         db: db.clone(),
         clock: clock.clone(),
@@ -129,8 +132,9 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
         page_cache: Arc::new(PageCache::new(
             args.page_cache,
             args.page_cache_mb.saturating_mul(1024 * 1024),
+            db.changes(),
         )),
-        render_cache: Arc::new(RenderCache::new(RENDER_CACHE_BYTES)),
+        render_cache: Arc::new(RenderCache::new(RENDER_CACHE_BYTES, db.changes())),
         proxies: Arc::new(TrustedProxies::new(args.trusted_proxies.clone())),
         search: Arc::new(Indexer::new(Arc::new(SearchIndex::open(&data_dir)))),
         metrics_token: args.metrics_token.as_deref().map(Arc::from),
@@ -150,7 +154,7 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
             "took back the claims of a worker of this host that stopped (a crash?); its jobs and sends resume now"
         );
     }
-    let watch = app::spawn_generation_watch(db.clone(), Clock::System, GENERATION_POLL);
+    let watch = app::spawn_change_watch(db.clone(), Clock::System, CHANGE_POLL);
     let worker = jobs::spawn_worker(state.mail_room(), JOB_POLL);
     state.search.retire_if_stale(&db).await?;
     let indexer = search::indexer::spawn(state.search.clone(), db.clone(), INDEX_POLL);

@@ -43,6 +43,13 @@ pub enum LogFormat {
     Json,
 }
 
+/// What a change drops from a node's caches (see `--page-cache-invalidation`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Invalidation {
+    Selective,
+    Everything,
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     /// Load the demo newsroom first when the database holds no articles.
@@ -85,6 +92,12 @@ pub struct ServeArgs {
     /// Memory the page cache may use, in MiB.
     #[arg(long, env = "BROADSHEET_PAGE_CACHE_MB", default_value_t = 256)]
     pub page_cache_mb: usize,
+
+    /// What a change drops from this node's caches: `selective` (only the pages that show what
+    /// changed) or `everything` (every cached page, as before 2026-12; for ruling the cache out
+    /// when a page looks stale, and for measuring the difference).
+    #[arg(long, env = "BROADSHEET_PAGE_CACHE_INVALIDATION", value_enum, default_value_t = Invalidation::Selective)]
+    pub page_cache_invalidation: Invalidation,
 
     /// Threads that answer connections and page-cache hits; everything else runs on the
     /// application's threads (one per core). Default: half the cores, at least one, with the

@@ -2,6 +2,7 @@
 //! them: home, section fronts, tag, author and date archives, and the article page.
 
 pub mod body;
+pub mod cache_names;
 pub mod digest;
 mod discussion;
 mod editorial;

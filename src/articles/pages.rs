@@ -6,8 +6,10 @@ use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
-use super::service::{self, Lookup, Paged};
+use super::cache_names;
+use super::service::{self, Listing, Lookup, Paged};
 use super::views::{self, ListView};
+use crate::cache::{Shows, Tag};
 use crate::comments::service::{self as comments, DiscussionQuery};
 use crate::db::Timestamp;
 use crate::error::{AppError, PageResult};
@@ -42,6 +44,7 @@ pub async fn home(
         meta: Meta::default(),
         page: views::home(&front, &site.site),
         last_modified: newest(front.cards()),
+        shows: front.shows(),
     };
     Ok(layout::render_fresh(&state, "home.html", ticket, built)
         .await?
@@ -68,6 +71,7 @@ pub async fn section(
         1 => fronts::assemble::section(&state.db, state.clock.now(), front.section.id).await?,
         _ => None,
     };
+    let listing = Listing::Section(front.section.id);
     let (view, meta) = section_view(&state, tz, front, top.as_ref()).await?;
     let path = view.path.clone();
     let built = Built {
@@ -75,6 +79,7 @@ pub async fn section(
         meta,
         last_modified: view.last_modified,
         page: view.list,
+        shows: view.shows.and([listing.cache_name()]),
     };
     Ok(layout::render_fresh(&state, "section.html", ticket, built)
         .await?
@@ -87,6 +92,8 @@ struct SectionPage {
     list: ListView,
     path: String,
     last_modified: Option<Timestamp>,
+    /// The stories of the list and of the editors' top.
+    shows: Shows,
 }
 
 async fn section_view(
@@ -132,11 +139,17 @@ async fn section_view(
             .iter()
             .chain(top.into_iter().flat_map(|t| t.cards())),
     );
+    let listed = front.articles.items.iter().map(|c| cache_names::card(c.id));
+    let shows = match top {
+        Some(top) => top.shows().and(listed),
+        None => Shows::only(listed),
+    };
     Ok((
         SectionPage {
             list: view,
             path: list_path(&base, &front.articles),
             last_modified,
+            shows,
         },
         meta,
     ))
@@ -207,7 +220,8 @@ pub async fn tag(
     };
     let mut meta = views::list_meta(&tag.name, &description, &paged, &base);
     meta.feed = Some(feed_link(&tag.name, &base));
-    render_list(&state, "tag.html", ticket, &base, meta, view, &paged).await
+    let list = (Listing::Tag(tag.id), &paged);
+    render_list(&state, "tag.html", ticket, &base, meta, view, list).await
 }
 
 pub async fn author(
@@ -227,7 +241,8 @@ pub async fn author(
     view.avatar = author.avatar_id.map(views::avatar);
     let mut meta = views::list_meta(&author.name, &author.bio, &paged, &base);
     meta.feed = Some(feed_link(&author.name, &base));
-    render_list(&state, "author.html", ticket, &base, meta, view, &paged).await
+    let list = (Listing::Author(author.id), &paged);
+    render_list(&state, "author.html", ticket, &base, meta, view, list).await
 }
 
 pub async fn archive_year(
@@ -275,7 +290,8 @@ async fn archive(
     };
     let view = views::list(name.clone(), &paged, &base, tz);
     let meta = views::list_meta(&format!("Archive: {name}"), "", &paged, &base);
-    render_list(&state, "archive.html", ticket, &base, meta, view, &paged).await
+    let list = (Listing::All, &paged);
+    render_list(&state, "archive.html", ticket, &base, meta, view, list).await
 }
 
 fn parse_digits<T: std::str::FromStr>(s: &str, len: usize) -> Option<T> {
@@ -309,13 +325,20 @@ async fn render_list(
     base: &str,
     meta: Meta,
     view: ListView,
-    paged: &Paged,
+    (listing, paged): (Listing, &Paged),
 ) -> PageResult<Response> {
     let built = Built {
         path: list_path(base, paged),
         meta,
         page: view,
         last_modified: newest(&paged.items),
+        shows: Shows::only(
+            paged
+                .items
+                .iter()
+                .map(|c| cache_names::card(c.id))
+                .chain([listing.cache_name()]),
+        ),
     };
     Ok(layout::render_fresh(state, template, ticket, built)
         .await?
@@ -413,11 +436,13 @@ pub async fn article(
                 return Ok(private(html));
             };
             let published = page.article.published_at.unwrap_or(now);
+            let shows = article_shows(&page);
             let built = Built {
                 path: page.path.clone(),
                 meta,
                 page: view,
                 last_modified: Some(page.article.updated_at.max(published)),
+                shows,
             };
             let rendered = layout::render_fresh(&state, "article.html", ticket, built).await?;
             Ok(rendered.into_response())
@@ -481,6 +506,18 @@ pub async fn preview(
     Ok(private(crate::media::references::sign_html(
         &html, &key, now,
     )))
+}
+
+/// What an article's page shows: the story (its comments included), and the related stories
+/// under it, which this node's search index chooses (the section's newest while it has none; the
+/// index moving in reaches [`Tag::RELATED`]).
+fn article_shows(page: &service::ArticlePage) -> Shows {
+    Shows::only(
+        std::iter::once(page.article.id)
+            .chain(page.related.iter().map(|c| c.id))
+            .map(cache_names::card)
+            .chain([Tag::RELATED]),
+    )
 }
 
 /// The related articles under a story, from the search room.

@@ -7,6 +7,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::body;
+use super::cache_names;
 use super::slug;
 use super::store::{self, ArticleFields, SectionRow};
 use crate::clock::Clock;
@@ -230,7 +231,7 @@ pub async fn create_article_with_id_in(
     store::replace_links(tx, id, &input.tag_ids, &input.author_ids).await?;
     pin_related(tx, id, &input.related_ids).await?;
     record_media(tx, id, &input.body).await?;
-    after_save(tx, id, &input, input.created_by, now).await?;
+    after_save(tx, id, &input, input.created_by, now, None).await?;
     Ok(id)
 }
 
@@ -319,17 +320,20 @@ pub async fn upgrade_bodies(db: &Db) -> AppResult<u64> {
 }
 
 /// What every save does besides the row itself, in the same transaction: keep a revision,
-/// (re)schedule or cancel the publication job, and tell caches that content changed.
+/// (re)schedule or cancel the publication job, and tell caches what changed (with the lists the
+/// article was in `before` the save, if it existed).
 async fn after_save(
     tx: &mut Tx,
     id: i64,
     input: &ArticleInput,
     by: Option<i64>,
     now: Timestamp,
+    before: Option<&store::Placement>,
 ) -> AppResult<()> {
     let snapshot = serde_json::to_string(input).map_err(anyhow::Error::from)?;
     store::insert_revision(tx, id, by, now, &input.headline, &snapshot).await?;
     search_log::article_changed_in(tx, id).await?;
+    cache_names::changed_in(tx, id, before).await?;
     let key = format!("publish:{id}");
     match (input.status, input.published_at) {
         (Status::Scheduled, Some(at)) => {
@@ -338,7 +342,6 @@ async fn after_save(
         }
         _ => jobs::cancel_in(tx, &key, now).await?,
     }
-    tx.bump_content_version().await?;
     Ok(())
 }
 
@@ -400,6 +403,7 @@ pub async fn update_article_in(
         });
     }
     let before = store::location_in(tx, id).await?;
+    let listed_before = cache_names::placement_in(tx, id).await?;
     input.created_by = stored.created_by;
     store::update_article(tx, id, &fields(&input, &body_html, now))
         .await
@@ -416,7 +420,7 @@ pub async fn update_article_in(
             store::delete_redirect(tx, &new_path).await?;
         }
     }
-    after_save(tx, id, &input, edit.by, now).await?;
+    after_save(tx, id, &input, edit.by, now, listed_before.as_ref()).await?;
     Ok(())
 }
 
@@ -506,7 +510,6 @@ pub async fn set_body_in(tx: &mut Tx, id: i64, doc: &str) -> AppResult<bool> {
     store::set_body(tx, id, &doc, &page).await?;
     record_media(tx, id, &doc).await?;
     search_log::article_changed_in(tx, id).await?;
-    tx.bump_content_version().await?;
     Ok(true)
 }
 
@@ -538,9 +541,12 @@ pub use store::{AuthorRow as Author, CardRow as Card, SectionRow as Section, Tag
 /// twice, or after someone unscheduled the article, does nothing).
 pub async fn publish_if_due(db: &Db, clock: &Clock, id: i64) -> AppResult<()> {
     let mut tx = db.begin().await?;
+    // The write first: on SQLite a transaction that reads before it writes cannot wait for
+    // another writer. A story coming out enters every list it is placed in, as a new one does.
     let published = store::publish_if_due(&mut tx, id, clock.now()).await?;
     if published {
         search_log::article_changed_in(&mut tx, id).await?;
+        cache_names::changed_in(&mut tx, id, None).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -643,10 +649,12 @@ pub async fn admin_rows_in_order(db: &Db, ids: &[i64]) -> AppResult<Vec<AdminRow
 pub async fn delete_article(db: &Db, clock: &Clock, id: i64) -> AppResult<()> {
     let mut tx = db.begin().await?;
     jobs::cancel_in(&mut tx, &format!("publish:{id}"), clock.now()).await?;
+    let before = cache_names::placement_in(&mut tx, id).await?;
     if store::delete_article(&mut tx, id).await? == 0 {
         return Err(AppError::not_found("no such article"));
     }
     search_log::article_changed_in(&mut tx, id).await?;
+    cache_names::changed_in(&mut tx, id, before.as_ref()).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -186,7 +186,7 @@ pub async fn edit(
     )
     .await?;
     if row.status == "approved" {
-        tx.bump_content_version().await?;
+        tx.changed(service::shown_by(row.article_id)).await?;
     }
     tx.commit().await?;
     Ok(())

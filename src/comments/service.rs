@@ -19,6 +19,7 @@ use super::views::{self, CommentView, Shape, Threads};
 use crate::accounts::service::User;
 use crate::accounts::{Capability, allows};
 use crate::articles::service::{self as articles, CommentTarget};
+use crate::cache::{Changed, Tag};
 use crate::clock::Clock;
 use crate::db::{Db, Timestamp, Tx, page_total};
 use crate::error::{AppError, AppResult, FieldError};
@@ -406,6 +407,12 @@ pub(super) enum Announce {
     Hold,
 }
 
+/// What a change to a comment on `article_id` reaches: the article's page, its card (which
+/// shows the count) and the site's lists of comments.
+pub(super) fn shown_by(article_id: i64) -> Changed {
+    Changed::only([Tag::article(article_id), Tag::COMMENTS])
+}
+
 /// Inside the transaction that changed a comment's status: keep the article's count, tell the
 /// page caches, and queue the notification.
 pub(super) async fn after_change(
@@ -417,7 +424,7 @@ pub(super) async fn after_change(
 ) -> AppResult<()> {
     let count = store::count_approved_in(tx, article_id).await?;
     articles::set_comment_count_in(tx, article_id, count).await?;
-    tx.bump_content_version().await?;
+    tx.changed(shown_by(article_id)).await?;
     let kind = match announce {
         Announce::Nothing => return Ok(()),
         Announce::Approval => "approval",

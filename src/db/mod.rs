@@ -12,6 +12,7 @@
 //! - moving PostgreSQL's identity sequence past rows written with ids of their own
 //!   ([`Tx::keep_ids_ahead`]); SQLite needs nothing.
 
+mod change_log;
 mod connect;
 mod kept_ids;
 mod migrate;
@@ -19,18 +20,21 @@ pub mod snapshot;
 mod timestamp;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::cache::{Changed, Changes};
+
+pub use change_log::Notifications;
 pub use connect::{DbKind, connect};
 pub use kept_ids::{Keyed, with_id};
 pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, migrate};
 pub use timestamp::Timestamp;
 
-/// A connection pool for either engine, plus the content generation that page caches follow.
+/// A connection pool for either engine, plus this process's record of content changes, which
+/// the caches of what readers see follow.
 #[derive(Clone)]
 pub struct Db {
     pub(crate) pool: Pool,
-    generation: Arc<AtomicU64>,
+    changes: Arc<Changes>,
 }
 
 #[derive(Clone)]
@@ -40,13 +44,15 @@ pub(crate) enum Pool {
 }
 
 /// An open transaction on either engine; commit it or it rolls back when dropped. A transaction
-/// that changes what readers see says so once, with [`Tx::bump_content_version`]: committing it
-/// then moves this process's content generation too, so no write can update the shared version
-/// and forget the local caches, or the other way round.
+/// that changes what readers see says what, with [`Tx::changed`]: committing it writes that to
+/// the shared change log and tells this process's caches, so no write can reach one and forget
+/// the other.
 pub struct Tx {
     pub(crate) conn: TxConn,
-    generation: Arc<AtomicU64>,
-    content_changed: bool,
+    changes: Arc<Changes>,
+    /// The change log's version this transaction took, once it changed something.
+    version: Option<i64>,
+    changed: Changed,
 }
 
 pub(crate) enum TxConn {
@@ -86,7 +92,7 @@ impl Db {
     pub(crate) fn new(pool: Pool) -> Self {
         Db {
             pool,
-            generation: Arc::new(AtomicU64::new(0)),
+            changes: Changes::new(),
         }
     }
 
@@ -104,38 +110,27 @@ impl Db {
         };
         Ok(Tx {
             conn,
-            generation: Arc::clone(&self.generation),
-            content_changed: false,
+            changes: Arc::clone(&self.changes),
+            version: None,
+            changed: Changed::only([]),
         })
     }
 
-    /// A number that changes whenever published content may have changed, in this process or
-    /// (through [`Db::refresh_generation`]) in another one. Caches compare it on every read.
+    /// This process's record of content changes, which caches subscribe to.
+    pub fn changes(&self) -> &Arc<Changes> {
+        &self.changes
+    }
+
+    /// A number that moves whenever content may have changed, in this process or (through
+    /// [`Db::follow_changes`]) in another one.
     pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
+        self.changes.seq()
     }
 
-    /// Moves the local generation without a write of this process's own: for what the database
-    /// says another process did, and for a scheduled time that has come. A write of its own moves
-    /// it by committing a [`Tx`] that bumped the content version.
-    pub(crate) fn content_changed(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
-    }
-
-    /// Reads the shared content version and moves the local generation when another process or
-    /// node has written since the last look. Returns whether anything changed.
-    pub async fn refresh_generation(&self, last_seen: &mut Option<i64>) -> sqlx::Result<bool> {
-        let version: i64 = with_db!(self, p => {
-            sqlx::query_scalar("SELECT version FROM content_version WHERE id = 1")
-                .fetch_one(p)
-                .await
-        })?;
-        let changed = last_seen.is_some_and(|seen| seen != version);
-        *last_seen = Some(version);
-        if changed {
-            self.content_changed();
-        }
-        Ok(changed)
+    /// Tells this process's caches of a change that is not a write of its own: a scheduled
+    /// time that has come, or this node's search index moving.
+    pub fn content_changed(&self, changed: Changed) {
+        self.changes.apply(changed);
     }
 
     pub async fn ping(&self) -> sqlx::Result<()> {
@@ -156,31 +151,39 @@ impl Db {
 }
 
 impl Tx {
-    pub async fn commit(self) -> sqlx::Result<()> {
+    pub async fn commit(mut self) -> sqlx::Result<()> {
+        if let Some(version) = self.version {
+            let tags = self.changed.encode();
+            change_log::record(&mut self, version, &tags).await?;
+        }
         match self.conn {
             TxConn::Sqlite(t) => t.commit().await?,
             TxConn::Postgres(t) => t.commit().await?,
         }
-        if self.content_changed {
-            self.generation.fetch_add(1, Ordering::AcqRel);
+        if let Some(version) = self.version {
+            self.changes.wrote(version);
+            self.changes.apply(self.changed);
         }
         Ok(())
     }
 
-    /// Records in the shared content version that what readers see has changed, so every node's
-    /// page cache drops its copies; this process's drop theirs when the transaction commits.
-    /// Call inside the transaction that makes the change. Once is enough.
+    /// Records that what readers see changed everywhere (the site's settings, its navigation,
+    /// a section's name), so every node drops every cached page. Prefer [`Tx::changed`] with
+    /// what changed whenever it can be said.
     pub async fn bump_content_version(&mut self) -> sqlx::Result<()> {
-        if self.content_changed {
-            return Ok(());
+        self.changed(Changed::Everything).await
+    }
+
+    /// Records what this transaction changed of what readers see, so every node drops the
+    /// cached pages that show it; this process's go when the transaction commits. Call inside
+    /// the transaction that makes the change, as often as there is something to add. The first
+    /// call takes the change log's next version, whose row lock orders writers (the search
+    /// log relies on it).
+    pub async fn changed(&mut self, what: Changed) -> sqlx::Result<()> {
+        if self.version.is_none() {
+            self.version = Some(change_log::take_version(self).await?);
         }
-        with_tx!(self, c => {
-            sqlx::query("UPDATE content_version SET version = version + 1 WHERE id = 1")
-                .execute(c)
-                .await
-                .map(|_| ())
-        })?;
-        self.content_changed = true;
+        self.changed.merge(what);
         Ok(())
     }
 }

@@ -14,9 +14,11 @@ use super::document::{self, Format};
 use super::render;
 use super::robots;
 use super::sitemaps::{self, Part};
+use crate::articles::cache_names;
 use crate::articles::service as articles;
 use crate::articles::slug;
 use crate::articles::syndication::{self, Scope};
+use crate::cache::{Shows, Tag};
 use crate::error::{AppError, PageError, PageResult};
 use crate::search::SEARCH_PATH;
 use crate::site::{layout, redirects};
@@ -73,6 +75,13 @@ pub async fn feed(
     let found = syndication::entries(&state.db, now, followed.listing, site.site.feed_items, page)
         .await?
         .ok_or_else(|| AppError::not_found("this feed has no page that far back"))?;
+    let shows = Shows::only(
+        found
+            .entries
+            .iter()
+            .map(|e| cache_names::card(e.card.id))
+            .chain([followed.listing.cache_name()]),
+    );
     let feed = document::build(
         &site.site,
         &followed,
@@ -88,16 +97,19 @@ pub async fn feed(
         format.content_type(),
         Some(feed.updated),
         page_key(&uri, &["paged"]),
+        shows,
     ))
 }
 
 /// A public document that is not a page (a feed, a sitemap, robots.txt), marked so the page
-/// cache keeps it under `key` (its [`page_key`]) like a page.
+/// cache keeps it under `key` (its [`page_key`]) like a page, until a change reaches what it
+/// `shows`.
 fn cacheable(
     body: String,
     content_type: &'static str,
     last_modified: Option<crate::db::Timestamp>,
     key: Option<Cow<'_, str>>,
+    shows: Shows,
 ) -> Response {
     let key = key.map(Cow::into_owned);
     let mut response = (StatusCode::OK, body).into_response();
@@ -107,9 +119,11 @@ fn cacheable(
         header::CACHE_CONTROL,
         HeaderValue::from_static(PUBLIC_CACHE_CONTROL),
     );
-    response
-        .extensions_mut()
-        .insert(Cacheable { last_modified, key });
+    response.extensions_mut().insert(Cacheable {
+        last_modified,
+        key,
+        shows,
+    });
     response
 }
 
@@ -121,7 +135,13 @@ pub async fn sitemap_index(
 ) -> PageResult<Response> {
     let site = layout::layout(&state).await?;
     let (xml, newest) = sitemaps::index(&state.db, &site.site, state.clock.now()).await?;
-    Ok(cacheable(xml, XML, Some(newest), page_key(&uri, &[])))
+    Ok(cacheable(
+        xml,
+        XML,
+        Some(newest),
+        page_key(&uri, &[]),
+        sitemap_shows(),
+    ))
 }
 
 pub async fn sitemap_part(
@@ -132,7 +152,13 @@ pub async fn sitemap_part(
     let part = Part::parse(&name).ok_or_else(|| AppError::not_found("there is no such sitemap"))?;
     let site = layout::layout(&state).await?;
     let xml = sitemaps::part(&state.db, &site.site, state.clock.now(), part).await?;
-    Ok(cacheable(xml, XML, None, page_key(&uri, &[])))
+    Ok(cacheable(
+        xml,
+        XML,
+        None,
+        page_key(&uri, &[]),
+        sitemap_shows(),
+    ))
 }
 
 pub async fn news_sitemap(
@@ -141,7 +167,19 @@ pub async fn news_sitemap(
 ) -> PageResult<Response> {
     let site = layout::layout(&state).await?;
     let (xml, newest) = sitemaps::news(&state.db, &site.site, state.clock.now()).await?;
-    Ok(cacheable(xml, XML, Some(newest), page_key(&uri, &[])))
+    Ok(cacheable(
+        xml,
+        XML,
+        Some(newest),
+        page_key(&uri, &[]),
+        sitemap_shows(),
+    ))
+}
+
+/// What a sitemap shows: every public article with its last change, headline and lead image,
+/// the lists that hold any, and pages (whose writes change everything).
+fn sitemap_shows() -> Shows {
+    Shows::only([Tag::SITEMAPS])
 }
 
 /// WordPress's own sitemap address, for sites that moved here.
@@ -155,11 +193,13 @@ pub async fn robots_txt(
 ) -> PageResult<Response> {
     let site = layout::layout(&state).await?;
     let text = robots::robots_txt(&site.site);
+    // Made from the site's settings alone, which only a change to everything reaches.
     Ok(cacheable(
         text,
         "text/plain; charset=utf-8",
         None,
         page_key(&uri, &[]),
+        Shows::only([]),
     ))
 }
 

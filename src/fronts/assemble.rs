@@ -5,12 +5,14 @@
 //! unless an editor placed it twice. A placed story readers may not see (unpublished, archived,
 //! deleted) is simply left out, and its slot falls back like an empty one.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::Duration;
 
 use super::layout::{Block, FrontKey, Layout, Source};
+use crate::articles::cache_names;
 use crate::articles::service::{self as articles, Card, Listing, Section};
+use crate::cache::{Shows, Tag};
 use crate::db::{Db, Timestamp};
 use crate::error::AppResult;
 
@@ -26,6 +28,9 @@ pub struct Front {
     pub lead: Option<Card>,
     pub secondary: Vec<Card>,
     pub blocks: Vec<FilledBlock>,
+    /// The layout and the lists the front was filled from: a change to any of them may change
+    /// what it shows.
+    pub lists: BTreeSet<Tag>,
 }
 
 impl Front {
@@ -44,6 +49,15 @@ impl Front {
             .iter()
             .chain(&self.secondary)
             .chain(self.blocks.iter().flat_map(|b| &b.cards))
+    }
+
+    /// What the front shows, for the caches: its stories, its layout and its lists.
+    pub fn shows(&self) -> Shows {
+        Shows::only(
+            self.cards()
+                .map(|c| cache_names::card(c.id))
+                .chain(self.lists.iter().cloned()),
+        )
     }
 }
 
@@ -100,6 +114,7 @@ pub async fn fill(db: &Db, now: Timestamp, front: FrontKey, layout: &Layout) -> 
         db,
         now,
         shown: &mut shown,
+        lists: BTreeSet::from([front.cache_name()]),
     };
     let sections = articles::sections(db).await?;
     let scope = match front {
@@ -151,6 +166,8 @@ pub async fn fill(db: &Db, now: Timestamp, front: FrontKey, layout: &Layout) -> 
                 );
                 let wanted = count + filler.shown.len();
                 let cards = articles::most_commented(db, now, since, scope, wanted).await?;
+                filler.lists.insert(newest_of(scope).cache_name());
+                filler.lists.insert(Tag::COMMENTS);
                 (filler.keep_unshown(cards, count), None)
             }
             Source::Section { id } => {
@@ -182,6 +199,7 @@ pub async fn fill(db: &Db, now: Timestamp, front: FrontKey, layout: &Layout) -> 
         lead,
         secondary,
         blocks: filled,
+        lists: filler.lists,
     })
 }
 
@@ -213,10 +231,12 @@ struct Filler<'a> {
     db: &'a Db,
     now: Timestamp,
     shown: &'a mut HashSet<i64>,
+    lists: BTreeSet<Tag>,
 }
 
 impl Filler<'_> {
     async fn take(&mut self, listing: Listing, count: usize) -> AppResult<Vec<Card>> {
+        self.lists.insert(listing.cache_name());
         let wanted = count + self.shown.len();
         let cards = articles::newest(self.db, self.now, listing, wanted).await?;
         Ok(self.keep_unshown(cards, count))

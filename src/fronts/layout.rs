@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::cache::Tag;
 use crate::error::AppError;
 
 /// Stories an editor may put beside the lead.
@@ -26,6 +27,14 @@ pub enum FrontKey {
 }
 
 impl FrontKey {
+    /// What a change to the front reaches, in the caches' names (see [`crate::cache`]).
+    pub fn cache_name(self) -> Tag {
+        match self {
+            FrontKey::Home => Tag::HOME,
+            FrontKey::Section(id) => Tag::section(id),
+        }
+    }
+
     /// The key's text, in the database and in admin URLs: `home` or `section-12`.
     pub fn as_string(self) -> String {
         match self {

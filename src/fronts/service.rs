@@ -5,6 +5,7 @@
 use super::layout::{Block, Edit, FrontKey, Layout, MAX_SECONDARY, Source};
 use super::store::{self, LayoutRow};
 use crate::articles::service as articles;
+use crate::cache::{Changed, Tag};
 use crate::clock::Clock;
 use crate::db::{Db, Timestamp, Tx};
 use crate::error::{AppError, AppResult};
@@ -188,7 +189,7 @@ pub async fn publish(
     store::insert_layout(&mut tx, &key, &to_json(&layout)?, starts_at, Some(by), now).await?;
     store::delete_draft_in(&mut tx, &key).await?;
     if starts_at <= now {
-        tx.bump_content_version().await?;
+        tx.changed(Changed::only([front.cache_name()])).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -211,7 +212,7 @@ pub async fn feature_on_home_in(tx: &mut Tx, now: Timestamp, stories: &[i64]) ->
         blocks: Vec::new(),
     };
     store::insert_layout(tx, &key, &to_json(&layout)?, now, None, now).await?;
-    tx.bump_content_version().await?;
+    tx.changed(Changed::only([Tag::HOME])).await?;
     Ok(true)
 }
 
@@ -242,7 +243,7 @@ pub async fn restore(db: &Db, clock: &Clock, front: FrontKey, by: i64, id: i64) 
         .ok_or_else(|| AppError::not_found("there is no such revision of this front"))?;
     let mut tx = db.begin().await?;
     store::insert_layout(&mut tx, &key, &row.layout, now, Some(by), now).await?;
-    tx.bump_content_version().await?;
+    tx.changed(Changed::only([front.cache_name()])).await?;
     tx.commit().await?;
     Ok(())
 }

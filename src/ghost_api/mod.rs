@@ -30,6 +30,7 @@ use self::context::{Api, CONTENT_VERSION};
 use self::error::GhostError;
 use self::params::Params;
 use self::posts::Which;
+use crate::cache::Shows;
 use crate::site::layout::layout;
 use crate::site::settings as site_settings;
 use crate::state::AppState;
@@ -222,6 +223,8 @@ async fn answer(state: &AppState, uri: &Uri, ip: &str) -> Result<Response, Ghost
     response.extensions_mut().insert(Cacheable {
         last_modified: None,
         key: api_key(uri).map(Cow::into_owned),
+        // An API answer mixes lists, search and settings: any change drops it.
+        shows: Shows::Anything,
     });
     Ok(response)
 }

@@ -15,6 +15,11 @@ pub fn name() -> String {
     )
 }
 
+/// This process, as `/healthz` names it: `host:pid`.
+pub fn node() -> String {
+    format!("{}:{}", host(), std::process::id())
+}
+
 /// This machine's name, as the kernel knows it.
 fn host() -> String {
     let mut buffer = [0u8; 256];

@@ -24,6 +24,18 @@ impl MediaFiles {
         }
     }
 
+    /// Whether the store answers: its folder can be read (or, before the first upload, its data
+    /// dir is there to make it in).
+    pub fn is_up(&self) -> bool {
+        match std::fs::read_dir(&self.root) {
+            Ok(_) => true,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                self.root.parent().is_some_and(Path::is_dir)
+            }
+            Err(_) => false,
+        }
+    }
+
     /// Writes `bytes` (atomically: a temporary file renamed into place) unless already stored.
     pub fn store(&self, bytes: &[u8], extension: &str) -> anyhow::Result<Stored> {
         let sha256 = format!("{:x}", Sha256::digest(bytes));

@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::service;
+use crate::cache::{Shows, Tag};
 use crate::error::{AppError, PageResult};
 use crate::site::layout::{self, Built, Meta, Prepare};
 use crate::state::AppState;
@@ -83,6 +84,9 @@ async fn render(
         path: page.path(),
         meta,
         last_modified: Some(page.updated_at),
+        // A page's writes change everything (its path and menu place follow its parents'), so
+        // naming the page itself is enough.
+        shows: Shows::only([Tag::page(page.id)]),
         page: PageView {
             title: page.title,
             body_html: page.body_html,

@@ -7,14 +7,17 @@
 //! analysis it was built with. The mark and the documents commit together, so after a crash the
 //! indexer resumes exactly where the last commit stopped.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
-use tantivy::schema::Field;
+use tantivy::collector::Count;
+use tantivy::query::{BooleanQuery, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use super::analysis::Analysis;
 use super::document::{self, Fields};
@@ -137,6 +140,27 @@ impl Live {
             *m = mark;
         }
         Ok(())
+    }
+
+    /// Which of `ids` the index holds as published. Compared before and after a batch, it tells
+    /// whether stories entered or left what related-articles blocks choose from.
+    pub fn published_among(&self, ids: &[i64]) -> anyhow::Result<HashSet<i64>> {
+        let searcher = self.reader.searcher();
+        let published = Term::from_field_text(self.fields.status, "published");
+        let mut found = HashSet::new();
+        for id in ids {
+            let query = BooleanQuery::intersection(vec![
+                Box::new(TermQuery::new(
+                    self.fields.id_term(*id),
+                    IndexRecordOption::Basic,
+                )),
+                Box::new(TermQuery::new(published.clone(), IndexRecordOption::Basic)),
+            ]);
+            if searcher.search(&query, &Count)? > 0 {
+                found.insert(*id);
+            }
+        }
+        Ok(found)
     }
 
     /// Adds documents to a new index without committing: a rebuild commits once, at its end.

@@ -3,6 +3,7 @@
 //! another language, and tells the page caches when results changed. Text analysis and index
 //! writes run on blocking threads; only one catch-up runs at a time.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use super::document::Fields;
 use super::index::{Live, Mark, SearchIndex};
 use super::store;
 use crate::articles::service::{self as articles, IndexSource};
+use crate::cache::{Changed, Tag};
 use crate::db::Db;
 use crate::error::AppResult;
 use crate::site::settings;
@@ -79,7 +81,7 @@ impl Indexer {
                     }
                 }
                 self.rebuild_now(db, analysis, progress).await?;
-                db.content_changed();
+                db.content_changed(index_moved(true));
                 return Ok(Caught {
                     rebuilt: true,
                     changes: 0,
@@ -87,6 +89,7 @@ impl Indexer {
             }
         };
         let mut changes = 0;
+        let mut entered_or_left = false;
         loop {
             let mark = live.mark();
             let batch = store::changes_after(db, mark.seq, BATCH).await?;
@@ -100,16 +103,23 @@ impl Indexer {
                 ..mark
             };
             let writing = live.clone();
-            tokio::task::spawn_blocking(move || {
+            entered_or_left |= tokio::task::spawn_blocking(move || {
+                let before = writing.published_among(&ids)?;
+                let after: HashSet<i64> = sources
+                    .iter()
+                    .filter(|s| s.status == "published")
+                    .map(|s| s.id)
+                    .collect();
                 let docs = documents(&writing.fields, &sources);
-                writing.apply(&ids, docs, next)
+                writing.apply(&ids, docs, next)?;
+                anyhow::Ok(before != after)
             })
             .await
             .map_err(anyhow::Error::from)??;
             changes += batch.len();
         }
         if changes > 0 {
-            db.content_changed();
+            db.content_changed(index_moved(entered_or_left));
         }
         Ok(Caught {
             rebuilt: false,
@@ -152,7 +162,7 @@ impl Indexer {
         let _one_at_a_time = self.busy.lock().await;
         let analysis = Analysis::for_site_language(&settings::load(db).await?.language);
         self.rebuild_now(db, analysis, progress).await?;
-        db.content_changed();
+        db.content_changed(index_moved(true));
         Ok(())
     }
 
@@ -213,6 +223,13 @@ fn names_other_articles(mark: &Mark, epoch: i64, head: i64) -> bool {
 /// Whether an index marked `mark` can be caught up by replaying the log from its mark.
 fn fits(mark: &Mark, epoch: i64, head: i64, analysis: Analysis) -> bool {
     mark.epoch == epoch && mark.seq <= head && mark.analysis == analysis.code()
+}
+
+/// What this node's index moving reaches: its search results, and its related-articles blocks
+/// when stories entered or left the published ones.
+fn index_moved(entered_or_left: bool) -> Changed {
+    let related = entered_or_left.then_some(Tag::RELATED);
+    Changed::only(std::iter::once(Tag::SEARCH).chain(related))
 }
 
 fn documents(fields: &Fields, sources: &[IndexSource]) -> Vec<tantivy::TantivyDocument> {

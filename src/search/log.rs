@@ -3,13 +3,15 @@
 //! misses a write, or crashes while indexing it, finds it in the log when it looks again.
 
 use super::store;
+use crate::cache::{Changed, Tag};
 use crate::db::Tx;
 use crate::error::AppResult;
 
 /// Whatever changed of an article (text, status, time, labels, or the article is gone).
 pub async fn article_changed_in(tx: &mut Tx, article_id: i64) -> AppResult<()> {
     // First, for the row lock that orders the log (see `store`).
-    tx.bump_content_version().await?;
+    tx.changed(Changed::only([Tag::article(article_id)]))
+        .await?;
     store::record(tx, article_id).await?;
     Ok(())
 }

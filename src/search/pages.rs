@@ -13,6 +13,7 @@ use super::SEARCH_PATH;
 use super::service::{self, Audience, Filters, Marked, Request, Results, Sort};
 use crate::articles::service as articles;
 use crate::articles::{CardView, card_view};
+use crate::cache::{Shows, Tag};
 use crate::comments::text::escape_into;
 use crate::db::Timestamp;
 use crate::error::{AppError, PageResult};
@@ -224,6 +225,8 @@ pub async fn search(
         html,
         last_modified: None,
         key: search_key(&uri).map(|k| k.into_owned()),
+        // Every change to the index reaches its results, headlines and snippets included.
+        shows: Shows::only([Tag::SEARCH]),
     }
     .into_response())
 }

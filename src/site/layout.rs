@@ -1,6 +1,6 @@
 //! What every page shares — site settings, section navigation, asset fingerprint — and the one
-//! function that renders a page inside it. The layout is kept per content generation, so a page
-//! render costs no settings or navigation query.
+//! function that renders a page inside it. The layout is kept until something every page shows
+//! changes, so a page render costs no settings or navigation query.
 
 use std::sync::{Arc, RwLock};
 
@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::settings::{self, SiteSettings};
 use crate::articles;
-use crate::cache::GenerationCache;
+use crate::cache::{Changes, Shows, TaggedCache};
 use crate::db::Timestamp;
 use crate::error::{AppError, PageError, PageResult};
 use crate::state::AppState;
@@ -72,19 +72,20 @@ pub struct MetaImage {
     pub alt: String,
 }
 
-/// What rendering keeps per content generation: the shared layout, and each page's prepared
-/// template context. With both, a page-cache miss (or the page cache turned off) costs only the
-/// template's execution: no query, no view building, no serialisation.
+/// What rendering keeps: the shared layout (until a change to everything), and each page's
+/// prepared template context (until a change reaches what the page shows). With both, a
+/// page-cache miss (or the page cache turned off) costs only the template's execution: no query,
+/// no view building, no serialisation.
 pub struct RenderCache {
     layout: RwLock<Option<(u64, Arc<Layout>)>>,
-    contexts: GenerationCache<Arc<Prepared>>,
+    contexts: Arc<TaggedCache<Arc<Prepared>>>,
 }
 
 impl RenderCache {
-    pub fn new(budget_bytes: usize) -> Self {
+    pub fn new(budget_bytes: usize, changes: &Arc<Changes>) -> Self {
         RenderCache {
             layout: RwLock::new(None),
-            contexts: GenerationCache::new(budget_bytes),
+            contexts: TaggedCache::new(budget_bytes, changes),
         }
     }
 }
@@ -93,10 +94,11 @@ impl RenderCache {
 pub struct Prepared {
     context: Value,
     last_modified: Option<Timestamp>,
+    shows: Shows,
 }
 
 pub async fn layout(state: &AppState) -> Result<Arc<Layout>, AppError> {
-    let generation = state.db.generation();
+    let generation = state.db.changes().everything_seq();
     if let Ok(guard) = state.render_cache.layout.read()
         && let Some((g, layout)) = guard.as_ref()
         && *g == generation
@@ -131,7 +133,7 @@ pub async fn layout(state: &AppState) -> Result<Arc<Layout>, AppError> {
 }
 
 /// The site's time zone, for handlers that show or read local times: taken from the layout
-/// kept per content generation, so it costs no query.
+/// kept until a change to everything, so it costs no query.
 pub struct TimeZone(pub chrono_tz::Tz);
 
 impl FromRequestParts<AppState> for TimeZone {
@@ -157,32 +159,34 @@ pub enum Prepare {
     Build(Ticket),
 }
 
-/// Remembers the key and the content generation seen before the page's data was read, so a
-/// context built from data that changed meanwhile is not kept.
+/// Remembers the key and the change count seen before the page's data was read, so a context
+/// built from data that changed meanwhile is not kept.
 pub struct Ticket {
     key: Option<String>,
-    generation: u64,
+    since: u64,
 }
 
-/// What a handler built for a page: its path (for the canonical link), head and data.
+/// What a handler built for a page: its path (for the canonical link), head and data, and what
+/// it shows (the articles, lists and pages a change to which makes it out of date).
 pub struct Built<T> {
     pub path: String,
     pub meta: Meta,
     pub page: T,
     pub last_modified: Option<Timestamp>,
+    pub shows: Shows,
 }
 
 /// Renders `template` from the context kept under `key` (the request's
 /// [`page_key`](crate::web::page_key::page_key)), if any. A page without a key is built every
 /// time and not kept.
 pub fn prepared(state: &AppState, template: &str, key: Option<&str>) -> PageResult<Prepare> {
-    let generation = state.db.generation();
-    let kept = key.and_then(|key| state.render_cache.contexts.get(key, generation));
+    let since = state.db.generation();
+    let kept = key.and_then(|key| state.render_cache.contexts.get(key));
     match kept {
         Some(prepared) => Ok(Prepare::Ready(render(state, template, &prepared, key)?)),
         None => Ok(Prepare::Build(Ticket {
             key: key.map(str::to_string),
-            generation,
+            since,
         })),
     }
 }
@@ -205,14 +209,16 @@ pub async fn render_fresh<T: Serialize>(
     let prepared = Arc::new(Prepared {
         context,
         last_modified: built.last_modified,
+        shows: built.shows,
     });
     let page = render(state, template, &prepared, ticket.key.as_deref())?;
     if let Some(key) = ticket.key {
         let size = page.html.len() * 2;
+        let shows = prepared.shows.clone();
         state
             .render_cache
             .contexts
-            .insert(&key, ticket.generation, prepared, size);
+            .insert(&key, ticket.since, prepared, size, shows);
     }
     Ok(page)
 }
@@ -229,6 +235,7 @@ fn render(
             .render_value(template, prepared.context.clone())?,
         last_modified: prepared.last_modified,
         key: key.map(str::to_string),
+        shows: prepared.shows.clone(),
     })
 }
 

@@ -19,6 +19,7 @@ pub mod session;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::cache::Shows;
 use crate::db::Timestamp;
 
 /// How long browsers and CDNs may keep a public page before asking again. Short, because news
@@ -33,13 +34,17 @@ pub struct Page {
     /// The [`page_key::page_key`] of what the page was built from; `None` keeps it out of the
     /// page cache.
     pub key: Option<String>,
+    /// What the page shows, so a change to anything else leaves it cached.
+    pub shows: Shows,
 }
 
-/// Marks a response as a public page the page cache may store under `key`.
+/// Marks a response as a public page the page cache may store under `key`, until a change
+/// reaches what it `shows`.
 #[derive(Clone, Debug)]
 pub struct Cacheable {
     pub last_modified: Option<Timestamp>,
     pub key: Option<String>,
+    pub shows: Shows,
 }
 
 /// An HTML page with its caching rule: `PUBLIC_CACHE_CONTROL`, or `no-store` for a page that
@@ -64,6 +69,7 @@ impl IntoResponse for Page {
         response.extensions_mut().insert(Cacheable {
             last_modified: self.last_modified,
             key: self.key,
+            shows: self.shows,
         });
         response
     }

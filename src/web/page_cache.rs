@@ -2,7 +2,8 @@
 //! with their validators. It is the outermost service, so a hit does no routing, no query, no
 //! template work and no compression: it clones a prepared header map and a reference-counted
 //! body, which lives in a sealed memory file so the connection sends it with `sendfile` (see
-//! [`super::sealed`]). Entries follow the content generation (see [`crate::cache`]).
+//! [`super::sealed`]). An entry stays until a change reaches what its page shows (see
+//! [`crate::cache`]), which its `Surrogate-Key` header names for caches in front.
 //!
 //! When connections have threads of their own, a miss is handed from here to the application's
 //! runtime (see [`crate::app::serve`]), so only hits run on the connection threads.
@@ -30,7 +31,7 @@ use super::Cacheable;
 use super::page_key::{is_free_text_key, request_key};
 use super::request_id::CountingIds;
 use super::sealed;
-use crate::cache::GenerationCache;
+use crate::cache::{Changes, TaggedCache};
 use crate::db::Db;
 
 /// The largest page the cache will hold; anything bigger is served but not kept.
@@ -38,10 +39,10 @@ const MAX_PAGE_BYTES: usize = 4 * 1024 * 1024;
 
 pub struct PageCache {
     enabled: bool,
-    entries: GenerationCache<Arc<Entry>>,
+    entries: Arc<TaggedCache<Arc<Entry>>>,
     /// Search results pages, apart: any query makes a new one, so they get a small budget of
     /// their own and cannot push articles out.
-    searches: GenerationCache<Arc<Entry>>,
+    searches: Arc<TaggedCache<Arc<Entry>>>,
 }
 
 /// The share of the budget search results may fill.
@@ -67,11 +68,12 @@ impl Entry {
 }
 
 impl PageCache {
-    pub fn new(enabled: bool, budget_bytes: usize) -> Self {
+    /// A cache of `budget_bytes` that drops what the `changes` reach.
+    pub fn new(enabled: bool, budget_bytes: usize, changes: &Arc<Changes>) -> Self {
         PageCache {
             enabled,
-            entries: GenerationCache::new(budget_bytes - budget_bytes / SEARCH_SHARE),
-            searches: GenerationCache::new(budget_bytes / SEARCH_SHARE),
+            entries: TaggedCache::new(budget_bytes - budget_bytes / SEARCH_SHARE, changes),
+            searches: TaggedCache::new(budget_bytes / SEARCH_SHARE, changes),
         }
     }
 
@@ -84,7 +86,7 @@ impl PageCache {
         self.entries.len() + self.searches.len()
     }
 
-    fn map_for(&self, key: &str) -> &GenerationCache<Arc<Entry>> {
+    fn map_for(&self, key: &str) -> &TaggedCache<Arc<Entry>> {
         if is_free_text_key(key) {
             &self.searches
         } else {
@@ -160,6 +162,8 @@ impl<S> PageCacheService<S> {
 type BoxedResponse = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
 
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// What the page shows, for a cache in front to purge by (Varnish's xkey, Fastly).
+static SURROGATE_KEY: HeaderName = HeaderName::from_static("surrogate-key");
 
 impl<S> Service<Request> for PageCacheService<S>
 where
@@ -183,11 +187,7 @@ where
             .then(|| request_key(request.uri()))
             .flatten();
         if let Some(key) = &key
-            && let Some(entry) = self
-                .layer
-                .cache
-                .map_for(key)
-                .get(key, self.layer.db.generation())
+            && let Some(entry) = self.layer.cache.map_for(key).get(key)
         {
             self.layer.counts.hits.increment(1);
             let mut response = respond(&entry, request.headers());
@@ -217,7 +217,7 @@ where
         let layer = self.layer.clone();
         on_runtime(self.app_runtime.as_ref(), async move {
             let request_headers = request.headers().clone();
-            let generation = layer.db.generation();
+            let since = layer.db.generation();
             let response = inner.call(request).await?;
             let Some(marker) = response.extensions().get::<Cacheable>().cloned() else {
                 return Ok(response);
@@ -235,12 +235,13 @@ where
             // Kept only under the key of what the page read; a page that will not be kept is
             // not worth compressing at the best levels.
             let kept = key.is_some() && marker.key.as_deref() == key.as_deref();
+            let shows = marker.shows.clone();
             let entry = Arc::new(build_entry(headers, marker, bytes, kept));
             if let (true, Some(key)) = (kept, key) {
                 layer
                     .cache
                     .map_for(&key)
-                    .insert(&key, generation, entry.clone(), entry.size());
+                    .insert(&key, since, entry.clone(), entry.size(), shows);
             }
             let mut response = respond(&entry, &request_headers);
             if let Some(id) = request_id {
@@ -293,6 +294,9 @@ fn build_entry(
     headers.remove(header::CONTENT_LENGTH);
     headers.insert(header::ETAG, etag.clone());
     headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    if let Ok(keys) = HeaderValue::from_str(&marker.shows.surrogate_key()) {
+        headers.insert(SURROGATE_KEY.clone(), keys);
+    }
     if let Some(v) =
         last_modified.and_then(|m| HeaderValue::from_str(&httpdate::fmt_http_date(m)).ok())
     {

@@ -34,6 +34,7 @@ use self::error::WpError;
 use self::params::Params;
 use self::terms::Taxonomy;
 use crate::accounts::service::{self as accounts, User};
+use crate::cache::Shows;
 use crate::comments::service::Visitor;
 use crate::comments::spam::Arrival;
 use crate::site::layout::layout;
@@ -540,6 +541,8 @@ fn respond(api: &Api, uri: &Uri, reply: Reply) -> Response {
         response.extensions_mut().insert(Cacheable {
             last_modified: None,
             key: api_key(uri).map(Cow::into_owned),
+            // An API answer mixes lists, search and settings: any change drops it.
+            shows: Shows::Anything,
         });
     }
     let headers = response.headers_mut();

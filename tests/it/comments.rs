@@ -56,22 +56,6 @@ async fn reason_of(app: &TestApp, id: i64) -> (String, String) {
     (c.status, c.reason)
 }
 
-async fn approve(app: &TestApp, id: i64) {
-    let boss = broadsheet::accounts::service::user_by_email(&app.db, "chief@news.example")
-        .await
-        .unwrap();
-    moderation::apply(
-        &app.db,
-        &app.clock,
-        chrono_tz::UTC,
-        &boss,
-        &[id],
-        Action::Approve,
-    )
-    .await
-    .unwrap();
-}
-
 db_tests! {
     async fn a_first_comment_is_held_and_shown_only_to_its_author(app) {
         let id = story(app).await;
@@ -97,7 +81,7 @@ db_tests! {
         let forged = app.get(&format!("{PATH}?unapproved={cid}&moderation-hash=00000000000000000000000000000000")).await.text();
         assert!(!forged.contains("My first thought."), "a forged hash shows nothing");
 
-        approve(app, cid).await;
+        app.approve_comment(cid).await;
         let public = app.get(PATH).await.text();
         assert!(public.contains("My first thought."), "approved comments appear at once");
         assert!(public.contains("1 Comment"));
@@ -214,7 +198,7 @@ db_tests! {
 
         // An approved name and email, so that only the rule under test can hold.
         let known = post(Comment::new(id, "Known", "known@mail.example", "Hello all")).await;
-        approve(app, known).await;
+        app.approve_comment(known).await;
         let k = |body: &'static str| Comment::new(id, "Known", "known@mail.example", body);
 
         let two_links = post(k("See https://a.example and https://b.example")).await;
@@ -397,7 +381,7 @@ db_tests! {
         let held = app.comment(&c).await;
         let held_view = app.get(held.header("location").split('#').next().unwrap()).await.text();
         let cid = posted_id(held.header("location"));
-        approve(app, cid).await;
+        app.approve_comment(cid).await;
         let json = app.comment_to("/comments", &Comment { ip: "192.0.2.77", ..Comment::new(id, "Private Person", "secret.person@hidden.example", "More public words") }, &[("accept", "application/json")]).await;
         let mut outputs = vec![held_view, json.text()];
         for path in [PATH, "/", "/business-news", "/tag/retail", "/comments/feed",
@@ -420,7 +404,7 @@ db_tests! {
         let mut c = Comment::new(id, "Erin", "erin@mail.example", "Please forget me");
         c.ip = "192.0.2.55";
         let cid = posted_id(app.comment(&c).await.header("location"));
-        approve(app, cid).await;
+        app.approve_comment(cid).await;
         let browser = app.sign_in("chief@news.example").await;
         let export = app.post_as("/admin/comments/privacy/export", &browser, &[("email", "ERIN@mail.example")]).await;
         assert_eq!(export.status, 200);
@@ -525,7 +509,7 @@ db_tests! {
         admin(app).await;
         let cid = posted_id(app.comment(&Comment::new(id, "Feed Reader", "feed@mail.example", "Worth a <b>feed</b>")).await.header("location"));
         let held = app.comment(&Comment::new(id, "Held Reader", "held@mail.example", "Not yet")).await;
-        approve(app, cid).await;
+        app.approve_comment(cid).await;
         let feed = app.get("/comments/feed").await;
         assert_eq!(feed.status, 200);
         assert!(feed.header("content-type").starts_with("application/rss+xml"));

@@ -228,7 +228,11 @@ async fn a_database_restart_serves_cached_pages_refuses_writes_clearly_then_reco
         "a page not in the cache is a clear 503 or served: {}",
         page.status()
     );
-    assert_eq!(get("/healthz").await.unwrap().status(), 503);
+    let health = get("/healthz").await.unwrap();
+    assert_eq!(health.status(), 503);
+    let health: serde_json::Value = serde_json::from_str(&health.text().await.unwrap()).unwrap();
+    assert_eq!(health["database"], "down", "{health}");
+    assert_eq!(health["store"], "up", "{health}");
 
     cluster.up();
     let deadline = Instant::now() + Duration::from_secs(20);

@@ -196,7 +196,7 @@ db_tests! {
         let desk = app.get_as("/admin/fronts/home", &browser).await.text();
         assert!(desk.contains(">scheduled</span>") && desk.contains(">in force</span>"), "{desk}");
 
-        let watch = broadsheet::app::spawn_generation_watch(
+        let watch = broadsheet::app::spawn_change_watch(
             app.db.clone(),
             app.clock.clone(),
             std::time::Duration::from_millis(20),

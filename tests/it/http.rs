@@ -89,7 +89,7 @@ db_tests! {
         assert!(!app.state.page_cache.is_empty());
 
         let mut last_seen = None;
-        app.db.refresh_generation(&mut last_seen).await.unwrap();
+        app.db.follow_changes(&mut last_seen).await.unwrap();
 
         // Another process writes through its own pool: this one learns of it only from the
         // shared content version, which the server's watcher reads every second.
@@ -102,7 +102,7 @@ db_tests! {
             app.get(path).await.text().contains("Standfirst of Cached story."),
             "served from the cache until the version is read"
         );
-        assert!(app.db.refresh_generation(&mut last_seen).await.unwrap(), "the version moved");
+        assert!(app.db.follow_changes(&mut last_seen).await.unwrap(), "the version moved");
         assert!(app.get(path).await.text().contains("Changed elsewhere."));
     }
 
@@ -231,13 +231,21 @@ db_tests! {
         assert_eq!(app.get(&missing).await.status, StatusCode::NOT_FOUND);
     }
 
-    async fn health_check_reports_the_database(app) {
+    async fn health_check_reports_the_node_and_what_it_depends_on(app) {
         let r = app.get("/healthz").await;
         assert_eq!(r.status, StatusCode::OK);
-        assert!(r.text().contains("\"status\":\"ok\""));
+        let health: serde_json::Value = serde_json::from_slice(&r.bytes).unwrap();
+        assert_eq!(health["status"], "ok");
+        let node = health["node"].as_str().unwrap();
+        assert!(node.ends_with(&format!(":{}", std::process::id())), "host:pid, {node}");
+        assert_eq!(health["database"], "up");
+        assert_eq!(health["store"], "up");
+        assert_eq!(health["notifications"], "polling", "no listener in a test app");
         app.db.close().await;
         let down = app.get("/healthz").await;
         assert_eq!(down.status, StatusCode::SERVICE_UNAVAILABLE);
+        let health: serde_json::Value = serde_json::from_slice(&down.bytes).unwrap();
+        assert_eq!(health["database"], "down");
     }
 }
 

@@ -23,6 +23,7 @@ mod html_validity;
 mod http;
 mod images;
 mod import;
+mod invalidation;
 mod jobs;
 mod mail;
 mod media;

@@ -1,7 +1,7 @@
 //! Two nodes on one PostgreSQL behind the shipped balancer example (`deploy/nginx.conf` with
 //! both in its upstream): either node answers anything. An editor signed in on one keeps working
-//! on the other, and a story published through one is read from both within the content
-//! version's second.
+//! on the other, a story published through one is read from both, and an edit through one
+//! reaches the other's cache at once (a notification), not at its next poll of the change log.
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -59,6 +59,25 @@ async fn two_nodes_behind_the_balancer_share_one_site() {
     let (second, second_port) = node(&second_dir, &url, &public);
     let proxy = Proxy::start(dir.path(), &[first_port, second_port], ports);
     assert_eq!(proxy.first("/").await.status(), 200);
+    let mut names = Vec::new();
+    for node in [&first, &second] {
+        let health = reqwest::get(format!("{}/healthz", node.base))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let health: serde_json::Value = serde_json::from_str(&health).unwrap();
+        for (part, state) in [
+            ("database", "up"),
+            ("store", "up"),
+            ("notifications", "listening"),
+        ] {
+            assert_eq!(health[part], state, "{health}");
+        }
+        names.push(health["node"].as_str().unwrap().to_string());
+    }
+    assert_ne!(names[0], names[1], "each node says who answered");
     let host = format!("news.example:{}", ports.https);
     let direct = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -158,6 +177,55 @@ async fn two_nodes_behind_the_balancer_share_one_site() {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
+    // An edit through the first node reaches the second's cached copy at once: PostgreSQL
+    // notifies it, so it need not wait for its next poll of the change log (a second).
+    let id = article["id"].as_i64().unwrap();
+    let mut waits = Vec::new();
+    for round in 0..10 {
+        let headline = format!("Edited through the first node, take {round}");
+        let cached = direct
+            .get(format!("{}{path}", second.base))
+            .header("host", &host)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(cached.status(), 200);
+        let edited = direct
+            .patch(format!("{}/api/v1/articles/{id}", first.base))
+            .bearer_auth(&token)
+            .header("host", &host)
+            .header("content-type", "application/json")
+            .body(serde_json::json!({ "headline": headline }).to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(edited.status(), 200, "{:?}", edited.text().await);
+        let sent = Instant::now();
+        loop {
+            let page = direct
+                .get(format!("{}{path}", second.base))
+                .header("host", &host)
+                .send()
+                .await
+                .unwrap();
+            if page.text().await.unwrap().contains(&headline) {
+                break;
+            }
+            assert!(
+                sent.elapsed() < Duration::from_secs(3),
+                "the edit never arrived"
+            );
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        waits.push(sent.elapsed());
+    }
+    waits.sort();
+    eprintln!("an edit reached the other node's cache in {waits:?}");
+    assert!(
+        waits[waits.len() / 2] < Duration::from_millis(300),
+        "a notified node drops the page long before its next poll: {waits:?}"
+    );
+
     // The balancer sends each request to either node: the feed lists the story from both.
     for _ in 0..4 {
         let feed = proxy
@@ -170,7 +238,7 @@ async fn two_nodes_behind_the_balancer_share_one_site() {
             feed.text()
                 .await
                 .unwrap()
-                .contains("Filed through the balancer")
+                .contains("Edited through the first node, take 9")
         );
     }
     drop((first, second, proxy));

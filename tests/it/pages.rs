@@ -264,7 +264,7 @@ db_tests! {
         assert_eq!(app.get("/business-news/2026/06/embargoed-story").await.status, StatusCode::NOT_FOUND);
         assert_eq!(app.get("/business-news/2026/06/tomorrows-news").await.status, StatusCode::NOT_FOUND);
         // Nothing is written when the embargo ends: the watcher notices the time has come.
-        let watch = broadsheet::app::spawn_generation_watch(
+        let watch = broadsheet::app::spawn_change_watch(
             app.db.clone(),
             app.clock.clone(),
             std::time::Duration::from_millis(20),
@@ -348,7 +348,7 @@ db_tests! {
         assert!(!app.get("/").await.text().contains("href=\"/weather\""), "the home page, now cached");
         let other_node = broadsheet::db::connect(&app.url, 1).await.unwrap();
         let mut seen = None;
-        other_node.refresh_generation(&mut seen).await.unwrap();
+        other_node.follow_changes(&mut seen).await.unwrap();
         let create = articles::SectionInput {
             parent_id: None,
             name: "Weather".into(),
@@ -358,7 +358,7 @@ db_tests! {
         };
         articles::create_section(&app.db, &create).await.unwrap();
         assert_eq!(app.db.generation(), before + 3, "a new section changes every page's navigation");
-        assert!(other_node.refresh_generation(&mut seen).await.unwrap(), "and every other node learns it");
+        assert!(other_node.follow_changes(&mut seen).await.unwrap(), "and every other node learns it");
         other_node.close().await;
         assert!(app.get("/").await.text().contains("href=\"/weather\""), "and the cached home page shows it");
     }

@@ -172,6 +172,43 @@ pub async fn location_in(tx: &mut Tx, id: i64) -> sqlx::Result<Location> {
     })
 }
 
+/// Where an article is listed: its status and time, its section and the section's parent, its
+/// tags and authors. `None` for an article that does not exist (any more).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    pub status: String,
+    pub published_at: Option<Timestamp>,
+    pub section_id: i64,
+    pub parent_section_id: Option<i64>,
+    pub tag_ids: Vec<i64>,
+    pub author_ids: Vec<i64>,
+}
+
+pub async fn placement_in(tx: &mut Tx, id: i64) -> sqlx::Result<Option<Placement>> {
+    const ROW: &str = "SELECT a.status, a.published_at, a.section_id, s.parent_id FROM articles a \
+         JOIN sections s ON s.id = a.section_id WHERE a.id = $1";
+    const TAGS: &str = "SELECT tag_id FROM article_tags WHERE article_id = $1 ORDER BY tag_id";
+    const AUTHORS: &str =
+        "SELECT author_id FROM article_authors WHERE article_id = $1 ORDER BY author_id";
+    with_tx!(tx, c => {
+        let row: Option<(String, Option<Timestamp>, i64, Option<i64>)> =
+            sqlx::query_as(ROW).bind(id).fetch_optional(&mut *c).await?;
+        let Some((status, published_at, section_id, parent_section_id)) = row else {
+            return Ok(None);
+        };
+        let tag_ids = sqlx::query_scalar(TAGS).bind(id).fetch_all(&mut *c).await?;
+        let author_ids = sqlx::query_scalar(AUTHORS).bind(id).fetch_all(&mut *c).await?;
+        Ok(Some(Placement {
+            status,
+            published_at,
+            section_id,
+            parent_section_id,
+            tag_ids,
+            author_ids,
+        }))
+    })
+}
+
 /// Records the library items an article's body shows, replacing what it showed before.
 pub async fn replace_media(tx: &mut Tx, article_id: i64, media_ids: &[i64]) -> sqlx::Result<()> {
     with_tx!(tx, c => {

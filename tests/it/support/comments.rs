@@ -7,6 +7,8 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::Request;
 
+use broadsheet::accounts::{self, Role};
+use broadsheet::comments::moderation;
 use tower::ServiceExt;
 
 use super::admin::form_body;
@@ -37,7 +39,29 @@ impl<'a> Comment<'a> {
     }
 }
 
+/// The moderator [`TestApp::approve_comment`] acts as.
+const MODERATOR: &str = "chief@news.example";
+
 impl TestApp {
+    /// Approves comment `id` as a moderator does from the queue (one is added on first use).
+    pub async fn approve_comment(&self, id: i64) {
+        let moderator = match accounts::service::user_by_email(&self.db, MODERATOR).await {
+            Ok(user) => user,
+            Err(_) => self.add_user(MODERATOR, Role::Administrator).await,
+        };
+        let approve = moderation::Action::Approve;
+        moderation::apply(
+            &self.db,
+            &self.clock,
+            chrono_tz::UTC,
+            &moderator,
+            &[id],
+            approve,
+        )
+        .await
+        .expect("the comment is approved");
+    }
+
     pub async fn form_stamp(&self) -> String {
         let r = self.get("/comments/stamp").await;
         assert_eq!(r.status, 200);

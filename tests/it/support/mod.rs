@@ -194,8 +194,8 @@ impl TestApp {
             limits: Limits {
                 upload_bytes: 2 * 1024 * 1024,
             },
-            page_cache: Arc::new(PageCache::new(true, 64 * 1024 * 1024)),
-            render_cache: Arc::new(RenderCache::new(16 * 1024 * 1024)),
+            page_cache: Arc::new(PageCache::new(true, 64 * 1024 * 1024, db.changes())),
+            render_cache: Arc::new(RenderCache::new(16 * 1024 * 1024, db.changes())),
             proxies: Arc::new(TrustedProxies::default()),
             metrics_token: None,
             search: Arc::new(Indexer::new(Arc::new(SearchIndex::open(data_dir.path())))),
