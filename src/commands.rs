@@ -9,6 +9,7 @@ use crate::accounts::service::{self as accounts, LinkPurpose, NewAccount};
 use crate::accounts::{Capability, Role, allows};
 use crate::app;
 use crate::articles;
+use crate::cache;
 use crate::clock::Clock;
 use crate::config::UserCommand;
 use crate::config::{Common, DemoArgs, Invalidation, ServeArgs};
@@ -154,6 +155,11 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
             "took back the claims of a worker of this host that stopped (a crash?); its jobs and sends resume now"
         );
     }
+    // Held to the end: the record of changes keeps only a weak reference to it.
+    let _purger = match args.purge_url.clone() {
+        Some(url) => Some(cache::purge::spawn(url, db.changes())?),
+        None => None,
+    };
     let watch = app::spawn_change_watch(db.clone(), Clock::System, CHANGE_POLL);
     let worker = jobs::spawn_worker(state.mail_room(), JOB_POLL);
     state.search.retire_if_stale(&db).await?;

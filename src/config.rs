@@ -99,6 +99,11 @@ pub struct ServeArgs {
     #[arg(long, env = "BROADSHEET_PAGE_CACHE_INVALIDATION", value_enum, default_value_t = Invalidation::Selective)]
     pub page_cache_invalidation: Invalidation,
 
+    /// A cache in front to purge (Varnish with xkey: see deploy/varnish.vcl): every change this
+    /// node applies is sent as `PURGE` to this URL with the keys in `xkey-purge`.
+    #[arg(long, env = "BROADSHEET_PURGE_URL")]
+    pub purge_url: Option<reqwest::Url>,
+
     /// Threads that answer connections and page-cache hits; everything else runs on the
     /// application's threads (one per core). Default: half the cores, at least one, with the
     /// page cache on; 0 with it off. 0 runs connections on the application's threads too.

@@ -8,6 +8,7 @@
 //! of least-recently-used that needs no bookkeeping on a hit).
 
 pub mod changes;
+pub mod purge;
 pub mod tags;
 
 use std::collections::HashMap;

@@ -12,13 +12,14 @@
 //! tracking parameters share the page's entry instead of each filling the cache with a copy.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::io::Write;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, Weak};
 use std::task::{Context, Poll};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
@@ -34,11 +35,19 @@ use super::sealed;
 use crate::cache::{Changes, TaggedCache};
 use crate::db::Db;
 
+/// How long a request that missed waits for another request's render of the same page before
+/// rendering it itself.
+const RENDER_WAIT: Duration = Duration::from_secs(5);
+
 /// The largest page the cache will hold; anything bigger is served but not kept.
 const MAX_PAGE_BYTES: usize = 4 * 1024 * 1024;
 
 pub struct PageCache {
     enabled: bool,
+    /// One render of a page at a time: requests that miss while it renders wait for it and are
+    /// answered from the cache, rather than each rendering the same page (the home page dropped
+    /// by a change, at the height of a spike).
+    renders: Mutex<HashMap<String, Weak<tokio::sync::Mutex<()>>>>,
     entries: Arc<TaggedCache<Arc<Entry>>>,
     /// Search results pages, apart: any query makes a new one, so they get a small budget of
     /// their own and cannot push articles out.
@@ -72,6 +81,7 @@ impl PageCache {
     pub fn new(enabled: bool, budget_bytes: usize, changes: &Arc<Changes>) -> Self {
         PageCache {
             enabled,
+            renders: Mutex::new(HashMap::new()),
             entries: TaggedCache::new(budget_bytes - budget_bytes / SEARCH_SHARE, changes),
             searches: TaggedCache::new(budget_bytes / SEARCH_SHARE, changes),
         }
@@ -96,6 +106,18 @@ impl PageCache {
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// The turn to render `key`: free at once unless another request is rendering it.
+    fn render_turn(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut renders = self.renders.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(turn) = renders.get(key).and_then(Weak::upgrade) {
+            return turn;
+        }
+        renders.retain(|_, turn| turn.strong_count() > 0);
+        let turn = Arc::new(tokio::sync::Mutex::new(()));
+        renders.insert(key.to_string(), Arc::downgrade(&turn));
+        turn
     }
 
     /// About how many bytes the held pages take, every encoding counted.
@@ -128,6 +150,27 @@ impl Lookups {
             hits: metrics::counter!("broadsheet_page_cache_hits_total"),
             misses: metrics::counter!("broadsheet_page_cache_misses_total"),
         }
+    }
+}
+
+impl PageCacheLayer {
+    /// Answers `request` from `entry`, with a request id and an access line as the
+    /// application's answers have.
+    fn hit(&mut self, entry: &Entry, request: &Request) -> Response {
+        self.counts.hits.increment(1);
+        let mut response = respond(entry, request.headers());
+        if let Some(id) = self.ids.make_request_id(request) {
+            let id = id.into_header_value();
+            tracing::info!(
+                target: "broadsheet::access",
+                id = id.to_str().unwrap_or("-"),
+                path = request.uri().path(),
+                status = response.status().as_u16(),
+                "served from the page cache"
+            );
+            response.headers_mut().insert(REQUEST_ID.clone(), id);
+        }
+        response
     }
 }
 
@@ -189,24 +232,8 @@ where
         if let Some(key) = &key
             && let Some(entry) = self.layer.cache.map_for(key).get(key)
         {
-            self.layer.counts.hits.increment(1);
-            let mut response = respond(&entry, request.headers());
-            let id = self.layer.ids.make_request_id(&request);
-            if let Some(id) = id {
-                let id = id.into_header_value();
-                tracing::info!(
-                    target: "broadsheet::access",
-                    id = id.to_str().unwrap_or("-"),
-                    path = request.uri().path(),
-                    status = response.status().as_u16(),
-                    "served from the page cache"
-                );
-                response.headers_mut().insert(REQUEST_ID.clone(), id);
-            }
+            let response = self.layer.hit(&entry, &request);
             return Box::pin(std::future::ready(Ok(response)));
-        }
-        if key.is_some() {
-            self.layer.counts.misses.increment(1);
         }
         let key = key.map(Cow::into_owned);
         let ready_inner = self.inner.clone();
@@ -214,9 +241,20 @@ where
         if !readable {
             return on_runtime(self.app_runtime.as_ref(), inner.call(request));
         }
-        let layer = self.layer.clone();
+        let mut layer = self.layer.clone();
         on_runtime(self.app_runtime.as_ref(), async move {
             let request_headers = request.headers().clone();
+            let turn = key.as_ref().map(|key| layer.cache.render_turn(key));
+            let _rendering = match &turn {
+                Some(turn) => tokio::time::timeout(RENDER_WAIT, turn.lock()).await.ok(),
+                None => None,
+            };
+            if let Some(key) = &key {
+                if let Some(entry) = layer.cache.map_for(key).get(key) {
+                    return Ok(layer.hit(&entry, &request));
+                }
+                layer.counts.misses.increment(1);
+            }
             let since = layer.db.generation();
             let response = inner.call(request).await?;
             let Some(marker) = response.extensions().get::<Cacheable>().cloned() else {
@@ -518,6 +556,55 @@ mod tests {
         assert!(
             stopped.load(Ordering::SeqCst),
             "a request nobody waits for is stopped"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_page_is_rendered_once_however_many_miss_it_at_once() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use tower::ServiceExt;
+
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("db").display());
+        let db = crate::db::connect(&url, 1).await.unwrap();
+        let layer = PageCacheLayer {
+            cache: Arc::new(PageCache::new(true, 1 << 20, db.changes())),
+            db,
+            ids: CountingIds::new(),
+            counts: Lookups::register(),
+        };
+        let renders = Arc::new(AtomicUsize::new(0));
+        let counted = renders.clone();
+        let service = layer.layer(tower::service_fn(move |_: Request| {
+            let counted = counted.clone();
+            async move {
+                counted.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                let page = crate::web::Page {
+                    html: "<p>Rendered once.</p>".into(),
+                    last_modified: None,
+                    key: Some("/story".into()),
+                    shows: crate::cache::Shows::only([]),
+                };
+                Ok::<_, Infallible>(page.into_response())
+            }
+        }));
+        let asks = (0..8).map(|_| {
+            let request = Request::get("/story").body(Body::empty()).unwrap();
+            service.clone().oneshot(request)
+        });
+        for answer in futures_util::future::join_all(asks).await {
+            let answer = answer.unwrap();
+            assert_eq!(answer.status(), StatusCode::OK);
+            let body = axum::body::to_bytes(answer.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            assert_eq!(&body[..], b"<p>Rendered once.</p>");
+        }
+        assert_eq!(
+            renders.load(Ordering::SeqCst),
+            1,
+            "the others waited for it"
         );
     }
 }

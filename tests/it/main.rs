@@ -43,6 +43,7 @@ mod soak;
 mod structure;
 mod telemetry;
 mod theme_docs;
+mod varnish;
 mod wordpress_api;
 mod wordpress_api_parity;
 mod wordpress_api_writes;
