@@ -5,10 +5,11 @@
 # and Ghost's), comment and newsletter forms 2 % (benches/soak.rs, sharing its traffic with the
 # one-minute test in tests/it/soak.rs).
 #
-# Prints each kind's answers, p50 and p99, the server's memory and open descriptors at the
-# start, middle and end, then `soak_errors=` (target 0: no 5xx, no broken connection, no 4xx
-# but a form's refusal by design), `rss_end_vs_middle=` and `fds_end_vs_middle=` (target: flat
-# after warm-up, within 10 % of 1.0).
+# Prints each kind's answers, p50 and p99, the server's memory and open descriptors (sampled
+# every second) each minute and each third's median and highest, then `soak_errors=` (target
+# 0: no 5xx, no broken connection, no 4xx but a form's refusal by design), `rss_end_vs_middle=`
+# and `fds_end_vs_middle=` (the last third's median over the middle third's; target: within
+# 10 % of 1.0).
 #
 # Usage: bench/soak.sh [seconds]   (default 600; needs root for apt-get on first use)
 set -euo pipefail

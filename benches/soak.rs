@@ -24,6 +24,19 @@ const CONNECTIONS: usize = 64;
 /// One sample of the server: seconds since the traffic began, resident kB, open descriptors.
 type Sample = (u64, u64, usize);
 
+/// Resident kB by kind: the heap and other private memory, mapped files (the search index),
+/// and shared memory (the page cache's sealed files).
+fn resident_parts(pid: u32) -> [u64; 3] {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    ["RssAnon:", "RssFile:", "RssShmem:"].map(|name| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap_or(0)
+    })
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
@@ -52,10 +65,12 @@ async fn main() -> anyhow::Result<()> {
         Arc::new(soak::discover(&base, &token, &ghost_key, Duration::from_millis(500)).await);
     soak::warm_up(&targets).await;
     let samples = Arc::new(Mutex::new(Vec::<Sample>::new()));
-    let sampler = tokio::spawn(sample_every_second(pid, samples.clone()));
+    let parts = Arc::new(Mutex::new(Vec::<[u64; 3]>::new()));
+    let sampler = tokio::spawn(sample_every_second(pid, samples.clone(), parts.clone()));
     let report = soak::run(targets, CONNECTIONS, Duration::from_secs(seconds)).await;
     sampler.abort();
     let samples = samples.lock().expect("the samples").clone();
+    let parts = parts.lock().expect("the samples").clone();
 
     println!(
         "{seconds} s at {CONNECTIONS} connections, {} answers",
@@ -67,9 +82,20 @@ async fn main() -> anyhow::Result<()> {
     for error in report.errors.iter().take(10) {
         println!("  error: {error}");
     }
-    println!("the server each minute (resident MB, open descriptors):");
-    for (at, rss, fds) in samples.iter().filter(|s| s.0 % 60 == 0) {
-        println!("  {at:>5} s  {:>6.1} MB  {fds:>4}", *rss as f64 / 1024.0);
+    println!(
+        "the server each minute (resident MB: all = heap + files + shared; open descriptors):"
+    );
+    for ((at, rss, fds), [heap, files, shared]) in
+        samples.iter().zip(&parts).filter(|(s, _)| s.0 % 60 == 0)
+    {
+        let mb = |kb: u64| kb as f64 / 1024.0;
+        println!(
+            "  {at:>5} s  {:>6.1} = {:>6.1} + {:>6.1} + {:>6.1} MB  {fds:>4}",
+            mb(*rss),
+            mb(*heap),
+            mb(*files),
+            mb(*shared)
+        );
     }
     let thirds: Vec<Window> = samples
         .chunks(samples.len().div_ceil(3).max(1))
@@ -102,12 +128,17 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn sample_every_second(pid: u32, into: Arc<Mutex<Vec<Sample>>>) {
+async fn sample_every_second(
+    pid: u32,
+    into: Arc<Mutex<Vec<Sample>>>,
+    parts: Arc<Mutex<Vec<[u64; 3]>>>,
+) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     for at in 0.. {
         tick.tick().await;
         let (rss, fds) = soak::resources(pid);
         into.lock().expect("the samples").push((at, rss, fds));
+        parts.lock().expect("the samples").push(resident_parts(pid));
     }
 }
 
