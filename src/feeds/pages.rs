@@ -135,13 +135,7 @@ pub async fn sitemap_index(
 ) -> PageResult<Response> {
     let site = layout::layout(&state).await?;
     let (xml, newest) = sitemaps::index(&state.db, &site.site, state.clock.now()).await?;
-    Ok(cacheable(
-        xml,
-        XML,
-        Some(newest),
-        page_key(&uri, &[]),
-        sitemap_shows(),
-    ))
+    Ok(sitemap(xml, Some(newest), &uri))
 }
 
 pub async fn sitemap_part(
@@ -152,13 +146,7 @@ pub async fn sitemap_part(
     let part = Part::parse(&name).ok_or_else(|| AppError::not_found("there is no such sitemap"))?;
     let site = layout::layout(&state).await?;
     let xml = sitemaps::part(&state.db, &site.site, state.clock.now(), part).await?;
-    Ok(cacheable(
-        xml,
-        XML,
-        None,
-        page_key(&uri, &[]),
-        sitemap_shows(),
-    ))
+    Ok(sitemap(xml, None, &uri))
 }
 
 pub async fn news_sitemap(
@@ -167,19 +155,15 @@ pub async fn news_sitemap(
 ) -> PageResult<Response> {
     let site = layout::layout(&state).await?;
     let (xml, newest) = sitemaps::news(&state.db, &site.site, state.clock.now()).await?;
-    Ok(cacheable(
-        xml,
-        XML,
-        Some(newest),
-        page_key(&uri, &[]),
-        sitemap_shows(),
-    ))
+    Ok(sitemap(xml, Some(newest), &uri))
 }
 
-/// What a sitemap shows: every public article with its last change, headline and lead image,
-/// the lists that hold any, and pages (whose writes change everything).
-fn sitemap_shows() -> Shows {
-    Shows::only([Tag::SITEMAPS])
+/// A sitemap, kept like a page. It shows every public article with its last change, headline
+/// and lead image, the lists that hold any, and pages (whose writes change everything): what
+/// [`Tag::SITEMAPS`] names.
+fn sitemap(xml: String, newest: Option<crate::db::Timestamp>, uri: &Uri) -> Response {
+    let shows = Shows::only([Tag::SITEMAPS]);
+    cacheable(xml, XML, newest, page_key(uri, &[]), shows)
 }
 
 /// WordPress's own sitemap address, for sites that moved here.
