@@ -17,7 +17,6 @@ use crate::db::{self, Db};
 use crate::demo::{self, DemoOptions};
 use crate::jobs;
 use crate::mail::Mailer;
-use crate::media::MediaFiles;
 use crate::media::images::ImageService;
 use crate::search::{self, Indexer, SearchIndex};
 use crate::site::layout::RenderCache;
@@ -77,7 +76,8 @@ pub async fn demo(common: &Common, args: &DemoArgs) -> anyhow::Result<()> {
         seed: args.seed,
         base_url: None,
     };
-    let summary = demo::load(&db, &Clock::System, &MediaFiles::new(&data_dir), &options).await?;
+    let media = common.media_files(&data_dir)?;
+    let summary = demo::load(&db, &Clock::System, &media, &options).await?;
     println!("{summary}");
     db.close().await;
     Ok(())
@@ -87,7 +87,7 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
     let templates = Templates::load(args.theme_dir.as_deref())?;
     let image_config = args.images.config()?;
     let (data_dir, db) = open(common).await?;
-    let media = MediaFiles::new(&data_dir);
+    let media = common.media_files(&data_dir)?;
     crate::media::images::keep_codec_buffers();
     let images = ImageService::new(image_config, &data_dir)?;
     let clock = Clock::System;
@@ -139,6 +139,7 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
         proxies: Arc::new(TrustedProxies::new(args.trusted_proxies.clone())),
         search: Arc::new(Indexer::new(Arc::new(SearchIndex::open(&data_dir)))),
         metrics_token: args.metrics_token.as_deref().map(Arc::from),
+        claim_lease: std::time::Duration::from_secs(args.claim_lease_seconds),
     });
     match sealed::raise_open_file_limit() {
         Ok(limit) => tracing::debug!(limit, "open file limit"),

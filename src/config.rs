@@ -28,6 +28,12 @@ pub struct Common {
           value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub db_connections: u32,
 
+    /// Where uploads and originals live: a folder, or an S3 bucket every node shares, written
+    /// s3://BUCKET/PREFIX?endpoint=URL&region=REGION (credentials from AWS_ACCESS_KEY_ID and
+    /// AWS_SECRET_ACCESS_KEY) [default: the media folder in the data dir].
+    #[arg(long, global = true, env = "BROADSHEET_MEDIA_STORE")]
+    pub media_store: Option<crate::media::StoreAddress>,
+
     /// Log filter, for example `info` or `broadsheet=debug,tower_http=info`.
     #[arg(long, global = true, env = "BROADSHEET_LOG", default_value = "info")]
     pub log: String,
@@ -125,6 +131,14 @@ pub struct ServeArgs {
     #[arg(long, env = "BROADSHEET_METRICS_TOKEN", hide_env_values = true,
           value_parser = long_token)]
     pub metrics_token: Option<String>,
+
+    /// Seconds a node's claim on a job, or on a batch of a newsletter's readers, holds. When a
+    /// node dies, the others take its claimed work over once this has passed: shorter means a
+    /// faster takeover, but each claimed step (a batch of mail) must finish well within it.
+    #[arg(long, env = "BROADSHEET_CLAIM_LEASE_SECONDS",
+          default_value_t = crate::jobs::DEFAULT_CLAIM_LEASE_SECONDS,
+          value_parser = clap::value_parser!(u64).range(10..=3600))]
+    pub claim_lease_seconds: u64,
 
     #[command(flatten)]
     pub images: ImageArgs,
@@ -330,6 +344,11 @@ impl Common {
         Ok(dir.clone())
     }
 
+    /// The media store the flags name, opened.
+    pub fn media_files(&self, data_dir: &Path) -> anyhow::Result<crate::media::MediaFiles> {
+        crate::media::MediaFiles::open(self.media_store.as_ref(), data_dir)
+    }
+
     pub fn database_url(&self, data_dir: &Path) -> String {
         self.database_url
             .clone()
@@ -465,6 +484,27 @@ pub enum SearchCommand {
     /// the new one when it is done. Each node keeps its own index: run it on the node whose
     /// index you want rebuilt.
     Reindex,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum MediaCommand {
+    /// Copy every file of this site's media store (--media-store, or the data dir's media
+    /// folder) into another store: a folder into an S3 bucket when the site scales out, or
+    /// back. Files the target already holds whole are passed over, so a copy that stopped
+    /// resumes where it was when run again; each file's content is checked against its name
+    /// before it is written. Start the nodes with --media-store naming the target afterwards.
+    Migrate(MediaMigrateArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MediaMigrateArgs {
+    /// The store to copy into: a folder, or s3://BUCKET/PREFIX?endpoint=URL&region=REGION.
+    #[arg(long)]
+    pub to: crate::media::StoreAddress,
+
+    /// Files copied at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
 }
 
 #[derive(Debug, Clone, clap::Subcommand)]

@@ -5,6 +5,7 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct FieldError {
@@ -46,6 +47,9 @@ pub enum AppError {
     /// The database cannot be reached now (restarting, down, the network); try again shortly.
     #[error("the site cannot reach its database just now; try again in a few seconds")]
     DatabaseDown(String),
+    /// The media store (a folder or a bucket) cannot be reached now; try again shortly.
+    #[error("the site cannot reach its media store just now; try again in a few seconds")]
+    StoreDown(String),
     #[error("an internal error occurred")]
     Internal(#[from] anyhow::Error),
 }
@@ -76,7 +80,9 @@ impl AppError {
             AppError::RateLimited | AppError::TooFast(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             AppError::Unavailable(_) => StatusCode::BAD_GATEWAY,
-            AppError::NotReady(_) | AppError::DatabaseDown(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::NotReady(_) | AppError::DatabaseDown(_) | AppError::StoreDown(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -98,6 +104,7 @@ impl AppError {
             AppError::Unavailable(_) => "unavailable",
             AppError::NotReady(_) => "not_ready",
             AppError::DatabaseDown(_) => "database_unavailable",
+            AppError::StoreDown(_) => "media_store_unavailable",
             AppError::Internal(_) => "internal",
         }
     }
@@ -107,6 +114,7 @@ impl AppError {
     pub fn log_failure(&self, what: &str) {
         match self {
             AppError::DatabaseDown(why) => database_down(why),
+            AppError::StoreDown(why) => store_down(why),
             other => tracing::warn!(error = %other, "{what}"),
         }
     }
@@ -115,6 +123,7 @@ impl AppError {
         match self {
             AppError::Internal(e) => tracing::error!(error = format!("{e:#}"), "internal error"),
             AppError::DatabaseDown(why) => database_down(why),
+            AppError::StoreDown(why) => store_down(why),
             _ => {}
         }
         ErrorInfo {
@@ -135,6 +144,15 @@ impl From<sqlx::Error> for AppError {
                 message: "an item with that name already exists".into(),
             },
             e => AppError::Internal(e.into()),
+        }
+    }
+}
+
+impl From<crate::media::StoreError> for AppError {
+    fn from(e: crate::media::StoreError) -> Self {
+        match e {
+            crate::media::StoreError::Missing => AppError::NotFound(e.to_string()),
+            down => AppError::StoreDown(down.to_string()),
         }
     }
 }
@@ -180,21 +198,8 @@ impl ErrorInfo {
 /// Logs an unreachable database once every ten seconds at most: every request that needs it
 /// fails meanwhile, and one line says as much as a thousand.
 fn database_down(why: &str) {
-    static LAST: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let last = LAST.load(std::sync::atomic::Ordering::Relaxed);
-    if now >= last + 10
-        && LAST
-            .compare_exchange(
-                last,
-                now,
-                std::sync::atomic::Ordering::Relaxed,
-                std::sync::atomic::Ordering::Relaxed,
-            )
-            .is_ok()
-    {
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    if now_and_then(&LAST) {
         tracing::error!(
             error = why,
             "the database cannot be reached: requests that need it answer 503 and cached pages \
@@ -203,13 +208,40 @@ fn database_down(why: &str) {
     }
 }
 
+/// Logs an unreachable media store, as [`database_down`] does the database.
+pub fn store_down(why: &str) {
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    if now_and_then(&LAST) {
+        tracing::error!(
+            error = why,
+            "the media store cannot be reached: pictures and uploads that need it answer 503 \
+             and pages are still served; check that the store (its folder or bucket) is up"
+        );
+    }
+}
+
+/// Whether ten seconds have passed since `last` (seconds since the epoch) last said yes.
+fn now_and_then(last: &AtomicU64) -> bool {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let then = last.load(Ordering::Relaxed);
+    now >= then + 10
+        && last
+            .compare_exchange(then, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+}
+
 /// Seconds a client is asked to wait before trying a [`AppError::NotReady`] request again.
 const RETRY_AFTER_SECONDS: &str = "5";
 
 impl AppError {
     /// Adds the headers the error calls for (`Retry-After` while not ready).
     fn decorate(&self, response: &mut Response) {
-        if matches!(self, AppError::NotReady(_) | AppError::DatabaseDown(_)) {
+        if matches!(
+            self,
+            AppError::NotReady(_) | AppError::DatabaseDown(_) | AppError::StoreDown(_)
+        ) {
             response.headers_mut().insert(
                 header::RETRY_AFTER,
                 HeaderValue::from_static(RETRY_AFTER_SECONDS),

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use broadsheet::commands;
 use broadsheet::config::{
     BackupArgs, Common, ContentKeyCommand, DemoArgs, ExportCommand, ImportCommand, LogFormat,
-    NewsletterCommand, RestoreArgs, SearchCommand, ServeArgs, UserCommand,
+    MediaCommand, NewsletterCommand, RestoreArgs, SearchCommand, ServeArgs, UserCommand,
 };
 use clap::{Parser, Subcommand};
 
@@ -58,6 +58,9 @@ enum Command {
     /// Put a backup back into an empty data dir (and, for PostgreSQL, an empty database), after
     /// checking every file against its manifest.
     Restore(RestoreArgs),
+    /// Move the media library between stores (a folder, an S3 bucket).
+    #[command(subcommand)]
+    Media(MediaCommand),
     /// Manage the keys Ghost clients read the Content API with.
     #[command(subcommand)]
     ContentKey(ContentKeyCommand),
@@ -93,6 +96,7 @@ fn main() -> ExitCode {
             }
             Command::Backup(args) => broadsheet::backup::backup(&cli.common, &args).await,
             Command::Restore(args) => broadsheet::backup::restore(&cli.common, &args).await,
+            Command::Media(command) => broadsheet::media::command::run(&cli.common, command).await,
             Command::ContentKey(command) => {
                 broadsheet::ghost_api::keys::command(&cli.common, command).await
             }

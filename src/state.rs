@@ -57,6 +57,8 @@ pub struct Services {
     pub search: Arc<Indexer>,
     /// The bearer token that opens `/metrics` on the site's own address; none keeps it shut.
     pub metrics_token: Option<Arc<str>>,
+    /// How long a claim on a job or on a batch of readers holds (`--claim-lease-seconds`).
+    pub claim_lease: std::time::Duration,
 }
 
 /// Size limits an operator may set.
@@ -74,6 +76,7 @@ impl Services {
             clock: self.clock.clone(),
             mailer: self.mailer.clone(),
             templates: self.templates.clone(),
+            claim_lease: self.claim_lease,
         }
     }
 }

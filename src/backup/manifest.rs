@@ -2,7 +2,7 @@
 //! restore can refuse a backup that was cut short, altered or made by a newer Broadsheet before
 //! it writes anything.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::Path;
 
 use anyhow::{Context, bail};
@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::db::DbKind;
 use crate::db::snapshot::{Counts, latest_schema_version};
-use crate::media::MediaFiles;
+use crate::media::files::is_media_path;
 
 pub const FILE_NAME: &str = "manifest.json";
 
@@ -167,30 +167,13 @@ fn check_layout(path: &str, manifest: &Manifest) -> anyhow::Result<()> {
         .strip_prefix(MEDIA_DIR)
         .and_then(|p| p.strip_prefix('/'));
     match stored {
-        Some(stored) if MediaFiles::new(Path::new("")).locate(stored).is_some() => Ok(()),
+        Some(stored) if is_media_path(stored) => Ok(()),
         _ => bail!("the manifest names {path:?}, which is no part of a Broadsheet backup"),
     }
 }
 
 /// A file's size and SHA-256, read in pieces so a large file never sits in memory whole.
 pub fn checksum(path: &Path) -> std::io::Result<(u64, String)> {
-    read_hashing(path, |_| Ok(()))
-}
-
-/// Copies `from` to `to` (flushed to disk) and returns what [`checksum`] would of the copy, reading
-/// the file once.
-pub fn copy_with_checksum(from: &Path, to: &Path) -> std::io::Result<(u64, String)> {
-    let mut out = std::fs::File::create(to)?;
-    let summed = read_hashing(from, |piece| out.write_all(piece))?;
-    out.sync_all()?;
-    Ok(summed)
-}
-
-/// Reads `path` in pieces, hashing each and handing it to `each`.
-fn read_hashing(
-    path: &Path,
-    mut each: impl FnMut(&[u8]) -> std::io::Result<()>,
-) -> std::io::Result<(u64, String)> {
     let mut file = std::fs::File::open(path)?;
     let mut hasher = Sha256::new();
     let mut buffer = vec![0u8; 256 * 1024];
@@ -201,7 +184,6 @@ fn read_hashing(
             break;
         }
         hasher.update(&buffer[..n]);
-        each(&buffer[..n])?;
         bytes += n as u64;
     }
     Ok((bytes, format!("{:x}", hasher.finalize())))

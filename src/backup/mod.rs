@@ -12,7 +12,6 @@ use crate::clock::Clock;
 use crate::commands;
 use crate::config::{BackupArgs, Common, RestoreArgs};
 use crate::db::snapshot::Counts;
-use crate::media::MediaFiles;
 
 /// A bar on the terminal while files are copied; nothing when the output is not a terminal.
 fn progress(total: u64, what: &str) -> indicatif::ProgressBar {
@@ -39,7 +38,7 @@ pub async fn backup(common: &Common, args: &BackupArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let (data_dir, db) = commands::open(common).await?;
     let url = common.database_url(&data_dir);
-    let media = MediaFiles::new(&data_dir);
+    let media = common.media_files(&data_dir)?;
     let taken = take::take(&db, &url, &media, &Clock::System, &args.dest).await;
     db.close().await;
     let manifest = taken?;
@@ -65,7 +64,8 @@ pub async fn backup(common: &Common, args: &BackupArgs) -> anyhow::Result<()> {
 pub async fn restore(common: &Common, args: &RestoreArgs) -> anyhow::Result<()> {
     let data_dir = common.prepare_data_dir()?;
     let url = common.database_url(&data_dir);
-    let restored = restore::restore(&args.src, &data_dir, &url).await?;
+    let media = common.media_files(&data_dir)?;
+    let restored = restore::restore(&args.src, &url, &media).await?;
     let held = held(restored.counts);
     println!(
         "Restored {held} from {} (taken {} by {}) into {}. Start the server on it; the search \

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, bail};
+use futures_util::StreamExt;
 
 use super::manifest::{self, Engine, Manifest};
 use crate::db::snapshot::{self, Counts};
@@ -18,8 +19,8 @@ pub struct Restored {
     pub counts: Option<Counts>,
 }
 
-/// Restores the verified backup in `src` into `data_dir` and the database at `url`.
-pub async fn restore(src: &Path, data_dir: &Path, url: &str) -> anyhow::Result<Restored> {
+/// Restores the verified backup in `src` into the database at `url` and the media store.
+pub async fn restore(src: &Path, url: &str, media: &MediaFiles) -> anyhow::Result<Restored> {
     let manifest = {
         let src = src.to_path_buf();
         tokio::task::spawn_blocking(move || Manifest::verify(&src))
@@ -41,28 +42,28 @@ pub async fn restore(src: &Path, data_dir: &Path, url: &str) -> anyhow::Result<R
             engine
         );
     }
-    let media_root = data_dir.join(manifest::MEDIA_DIR);
-    if media_root.read_dir().is_ok_and(|mut d| d.next().is_some()) {
+    if let Some(held) = media.list().next().await {
+        held.with_context(|| format!("cannot list the media store {}", media.address()))?;
         bail!(
-            "{} already holds media: restore into an empty data dir",
-            media_root.display()
+            "the media store {} already holds media: restore into an empty one",
+            media.address()
         );
     }
     let placed = Placed::default();
-    let result = place(src, data_dir, url, &manifest, placed).await;
+    let result = place(src, url, media, &manifest, placed).await;
     match result {
         Ok(placed) => {
-            let counts = check(data_dir, url, &manifest).await;
+            let counts = check(url, media, &manifest).await;
             match counts {
                 Ok(counts) => Ok(Restored { manifest, counts }),
                 Err(error) => {
-                    placed.undo(url).await;
+                    placed.undo(url, media).await;
                     Err(error)
                 }
             }
         }
         Err((placed, error)) => {
-            placed.undo(url).await;
+            placed.undo(url, media).await;
             Err(error)
         }
     }
@@ -72,11 +73,18 @@ pub async fn restore(src: &Path, data_dir: &Path, url: &str) -> anyhow::Result<R
 #[derive(Default)]
 struct Placed {
     paths: Vec<PathBuf>,
+    /// Files put into the media store.
+    media: Vec<String>,
     database_loaded: bool,
 }
 
 impl Placed {
-    async fn undo(self, url: &str) {
+    async fn undo(self, url: &str, media: &MediaFiles) {
+        for path in &self.media {
+            if let Err(error) = media.remove(path).await {
+                eprintln!("broadsheet: cannot remove {path} again after a failed restore: {error}");
+            }
+        }
         for path in self.paths.iter().rev() {
             if path.is_dir() {
                 std::fs::remove_dir_all(path).ok();
@@ -101,8 +109,8 @@ type Failed = (Placed, anyhow::Error);
 
 async fn place(
     src: &Path,
-    data_dir: &Path,
     url: &str,
+    media: &MediaFiles,
     manifest: &Manifest,
     mut placed: Placed,
 ) -> Result<Placed, Failed> {
@@ -175,32 +183,20 @@ async fn place(
             ));
         }
     }
-    let partial = data_dir.join(".media.restoring");
-    placed.paths.push(partial.clone());
-    {
-        let (src, partial) = (src.to_path_buf(), partial.clone());
-        let paths: Vec<String> = manifest.media().map(str::to_string).collect();
-        attempt!(
-            tokio::task::spawn_blocking(move || copy_media(&src, &partial, &paths))
+    let paths: Vec<&str> = manifest.media().collect();
+    let bar = super::progress(paths.len() as u64, "media files restored");
+    for path in paths {
+        bar.inc(1);
+        let from = src.join(manifest::MEDIA_DIR).join(path);
+        let bytes = attempt!(
+            tokio::fs::read(&from)
                 .await
-                .context("the media copy stopped")
-                .and_then(|r| r)
+                .with_context(|| format!("cannot read {}", from.display()))
         );
+        attempt!(media.put_named(path, bytes.into()).await);
+        placed.media.push(path.to_string());
     }
-    let media_root = data_dir.join(manifest::MEDIA_DIR);
-    if media_root.is_dir() {
-        // An empty folder (checked before anything was written) gives way.
-        attempt!(
-            std::fs::remove_dir(&media_root)
-                .with_context(|| format!("cannot replace {}", media_root.display()))
-        );
-    }
-    attempt!(
-        std::fs::rename(&partial, &media_root)
-            .with_context(|| format!("cannot move the media to {}", media_root.display()))
-    );
-    placed.paths.pop();
-    placed.paths.push(media_root);
+    bar.finish_and_clear();
     Ok(placed)
 }
 
@@ -214,24 +210,6 @@ fn sqlite_target(url: &str) -> anyhow::Result<PathBuf> {
         bail!("restore needs a database file, not {url:?}");
     }
     Ok(PathBuf::from(path))
-}
-
-fn copy_media(src: &Path, target: &Path, paths: &[String]) -> anyhow::Result<()> {
-    let bar = super::progress(paths.len() as u64, "media files restored");
-    for path in paths {
-        bar.inc(1);
-        let from = src.join(manifest::MEDIA_DIR).join(path);
-        let to = target.join(path);
-        if let Some(folder) = to.parent() {
-            std::fs::create_dir_all(folder)
-                .with_context(|| format!("cannot create {}", folder.display()))?;
-        }
-        std::fs::copy(&from, &to)
-            .and_then(|_| std::fs::File::open(&to)?.sync_all())
-            .with_context(|| format!("cannot restore {}", to.display()))?;
-    }
-    bar.finish_and_clear();
-    Ok(())
 }
 
 fn pg_restore(url: &str, dump: &Path) -> anyhow::Result<()> {
@@ -264,17 +242,21 @@ fn pg_restore(url: &str, dump: &Path) -> anyhow::Result<()> {
 
 /// Opens the restored site as a server would (migrating an older schema), and checks it against
 /// the manifest: SQLite's integrity, the counts, and a file for every library item.
-async fn check(data_dir: &Path, url: &str, manifest: &Manifest) -> anyhow::Result<Option<Counts>> {
+async fn check(
+    url: &str,
+    media: &MediaFiles,
+    manifest: &Manifest,
+) -> anyhow::Result<Option<Counts>> {
     if manifest.database.is_none() {
         return Ok(None);
     }
     let db = db::connect(url, 2).await?;
-    let checked = check_open(&db, data_dir, manifest).await;
+    let checked = check_open(&db, media, manifest).await;
     db.close().await;
     checked.map(Some)
 }
 
-async fn check_open(db: &Db, data_dir: &Path, manifest: &Manifest) -> anyhow::Result<Counts> {
+async fn check_open(db: &Db, media: &MediaFiles, manifest: &Manifest) -> anyhow::Result<Counts> {
     db::migrate(db).await?;
     if db.kind() == DbKind::Sqlite {
         snapshot::integrity_check(db).await?;
@@ -286,13 +268,12 @@ async fn check_open(db: &Db, data_dir: &Path, manifest: &Manifest) -> anyhow::Re
             manifest.counts
         );
     }
-    let media = MediaFiles::new(data_dir);
-    let absent: Vec<String> = snapshot::media_paths(db)
-        .await?
-        .into_iter()
-        .filter(|p| !manifest.missing_media.contains(p))
-        .filter(|p| !media.locate(p).is_some_and(|f| f.exists()))
-        .collect();
+    let mut absent = Vec::new();
+    for path in snapshot::media_paths(db).await? {
+        if !manifest.missing_media.contains(&path) && !media.contains(&path).await? {
+            absent.push(path);
+        }
+    }
     if let Some(first) = absent.first() {
         bail!(
             "{} library files are missing after the restore (the first: {first}): the backup is \

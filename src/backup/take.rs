@@ -13,7 +13,8 @@ use super::manifest::{self, Engine, Entry, Manifest};
 use crate::clock::Clock;
 use crate::db::snapshot::{self, Counts, Exported};
 use crate::db::{self, Db, DbKind};
-use crate::media::MediaFiles;
+use crate::media::{MediaFiles, StoreError};
+use sha2::{Digest, Sha256};
 
 /// What the database part of a backup came to.
 struct Database {
@@ -85,12 +86,7 @@ async fn fill(
         DbKind::Sqlite => copy_sqlite(db, work).await?,
         DbKind::Postgres => dump_postgres(db, url, work).await?,
     };
-    let (mut files, missing_media) = {
-        let (media, work, paths) = (media.clone(), work.to_path_buf(), database.media);
-        tokio::task::spawn_blocking(move || copy_media(&media, &work, &paths))
-            .await
-            .context("the media copy stopped")??
-    };
+    let (mut files, missing_media) = copy_media(media, work, &database.media).await?;
     if let Some(file) = &database.file {
         let (bytes, sha256) = manifest::checksum(&work.join(file))
             .with_context(|| format!("cannot read back {file}"))?;
@@ -201,9 +197,9 @@ fn pg_dump(url: &str, file: &Path, snapshot: &str) -> anyhow::Result<bool> {
     Ok(true)
 }
 
-/// Copies the named media files into the backup, checksumming each; returns their entries and
-/// the paths that were gone (deleted after the snapshot).
-fn copy_media(
+/// Copies the named media files from the store into the backup, checksumming each; returns
+/// their entries and the paths that were gone (deleted after the snapshot).
+async fn copy_media(
     media: &MediaFiles,
     work: &Path,
     paths: &[String],
@@ -213,21 +209,30 @@ fn copy_media(
     let mut missing = Vec::new();
     for path in paths {
         bar.inc(1);
-        let Some(source) = media.locate(path).filter(|p| p.exists()) else {
-            missing.push(path.clone());
-            continue;
+        let bytes = match media.read(path).await {
+            Ok(bytes) => bytes,
+            Err(StoreError::Missing) => {
+                missing.push(path.clone());
+                continue;
+            }
+            Err(down) => return Err(down).context("cannot read the media to back up"),
         };
         let inside = format!("{}/{path}", manifest::MEDIA_DIR);
         let target = work.join(&inside);
-        if let Some(folder) = target.parent() {
-            std::fs::create_dir_all(folder)
-                .with_context(|| format!("cannot create {}", folder.display()))?;
-        }
-        let (bytes, sha256) = manifest::copy_with_checksum(&source, &target)
-            .with_context(|| format!("cannot copy {} to {}", source.display(), target.display()))?;
+        let sha256 = format!("{:x}", Sha256::digest(&bytes));
+        let size = bytes.len() as u64;
+        tokio::task::spawn_blocking(move || {
+            if let Some(folder) = target.parent() {
+                std::fs::create_dir_all(folder)
+                    .with_context(|| format!("cannot create {}", folder.display()))?;
+            }
+            write_synced(&target, &bytes)
+        })
+        .await
+        .context("the media copy stopped")??;
         entries.push(Entry {
             path: inside,
-            bytes,
+            bytes: size,
             sha256,
         });
     }

@@ -13,7 +13,6 @@ use super::service::{self, ImportError, Options, Progress};
 use crate::clock::Clock;
 use crate::commands;
 use crate::config::{Common, ExportCommand, ImportCommand};
-use crate::media::MediaFiles;
 use crate::media::images::ImageService;
 
 /// How often a log line reports progress when there is no terminal to draw a bar on.
@@ -104,7 +103,7 @@ pub async fn run(common: &Common, command: ImportCommand) -> anyhow::Result<()> 
     };
     let report = Report::new();
     let started = Instant::now();
-    let files = MediaFiles::new(&data_dir);
+    let files = common.media_files(&data_dir)?;
     let outcome = service::run(&db, &Clock::System, &files, &args.file, &options, &report).await;
     report.finish();
     db.close().await;

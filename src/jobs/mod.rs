@@ -18,8 +18,10 @@ use crate::{accounts, articles, comments, newsletters, rate_limit};
 
 /// Give up on a job after this many attempts.
 pub const MAX_ATTEMPTS: i64 = 10;
-/// A claimed job is another worker's to take again if not finished within this lease.
-const LEASE_SECONDS: i64 = 300;
+/// A claimed job (or batch of a newsletter's readers) is another worker's to take again if not
+/// finished within this lease, unless `--claim-lease-seconds` says otherwise. A newsletter
+/// batch, the longest step, stops taking new messages a quarter of it before the end.
+pub const DEFAULT_CLAIM_LEASE_SECONDS: u64 = 120;
 
 /// Every kind of job, with its payload.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -113,6 +115,11 @@ pub async fn health(db: &Db, now: Timestamp) -> AppResult<QueueHealth> {
     })
 }
 
+/// The claim lease in whole seconds, as timestamps count them.
+pub fn lease_seconds(ctx: &MailRoom) -> i64 {
+    i64::try_from(ctx.claim_lease.as_secs()).unwrap_or(i64::MAX)
+}
+
 /// Runs every due job once; returns how many ran. Workers call it on a timer; tests call it
 /// directly with a fixed clock.
 pub async fn run_due(ctx: &MailRoom, worker: &str) -> AppResult<usize> {
@@ -120,8 +127,8 @@ pub async fn run_due(ctx: &MailRoom, worker: &str) -> AppResult<usize> {
     let mut ran = 0;
     loop {
         let now = clock.now();
-        let Some(claimed) = store::claim(db, worker, now, now.plus_seconds(LEASE_SECONDS)).await?
-        else {
+        let lease_until = now.plus_seconds(lease_seconds(ctx));
+        let Some(claimed) = store::claim(db, worker, now, lease_until).await? else {
             return Ok(ran);
         };
         ran += 1;

@@ -2,6 +2,7 @@
 //! newsletter issues — and what the job runner hands them.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::Mailer;
 use crate::clock::Clock;
@@ -17,4 +18,6 @@ pub struct MailRoom {
     pub clock: Clock,
     pub mailer: Arc<Mailer>,
     pub templates: Arc<Templates>,
+    /// How long a claim on a job or on a batch of readers holds (`--claim-lease-seconds`).
+    pub claim_lease: Duration,
 }

@@ -1,6 +1,7 @@
-//! The media library: files stored content-addressed in the data dir, with their dimensions and
+//! The media library: files stored content-addressed in the media store (a folder or a bucket), with their dimensions and
 //! editorial metadata in the database; and the image service that resizes them on the fly.
 
+pub mod command;
 pub mod files;
 pub mod images;
 mod inspect;
@@ -8,13 +9,15 @@ mod pages;
 pub mod references;
 pub mod service;
 mod store;
+pub mod store_address;
 
 use axum::Router;
 use axum::routing::get;
 
 use crate::state::AppState;
 
-pub use files::MediaFiles;
+pub use files::{MediaFiles, StoreError};
+pub use store_address::StoreAddress;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::files::content_type;
+use super::files::{content_type, is_media_path};
 use crate::error::{AppError, PageError};
 use crate::state::AppState;
 
@@ -14,8 +14,9 @@ pub async fn file(
     Path(path): Path<String>,
     request_headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let missing = || AppError::not_found("there is no such file");
-    let location = state.media.locate(&path).ok_or_else(missing)?;
+    if !is_media_path(&path) {
+        return Err(AppError::not_found("there is no such file").into());
+    }
     let etag = format!("\"{}\"", path.rsplit('/').next().unwrap_or(&path));
     let mut headers = HeaderMap::new();
     headers.insert(
@@ -29,11 +30,7 @@ pub async fn file(
         }
         headers.insert(header::ETAG, v);
     }
-    let bytes = match tokio::fs::read(&location).await {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(missing().into()),
-        Err(e) => return Err(AppError::Internal(e.into()).into()),
-    };
+    let bytes = state.media.read(&path).await?;
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(content_type(&path)),

@@ -30,7 +30,7 @@ pub async fn add_image_in(
     now: Timestamp,
     image: &ImageInput<'_>,
 ) -> AppResult<i64> {
-    let stored = files.store(image.bytes, image.extension)?;
+    let stored = files.store(image.bytes, image.extension).await?;
     let id = store::upsert(
         tx,
         &NewMedia {
@@ -243,7 +243,9 @@ pub async fn delete(db: &Db, files: &MediaFiles, user: &User, id: i64) -> AppRes
     store::delete(&mut tx, id).await?;
     tx.bump_content_version().await?;
     tx.commit().await?;
-    files.remove(&found.path)?;
+    if let Err(e) = files.remove(&found.path).await {
+        tracing::warn!(error = %e, path = %found.path, "a deleted media item's file stays in the store");
+    }
     Ok(())
 }
 

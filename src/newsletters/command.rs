@@ -36,6 +36,9 @@ pub async fn run(common: &Common, command: NewsletterCommand) -> anyhow::Result<
                 clock,
                 mailer: Arc::new(Mailer::new(&mail, &data_dir)?),
                 templates: Arc::new(Templates::load(theme_dir.as_deref())?),
+                claim_lease: std::time::Duration::from_secs(
+                    crate::jobs::DEFAULT_CLAIM_LEASE_SECONDS,
+                ),
             };
             send(&ctx, &newsletter, subject.as_deref(), &intro).await
         }

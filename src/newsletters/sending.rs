@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use super::digest::{self, Rendered};
 use super::issue_store::{self, Claim, Claimed, Outcome, Start};
@@ -22,9 +22,6 @@ use crate::mail::{DeliveryError, OutgoingMail};
 use crate::secrets;
 use crate::site::settings;
 
-/// How long a claim on recipients lasts; a batch stops taking new messages well before.
-const LEASE_SECONDS: i64 = 120;
-const LEASE_MARGIN: Duration = Duration::from_secs(30);
 /// Recipients each connection takes in one claim.
 const PER_CONNECTION: usize = 50;
 /// Tries of one message before it counts as failed.
@@ -82,24 +79,26 @@ async fn run_until(
     }
     let letter = Arc::new(Letter::new(ctx, &issue).await?);
     let batch = (ctx.mailer.connections() * PER_CONNECTION) as i64;
+    let lease = crate::jobs::lease_seconds(ctx);
     loop {
         let now = ctx.clock.now();
         let claim = Claim {
             issue: issue_id,
             worker,
             now,
-            lease_until: now.plus_seconds(LEASE_SECONDS),
+            lease_until: now.plus_seconds(lease),
         };
         let claimed = issue_store::claim(&ctx.db, &claim, batch).await?;
         if claimed.is_empty() {
             break;
         }
-        let deadline = Instant::now() + Duration::from_secs(LEASE_SECONDS as u64) - LEASE_MARGIN;
+        // A batch stops taking new messages a quarter of the lease before its end.
+        let deadline = Instant::now() + ctx.claim_lease * 3 / 4;
         if !deliver(ctx, &letter, claimed, deadline, halt.clone()).await? {
             return Ok(Some(ctx.clock.now().plus_seconds(SERVER_DOWN_SECONDS)));
         }
         if halt.as_ref().is_some_and(|h| h.load(Ordering::SeqCst) == 0) {
-            return Ok(Some(ctx.clock.now().plus_seconds(LEASE_SECONDS)));
+            return Ok(Some(ctx.clock.now().plus_seconds(lease)));
         }
     }
     let now = ctx.clock.now();

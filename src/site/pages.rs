@@ -11,17 +11,19 @@ use crate::jobs::workers;
 use crate::state::AppState;
 use crate::web::sealed;
 
-/// Liveness and readiness in one: answers 200 only when the database answers, and says which
+/// Liveness and readiness in one: answers 200 only when the database answers (a node without
+/// its media store still serves pages, so it stays in rotation, `degraded`), and says which
 /// node answered and how what it depends on is doing (the media store, and how it hears of
 /// other nodes' changes: `listening` to PostgreSQL's notifications, `polling` the change log
 /// alone, or `lost` while the listener reconnects).
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
     let database = state.db.ping().await;
+    let store = state.media.is_up().await;
     let up = |ok: bool| if ok { "up" } else { "down" };
     let mut report = json!({
         "node": workers::node(),
         "database": up(database.is_ok()),
-        "store": up(state.media.is_up()),
+        "store": up(store),
         "notifications": match state.db.changes().hearing() {
             Hearing::Listening => "listening",
             Hearing::Polling => "polling",
@@ -32,7 +34,7 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<serde_j
     });
     match database {
         Ok(()) => {
-            report["status"] = "ok".into();
+            report["status"] = if store { "ok" } else { "degraded" }.into();
             (StatusCode::OK, Json(report))
         }
         Err(e) => {

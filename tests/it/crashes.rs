@@ -13,7 +13,7 @@ use broadsheet::db::{self, Db};
 use sha2::{Digest, Sha256};
 
 use crate::media::jpeg;
-use crate::support::binary::{self, Server, editor_token, sqlite_url};
+use crate::support::binary::{self, Server, editor_token, multipart, sqlite_url};
 use crate::support::smtp::SmtpServer;
 
 fn broadsheet(dir: &Path, args: &[&str]) -> Command {
@@ -46,10 +46,12 @@ async fn open(dir: &Path) -> Db {
 async fn assert_sound(dir: &Path) -> Db {
     let db = open(dir).await;
     db::snapshot::integrity_check(&db).await.unwrap();
-    let media = broadsheet::media::MediaFiles::new(dir);
+    let media = broadsheet::media::MediaFiles::open(None, dir).unwrap();
     let files: Vec<(String, String)> = sqlx_rows(dir, "SELECT path, sha256 FROM media").await;
     for (path, sha256) in files {
-        let bytes = std::fs::read(media.locate(&path).unwrap())
+        let bytes = media
+            .read(&path)
+            .await
             .unwrap_or_else(|e| panic!("library file {path}: {e}"));
         assert_eq!(format!("{:x}", Sha256::digest(&bytes)), sha256, "{path}");
     }
@@ -105,18 +107,6 @@ async fn a_demo_load_killed_leaves_the_old_newsroom_or_the_new_one() {
     let db = assert_sound(dir.path()).await;
     assert_eq!(db::snapshot::counts(&db).await.unwrap().articles, 24);
     db.close().await;
-}
-
-/// A multipart upload body with one JPEG.
-fn multipart(photo: &[u8], n: usize) -> (String, Vec<u8>) {
-    let boundary = format!("crashtest{n}");
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"alt\"\r\n\r\nPhoto {n}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p{n}.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(photo);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -332,13 +332,14 @@ db_tests! {
         assert!(answers.iter().all(|r| r.status == StatusCode::OK && r.bytes == answers[0].bytes));
         assert_eq!(app.state.images.renders() - before, 1, "eight identical requests, one render");
         let item = broadsheet::media::service::item(&app.db, id).await.unwrap();
-        std::fs::remove_file(app.state.media.locate(&item.path).unwrap()).unwrap();
+        app.state.media.remove(&item.path).await.unwrap();
         let cached = app.get(&url).await;
         assert_eq!(cached.status, StatusCode::OK, "served from the variant cache");
         assert_eq!(cached.bytes, answers[0].bytes);
         assert_eq!(app.state.images.renders() - before, 1);
         let other = app.get(&format!("/images/v2/raw/media:{id}?width=124&format=jpg")).await;
-        assert_eq!(other.status, StatusCode::NOT_FOUND, "a new variant needs the original");
+        assert_eq!(other.status, StatusCode::SERVICE_UNAVAILABLE, "a new variant needs the original");
+        assert_eq!(other.headers["retry-after"], "5", "the store's trouble passes; ask again");
     }
 
     async fn a_cold_burst_of_distinct_variants_waits_for_workers_instead_of_failing(app) {

@@ -27,6 +27,7 @@ mod invalidation;
 mod jobs;
 mod mail;
 mod media;
+mod media_store;
 mod migrations;
 mod newsletter_sends;
 mod newsletters;

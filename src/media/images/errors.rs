@@ -17,6 +17,11 @@ pub enum ImageError {
     Timeout,
     /// No worker came free within the wait allowed, or too many requests already wait.
     Busy,
+    /// The media store holding the library's originals did not answer.
+    StoreDown(String),
+    /// A library item's original is not in the store: another node's upload not yet visible
+    /// there, or a file lost; the item exists, so this is the store's trouble, not the reader's.
+    OriginalMissing,
     /// This client has caused its minute's renders.
     TooManyRenders,
     Internal(String),
@@ -24,6 +29,9 @@ pub enum ImageError {
 
 /// Seconds a client may wait before retrying a busy service.
 const RETRY_AFTER_SECONDS: &str = "1";
+
+/// Seconds to wait before asking again for a picture whose store is down.
+const STORE_RETRY_AFTER_SECONDS: &str = "5";
 
 impl ImageError {
     pub(super) fn info(&self) -> ErrorInfo {
@@ -42,6 +50,20 @@ impl ImageError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "busy",
                 "The image service is busy; try again shortly".to_string(),
+            ),
+            ImageError::StoreDown(why) => {
+                crate::error::store_down(why);
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "media_store_unavailable",
+                    "The picture's original cannot be read just now; try again shortly".to_string(),
+                )
+            }
+            ImageError::OriginalMissing => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "original_missing",
+                "The picture's original is not in the media store just now; try again shortly"
+                    .to_string(),
             ),
             ImageError::TooManyRenders => (
                 StatusCode::TOO_MANY_REQUESTS,
@@ -77,7 +99,11 @@ impl ImageError {
                 Some(300)
             }
             ImageError::Upstream(_) | ImageError::Timeout => Some(30),
-            ImageError::Busy | ImageError::TooManyRenders | ImageError::Internal(_) => None,
+            ImageError::Busy
+            | ImageError::StoreDown(_)
+            | ImageError::OriginalMissing
+            | ImageError::TooManyRenders
+            | ImageError::Internal(_) => None,
         }
     }
 }
@@ -95,6 +121,9 @@ impl IntoResponse for ImageError {
         }
         let retry_after = match self {
             ImageError::Busy => Some(RETRY_AFTER_SECONDS),
+            ImageError::StoreDown(_) | ImageError::OriginalMissing => {
+                Some(STORE_RETRY_AFTER_SECONDS)
+            }
             ImageError::TooManyRenders => Some("60"),
             _ => None,
         };

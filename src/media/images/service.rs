@@ -24,9 +24,10 @@ use super::source::{AllowList, Source};
 use super::variants::{Variant, VariantCache};
 use crate::db::{Db, Timestamp};
 use crate::error::AppError;
-use crate::media::MediaFiles;
+use crate::media::files::is_media_path;
 use crate::media::references;
 use crate::media::service as library;
+use crate::media::{MediaFiles, StoreError};
 use crate::secrets::sha256_hex;
 use crate::site::settings;
 
@@ -104,7 +105,8 @@ struct Origin {
 
 #[derive(Clone)]
 enum Location {
-    File(std::path::PathBuf),
+    /// A library file, read from the media store (which may be another machine's bucket).
+    Stored(MediaFiles, String),
     Remote(reqwest::Url),
 }
 
@@ -294,13 +296,15 @@ impl ImageService {
                         return Err(missing());
                     }
                 }
-                let file = media.locate(&item.path).ok_or_else(missing)?;
+                if !is_media_path(&item.path) {
+                    return Err(missing());
+                }
                 Ok(Origin {
                     identity: format!("media:{}", item.path),
                     focus: (item.focal_x as f64 / 1000.0, item.focal_y as f64 / 1000.0),
                     immutable: true,
                     private: !public,
-                    location: Location::File(file),
+                    location: Location::Stored(media.clone(), item.path.clone()),
                 })
             }
             Source::Remote(url) => {
@@ -433,9 +437,18 @@ impl ImageService {
 
     async fn load(&self, origin: &Origin) -> Result<Vec<u8>, ImageError> {
         match &origin.location {
-            Location::File(path) => tokio::fs::read(path)
-                .await
-                .map_err(|_| ImageError::NotFound("The media file is missing".into())),
+            Location::Stored(media, path) => match media.read(path).await {
+                Ok(bytes) => Ok(bytes.to_vec()),
+                Err(StoreError::Missing) => {
+                    tracing::warn!(
+                        path,
+                        store = media.address(),
+                        "a library picture's original is missing from the media store"
+                    );
+                    Err(ImageError::OriginalMissing)
+                }
+                Err(down) => Err(ImageError::StoreDown(down.to_string())),
+            },
             Location::Remote(url) => self.fetch_original(&origin.identity, url).await,
         }
     }

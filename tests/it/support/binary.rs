@@ -24,7 +24,8 @@ pub fn command(dir: &Path, url: Option<&str>, args: &[&str]) -> Command {
         .args(args)
         .env_remove("BROADSHEET_DATABASE_URL")
         .env_remove("BROADSHEET_DATA_DIR")
-        .env_remove("BROADSHEET_SMTP_URL");
+        .env_remove("BROADSHEET_SMTP_URL")
+        .env_remove("BROADSHEET_MEDIA_STORE");
     command
 }
 
@@ -101,4 +102,17 @@ pub async fn editor_token(url: &str, email: &str) -> String {
 /// The SQLite URL of a data dir's database.
 pub fn sqlite_url(dir: &Path) -> String {
     format!("sqlite://{}", dir.join("broadsheet.db").display())
+}
+
+/// A multipart upload body with one JPEG (its alt text "Photo N"), for `/api/v1/media`; returns
+/// the content type and the body.
+pub fn multipart(photo: &[u8], n: usize) -> (String, Vec<u8>) {
+    let boundary = format!("upload{n}");
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"alt\"\r\n\r\nPhoto {n}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p{n}.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(photo);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }

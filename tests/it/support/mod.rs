@@ -10,6 +10,7 @@ pub mod helpers;
 pub mod nginx;
 pub mod postgres;
 pub mod routes;
+pub mod s3;
 pub mod smtp;
 pub mod soak;
 
@@ -179,7 +180,7 @@ impl TestApp {
             db: db.clone(),
             clock: clock.clone(),
             templates: Arc::new(Templates::load(None).expect("built-in theme loads")),
-            media: Arc::new(MediaFiles::new(data_dir.path())),
+            media: Arc::new(MediaFiles::open(None, data_dir.path()).expect("the media folder")),
             images: Arc::new(
                 ImageService::new(
                     image_config(&[], 2, broadsheet::media::images::DEFAULT_QUEUE),
@@ -198,6 +199,9 @@ impl TestApp {
             render_cache: Arc::new(RenderCache::new(16 * 1024 * 1024, db.changes())),
             proxies: Arc::new(TrustedProxies::default()),
             metrics_token: None,
+            claim_lease: std::time::Duration::from_secs(
+                broadsheet::jobs::DEFAULT_CLAIM_LEASE_SECONDS,
+            ),
             search: Arc::new(Indexer::new(Arc::new(SearchIndex::open(data_dir.path())))),
         });
         TestApp {
