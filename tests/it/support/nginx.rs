@@ -112,7 +112,7 @@ fn site_config(dir: &Path, nodes: &[u16], http: u16, https: u16) -> String {
             .expect("the shipped example");
     let upstream: Vec<String> = nodes
         .iter()
-        .map(|port| format!("server 127.0.0.1:{port};"))
+        .map(|port| format!("server 127.0.0.1:{port} max_fails=3 fail_timeout=10s;"))
         .collect();
     shipped
         .lines()
