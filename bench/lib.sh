@@ -52,7 +52,7 @@ start_app() {
 start_app_on() {
   local port="$1" cache="$2"
   shift 2
-  BROADSHEET_LOG=warn "$BIN" --data-dir "$WORK/data" serve --listen "127.0.0.1:$port" \
+  BROADSHEET_LOG=warn "$BIN" --data-dir "${APP_DATA_DIR:-$WORK/data}" serve --listen "127.0.0.1:$port" \
     --page-cache "$cache" "$@" >/dev/null 2>&1 &
   APP_PID=$!
   APP_PIDS+=("$APP_PID")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Public page throughput: Broadsheet's article page, home page and a section front against nginx
-# serving the same article HTML as a static file, with the page cache on and off.
+# serving the same article HTML as a static file, with the page cache on and off; and a picture
+# from the image service's variant cache against nginx serving the same bytes.
 #
 # Two Broadsheet servers (cache on, cache off) and nginx run side by side; each round measures
 # every target once, in turn, so a drift in the machine's speed hits all of them alike. Prints,
@@ -36,14 +37,23 @@ SECTION="/business-news"
 
 curl -fs "$ON$ARTICLE" >"$WORK/article.html"
 serve_static "$WORK/article.html"
+# The home page's first library picture at 700 px, rendered once: later answers come from the
+# node's variant cache, compared with nginx sending the same bytes as a static file.
+PICTURE="$(grep -o '/images/v2/raw/media:[^" ]*width=700[^" ]*' "$WORK/home.html" | head -n 1 | sed 's/&amp;/\&/g')"
+curl -fs "$ON$PICTURE" >"$WORK/www/picture.jpg"
 
 echo
 echo "Article: $ARTICLE ($(wc -c <"$WORK/www/article.html") bytes); $CONNECTIONS connections, ${DURATION}s a run, $ROUNDS rounds"
 TARGETS=("nginx static article" "article (cache on)" "home (cache on)" "section (cache on)"
-  "article (cache off)" "home (cache off)" "section (cache off)")
+  "article (cache off)" "home (cache off)" "section (cache off)"
+  "nginx static picture" "picture (variant cached)")
 declare -A URL PIDS
 URL["nginx static article"]="http://127.0.0.1:$NGINX_PORT/article.html"
 PIDS["nginx static article"]="$NGINX_PIDS"
+URL["nginx static picture"]="http://127.0.0.1:$NGINX_PORT/picture.jpg"
+PIDS["nginx static picture"]="$NGINX_PIDS"
+URL["picture (variant cached)"]="$ON$PICTURE"
+PIDS["picture (variant cached)"]="$ON_PID"
 for cache in on off; do
   base="$ON" pid="$ON_PID"
   [ "$cache" = off ] && base="$OFF" pid="$OFF_PID"
@@ -56,6 +66,7 @@ done
 declare -A ALL_RPS ALL_P99 ALL_CPU ALL_WRK
 ON_RATIOS=()
 OFF_RATIOS=()
+PICTURE_RATIOS=()
 for round in $(seq 1 "$ROUNDS"); do
   echo
   echo "Round $round"
@@ -69,6 +80,7 @@ for round in $(seq 1 "$ROUNDS"); do
   done
   ON_RATIOS+=("$(ratio "${RPS[article (cache on)]}" "${RPS[nginx static article]}")")
   OFF_RATIOS+=("$(ratio "${RPS[article (cache off)]}" "${RPS[nginx static article]}")")
+  PICTURE_RATIOS+=("$(ratio "${RPS[picture (variant cached)]}" "${RPS[nginx static picture]}")")
 done
 
 echo
@@ -81,7 +93,9 @@ for target in "${TARGETS[@]}"; do
 done
 
 echo
+echo "picture_vs_static rounds: ${PICTURE_RATIOS[*]}"
 echo "article_cache_off_vs_static rounds: ${OFF_RATIOS[*]}"
 echo "article_vs_static rounds: ${ON_RATIOS[*]}"
+echo "picture_vs_static=$(median "${PICTURE_RATIOS[@]}")"
 echo "article_cache_off_vs_static=$(median "${OFF_RATIOS[@]}")"
 echo "article_vs_static=$(median "${ON_RATIOS[@]}")"

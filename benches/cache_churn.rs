@@ -5,7 +5,11 @@
 //! edits one every 30 s, through the database as another node would.
 //!
 //! Usage: cargo bench --bench cache_churn -- BASE_URL DATA_DIR WARM_SECONDS SECONDS TOKEN LABEL
-//! The first WARM_SECONDS fill the cache and are not counted. Prints the readers' answers, p50
+//! [crawl]
+//! With `crawl`, every page is first read once, as a site's cache stands after it has served
+//! for hours (crawlers and the tail of readers reach every story), so the measure is the steady
+//! state; without it the cache starts empty. The first WARM_SECONDS of reading fill the cache
+//! further and are not counted. Prints the readers' answers, p50
 //! and p99, the page cache's hits and misses over the measured part (from the server's
 //! `/metrics`, read with TOKEN), then `hit_ratio_LABEL=`, `repeat_hit_ratio_LABEL=` (leaving out
 //! the first read of each page since the start, a miss under any rule: with a Zipf law over
@@ -40,6 +44,7 @@ async fn main() -> anyhow::Result<()> {
     let seconds: u64 = args.next().expect("SECONDS").parse()?;
     let token = args.next().expect("TOKEN");
     let label = args.next().expect("LABEL");
+    let crawl = args.next().as_deref() == Some("crawl");
 
     let url = format!("sqlite://{}", data_dir.join("broadsheet.db").display());
     let db = broadsheet::db::connect(&url, 2).await?;
@@ -52,17 +57,27 @@ async fn main() -> anyhow::Result<()> {
         archive.sections.len()
     );
 
-    let until = Instant::now() + Duration::from_secs(warm + seconds);
-    let writer = tokio::spawn(write(db.clone(), desk, archive.clone(), until));
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .pool_max_idle_per_host(CONNECTIONS)
         .build()?;
+    // Pages asked for since the start: the first read of one is a miss whatever the rule.
+    let seen = Arc::new(Mutex::new(HashSet::<String>::new()));
+    if crawl {
+        let started = Instant::now();
+        let pages = archive.every_page();
+        let read = crawl_all(&client, &base, &pages).await?;
+        seen.lock().expect("seen").extend(pages);
+        println!(
+            "  crawled {read} pages in {:.0} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let until = Instant::now() + Duration::from_secs(warm + seconds);
+    let writer = tokio::spawn(write(db.clone(), desk, archive.clone(), until));
     let warmed = Instant::now() + Duration::from_secs(warm);
     let latencies = Arc::new(Mutex::new(Vec::<u64>::new()));
     let errors = Arc::new(Mutex::new(Vec::<String>::new()));
-    // Pages asked for since the start: the first read of one is a miss whatever the rule.
-    let seen = Arc::new(Mutex::new(HashSet::<String>::new()));
     let first_reads = Arc::new(AtomicU64::new(0));
     let readers: Vec<_> = (0..CONNECTIONS)
         .map(|n| {
@@ -142,6 +157,26 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Reads every page once, `CONNECTIONS` at a time; returns how many answered 200.
+async fn crawl_all(
+    client: &reqwest::Client,
+    base: &str,
+    pages: &[String],
+) -> anyhow::Result<usize> {
+    use futures_util::StreamExt;
+    let answers: Vec<bool> = futures_util::stream::iter(pages)
+        .map(|path| async move {
+            match client.get(format!("{base}{path}")).send().await {
+                Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+                Err(_) => false,
+            }
+        })
+        .buffer_unordered(CONNECTIONS)
+        .collect()
+        .await;
+    Ok(answers.into_iter().filter(|ok| *ok).count())
+}
+
 /// What readers ask for: the stories, newest first (the Zipf law's ranks), and the fronts.
 struct Archive {
     stories: Vec<(i64, String)>,
@@ -184,6 +219,14 @@ impl Archive {
             sections,
             cumulative,
         })
+    }
+
+    /// Every page a reader may ask for.
+    fn every_page(&self) -> Vec<String> {
+        let mut pages = vec!["/".to_string()];
+        pages.extend(self.sections.iter().cloned());
+        pages.extend(self.stories.iter().map(|(_, path)| path.clone()));
+        pages
     }
 
     /// A story by the Zipf law: its index in `stories`.

@@ -127,7 +127,8 @@ async fn apply_in(tx: &mut Tx, row: &CommentRow, action: Action, now: Timestamp)
                 });
             }
             store::delete(tx, row.id, row.parent_id).await?;
-            return after_change(tx, row.article_id, row.id, Announce::Nothing, now).await;
+            // Its replies move up to its parent, which readers may see.
+            return after_change(tx, row.article_id, row.id, Announce::Nothing, true, now).await;
         }
     };
     let trashed_from = (next == "trash").then_some(current);
@@ -143,7 +144,8 @@ async fn apply_in(tx: &mut Tx, row: &CommentRow, action: Action, now: Timestamp)
     } else {
         Announce::Nothing
     };
-    after_change(tx, row.article_id, row.id, announce, now).await
+    let public = current == "approved" || next == "approved";
+    after_change(tx, row.article_id, row.id, announce, public, now).await
 }
 
 /// Moves a comment's features to the class a moderator chose, undoing an earlier choice.

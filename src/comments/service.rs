@@ -270,7 +270,8 @@ pub async fn submit(
         Status::Pending if policy.notify_moderators == ModerationNotice::Each => Announce::Hold,
         _ => Announce::Nothing,
     };
-    after_change(&mut tx, target.id, id, announce, now).await?;
+    let public = status == Status::Approved;
+    after_change(&mut tx, target.id, id, announce, public, now).await?;
     tx.commit().await?;
     tracing::info!(
         comment = id,
@@ -414,17 +415,21 @@ pub(super) fn shown_by(article_id: i64) -> Changed {
 }
 
 /// Inside the transaction that changed a comment's status: keep the article's count, tell the
-/// page caches, and queue the notification.
+/// page caches when readers see the change (`public`: the comment is or was approved; a comment
+/// held, marked spam or trashed unseen changes no page), and queue the notification.
 pub(super) async fn after_change(
     tx: &mut Tx,
     article_id: i64,
     comment_id: i64,
     announce: Announce,
+    public: bool,
     now: Timestamp,
 ) -> AppResult<()> {
     let count = store::count_approved_in(tx, article_id).await?;
     articles::set_comment_count_in(tx, article_id, count).await?;
-    tx.changed(shown_by(article_id)).await?;
+    if public {
+        tx.changed(shown_by(article_id)).await?;
+    }
     let kind = match announce {
         Announce::Nothing => return Ok(()),
         Announce::Approval => "approval",

@@ -43,7 +43,8 @@ async fn rendered_again(app: &TestApp, path: &str) -> bool {
     page.text().contains(CHANGED)
 }
 
-async fn approved_comment(app: &TestApp, article_id: i64) {
+/// A reader's comment, held for moderation (a first comment from an address is); its id.
+async fn held_comment(app: &TestApp, article_id: i64) -> i64 {
     let comment = Comment::new(
         article_id,
         "Ann Reader",
@@ -52,15 +53,17 @@ async fn approved_comment(app: &TestApp, article_id: i64) {
     );
     let posted = app.comment(&comment).await;
     assert_eq!(posted.status, 303, "{}", posted.text());
-    app.approve_comment(posted_id(posted.header("location")))
-        .await;
+    posted_id(posted.header("location"))
 }
 
 db_tests! {
     async fn a_comment_drops_its_story_and_the_lists_showing_it_and_nothing_else(app) {
         let (_, loud, _) = two_stories(app).await;
         change_quietly(app).await;
-        approved_comment(app, loud).await;
+        let held = held_comment(app, loud).await;
+        assert!(!rendered_again(app, LOUD).await, "a held comment changes no reader's page");
+        assert!(!rendered_again(app, "/").await, "nor the count on its card");
+        app.approve_comment(held).await;
 
         let page = app.get(LOUD).await.text();
         assert!(page.contains("A fair point."), "the story's page shows the comment");
