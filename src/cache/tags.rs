@@ -113,6 +113,11 @@ impl Shows {
         keys
     }
 
+    /// The same names for `Cache-Tag` (Cloudflare and others), which separates them by commas.
+    pub fn cache_tag(&self) -> String {
+        self.surrogate_key().replace(' ', ",")
+    }
+
     fn contains(&self, tag: &Tag) -> bool {
         match self {
             Shows::Anything => true,
@@ -228,6 +233,7 @@ mod tests {
         let shows = Shows::only([Tag::article(9), Tag::HOME, Tag::article(9)]);
         assert_eq!(shows.surrogate_key(), "site a9 home");
         assert_eq!(Shows::Anything.surrogate_key(), "site any");
+        assert_eq!(shows.cache_tag(), "site,a9,home");
         assert_eq!(
             Changed::only([Tag::article(9)]).purge_keys(),
             vec!["a9", "any"]

@@ -207,6 +207,8 @@ type BoxedResponse = Pin<Box<dyn Future<Output = Result<Response, Infallible>> +
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// What the page shows, for a cache in front to purge by (Varnish's xkey, Fastly).
 static SURROGATE_KEY: HeaderName = HeaderName::from_static("surrogate-key");
+/// The same names, comma-separated, for the CDNs that read `Cache-Tag` (Cloudflare, Akamai).
+static CACHE_TAG: HeaderName = HeaderName::from_static("cache-tag");
 
 impl<S> Service<Request> for PageCacheService<S>
 where
@@ -334,6 +336,9 @@ fn build_entry(
     headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     if let Ok(keys) = HeaderValue::from_str(&marker.shows.surrogate_key()) {
         headers.insert(SURROGATE_KEY.clone(), keys);
+    }
+    if let Ok(tags) = HeaderValue::from_str(&marker.shows.cache_tag()) {
+        headers.insert(CACHE_TAG.clone(), tags);
     }
     if let Some(v) =
         last_modified.and_then(|m| HeaderValue::from_str(&httpdate::fmt_http_date(m)).ok())

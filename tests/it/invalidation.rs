@@ -134,8 +134,10 @@ db_tests! {
         let keys = |page: &crate::support::TestResponse| {
             page.header("surrogate-key").split(' ').map(str::to_string).collect::<Vec<_>>()
         };
-        let story = keys(&app.get(LOUD).await);
+        let page = app.get(LOUD).await;
+        let story = keys(&page);
         assert_eq!(story[0], "site", "purging `site` empties a cache in front");
+        assert_eq!(page.header("cache-tag"), story.join(","), "the same names for Cache-Tag");
         assert!(story.contains(&format!("a{loud}")));
         assert!(story.contains(&"related".to_string()));
         assert!(!story.contains(&format!("a{quiet}")), "{story:?}");

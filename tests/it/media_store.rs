@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crate::media::jpeg;
 use crate::support::binary::{self, Server, editor_token, multipart, sqlite_url};
-use crate::support::s3::{S3Server, sign_in};
+use crate::support::s3::{S3Server, demo_into, sign_in};
 
 fn serve(dir: &Path, store: &str, log: &Path) -> Server {
     let mut command = binary::command(
@@ -45,6 +45,15 @@ async fn a_picture(server: &Server) -> String {
     rest[..rest.find(['"', ' ']).unwrap()].replace("&amp;", "&")
 }
 
+/// A 503 that asks to be tried again in 5 s, kept by no cache, with the error `code`.
+async fn try_again_later(answer: reqwest::Response, code: &str) {
+    assert_eq!(answer.status(), 503);
+    assert_eq!(answer.headers()["retry-after"], "5");
+    assert_eq!(answer.headers()["cache-control"], "no-store");
+    let error: serde_json::Value = serde_json::from_str(&answer.text().await.unwrap()).unwrap();
+    assert_eq!(error["error"]["code"], code);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bucket_holds_the_library_and_its_outages_cost_only_pictures() {
     let Some(s3) = S3Server::start() else {
@@ -53,17 +62,7 @@ async fn a_bucket_holds_the_library_and_its_outages_cost_only_pictures() {
     s3.bucket("newsroom").await;
     let store = s3.address("newsroom", "site");
     let dir = tempfile::tempdir().unwrap();
-    let mut demo = binary::command(
-        dir.path(),
-        None,
-        &["--media-store", &store, "demo", "--articles", "12"],
-    );
-    let loaded = sign_in(&mut demo).output().unwrap();
-    assert!(
-        loaded.status.success(),
-        "{}",
-        String::from_utf8_lossy(&loaded.stderr)
-    );
+    demo_into(dir.path(), None, &store, 12);
     let demo_keys = s3.keys("newsroom", "site/").await;
     assert!(
         !demo_keys.is_empty(),
@@ -158,11 +157,7 @@ async fn a_bucket_holds_the_library_and_its_outages_cost_only_pictures() {
     s3.delete("newsroom", &format!("site/{shown}")).await;
     let new_size = |width: &str| format!("{}{}", server.base, picture.replace("width=", width));
     let lost = client.get(new_size("width=2")).send().await.unwrap();
-    assert_eq!(lost.status(), 503);
-    assert_eq!(lost.headers()["retry-after"], "5");
-    assert_eq!(lost.headers()["cache-control"], "no-store");
-    let error: serde_json::Value = serde_json::from_str(&lost.text().await.unwrap()).unwrap();
-    assert_eq!(error["error"]["code"], "original_missing");
+    try_again_later(lost, "original_missing").await;
     let gone = client
         .get(format!("{}/media/{shown}", server.base))
         .send()
@@ -188,10 +183,7 @@ async fn a_bucket_holds_the_library_and_its_outages_cost_only_pictures() {
         assert_eq!(answer.status(), 200, "{page} while the store is down");
     }
     let fresh = client.get(new_size("width=1")).send().await.unwrap();
-    assert_eq!(fresh.status(), 503);
-    assert_eq!(fresh.headers()["retry-after"], "5");
-    let error: serde_json::Value = serde_json::from_str(&fresh.text().await.unwrap()).unwrap();
-    assert_eq!(error["error"]["code"], "media_store_unavailable");
+    try_again_later(fresh, "media_store_unavailable").await;
     let file = client
         .get(format!("{}/media/{path}", server.base))
         .send()

@@ -17,7 +17,7 @@ use crate::media::jpeg;
 use crate::support::binary::{self, Server, editor_token, multipart};
 use crate::support::nginx::{Ports, Proxy, free_port};
 use crate::support::postgres;
-use crate::support::s3::{S3Server, sign_in};
+use crate::support::s3::{S3Server, demo_into, sign_in};
 use crate::support::smtp::{SmtpServer, header};
 use broadsheet::newsletters::issues;
 
@@ -46,17 +46,7 @@ impl Cluster {
         s3.bucket("shared").await;
         let store = s3.address("shared", "media");
         let dir = tempfile::tempdir().unwrap();
-        let mut demo = binary::command(
-            &dir.path().join("a"),
-            Some(&url),
-            &["--media-store", &store, "demo", "--articles", "12"],
-        );
-        let loaded = sign_in(&mut demo).output().unwrap();
-        assert!(
-            loaded.status.success(),
-            "{}",
-            String::from_utf8_lossy(&loaded.stderr)
-        );
+        demo_into(&dir.path().join("a"), Some(&url), &store, 12);
         let public = ports.public();
         let mut nodes = Vec::new();
         let mut node_ports = Vec::new();

@@ -124,6 +124,23 @@ impl S3Server {
     }
 }
 
+/// Loads a demo newsroom of `articles` stories into `dir` (and the database at `url`, if any)
+/// with its photographs in the media store at `store`, as `broadsheet demo` does.
+pub fn demo_into(dir: &std::path::Path, url: Option<&str>, store: &str, articles: u32) {
+    let count = articles.to_string();
+    let mut demo = super::binary::command(
+        dir,
+        url,
+        &["--media-store", store, "demo", "--articles", &count],
+    );
+    let loaded = sign_in(&mut demo).output().expect("the binary runs");
+    assert!(
+        loaded.status.success(),
+        "demo: {}",
+        String::from_utf8_lossy(&loaded.stderr)
+    );
+}
+
 /// Gives `command` the credentials for the test server, through the variables an operator sets.
 pub fn sign_in(command: &mut Command) -> &mut Command {
     command
