@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::store::{self, CardRow, LabelRow, LinkRow};
+use super::store::{self, CardRow, LinkRow};
 use crate::db::{Db, Timestamp};
 use crate::error::{AppError, AppResult, FieldError};
 
@@ -75,29 +75,30 @@ pub async fn ids_after(db: &Db, after: i64, limit: i64) -> AppResult<Vec<i64>> {
 /// A published article as a result shows it: its card and its bylines.
 pub struct Found {
     pub card: CardRow,
-    pub bylines: Vec<LabelRow>,
+    pub bylines: Vec<Byline>,
+}
+
+/// An author's name and the slug of their page.
+pub struct Byline {
+    pub name: String,
+    pub slug: String,
 }
 
 /// The articles among `ids` that readers may see now, in the order of `ids`.
 pub async fn found(db: &Db, now: Timestamp, ids: &[i64]) -> AppResult<Vec<Found>> {
-    let mut cards: HashMap<i64, CardRow> = store::cards_by_ids(db, now, ids)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
-    let mut bylines: HashMap<i64, Vec<LabelRow>> = HashMap::new();
-    for row in store::bylines(db, ids).await? {
-        bylines.entry(row.article_id).or_default().push(row);
+    let mut found: HashMap<i64, Found> = HashMap::with_capacity(ids.len());
+    for row in store::bylined_cards_by_ids(db, now, ids).await? {
+        let byline = row
+            .author_name
+            .zip(row.author_slug)
+            .map(|(name, slug)| Byline { name, slug });
+        let entry = found.entry(row.card.id).or_insert_with(|| Found {
+            card: row.card,
+            bylines: Vec::new(),
+        });
+        entry.bylines.extend(byline);
     }
-    Ok(ids
-        .iter()
-        .filter_map(|id| {
-            cards.remove(id).map(|card| Found {
-                bylines: bylines.remove(id).unwrap_or_default(),
-                card,
-            })
-        })
-        .collect())
+    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
 }
 
 /// The author profile at `slug`, for a search filter.

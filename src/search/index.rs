@@ -120,6 +120,7 @@ impl Live {
             .building
             .lock()
             .map_err(|_| anyhow::anyhow!("the index writer failed earlier"))?;
+        let rebuilt = building.is_some();
         let mut writer = match building.take() {
             Some(writer) => writer,
             None => self.index.writer(WRITER_BYTES)?,
@@ -133,6 +134,14 @@ impl Live {
         let mut commit = writer.prepare_commit()?;
         commit.set_payload(&serde_json::to_string(&mark)?);
         commit.commit()?;
+        if rebuilt {
+            // A rebuilt index is read far more than it is written: one segment answers a
+            // query with one lookup per term, where the writer's threads left several.
+            let segments = self.index.searchable_segment_ids()?;
+            if segments.len() > 1 {
+                writer.merge(&segments).wait()?;
+            }
+        }
         // Merges the commit started finish before the writer lets go of the index.
         writer.wait_merging_threads()?;
         self.reader.reload()?;

@@ -16,6 +16,7 @@ pub mod related;
 pub mod service;
 mod similar;
 mod store;
+mod top;
 
 pub use index::SearchIndex;
 pub use indexer::Indexer;

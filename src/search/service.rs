@@ -27,6 +27,7 @@ use super::matching::{self, Matcher, tokens};
 use super::passages::Highlighter;
 use super::query::{self, Clause, Parsed};
 use super::similar;
+use super::top;
 use crate::db::Timestamp;
 use crate::error::{AppError, AppResult};
 
@@ -134,18 +135,25 @@ fn search_now(live: &Live, request: &Request) -> AppResult<Results> {
     let Some(text) = matcher.text_query(&parsed) else {
         return Ok(Results::default());
     };
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text)];
-    clauses.extend(audience(&fields, &request.audience, request.now));
-    clauses.extend(filters(&fields, &request.filters));
-    let query = BooleanQuery::new(clauses);
+    let mut restrictions = audience(&fields, &request.audience, request.now);
+    restrictions.extend(filters(&fields, &request.filters));
     let window = request.offset + request.limit;
     if request.limit == 0 || window > MAX_RESULTS {
         return Err(AppError::not_found("there are no results that far down"));
     }
     let (addresses, total): (Vec<DocAddress>, usize) = match request.sort {
         Sort::Relevance => {
-            let most_relevant = TopDocs::with_limit(window.max(RESCORED)).order_by_score();
-            let (hits, total) = searcher.search(&query, &(most_relevant, Count))?;
+            let k = window.max(RESCORED);
+            let (hits, total) = match restrictions.as_slice() {
+                // A reader's search without filters: the words alone decide, which lets the
+                // best be found without scoring every match.
+                [(Occur::MustNot, hidden)] => top::visible_top(&searcher, &*text, &**hidden, k)?,
+                _ => {
+                    let query = restricted(text, restrictions);
+                    let most_relevant = TopDocs::with_limit(k).order_by_score();
+                    searcher.search(&query, &(most_relevant, Count))?
+                }
+            };
             let bonuses = matcher.bonuses(&parsed);
             let mut ranked = rescore(&searcher, hits, &bonuses, request)?;
             ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -153,6 +161,7 @@ fn search_now(live: &Live, request: &Request) -> AppResult<Results> {
             (page.map(|(_, a)| a).collect(), total)
         }
         Sort::Newest => {
+            let query = restricted(text, restrictions);
             let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
             let ranked = top.order_by_fast_field::<i64>(document::PUBLISHED, Order::Desc);
             let (hits, total) = searcher.search(&query, &(ranked, Count))?;
@@ -259,6 +268,13 @@ impl Lookup {
             }
         }
     }
+}
+
+/// `text` with the audience's and the filters' clauses.
+fn restricted(text: Box<dyn Query>, restrictions: Vec<(Occur, Box<dyn Query>)>) -> BooleanQuery {
+    let mut clauses = vec![(Occur::Must, text)];
+    clauses.extend(restrictions);
+    BooleanQuery::new(clauses)
 }
 
 fn audience(fields: &Fields, audience: &Audience, now: Timestamp) -> Vec<(Occur, Box<dyn Query>)> {
