@@ -75,9 +75,12 @@ pub async fn update_article(tx: &mut Tx, id: i64, f: &ArticleFields<'_>) -> sqlx
         .execute(c).await.map(|r| r.rows_affected()))
 }
 
-/// Up to `limit` articles whose body is in a document model older than `schema`, by id.
+/// Up to `limit` articles whose body is in a document model older than `schema`, in the order
+/// of the `body_schema` index: ordered by id alone, SQLite read the whole archive at every start
+/// to find that none was left.
 pub async fn legacy_bodies(db: &Db, schema: i64, limit: i64) -> sqlx::Result<Vec<(i64, String)>> {
-    const SQL: &str = "SELECT id, body FROM articles WHERE body_schema < $1 ORDER BY id LIMIT $2";
+    const SQL: &str =
+        "SELECT id, body FROM articles WHERE body_schema < $1 ORDER BY body_schema, id LIMIT $2";
     with_db!(db, p => sqlx::query_as(SQL).bind(schema).bind(limit).fetch_all(p).await)
 }
 

@@ -269,27 +269,13 @@ pub async fn next_publication_after(db: &Db, now: Timestamp) -> sqlx::Result<Opt
 
 /// The cards of those of `ids` that readers may see now, in no particular order.
 pub async fn cards_by_ids(db: &Db, now: Timestamp, ids: &[i64]) -> sqlx::Result<Vec<CardRow>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    // The visibility test sits inside a CASE so that no index can serve it: SQLite would
-    // otherwise walk the (status, published_at) index through the whole archive instead of
-    // looking the few ids up (25 ms rather than microseconds at 100,000 articles).
-    let sql = format!(
-        concat!(
-            card_rows!(),
-            "WHERE a.id IN ({}) AND \
-             CASE WHEN a.status = 'published' AND a.published_at <= $1 THEN 1 ELSE 0 END = 1"
-        ),
-        placeholders(2, ids.len())
-    );
-    with_db!(db, p => {
-        let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(now);
-        for id in ids {
-            q = q.bind(id);
-        }
-        q.fetch_all(p).await
-    })
+    visible_by_ids(
+        db,
+        concat!(card_rows!(), "WHERE a.id IN ({}) AND {visible}"),
+        now,
+        ids,
+    )
+    .await
 }
 
 /// A card joined with one of its bylines: a row per author (one with none for an article
@@ -309,12 +295,7 @@ pub async fn bylined_cards_by_ids(
     now: Timestamp,
     ids: &[i64],
 ) -> sqlx::Result<Vec<BylinedCardRow>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    // The CASE keeps the visibility test off the indexes, as in `cards_by_ids`.
-    let sql = format!(
-        "SELECT a.id, a.slug, a.headline, a.standfirst, a.published_at, \
+    const SQL: &str = "SELECT a.id, a.slug, a.headline, a.standfirst, a.published_at, \
          s.slug AS section_slug, s.name AS section_name, a.lead_alt, \
          m.id AS lead_id, m.width AS lead_width, m.height AS lead_height, a.comment_count, \
          au.name AS author_name, au.slug AS author_slug \
@@ -322,10 +303,28 @@ pub async fn bylined_cards_by_ids(
          LEFT JOIN media m ON m.id = a.lead_media_id \
          LEFT JOIN article_authors aa ON aa.article_id = a.id \
          LEFT JOIN authors au ON au.id = aa.author_id \
-         WHERE a.id IN ({}) AND \
-         CASE WHEN a.status = 'published' AND a.published_at <= $1 THEN 1 ELSE 0 END = 1 \
-         ORDER BY a.id, aa.position",
-        placeholders(2, ids.len())
+         WHERE a.id IN ({}) AND {visible} ORDER BY a.id, aa.position";
+    visible_by_ids(db, SQL, now, ids).await
+}
+
+/// Runs `sql` for the articles among `ids` readers may see at `now` (`$1`): `{}` becomes a
+/// placeholder per id and `{visible}` the visibility test. The test sits inside a CASE so that
+/// no index can serve it: SQLite would otherwise walk the (status, published_at) index through
+/// the whole archive instead of looking the few ids up (25 ms rather than microseconds at
+/// 100,000 articles).
+async fn visible_by_ids<T>(db: &Db, sql: &str, now: Timestamp, ids: &[i64]) -> sqlx::Result<Vec<T>>
+where
+    T: Send
+        + Unpin
+        + for<'r> FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> FromRow<'r, sqlx::postgres::PgRow>,
+{
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = sql.replace("{}", &placeholders(2, ids.len())).replace(
+        "{visible}",
+        "CASE WHEN a.status = 'published' AND a.published_at <= $1 THEN 1 ELSE 0 END = 1",
     );
     with_db!(db, p => {
         let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(now);
