@@ -39,6 +39,9 @@ const INDEX_POLL: Duration = Duration::from_millis(500);
 /// Memory for prepared page contexts (see [`RenderCache`]).
 const RENDER_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
+/// Memory for results pages' cards (see [`articles::FoundCards`]): some 30,000 of them.
+const FOUND_CARDS_BYTES: usize = 16 * 1024 * 1024;
+
 /// Opens the configured database, migrated.
 pub async fn open(common: &Common) -> anyhow::Result<(std::path::PathBuf, Db)> {
     let data_dir = common.prepare_data_dir()?;
@@ -136,6 +139,7 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
             db.changes(),
         )),
         render_cache: Arc::new(RenderCache::new(RENDER_CACHE_BYTES, db.changes())),
+        found_cards: Arc::new(articles::FoundCards::new(FOUND_CARDS_BYTES, db.changes())),
         proxies: Arc::new(TrustedProxies::new(args.trusted_proxies.clone())),
         search: Arc::new(Indexer::new(Arc::new(SearchIndex::open(&data_dir)))),
         metrics_token: args.metrics_token.as_deref().map(Arc::from),

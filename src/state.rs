@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use crate::articles::FoundCards;
 use crate::clock::Clock;
 use crate::db::Db;
 use crate::mail::{MailRoom, Mailer};
@@ -52,6 +53,8 @@ pub struct Services {
     pub limits: Limits,
     pub page_cache: Arc<PageCache>,
     pub render_cache: Arc<RenderCache>,
+    /// Results pages' cards, kept until a write changes them.
+    pub found_cards: Arc<FoundCards>,
     pub proxies: Arc<TrustedProxies>,
     /// This node's search index and the indexer that keeps it current.
     pub search: Arc<Indexer>,

@@ -2,8 +2,14 @@
 //! articles, the cards and bylines of a page of results, and the related articles editors pinned.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use super::found_cards::FoundCards;
 use super::store::{self, CardRow, LinkRow};
+use super::views::{self, CardView};
 use crate::db::{Db, Timestamp};
 use crate::error::{AppError, AppResult, FieldError};
 
@@ -72,31 +78,67 @@ pub async fn ids_after(db: &Db, after: i64, limit: i64) -> AppResult<Vec<i64>> {
     Ok(store::ids_after(db, after, limit).await?)
 }
 
-/// A published article as a result shows it: its card and its bylines.
+/// A published article as a result shows it: its card and its bylines, shown in `tz` (its
+/// address and dates depend on the site's zone).
 pub struct Found {
-    pub card: CardRow,
+    pub id: i64,
+    pub card: CardView,
     pub bylines: Vec<Byline>,
+    tz: Tz,
 }
 
-/// An author's name and the slug of their page.
+/// An author's name and the address of their page, as themes read it (`text`, `url`).
+#[derive(Serialize)]
 pub struct Byline {
-    pub name: String,
-    pub slug: String,
+    pub text: String,
+    pub url: String,
 }
 
-/// The articles among `ids` that readers may see now, in the order of `ids`.
-pub async fn found(db: &Db, now: Timestamp, ids: &[i64]) -> AppResult<Vec<Found>> {
-    let mut found: HashMap<i64, Found> = HashMap::with_capacity(ids.len());
-    for row in store::bylined_cards_by_ids(db, now, ids).await? {
-        let byline = row
-            .author_name
-            .zip(row.author_slug)
-            .map(|(name, slug)| Byline { name, slug });
-        let entry = found.entry(row.card.id).or_insert_with(|| Found {
-            card: row.card,
-            bylines: Vec::new(),
-        });
-        entry.bylines.extend(byline);
+/// The articles among `ids` that readers may see now, in the order of `ids`, shown in `tz`:
+/// from `kept` where it has them, the rest in one query, then kept for the next page that shows
+/// them.
+pub async fn found(
+    db: &Db,
+    kept: &FoundCards,
+    now: Timestamp,
+    tz: Tz,
+    ids: &[i64],
+) -> AppResult<Vec<Arc<Found>>> {
+    let mut found: HashMap<i64, Arc<Found>> = ids
+        .iter()
+        .filter_map(|id| kept.get(*id).filter(|f| f.tz == tz).map(|f| (*id, f)))
+        .collect();
+    let missing: Vec<i64> = ids
+        .iter()
+        .copied()
+        .filter(|id| !found.contains_key(id))
+        .collect();
+    if !missing.is_empty() {
+        let since = db.changes().seq();
+        let mut fetched: HashMap<i64, (CardRow, Vec<Byline>)> = HashMap::new();
+        for row in store::bylined_cards_by_ids(db, now, &missing).await? {
+            let byline = row
+                .author_name
+                .zip(row.author_slug)
+                .map(|(name, slug)| Byline {
+                    text: name,
+                    url: format!("/author/{slug}"),
+                });
+            let entry = fetched
+                .entry(row.card.id)
+                .or_insert_with(|| (row.card, Vec::new()));
+            entry.1.extend(byline);
+        }
+        for (id, (card, bylines)) in fetched {
+            let one = Arc::new(Found {
+                id,
+                card: views::card(&card, tz),
+                bylines,
+                tz,
+            });
+            kept.keep(since, id, one.clone());
+            found.insert(id, one);
+        }
     }
     Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
 }

@@ -55,29 +55,90 @@ pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Token> {
     out
 }
 
+/// What a query asks of a document: `scored`, the words (a phrase's words among them), which
+/// rank the matches; and `checks`, the phrases of more than two words that a match must also
+/// contain in order. A check reads positions, far dearer than a word's postings, so it is made
+/// only of the documents whose words score high enough to be kept (see [`super::top`]), while
+/// the words alone let the search skip what cannot rank. A phrase of two words is one term of
+/// its own (see [`super::analysis::pair`]), scored and never checked.
+pub struct TextQuery {
+    pub scored: Box<dyn Query>,
+    pub checks: Vec<Box<dyn Query>>,
+}
+
+impl TextQuery {
+    /// Both parts as one query, scored as `scored` alone.
+    pub fn whole(&self) -> Box<dyn Query> {
+        if self.checks.is_empty() {
+            return self.scored.box_clone();
+        }
+        let mut clauses = vec![(Occur::Must, self.scored.box_clone())];
+        clauses.extend(
+            self.checks
+                .iter()
+                .map(|c| (Occur::Must, filter(c.box_clone()))),
+        );
+        Box::new(BooleanQuery::new(clauses))
+    }
+}
+
+/// One wanted word or phrase: the terms that score it, and the phrase to check when the terms
+/// do not say it all.
+struct Wanted {
+    terms: Vec<Box<dyn Query>>,
+    check: Option<Box<dyn Query>>,
+}
+
+impl Wanted {
+    fn one(query: Box<dyn Query>) -> Wanted {
+        Wanted {
+            terms: vec![query],
+            check: None,
+        }
+    }
+
+    /// Terms and check as one query, for an exclusion.
+    fn whole(mut self) -> Box<dyn Query> {
+        if self.terms.len() == 1 && self.check.is_none() {
+            return self.terms.remove(0);
+        }
+        let clauses = self
+            .terms
+            .into_iter()
+            .chain(self.check)
+            .map(|q| (Occur::Must, q))
+            .collect();
+        Box::new(BooleanQuery::new(clauses))
+    }
+}
+
 impl Matcher<'_> {
     /// The query for `parsed`, or `None` when no wanted clause leaves a word to look for (only
-    /// stop words or punctuation).
-    pub fn text_query(&mut self, parsed: &Parsed) -> Option<Box<dyn Query>> {
+    /// stop words or punctuation). The wanted terms make one flat intersection, the shape
+    /// tantivy prunes best.
+    pub fn text_query(&mut self, parsed: &Parsed) -> Option<TextQuery> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut checks = Vec::new();
         for clause in &parsed.wanted {
-            if let Some(q) = self.clause(clause, true) {
-                clauses.push((Occur::Must, q));
+            if let Some(wanted) = self.clause(clause, true) {
+                clauses.extend(wanted.terms.into_iter().map(|q| (Occur::Must, q)));
+                checks.extend(wanted.check);
             }
         }
         if clauses.is_empty() {
             return None;
         }
         for clause in &parsed.excluded {
-            if let Some(q) = self.clause(clause, false) {
-                clauses.push((Occur::MustNot, q));
+            if let Some(wanted) = self.clause(clause, false) {
+                clauses.push((Occur::MustNot, wanted.whole()));
             }
         }
-        Some(if let [(Occur::Must, _)] = clauses.as_slice() {
+        let scored = if let [(Occur::Must, _)] = clauses.as_slice() {
             clauses.remove(0).1
         } else {
             Box::new(BooleanQuery::new(clauses))
-        })
+        };
+        Some(TextQuery { scored, checks })
     }
 
     /// The bonuses of `parsed` (words as written, words together), added to the score of the
@@ -105,18 +166,18 @@ impl Matcher<'_> {
         bonuses
     }
 
-    fn clause(&mut self, clause: &Clause, wanted: bool) -> Option<Box<dyn Query>> {
+    fn clause(&mut self, clause: &Clause, wanted: bool) -> Option<Wanted> {
         match clause {
             Clause::Word(word) => self.word(word, wanted),
             // One word in quotes: that word, as written.
             Clause::Phrase(phrase) => self.phrase_anywhere(phrase).or_else(|| {
                 let (_, written) = tokens(&mut self.folded, phrase).into_iter().next()?;
-                Some(term(self.fields.exact, &written, 1.0))
+                Some(Wanted::one(term(self.fields.exact, &written, 1.0)))
             }),
         }
     }
 
-    fn word(&mut self, word: &str, tolerate_typo: bool) -> Option<Box<dyn Query>> {
+    fn word(&mut self, word: &str, tolerate_typo: bool) -> Option<Wanted> {
         let f = *self.fields;
         let stemmed = tokens(&mut self.stemmed, word);
         if stemmed.len() > 1 {
@@ -134,9 +195,11 @@ impl Matcher<'_> {
         {
             let fuzzy = FuzzyTermQuery::new(Term::from_field_text(f.exact, &written), 1, true);
             let typo = Box::new(BoostQuery::new(Box::new(fuzzy), TYPO));
-            return Some(Box::new(BooleanQuery::union(vec![found, typo])));
+            return Some(Wanted::one(Box::new(BooleanQuery::union(vec![
+                found, typo,
+            ]))));
         }
-        Some(found)
+        Some(Wanted::one(found))
     }
 
     /// The bonus for `word` found as written, when that differs from its stem (a word that is
@@ -151,30 +214,38 @@ impl Matcher<'_> {
     }
 
     /// `text` as a phrase anywhere in an article, or `None` when it has fewer than two words.
-    /// Words side by side are looked up as pairs: one term for two words, a phrase of pairs
-    /// for more (pairs at neighbouring positions are the words in order), checking far fewer
-    /// positions than the words would. A stop word in the middle ("talks on a ceasefire")
-    /// breaks the pairs, and the words' positions are checked instead.
-    fn phrase_anywhere(&mut self, text: &str) -> Option<Box<dyn Query>> {
+    /// Words side by side are looked up as pairs: one term for two words; for more, the pairs
+    /// scored and checked at neighbouring positions (pairs side by side are the words in
+    /// order), which reads far fewer positions than the words would. A stop word in the middle
+    /// ("talks on a ceasefire") breaks the pairs: the words are scored, and their positions
+    /// checked.
+    fn phrase_anywhere(&mut self, text: &str) -> Option<Wanted> {
         let stemmed = tokens(&mut self.stemmed, text);
         if stemmed.len() < 2 {
             return None;
         }
+        let text_field = self.fields.text;
         if !stemmed.windows(2).all(|w| w[1].0 == w[0].0 + 1) {
-            return Some(positional(&stemmed, self.fields.text, 1.0));
+            return Some(Wanted {
+                terms: stemmed
+                    .iter()
+                    .map(|(_, t)| term(text_field, t, 1.0))
+                    .collect(),
+                check: Some(positional(&stemmed, text_field, 1.0)),
+            });
         }
-        let mut pairs: Vec<Term> = stemmed
+        let pairs: Vec<Term> = stemmed
             .windows(2)
             .map(|w| Term::from_field_text(self.fields.pairs, &pair(&w[0].1, &w[1].1)))
             .collect();
-        Some(if pairs.len() == 1 {
-            Box::new(TermQuery::new(
-                pairs.remove(0),
-                IndexRecordOption::WithFreqs,
-            ))
-        } else {
-            Box::new(PhraseQuery::new(pairs))
-        })
+        let terms = pairs
+            .iter()
+            .map(|t| {
+                Box::new(TermQuery::new(t.clone(), IndexRecordOption::WithFreqs)) as Box<dyn Query>
+            })
+            .collect();
+        let check = (pairs.len() > 1).then(|| Box::new(PhraseQuery::new(pairs)) as Box<dyn Query>);
+        Some(Wanted { terms, check })
     }
 }
 

@@ -5,6 +5,7 @@ mod analysis;
 pub mod command;
 pub mod desk;
 mod document;
+mod hidden;
 mod index;
 pub mod indexer;
 pub mod log;

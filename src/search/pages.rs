@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use super::SEARCH_PATH;
 use super::service::{self, Audience, Filters, Marked, Request, Results, Sort};
+use crate::articles::CardView;
 use crate::articles::service as articles;
-use crate::articles::{CardView, card_view};
+use crate::articles::service::Byline;
 use crate::cache::{Shows, Tag};
 use crate::comments::text::escape_into;
 use crate::db::Timestamp;
@@ -52,20 +53,20 @@ struct Link {
 }
 
 #[derive(Serialize)]
-struct ResultView {
-    card: CardView,
+struct ResultView<'a> {
+    card: &'a CardView,
     headline_html: String,
     snippet_html: String,
-    bylines: Vec<Link>,
+    bylines: &'a [Byline],
 }
 
 #[derive(Serialize)]
-struct SearchView {
+struct SearchView<'a> {
     q: String,
     searched: bool,
     total: usize,
     count_label: String,
-    results: Vec<ResultView>,
+    results: Vec<ResultView<'a>>,
     suggestion: Option<Link>,
     sections: Vec<Choice>,
     newest: bool,
@@ -140,23 +141,16 @@ pub async fn search(
         .into());
     }
     let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
-    let found = articles::found(&state.db, state.clock.now(), &ids).await?;
+    let found = articles::found(&state.db, &state.found_cards, state.clock.now(), tz, &ids).await?;
     let views = found
-        .into_iter()
+        .iter()
         .filter_map(|f| {
-            let hit = results.hits.iter().find(|h| h.id == f.card.id)?;
+            let hit = results.hits.iter().find(|h| h.id == f.id)?;
             Some(ResultView {
-                card: card_view(&f.card, tz),
+                card: &f.card,
                 headline_html: marked_html(&hit.headline),
                 snippet_html: marked_html(&hit.snippet),
-                bylines: f
-                    .bylines
-                    .iter()
-                    .map(|b| Link {
-                        text: b.name.clone(),
-                        url: format!("/author/{}", b.slug),
-                    })
-                    .collect(),
+                bylines: &f.bylines,
             })
         })
         .collect();
@@ -178,7 +172,7 @@ pub async fn search(
     let view = SearchView {
         searched: results.searched,
         total: results.total,
-        count_label: count_label(results.total),
+        count_label: count_label(results.total, results.total_estimated),
         suggestion: results.suggestion.map(|s| Link {
             url: link(&[("q", Some(&s)), ("page", None)]),
             text: s,
@@ -242,7 +236,8 @@ fn day_start(date: &str, tz: Tz, days: i64) -> Option<Timestamp> {
     Some(Timestamp::from_datetime(local.with_timezone(&chrono::Utc)))
 }
 
-fn count_label(total: usize) -> String {
+/// "1,234 results", or "About 12,000 results" for an estimate.
+fn count_label(total: usize, estimated: bool) -> String {
     let digits = total.to_string();
     let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
@@ -252,7 +247,11 @@ fn count_label(total: usize) -> String {
         grouped.push(c);
     }
     let noun = if total == 1 { "result" } else { "results" };
-    format!("{grouped} {noun}")
+    if estimated {
+        format!("About {grouped} {noun}")
+    } else {
+        format!("{grouped} {noun}")
+    }
 }
 
 /// The results page for the same search with `changes` applied (`None` removes a parameter).
@@ -332,8 +331,9 @@ mod tests {
 
     #[test]
     fn counts_are_grouped() {
-        assert_eq!(count_label(1), "1 result");
-        assert_eq!(count_label(0), "0 results");
-        assert_eq!(count_label(1234567), "1,234,567 results");
+        assert_eq!(count_label(1, false), "1 result");
+        assert_eq!(count_label(0, false), "0 results");
+        assert_eq!(count_label(1234567, false), "1,234,567 results");
+        assert_eq!(count_label(12000, true), "About 12,000 results");
     }
 }

@@ -1,8 +1,9 @@
 //! The words of a result that match the query, and the passage of its body that shows them best.
 //!
-//! Text is split with the cheap folding analyzer; only a word that starts like one of the
-//! query's stems is stemmed to check it, so a result costs a pass over its body and a few
-//! stems rather than a stem of every word (a search shows ten bodies of thousands of words).
+//! Text is split into words as the folding analyzer splits it (runs of letters and digits); only
+//! a word that starts like one of the query's stems is folded and stemmed to check it, so a
+//! result costs a pass over its body's characters and a few stems, rather than the analyzer's
+//! work on every word (a search shows ten bodies of thousands of words).
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -37,6 +38,27 @@ struct QueryWords {
 }
 
 impl QueryWords {
+    /// Whether `word`, as written, may start like a query word once folded: an ASCII word is
+    /// compared with the prefixes ignoring case; any other word may (folding decides).
+    fn may_match(&self, word: &str) -> bool {
+        let bytes = word.as_bytes();
+        let Some(first) = bytes.first() else {
+            return false;
+        };
+        if !first.is_ascii() {
+            return true;
+        }
+        let first = first.to_ascii_lowercase();
+        self.prefixes.iter().any(|p| {
+            let p = p.as_bytes();
+            if p.first() != Some(&first) {
+                return false;
+            }
+            let head = &bytes[..p.len().min(bytes.len())];
+            !head.is_ascii() || head.eq_ignore_ascii_case(p)
+        })
+    }
+
     /// Which query word (an index into `stems`) `word` stems to, if any.
     fn find(&mut self, word: &str) -> Option<usize> {
         if !self.prefixes.iter().any(|p| word.starts_with(p.as_str())) {
@@ -87,12 +109,18 @@ impl Highlighter {
         mut enough: impl FnMut(&[(Range<usize>, usize)]) -> bool,
     ) -> Vec<(Range<usize>, usize)> {
         let mut found = Vec::new();
-        let mut stream = self.folded.token_stream(text);
-        while let Some(token) = stream.next() {
-            if let Some(q) = self.words.find(&token.text) {
-                found.push((token.offset_from..token.offset_to, q));
-                if enough(&found) {
-                    break;
+        for (start, word) in words(text) {
+            if !self.words.may_match(word) {
+                continue;
+            }
+            let mut stream = self.folded.token_stream(word);
+            while let Some(token) = stream.next() {
+                if let Some(q) = self.words.find(&token.text) {
+                    let from = start + token.offset_from;
+                    found.push((from..start + token.offset_to, q));
+                    if enough(&found) {
+                        return found;
+                    }
                 }
             }
         }
@@ -187,6 +215,46 @@ impl Window {
     }
 }
 
+/// The runs of letters and digits of `text` with their byte offsets: the words the folding
+/// analyzer's tokenizer makes of it. ASCII is read byte by byte, the rest as characters.
+fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let start = loop {
+            let b = *bytes.get(at)?;
+            let (letter, len) = if b.is_ascii() {
+                (b.is_ascii_alphanumeric(), 1)
+            } else {
+                char_at(text, at)
+            };
+            if letter {
+                break at;
+            }
+            at += len;
+        };
+        while let Some(&b) = bytes.get(at) {
+            let (letter, len) = if b.is_ascii() {
+                (b.is_ascii_alphanumeric(), 1)
+            } else {
+                char_at(text, at)
+            };
+            if !letter {
+                break;
+            }
+            at += len;
+        }
+        Some((start, &text[start..at]))
+    })
+}
+
+/// Whether the character starting at byte `at` of `text` is a letter or digit, and its length.
+fn char_at(text: &str, at: usize) -> (bool, usize) {
+    text.get(at..)
+        .and_then(|rest| rest.chars().next())
+        .map_or((false, 1), |c| (c.is_alphanumeric(), c.len_utf8()))
+}
+
 fn floor_boundary(text: &str, mut at: usize) -> usize {
     while !text.is_char_boundary(at) {
         at -= 1;
@@ -198,7 +266,93 @@ fn floor_boundary(text: &str, mut at: usize) -> usize {
 mod tests {
     use std::ops::Range;
 
-    use super::Window;
+    use tantivy::Index;
+    use tantivy::schema::Schema;
+
+    use super::{Highlighter, Window};
+    use crate::search::analysis::{Analysis, FOLDED, STEMMED};
+    use crate::search::query::parse;
+
+    fn highlighter(query: &str) -> Highlighter {
+        let index = Index::create_in_ram(Schema::builder().build());
+        Analysis::for_site_language("en").register(&index);
+        let analyzers = index.tokenizers();
+        Highlighter::new(
+            &parse(query),
+            analyzers.get(STEMMED).expect("registered"),
+            analyzers.get(FOLDED).expect("registered"),
+        )
+    }
+
+    fn marked(text: &str, marks: &[Range<usize>]) -> Vec<String> {
+        marks.iter().map(|r| text[r.clone()].to_string()).collect()
+    }
+
+    proptest::proptest! {
+        /// On any text, the words are the tokenizer's: the runs the standard library's split on
+        /// non-alphanumeric characters gives, at their own offsets.
+        #[test]
+        fn words_split_as_the_tokenizer_does(text in "\\PC{0,60}") {
+            let expected: Vec<&str> = text
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .collect();
+            let found: Vec<(usize, &str)> = super::words(&text).collect();
+            proptest::prop_assert_eq!(found.iter().map(|(_, w)| *w).collect::<Vec<_>>(), expected);
+            for (at, word) in found {
+                proptest::prop_assert_eq!(&text[at..at + word.len()], word);
+            }
+        }
+    }
+
+    #[test]
+    fn words_are_runs_of_letters_and_digits() {
+        let text = "¡Zürich's 2026 grain—deal, «ok»!";
+        let found: Vec<(usize, &str)> = super::words(text).collect();
+        let split: Vec<&str> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        assert_eq!(found.iter().map(|(_, w)| *w).collect::<Vec<_>>(), split);
+        assert!(found.iter().all(|(at, w)| &text[*at..*at + w.len()] == *w));
+        assert_eq!(super::words("").count(), 0);
+        assert_eq!(super::words(" , ").count(), 0);
+    }
+
+    #[test]
+    fn words_are_marked_whatever_their_case_accents_and_endings() {
+        let mut h = highlighter("harbour zurich");
+        let m =
+            h.whole("Zürich's HARBOUR reopened; the harbours of Zurich-Nord, harbourside".into());
+        assert_eq!(
+            marked(&m.text, &m.marks),
+            ["Zürich", "HARBOUR", "harbours", "Zurich"]
+        );
+    }
+
+    #[test]
+    fn the_passage_holds_every_word_and_starts_at_a_word() {
+        let mut h = highlighter("grain ships");
+        let body = format!(
+            "{} The grain deal was signed. {} Grain ships left the port at dawn. {}",
+            "Filler words here. ".repeat(20),
+            "More filler text. ".repeat(30),
+            "Closing words. ".repeat(10)
+        );
+        let m = h.passage(&body, 120).expect("a passage");
+        assert!(
+            m.text.starts_with("More filler"),
+            "a word, shortly before: {:?}",
+            m.text
+        );
+        assert_eq!(
+            marked(&m.text, &m.marks),
+            ["Grain", "ships"],
+            "the passage with both words, not the earlier one with one"
+        );
+        assert!(m.cut_before && m.cut_after);
+        assert!(highlighter("absent").passage(&body, 120).is_none());
+    }
 
     fn best_window(found: &[(Range<usize>, usize)], max_chars: usize) -> Option<(usize, usize)> {
         let mut window = Window::default();

@@ -12,14 +12,9 @@
 use std::ops::Range;
 
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{
-    BooleanQuery, EnableScoring, FuzzyTermQuery, Occur, Query, Scorer, TermQuery,
-};
+use tantivy::query::{BooleanQuery, EnableScoring, FuzzyTermQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::{
-    DocAddress, DocId, Order, Score, Searcher, SeekDangerResult, SegmentReader, TantivyDocument,
-    Term,
-};
+use tantivy::{DocAddress, Order, Score, Searcher, SegmentReader, TantivyDocument, Term};
 
 use super::document::{self, Fields, from_key};
 use super::index::{Live, SearchIndex};
@@ -27,7 +22,7 @@ use super::matching::{self, Matcher, tokens};
 use super::passages::Highlighter;
 use super::query::{self, Clause, Parsed};
 use super::similar;
-use super::top;
+use super::top::{self, Lookup, Total};
 use crate::db::Timestamp;
 use crate::error::{AppError, AppResult};
 
@@ -101,6 +96,8 @@ pub struct Hit {
 #[derive(Debug, Clone, Default)]
 pub struct Results {
     pub total: usize,
+    /// Whether `total` is an estimate (see [`top::COUNTED`]).
+    pub total_estimated: bool,
     pub hits: Vec<Hit>,
     /// The query with unknown words replaced by the closest words the index knows, when
     /// nothing matched.
@@ -141,18 +138,28 @@ fn search_now(live: &Live, request: &Request) -> AppResult<Results> {
     if request.limit == 0 || window > MAX_RESULTS {
         return Err(AppError::not_found("there are no results that far down"));
     }
-    let (addresses, total): (Vec<DocAddress>, usize) = match request.sort {
+    let (addresses, total): (Vec<DocAddress>, Total) = match request.sort {
         Sort::Relevance => {
             let k = window.max(RESCORED);
-            let (hits, total) = match restrictions.as_slice() {
-                // A reader's search without filters: the words alone decide, which lets the
-                // best be found without scoring every match.
-                [(Occur::MustNot, hidden)] => top::visible_top(&searcher, &*text, &**hidden, k)?,
-                _ => {
-                    let query = restricted(text, restrictions);
-                    let most_relevant = TopDocs::with_limit(k).order_by_score();
-                    searcher.search(&query, &(most_relevant, Count))?
-                }
+            // A reader's search without filters: the words alone decide, which lets the best
+            // be found without scoring every match.
+            let readers_unfiltered =
+                matches!(request.audience, Audience::Readers) && restrictions.len() == 1;
+            let (hits, total) = if readers_unfiltered {
+                let now = request.now.micros();
+                let (scored, checks) = (&*text.scored, &text.checks);
+                top::visible_top(&searcher, scored, checks, &live.hidden, now, k)?
+            } else {
+                let query = restricted(text.whole(), restrictions);
+                let most_relevant = TopDocs::with_limit(k).order_by_score();
+                let (hits, count) = searcher.search(&query, &(most_relevant, Count))?;
+                (
+                    hits,
+                    Total {
+                        count,
+                        estimated: false,
+                    },
+                )
             };
             let bonuses = matcher.bonuses(&parsed);
             let mut ranked = rescore(&searcher, hits, &bonuses, request)?;
@@ -161,14 +168,18 @@ fn search_now(live: &Live, request: &Request) -> AppResult<Results> {
             (page.map(|(_, a)| a).collect(), total)
         }
         Sort::Newest => {
-            let query = restricted(text, restrictions);
+            let query = restricted(text.whole(), restrictions);
             let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
             let ranked = top.order_by_fast_field::<i64>(document::PUBLISHED, Order::Desc);
-            let (hits, total) = searcher.search(&query, &(ranked, Count))?;
+            let (hits, count) = searcher.search(&query, &(ranked, Count))?;
+            let total = Total {
+                count,
+                estimated: false,
+            };
             (hits.into_iter().map(|(_, a)| a).collect(), total)
         }
     };
-    let suggestion = if total == 0 {
+    let suggestion = if total.count == 0 {
         suggest(&searcher, &fields, &parsed, &mut matcher.folded)
     } else {
         None
@@ -191,7 +202,8 @@ fn search_now(live: &Live, request: &Request) -> AppResult<Results> {
         });
     }
     Ok(Results {
-        total,
+        total: total.count,
+        total_estimated: total.estimated,
         hits,
         suggestion,
         searched: true,
@@ -225,7 +237,7 @@ fn rescore(
             .collect::<tantivy::Result<Vec<_>>>()?;
         for &(score, address) in segment {
             let doc = address.doc_id;
-            let extra: Score = scorers.iter_mut().map(|s| s.score_at(doc)).sum();
+            let extra: Score = scorers.iter_mut().filter_map(|s| s.score_at(doc)).sum();
             let factor = recency_factor(
                 request.now.micros(),
                 published.get_val(doc),
@@ -235,39 +247,6 @@ fn rescore(
         }
     }
     Ok(out)
-}
-
-/// A scorer asked about a few documents in ascending order. `seek_danger` checks the one
-/// document, where `seek` would read on to the next match (for a phrase, checking positions
-/// all the way); it may leave the scorer unable to say where it stands, so the lowest document
-/// that can still match is kept here.
-struct Lookup {
-    scorer: Box<dyn Scorer>,
-    next: DocId,
-}
-
-impl Lookup {
-    fn new(scorer: Box<dyn Scorer>) -> Lookup {
-        let next = scorer.doc();
-        Lookup { scorer, next }
-    }
-
-    /// The score of `doc`, 0 where it does not match; `doc` must grow from call to call.
-    fn score_at(&mut self, doc: DocId) -> Score {
-        if doc < self.next {
-            return 0.0;
-        }
-        match self.scorer.seek_danger(doc) {
-            SeekDangerResult::Found => {
-                self.next = doc + 1;
-                self.scorer.score()
-            }
-            SeekDangerResult::SeekLowerBound(bound) => {
-                self.next = bound;
-                0.0
-            }
-        }
-    }
 }
 
 /// `text` with the audience's and the filters' clauses.

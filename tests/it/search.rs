@@ -93,6 +93,39 @@ db_tests! {
         assert!(found(app, "q=dockers").await.is_empty(), "deleted is not found");
     }
 
+    async fn result_cards_follow_their_story_and_its_author(app) {
+        let n = newsroom(app).await;
+        let id = publish(app, story(&n, "Harbour cranes fall silent", "Dockers walked out.", 2)).await;
+        app.index().await;
+        let page = app.get("/search?q=harbour").await.text();
+        assert!(page.contains(r#"class="card-section" href="/business-news""#), "the card's section: {page}");
+        assert!(page.contains(">Ada Reporter</a>"), "the byline");
+
+        let mut input = articles::editable(&app.db, chrono_tz::UTC, id).await.unwrap().input;
+        input.section_id = n.markets;
+        articles::update_article(&app.db, &app.clock, chrono_tz::UTC, id, input, Edit::default())
+            .await
+            .unwrap();
+        app.index().await;
+        let page = app.get("/search?q=harbour").await.text();
+        assert!(
+            page.contains(r#"class="card-section" href="/markets""#),
+            "a kept card goes with its story's edit: {page}"
+        );
+
+        let renamed = articles::AuthorInput {
+            name: "Ada Correspondent".into(),
+            bio: String::new(),
+            avatar_media_id: None,
+            x_handle: String::new(),
+        };
+        articles::save_author(&app.db, Some(n.author), &renamed).await.unwrap();
+        app.index().await;
+        let page = app.get("/search?q=harbour").await.text();
+        assert!(page.contains(">Ada Correspondent</a>"), "and with its author's new name: {page}");
+        assert!(!page.contains(">Ada Reporter</a>"));
+    }
+
     async fn scheduled_articles_appear_when_their_time_comes(app) {
         let n = newsroom(app).await;
         let mut input = story(&n, "Budget embargo lifts at noon", "Ministers agree.", 0);

@@ -20,6 +20,7 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use broadsheet::app;
+use broadsheet::articles::FoundCards;
 use broadsheet::clock::Clock;
 use broadsheet::config::MailArgs;
 use broadsheet::db::{self, Db, Timestamp};
@@ -197,6 +198,7 @@ impl TestApp {
             },
             page_cache: Arc::new(PageCache::new(true, 64 * 1024 * 1024, db.changes())),
             render_cache: Arc::new(RenderCache::new(16 * 1024 * 1024, db.changes())),
+            found_cards: Arc::new(FoundCards::new(4 * 1024 * 1024, db.changes())),
             proxies: Arc::new(TrustedProxies::default()),
             metrics_token: None,
             claim_lease: std::time::Duration::from_secs(
