@@ -23,7 +23,8 @@ pub struct Fields {
     pub published: Field,
     /// When readers may see the article: its publication time if it is published, else never
     /// (`i64::MAX`). Indexed, not a fast field: readers' searches exclude the few terms after
-    /// now (see [`super::matching::not_yet_visible`]).
+    /// now, read as a query where filters apply ([`super::matching::not_yet_visible`]) and as
+    /// lists kept per segment where they do not ([`super::hidden`]).
     pub visible_from: Field,
     /// The article's section and that section's parent, so a parent's filter finds both.
     pub sections: Field,
