@@ -11,7 +11,7 @@ use axum::http::{Extensions, HeaderMap, HeaderName, Request, StatusCode, Version
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::serve::ListenerExt;
+use axum::serve::IncomingStream;
 use tower::util::BoxCloneSyncService;
 use tower::{Layer, ServiceBuilder};
 use tower_http::compression::CompressionLayer;
@@ -239,15 +239,34 @@ async fn serve_on_this_runtime(listener: tokio::net::TcpListener, app: App) -> s
         stop.send_replace(true);
         tokio::time::sleep(FIRST_REQUEST_GRACE).await;
     };
-    // `tap_io` only to reuse axum's `ConnectInfo<SocketAddr>` for any listener.
     axum::serve(
-        SendfileListener::new(listener, stopped)?.tap_io(|_| {}),
-        axum::ServiceExt::<Request<axum::body::Body>>::into_make_service_with_connect_info::<
-            std::net::SocketAddr,
-        >(app),
+        SendfileListener::new(listener, stopped)?,
+        PerConnection(app),
     )
     .with_graceful_shutdown(shutdown)
     .await
+}
+
+/// Makes each connection's service: the application told its peer's address, which it gives
+/// to the handlers as axum's `ConnectInfo` only when a request misses the page cache (axum's
+/// own `into_make_service_with_connect_info` inserts it into every request, hits included).
+struct PerConnection(App);
+
+impl<'a> tower::Service<IncomingStream<'a, SendfileListener>> for PerConnection {
+    type Response = App;
+    type Error = Infallible;
+    type Future = std::future::Ready<Result<App, Infallible>>;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Infallible>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, stream: IncomingStream<'a, SendfileListener>) -> Self::Future {
+        std::future::ready(Ok(self.0.for_peer(*stream.remote_addr())))
+    }
 }
 
 async fn shutdown_signal() {

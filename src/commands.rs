@@ -133,11 +133,14 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
         limits: Limits {
             upload_bytes: args.max_upload_mb.saturating_mul(1024 * 1024),
         },
-        page_cache: Arc::new(PageCache::new(
-            args.page_cache,
-            args.page_cache_mb.saturating_mul(1024 * 1024),
-            db.changes(),
-        )),
+        page_cache: Arc::new(
+            PageCache::new(
+                args.page_cache,
+                args.page_cache_mb.saturating_mul(1024 * 1024),
+                db.changes(),
+            )
+            .tagging_with(args.cache_tag_headers),
+        ),
         render_cache: Arc::new(RenderCache::new(RENDER_CACHE_BYTES, db.changes())),
         found_cards: Arc::new(articles::FoundCards::new(FOUND_CARDS_BYTES, db.changes())),
         proxies: Arc::new(TrustedProxies::new(args.trusted_proxies.clone())),
@@ -152,6 +155,13 @@ pub async fn serve(common: &Common, args: &ServeArgs) -> anyhow::Result<()> {
             "cannot raise the open file limit: cached pages fall back to plain writes past it; \
              raise LimitNOFILE (systemd) or `ulimit -n`"
         ),
+    }
+    if !sealed::keep_files_in(&data_dir) {
+        tracing::info!(
+            dir = %data_dir.display(),
+            "the data directory's filesystem has no unnamed files (O_TMPFILE): cached pages are \
+             kept in memory files, which cost the kernel a little more to send"
+        );
     }
     let released = jobs::release_dead_claims(&db, clock.now()).await?;
     if released > 0 {

@@ -56,6 +56,18 @@ pub enum Invalidation {
     Everything,
 }
 
+/// Which headers carry the names of what a page shows (see `--cache-tag-headers`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TagHeaders {
+    /// `Surrogate-Key`, space-separated: Varnish with xkey (`deploy/varnish.vcl`), Fastly.
+    SurrogateKey,
+    /// `Cache-Tag`, comma-separated: Cloudflare, Akamai.
+    CacheTag,
+    Both,
+    /// Neither: nothing in front purges by them.
+    None,
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     /// Load the demo newsroom first when the database holds no articles.
@@ -109,6 +121,12 @@ pub struct ServeArgs {
     /// node applies is sent as `PURGE` to this URL with the keys in `xkey-purge`.
     #[arg(long, env = "BROADSHEET_PURGE_URL")]
     pub purge_url: Option<reqwest::Url>,
+
+    /// The header that names what each page shows, for a cache in front to purge by:
+    /// `surrogate-key` (Varnish, Fastly), `cache-tag` (Cloudflare, Akamai), `both`, or `none`.
+    /// Every answer carries it, so name only the one your cache reads.
+    #[arg(long, env = "BROADSHEET_CACHE_TAG_HEADERS", value_enum, default_value_t = TagHeaders::SurrogateKey)]
+    pub cache_tag_headers: TagHeaders,
 
     /// Threads that answer connections and page-cache hits; everything else runs on the
     /// application's threads (one per core). Default: half the cores, at least one, with the

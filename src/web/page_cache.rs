@@ -16,23 +16,24 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::io::Write;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, Weak};
 use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
 
 use axum::body::{Body, Bytes};
-use axum::extract::Request;
+use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use tower::{Layer, Service};
-use tower_http::request_id::MakeRequestId;
+use tower::{Layer, Service, ServiceExt};
 
 use super::Cacheable;
 use super::page_key::{is_free_text_key, request_key};
 use super::request_id::CountingIds;
 use super::sealed;
 use crate::cache::{Changes, TaggedCache};
+use crate::config::TagHeaders;
 use crate::db::Db;
 
 /// How long a request that missed waits for another request's render of the same page before
@@ -52,27 +53,41 @@ pub struct PageCache {
     /// Search results pages, apart: any query makes a new one, so they get a small budget of
     /// their own and cannot push articles out.
     searches: Arc<TaggedCache<Arc<Entry>>>,
+    tag_headers: TagHeaders,
 }
 
 /// The share of the budget search results may fill.
 const SEARCH_SHARE: usize = 8;
 
 /// One page in every encoding, with the headers it was first served with (validators, `Vary`
-/// and security headers included, so a hit only adds the encoding and a request id).
+/// and security headers included).
 pub struct Entry {
-    headers: HeaderMap,
     etag: HeaderValue,
     last_modified: Option<SystemTime>,
-    identity: Bytes,
-    gzip: Option<Bytes>,
-    brotli: Option<Bytes>,
+    identity: Answer,
+    gzip: Option<Answer>,
+    brotli: Option<Answer>,
+}
+
+/// The page in one encoding, with its headers whole: `Content-Encoding` included, and a
+/// request id to overwrite. An answer then clones a map and changes one value in place, where
+/// adding headers to the clone had it grow and copy itself on every hit.
+struct Answer {
+    headers: HeaderMap,
+    body: Bytes,
 }
 
 impl Entry {
     fn size(&self) -> usize {
-        self.identity.len()
-            + self.gzip.as_ref().map_or(0, Bytes::len)
-            + self.brotli.as_ref().map_or(0, Bytes::len)
+        [
+            Some(&self.identity),
+            self.gzip.as_ref(),
+            self.brotli.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|answer| answer.body.len())
+        .sum()
     }
 }
 
@@ -84,7 +99,14 @@ impl PageCache {
             renders: Mutex::new(HashMap::new()),
             entries: TaggedCache::new(budget_bytes - budget_bytes / SEARCH_SHARE, changes),
             searches: TaggedCache::new(budget_bytes / SEARCH_SHARE, changes),
+            tag_headers: TagHeaders::SurrogateKey,
         }
+    }
+
+    /// Names what each page shows in `headers` (`Surrogate-Key` unless told otherwise).
+    pub fn tagging_with(mut self, headers: TagHeaders) -> Self {
+        self.tag_headers = headers;
+        self
     }
 
     pub fn enabled(&self) -> bool {
@@ -156,20 +178,20 @@ impl Lookups {
 impl PageCacheLayer {
     /// Answers `request` from `entry`, with a request id and an access line as the
     /// application's answers have.
-    fn hit(&mut self, entry: &Entry, request: &Request) -> Response {
+    fn hit(&self, entry: &Entry, request: &Request) -> Response {
         self.counts.hits.increment(1);
-        let mut response = respond(entry, request.headers());
-        if let Some(id) = self.ids.make_request_id(request) {
-            let id = id.into_header_value();
-            tracing::info!(
-                target: "broadsheet::access",
-                id = id.to_str().unwrap_or("-"),
-                path = request.uri().path(),
-                status = response.status().as_u16(),
-                "served from the page cache"
-            );
-            response.headers_mut().insert(REQUEST_ID.clone(), id);
-        }
+        let response = respond(entry, request.headers(), self.ids.next());
+        tracing::info!(
+            target: "broadsheet::access",
+            id = response
+                .headers()
+                .get(&REQUEST_ID)
+                .and_then(|id| id.to_str().ok())
+                .unwrap_or("-"),
+            path = request.uri().path(),
+            status = response.status().as_u16(),
+            "served from the page cache"
+        );
         response
     }
 }
@@ -179,26 +201,60 @@ impl<S> Layer<S> for PageCacheLayer {
 
     fn layer(&self, inner: S) -> Self::Service {
         PageCacheService {
-            inner,
-            layer: self.clone(),
-            app_runtime: None,
+            shared: Arc::new(Shared {
+                inner,
+                layer: self.clone(),
+                app_runtime: None,
+            }),
+            peer: None,
+        }
+    }
+}
+
+/// The application as each connection holds it. hyper clones it for every request, so what
+/// does not change is behind one `Arc`: a hit then costs one reference count, not a copy of
+/// the whole layer stack.
+pub struct PageCacheService<S> {
+    shared: Arc<Shared<S>>,
+    /// The connection's peer, given to the application on a miss as axum's `ConnectInfo`;
+    /// hits do not need it.
+    peer: Option<SocketAddr>,
+}
+
+impl<S> Clone for PageCacheService<S> {
+    fn clone(&self) -> Self {
+        PageCacheService {
+            shared: self.shared.clone(),
+            peer: self.peer,
         }
     }
 }
 
 #[derive(Clone)]
-pub struct PageCacheService<S> {
+struct Shared<S> {
     inner: S,
     layer: PageCacheLayer,
     app_runtime: Option<tokio::runtime::Handle>,
 }
 
-impl<S> PageCacheService<S> {
+impl<S: Clone> PageCacheService<S> {
     /// Runs everything but cache hits on `runtime`: the connections then live on their own
     /// threads, which answer hits without waiting behind renders (see [`crate::app::serve`]).
-    pub fn misses_on(mut self, runtime: tokio::runtime::Handle) -> Self {
-        self.app_runtime = Some(runtime);
-        self
+    pub fn misses_on(self, runtime: tokio::runtime::Handle) -> Self {
+        let mut shared = Arc::unwrap_or_clone(self.shared);
+        shared.app_runtime = Some(runtime);
+        PageCacheService {
+            shared: Arc::new(shared),
+            peer: self.peer,
+        }
+    }
+
+    /// The application for one connection from `peer`.
+    pub fn for_peer(&self, peer: SocketAddr) -> Self {
+        PageCacheService {
+            shared: self.shared.clone(),
+            peer: Some(peer),
+        }
     }
 }
 
@@ -212,39 +268,43 @@ static CACHE_TAG: HeaderName = HeaderName::from_static("cache-tag");
 
 impl<S> Service<Request> for PageCacheService<S>
 where
-    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + Sync + 'static,
     S::Future: Send + 'static,
 {
     type Response = Response;
     type Error = Infallible;
     type Future = BoxedResponse;
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        self.inner.poll_ready(cx)
+    /// Always ready: the inner service is cloned and made ready for each miss (`oneshot`).
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, request: Request) -> Self::Future {
+    fn call(&mut self, mut request: Request) -> Self::Future {
+        let shared = &self.shared;
         // A request that signs in (an API token) may see more than readers do.
         let readable = (request.method() == Method::GET || request.method() == Method::HEAD)
             && !request.headers().contains_key(header::AUTHORIZATION);
         // Only a read with the cache on is looked up or stored.
-        let key = (readable && self.layer.cache.enabled)
+        let key = (readable && shared.layer.cache.enabled)
             .then(|| request_key(request.uri()))
             .flatten();
         if let Some(key) = &key
-            && let Some(entry) = self.layer.cache.map_for(key).get(key)
+            && let Some(entry) = shared.layer.cache.map_for(key).get(key)
         {
-            let response = self.layer.hit(&entry, &request);
+            let response = shared.layer.hit(&entry, &request);
             return Box::pin(std::future::ready(Ok(response)));
         }
         let key = key.map(Cow::into_owned);
-        let ready_inner = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, ready_inner);
-        if !readable {
-            return on_runtime(self.app_runtime.as_ref(), inner.call(request));
+        if let Some(peer) = self.peer {
+            request.extensions_mut().insert(ConnectInfo(peer));
         }
-        let mut layer = self.layer.clone();
-        on_runtime(self.app_runtime.as_ref(), async move {
+        let inner = shared.inner.clone();
+        if !readable {
+            return on_runtime(shared.app_runtime.as_ref(), inner.oneshot(request));
+        }
+        let layer = shared.layer.clone();
+        on_runtime(shared.app_runtime.as_ref(), async move {
             let request_headers = request.headers().clone();
             let turn = key.as_ref().map(|key| layer.cache.render_turn(key));
             let _rendering = match &turn {
@@ -258,7 +318,7 @@ where
                 layer.counts.misses.increment(1);
             }
             let since = layer.db.generation();
-            let response = inner.call(request).await?;
+            let response = inner.oneshot(request).await?;
             let Some(marker) = response.extensions().get::<Cacheable>().cloned() else {
                 return Ok(response);
             };
@@ -276,18 +336,16 @@ where
             // not worth compressing at the best levels.
             let kept = key.is_some() && marker.key.as_deref() == key.as_deref();
             let shows = marker.shows.clone();
-            let entry = Arc::new(build_entry(headers, marker, bytes, kept));
+            let tags = layer.cache.tag_headers;
+            let entry = Arc::new(build_entry(headers, marker, bytes, kept, tags));
             if let (true, Some(key)) = (kept, key) {
                 layer
                     .cache
                     .map_for(&key)
                     .insert(&key, since, entry.clone(), entry.size(), shows);
             }
-            let mut response = respond(&entry, &request_headers);
-            if let Some(id) = request_id {
-                response.headers_mut().insert(REQUEST_ID.clone(), id);
-            }
-            Ok(response)
+            let id = request_id.unwrap_or_else(|| layer.ids.next());
+            Ok(respond(&entry, &request_headers, id))
         })
     }
 }
@@ -327,6 +385,7 @@ fn build_entry(
     marker: Cacheable,
     identity: Bytes,
     compress: bool,
+    tag_headers: TagHeaders,
 ) -> Entry {
     let etag = HeaderValue::from_str(&format!("W/\"{:016x}\"", etag_hash(&identity)))
         .unwrap_or_else(|_| HeaderValue::from_static("W/\"0\""));
@@ -334,10 +393,22 @@ fn build_entry(
     headers.remove(header::CONTENT_LENGTH);
     headers.insert(header::ETAG, etag.clone());
     headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-    if let Ok(keys) = HeaderValue::from_str(&marker.shows.surrogate_key()) {
+    let (surrogate_key, cache_tag) = match tag_headers {
+        TagHeaders::SurrogateKey => (true, false),
+        TagHeaders::CacheTag => (false, true),
+        TagHeaders::Both => (true, true),
+        TagHeaders::None => (false, false),
+    };
+    if let Some(keys) = surrogate_key
+        .then(|| HeaderValue::from_str(&marker.shows.surrogate_key()).ok())
+        .flatten()
+    {
         headers.insert(SURROGATE_KEY.clone(), keys);
     }
-    if let Ok(tags) = HeaderValue::from_str(&marker.shows.cache_tag()) {
+    if let Some(tags) = cache_tag
+        .then(|| HeaderValue::from_str(&marker.shows.cache_tag()).ok())
+        .flatten()
+    {
         headers.insert(CACHE_TAG.clone(), tags);
     }
     if let Some(v) =
@@ -345,19 +416,27 @@ fn build_entry(
     {
         headers.insert(header::LAST_MODIFIED, v);
     }
+    headers.insert(REQUEST_ID.clone(), HeaderValue::from_static("-"));
     let (identity, gzip, brotli) = if compress {
         let (gzip, brotli) = (gzip(&identity), brotli(&identity));
         in_memory_file(identity, gzip, brotli)
     } else {
         (identity, None, None)
     };
+    let encoded = |name: &'static str, body: Bytes| {
+        let mut headers = headers.clone();
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(name));
+        Answer { headers, body }
+    };
     Entry {
-        headers,
         etag,
         last_modified,
-        identity,
-        gzip,
-        brotli,
+        gzip: gzip.map(|body| encoded("gzip", body)),
+        brotli: brotli.map(|body| encoded("br", body)),
+        identity: Answer {
+            headers,
+            body: identity,
+        },
     }
 }
 
@@ -480,23 +559,25 @@ fn not_modified(entry: &Entry, request: &HeaderMap) -> bool {
     }
 }
 
-fn respond(entry: &Entry, request: &HeaderMap) -> Response {
-    let mut headers = entry.headers.clone();
+/// The entry's answer for `request`, carrying the request id `id`.
+fn respond(entry: &Entry, request: &HeaderMap, id: HeaderValue) -> Response {
+    let answer = match (negotiate(request), &entry.brotli, &entry.gzip) {
+        (Encoding::Brotli, Some(br), _) => br,
+        (Encoding::Brotli | Encoding::Gzip, _, Some(gz)) => gz,
+        _ => &entry.identity,
+    };
+    let mut headers = answer.headers.clone();
+    if let Some(value) = headers.get_mut(&REQUEST_ID) {
+        *value = id;
+    }
     if not_modified(entry, request) {
         headers.remove(header::CONTENT_TYPE);
+        headers.remove(header::CONTENT_ENCODING);
         let mut response = StatusCode::NOT_MODIFIED.into_response();
-        response.headers_mut().extend(headers);
+        *response.headers_mut() = headers;
         return response;
     }
-    let (body, encoding) = match (negotiate(request), &entry.brotli, &entry.gzip) {
-        (Encoding::Brotli, Some(br), _) => (br.clone(), Some("br")),
-        (Encoding::Brotli | Encoding::Gzip, _, Some(gz)) => (gz.clone(), Some("gzip")),
-        _ => (entry.identity.clone(), None),
-    };
-    if let Some(name) = encoding {
-        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(name));
-    }
-    let mut response = Response::new(Body::from(body));
+    let mut response = Response::new(Body::from(answer.body.clone()));
     *response.headers_mut() = headers;
     response
 }
@@ -521,6 +602,54 @@ mod tests {
         assert_eq!(negotiate(&accept("gzip")), Encoding::Gzip);
         assert_eq!(negotiate(&accept("br;q=0, gzip;q=0.5")), Encoding::Gzip);
         assert_eq!(negotiate(&accept("identity")), Encoding::Identity);
+    }
+
+    #[test]
+    fn pages_name_what_they_show_in_the_headers_asked_for() {
+        let marker = || Cacheable {
+            last_modified: None,
+            key: Some("/story".into()),
+            shows: crate::cache::Shows::only([]),
+        };
+        let sent = |tags| {
+            let entry = build_entry(HeaderMap::new(), marker(), Bytes::from("<p>"), false, tags);
+            let headers = &entry.identity.headers;
+            (
+                headers
+                    .get(&SURROGATE_KEY)
+                    .map(|v| v.to_str().unwrap().to_string()),
+                headers.get(&CACHE_TAG).is_some(),
+            )
+        };
+        assert_eq!(sent(TagHeaders::SurrogateKey), (Some("site".into()), false));
+        assert_eq!(sent(TagHeaders::CacheTag), (None, true));
+        assert_eq!(sent(TagHeaders::Both), (Some("site".into()), true));
+        assert_eq!(sent(TagHeaders::None), (None, false));
+    }
+
+    #[test]
+    fn each_answer_carries_its_own_request_id_and_encoding() {
+        let mut page = HeaderMap::new();
+        page.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+        let marker = Cacheable {
+            last_modified: None,
+            key: Some("/story".into()),
+            shows: crate::cache::Shows::only([]),
+        };
+        let entry = build_entry(
+            page,
+            marker,
+            Bytes::from("<p>Story</p>"),
+            true,
+            TagHeaders::None,
+        );
+        let first = respond(&entry, &accept("gzip"), HeaderValue::from_static("n-1"));
+        let second = respond(&entry, &HeaderMap::new(), HeaderValue::from_static("n-2"));
+        assert_eq!(first.headers()[&REQUEST_ID], "n-1");
+        assert_eq!(first.headers()[header::CONTENT_ENCODING], "gzip");
+        assert_eq!(second.headers()[&REQUEST_ID], "n-2");
+        assert!(second.headers().get(header::CONTENT_ENCODING).is_none());
+        assert_eq!(second.headers().get_all(&REQUEST_ID).iter().count(), 1);
     }
 
     #[tokio::test]

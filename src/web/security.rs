@@ -1,7 +1,10 @@
 //! Security headers on every response. The CSP allows no inline script and no third-party
-//! origin: the theme ships every asset it uses. A site whose public address is https also
-//! sends `Strict-Transport-Security`. A handler may set a stricter policy of its own,
-//! as the pages showing a newsletter mail do (see [`mail_page`]).
+//! origin: the theme ships every asset it uses. Answers that are not HTML (feeds, sitemaps,
+//! JSON, images, styles) get a policy that allows nothing at all: they never run as a page,
+//! and one opened as a document (an SVG, a feed shown by the browser) then cannot load or run
+//! anything either. A site whose public address is https also sends
+//! `Strict-Transport-Security`. A handler may set a stricter policy of its own, as the pages
+//! showing a newsletter mail do (see [`mail_page`]).
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
@@ -29,6 +32,9 @@ macro_rules! site_policy {
 
 const CSP: &str = site_policy!("'none'");
 
+/// For answers that are not pages: nothing may load, run or frame them.
+const NOT_A_PAGE_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+
 /// A year of HTTPS only, for the site's own host; subdomains are the operator's to decide.
 const HSTS: &str = "max-age=31536000";
 
@@ -42,8 +48,15 @@ pub async fn headers(State(state): State<AppState>, request: Request, next: Next
             HeaderValue::from_static(HSTS),
         );
     }
+    let page = h
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"text/html"));
     h.entry(header::CONTENT_SECURITY_POLICY)
-        .or_insert(HeaderValue::from_static(CSP));
+        .or_insert(HeaderValue::from_static(if page {
+            CSP
+        } else {
+            NOT_A_PAGE_CSP
+        }));
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -54,10 +67,13 @@ pub async fn headers(State(state): State<AppState>, request: Request, next: Next
     );
     h.entry(header::X_FRAME_OPTIONS)
         .or_insert(HeaderValue::from_static("DENY"));
-    h.insert(
-        HeaderName::from_static("permissions-policy"),
-        HeaderValue::from_static("browsing-topics=()"),
-    );
+    // Only a page is a browsing context that could join an interest cohort.
+    if page {
+        h.insert(
+            HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static("browsing-topics=()"),
+        );
+    }
     response
 }
 

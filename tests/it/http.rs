@@ -59,11 +59,16 @@ db_tests! {
 
     async fn every_response_has_security_headers(app) {
         newsroom(app).await;
-        for path in ["/", "/nope", "/healthz", "/static/site.css"] {
+        for path in ["/", "/nope", "/healthz", "/static/site.css", "/feed/"] {
             let r = app.get(path).await;
             let csp = r.header("content-security-policy");
-            assert!(csp.contains("default-src 'self'"), "{path}: {csp}");
-            assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{path}");
+            if r.header("content-type").starts_with("text/html") {
+                assert!(csp.contains("default-src 'self'"), "{path}: {csp}");
+                assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+                assert_eq!(r.header("permissions-policy"), "browsing-topics=()", "{path}");
+            } else {
+                assert_eq!(csp, "default-src 'none'; frame-ancestors 'none'", "{path}");
+            }
             assert_eq!(r.header("x-content-type-options"), "nosniff", "{path}");
             assert_eq!(r.header("referrer-policy"), "strict-origin-when-cross-origin", "{path}");
             assert!(!r.header("x-request-id").is_empty(), "{path} has a request id");

@@ -22,7 +22,7 @@ use axum::http::{HeaderMap, Request, StatusCode};
 use broadsheet::app;
 use broadsheet::articles::FoundCards;
 use broadsheet::clock::Clock;
-use broadsheet::config::MailArgs;
+use broadsheet::config::{MailArgs, TagHeaders};
 use broadsheet::db::{self, Db, Timestamp};
 use broadsheet::demo::{self, DemoOptions};
 use broadsheet::mail::Mailer;
@@ -196,7 +196,9 @@ impl TestApp {
             limits: Limits {
                 upload_bytes: 2 * 1024 * 1024,
             },
-            page_cache: Arc::new(PageCache::new(true, 64 * 1024 * 1024, db.changes())),
+            page_cache: Arc::new(
+                PageCache::new(true, 64 * 1024 * 1024, db.changes()).tagging_with(TagHeaders::Both),
+            ),
             render_cache: Arc::new(RenderCache::new(16 * 1024 * 1024, db.changes())),
             found_cards: Arc::new(FoundCards::new(4 * 1024 * 1024, db.changes())),
             proxies: Arc::new(TrustedProxies::default()),
