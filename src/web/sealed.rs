@@ -83,10 +83,11 @@ pub fn raise_open_file_limit() -> io::Result<u64> {
 /// Where unnamed files for page bodies go; unset, bodies go into memory files.
 static FILES_DIR: OnceLock<PathBuf> = OnceLock::new();
 
-/// Keeps page bodies in unnamed files in `dir` (the data directory) from now on, when its
-/// filesystem supports them; returns whether it does.
+/// Keeps page bodies in unnamed files in `dir` (the data directory) from now on, when one can
+/// be made and reopened read-only there (the filesystem supports them, `/proc` is mounted);
+/// returns whether it can.
 pub fn keep_files_in(dir: &Path) -> bool {
-    let usable = unnamed_file(dir).is_ok();
+    let usable = read_only_file(dir, &[b"probe"]).is_ok();
     if usable {
         let _ = FILES_DIR.set(dir.to_path_buf());
     }
