@@ -47,6 +47,8 @@ impl Ports {
 pub struct Proxy {
     _nginx: Stopped,
     pub ports: Ports,
+    /// nginx's error log, quoted when it does not answer (a port taken since it was picked).
+    error_log: std::path::PathBuf,
 }
 
 impl Proxy {
@@ -56,6 +58,7 @@ impl Proxy {
         Proxy {
             _nginx: run(dir, &site),
             ports,
+            error_log: dir.join("error.log"),
         }
     }
 
@@ -80,7 +83,8 @@ impl Proxy {
                 Err(e) => {
                     assert!(
                         std::time::Instant::now() < deadline,
-                        "nginx does not answer: {e}"
+                        "nginx does not answer: {e}; its error log:\n{}",
+                        std::fs::read_to_string(&self.error_log).unwrap_or_default()
                     );
                     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                 }
