@@ -68,6 +68,16 @@ pub enum TagHeaders {
     None,
 }
 
+impl TagHeaders {
+    pub fn surrogate_key(self) -> bool {
+        matches!(self, TagHeaders::SurrogateKey | TagHeaders::Both)
+    }
+
+    pub fn cache_tag(self) -> bool {
+        matches!(self, TagHeaders::CacheTag | TagHeaders::Both)
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     /// Load the demo newsroom first when the database holds no articles.

@@ -393,21 +393,13 @@ fn build_entry(
     headers.remove(header::CONTENT_LENGTH);
     headers.insert(header::ETAG, etag.clone());
     headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-    let (surrogate_key, cache_tag) = match tag_headers {
-        TagHeaders::SurrogateKey => (true, false),
-        TagHeaders::CacheTag => (false, true),
-        TagHeaders::Both => (true, true),
-        TagHeaders::None => (false, false),
-    };
-    if let Some(keys) = surrogate_key
-        .then(|| HeaderValue::from_str(&marker.shows.surrogate_key()).ok())
-        .flatten()
+    if tag_headers.surrogate_key()
+        && let Ok(keys) = HeaderValue::from_str(&marker.shows.surrogate_key())
     {
         headers.insert(SURROGATE_KEY.clone(), keys);
     }
-    if let Some(tags) = cache_tag
-        .then(|| HeaderValue::from_str(&marker.shows.cache_tag()).ok())
-        .flatten()
+    if tag_headers.cache_tag()
+        && let Ok(tags) = HeaderValue::from_str(&marker.shows.cache_tag())
     {
         headers.insert(CACHE_TAG.clone(), tags);
     }
