@@ -57,7 +57,7 @@ pub const PUBLISHED: &str = "published";
 /// The version of how an article becomes a document: an index built by another is rebuilt at
 /// start. Bump it with any change to [`Fields::document`] or to the weights below that the
 /// schema does not show.
-pub const FORMAT: u32 = 4;
+pub const FORMAT: u32 = 5;
 
 /// How many times `text` repeats each part of an article: its field weights, documented in
 /// docs/search.md.

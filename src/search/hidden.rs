@@ -4,17 +4,17 @@
 //! changes only when a scheduled story's time comes (a segment's documents never change; a
 //! write adds a segment, and deletions are checked apart).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use tantivy::index::SegmentId;
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, SegmentReader, TERMINATED, Term};
+
+use super::segments::PerSegment;
 
 /// The lists of one index, for its `visible_from` field.
 pub struct Hidden {
     field: Field,
-    lists: Mutex<HashMap<SegmentId, Listed>>,
+    lists: PerSegment<Listed>,
 }
 
 #[derive(Clone)]
@@ -30,34 +30,22 @@ impl Hidden {
     pub fn new(field: Field) -> Hidden {
         Hidden {
             field,
-            lists: Mutex::new(HashMap::new()),
+            lists: PerSegment::new(),
         }
     }
 
     /// The documents of `reader` readers may not see at `now` (microseconds), ascending.
     pub fn in_segment(&self, reader: &SegmentReader, now: i64) -> tantivy::Result<Arc<[DocId]>> {
-        let id = reader.segment_id();
-        if let Some(listed) = self.lock().get(&id)
-            && (listed.from..listed.until).contains(&now)
-        {
-            return Ok(listed.docs.clone());
-        }
-        let listed = list(reader, self.field, now)?;
-        let docs = listed.docs.clone();
-        self.lock().insert(id, listed);
-        Ok(docs)
+        let holds = |listed: &Listed| (listed.from..listed.until).contains(&now);
+        let listed = self
+            .lists
+            .get(reader, holds, || list(reader, self.field, now))?;
+        Ok(listed.docs)
     }
 
     /// Forgets the segments not among `searched` (merged away or deleted).
     pub fn keep_only(&self, searched: &[SegmentReader]) {
-        let mut lists = self.lock();
-        if lists.len() > searched.len() {
-            lists.retain(|id, _| searched.iter().any(|r| r.segment_id() == *id));
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SegmentId, Listed>> {
-        self.lists.lock().unwrap_or_else(|p| p.into_inner())
+        self.lists.keep_only(searched);
     }
 }
 
@@ -139,7 +127,7 @@ mod tests {
             "drafts stay hidden"
         );
         hidden.keep_only(&[]);
-        assert!(hidden.lock().is_empty());
+        assert_eq!(hidden.lists.len(), 0);
         Ok(())
     }
 }

@@ -18,12 +18,14 @@ use tantivy::query::{BooleanQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{
-    Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyDocument, Term,
+    Index, IndexReader, IndexSettings, IndexSortByField, IndexWriter, Order, ReloadPolicy,
+    TantivyDocument, Term,
 };
 
 use super::analysis::Analysis;
 use super::document::{self, Fields};
 use super::hidden::Hidden;
+use super::recency::Latest;
 
 /// Memory the writer buffers before it writes a segment, over all its threads.
 const WRITER_BYTES: usize = 64 * 1024 * 1024;
@@ -53,6 +55,8 @@ pub struct Live {
     pub fields: Fields,
     /// What readers may not see yet, per segment, kept between searches.
     pub hidden: Hidden,
+    /// How recent each segment's documents are, kept between searches.
+    pub latest: Latest,
     /// The writer of a rebuild in progress, which commits once, at its end.
     building: Mutex<Option<IndexWriter<TantivyDocument>>>,
     mark: Mutex<Mark>,
@@ -86,6 +90,10 @@ impl Live {
         let (schema, fields) = Fields::schema();
         let settings = IndexSettings {
             docstore_blocksize: STORE_BLOCK_BYTES,
+            sort_by_field: Some(IndexSortByField {
+                field: document::PUBLISHED.to_string(),
+                order: Order::Desc,
+            }),
             ..IndexSettings::default()
         };
         let index = Index::builder()
@@ -112,6 +120,7 @@ impl Live {
             index,
             reader,
             hidden: Hidden::new(fields.visible_from),
+            latest: Latest::new(),
             fields,
             building: Mutex::new(None),
             mark: Mutex::new(mark),

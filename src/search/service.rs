@@ -2,25 +2,24 @@
 //! spelling suggestions. Queries run on the CPU pool ([`crate::cpu`]): a search is short, but a
 //! burst of them must not stall the async threads.
 //!
-//! Ranking is BM25 over the weighted fields of [`super::matching`], multiplied by a recency
-//! factor `1 + w · 2^(−age / 30 days)`, where `w` is the site's recency setting (0 to 1): with
-//! the default 0.3 a story from today outranks an equally relevant one from last year by 30 %,
-//! one from a month ago by 15 %. The factor re-ranks the [`RESCORED`] most relevant results (as
-//! search engines' "rescore" does) rather than every match: computing it for the thousands of
-//! articles a common word matches cost more than the rest of the search.
+//! Ranking is BM25 over the weighted fields of [`super::matching`], multiplied for every match
+//! by the recency factor of [`super::recency`]. The bonuses of [`Matcher::bonuses`] (words as
+//! written, words together) then re-rank the [`RESCORED`] best (as search engines' "rescore"
+//! does): looking them up for every match cost as much as the search itself.
 
 use std::ops::Range;
 
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, EnableScoring, FuzzyTermQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::{DocAddress, Order, Score, Searcher, SegmentReader, TantivyDocument, Term};
+use tantivy::{DocAddress, Order, Score, Searcher, TantivyDocument, Term};
 
 use super::document::{self, Fields, from_key};
 use super::index::{Live, SearchIndex};
 use super::matching::{self, Matcher, tokens};
 use super::passages::Highlighter;
 use super::query::{self, Clause, Parsed};
+use super::recency::{self, Recency};
 use super::similar;
 use super::top::{self, Lookup, Total};
 use crate::db::Timestamp;
@@ -28,10 +27,9 @@ use crate::error::{AppError, AppResult};
 
 /// The deepest result a query pages to: beyond it, ask a narrower question.
 pub const MAX_RESULTS: usize = 1000;
-const HALF_LIFE_SECONDS: f64 = 30.0 * 86_400.0;
 const SNIPPET_CHARS: usize = 220;
-/// How many of the most relevant results the recency blend re-ranks (more for a deeper page).
-const RESCORED: usize = 100;
+/// How many of the best results the bonuses re-rank (more for a deeper page).
+const RESCORED: usize = 20;
 /// How far from an article's date related articles are looked for.
 const RELATED_WINDOW_SECONDS: i64 = 180 * 86_400;
 
@@ -141,18 +139,23 @@ fn search_now(live: &Live, request: &Request) -> AppResult<Results> {
     let (addresses, total): (Vec<DocAddress>, Total) = match request.sort {
         Sort::Relevance => {
             let k = window.max(RESCORED);
+            let recency = Recency {
+                now: request.now.micros(),
+                weight: request.recency,
+                latest: &live.latest,
+            };
             // A reader's search without filters: the words alone decide, which lets the best
             // be found without scoring every match.
             let readers_unfiltered =
                 matches!(request.audience, Audience::Readers) && restrictions.len() == 1;
             let (hits, total) = if readers_unfiltered {
-                let now = request.now.micros();
                 let (scored, checks) = (&*text.scored, &text.checks);
-                top::visible_top(&searcher, scored, checks, &live.hidden, now, k)?
+                top::visible_top(&searcher, scored, checks, &live.hidden, &recency, k)?
             } else {
                 let query = restricted(text.whole(), restrictions);
-                let most_relevant = TopDocs::with_limit(k).order_by_score();
-                let (hits, count) = searcher.search(&query, &(most_relevant, Count))?;
+                let blend = recency::tweak(recency.now, recency.weight, false);
+                let best = TopDocs::with_limit(k).tweak_score(blend);
+                let (hits, count) = searcher.search(&query, &(best, Count))?;
                 (
                     hits,
                     Total {
@@ -162,7 +165,7 @@ fn search_now(live: &Live, request: &Request) -> AppResult<Results> {
                 )
             };
             let bonuses = matcher.bonuses(&parsed);
-            let mut ranked = rescore(&searcher, hits, &bonuses, request)?;
+            let mut ranked = add_bonuses(&searcher, hits, &bonuses, &recency)?;
             ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
             let page = ranked.into_iter().skip(request.offset).take(request.limit);
             (page.map(|(_, a)| a).collect(), total)
@@ -210,14 +213,14 @@ fn search_now(live: &Live, request: &Request) -> AppResult<Results> {
     })
 }
 
-/// The most relevant matches with their bonuses added (words as written, words together) and
-/// the recency factor applied: the bonuses are looked up for these few documents only, one
+/// The best matches with their bonuses (words as written, words together) added, blended with
+/// recency as their scores are: the bonuses are looked up for these few documents only, one
 /// seek each, where scoring them for every match cost as much as the search itself.
-fn rescore(
+fn add_bonuses(
     searcher: &Searcher,
     mut hits: Vec<(Score, DocAddress)>,
     bonuses: &[Box<dyn Query>],
-    request: &Request,
+    recency: &Recency,
 ) -> AppResult<Vec<(Score, DocAddress)>> {
     let weights = bonuses
         .iter()
@@ -227,23 +230,16 @@ fn rescore(
     let mut out = Vec::with_capacity(hits.len());
     for segment in hits.chunk_by(|a, b| a.1.segment_ord == b.1.segment_ord) {
         let reader = searcher.segment_reader(segment[0].1.segment_ord);
-        let published = reader
-            .fast_fields()
-            .i64(document::PUBLISHED)?
-            .first_or_default_col(0);
+        let published = recency::published(reader)?;
         let mut scorers = weights
             .iter()
             .map(|w| w.scorer(reader, 1.0).map(Lookup::new))
             .collect::<tantivy::Result<Vec<_>>>()?;
-        for &(score, address) in segment {
+        for &(blended, address) in segment {
             let doc = address.doc_id;
             let extra: Score = scorers.iter_mut().filter_map(|s| s.score_at(doc)).sum();
-            let factor = recency_factor(
-                request.now.micros(),
-                published.get_val(doc),
-                request.recency,
-            );
-            out.push(((score + extra) * factor, address));
+            let factor = recency::factor(recency.now, published.get_val(doc), recency.weight);
+            out.push((blended + extra * factor, address));
         }
     }
     Ok(out)
@@ -294,12 +290,6 @@ fn filters(fields: &Fields, f: &Filters) -> Vec<(Occur, Box<dyn Query>)> {
         ));
     }
     out
-}
-
-/// `1 + weight · 2^(−age / half-life)`; a future or missing time counts as new.
-fn recency_factor(now_micros: i64, published_micros: i64, weight: f64) -> Score {
-    let age = (now_micros.saturating_sub(published_micros)).max(0) as f64 / 1e6;
-    (1.0 + weight * (-age / HALF_LIFE_SECONDS).exp2()) as Score
 }
 
 fn stored_text(doc: &TantivyDocument, field: Field) -> String {
@@ -446,16 +436,7 @@ fn related_now(
         ));
     }
     let query = BooleanQuery::new(clauses);
-    let closeness = move |segment: &SegmentReader| -> Box<dyn Fn(tantivy::DocId, Score) -> Score> {
-        let Ok(column) = segment.fast_fields().i64(document::PUBLISHED) else {
-            return Box::new(|_, score| score);
-        };
-        let published = column.first_or_default_col(0);
-        Box::new(move |doc, score| {
-            let distance = (published.get_val(doc) - at).abs();
-            score * recency_factor(distance, 0, 0.5)
-        })
-    };
+    let closeness = recency::tweak(at, 0.5, true);
     let ranked = TopDocs::with_limit(limit + 8).tweak_score(closeness);
     let own = same_story_key(&article.headline);
     let mut ids = Vec::with_capacity(limit);
@@ -486,7 +467,7 @@ fn same_story_key(headline: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{edit_distance, recency_factor, same_story_key};
+    use super::{edit_distance, same_story_key};
 
     #[test]
     fn edits_count_swaps_as_one() {
@@ -495,19 +476,6 @@ mod tests {
         assert_eq!(edit_distance("elction", "election"), 1);
         assert_eq!(edit_distance("harbor", "harbour"), 1);
         assert_eq!(edit_distance("", "abc"), 3);
-    }
-
-    #[test]
-    fn recency_halves_every_thirty_days() {
-        let day = 86_400_000_000;
-        let now = 400 * day;
-        assert!((recency_factor(now, now, 0.3) - 1.3).abs() < 1e-6);
-        assert!((recency_factor(now, now - 30 * day, 0.3) - 1.15).abs() < 1e-6);
-        assert!(
-            (recency_factor(now, now + day, 0.3) - 1.3).abs() < 1e-6,
-            "future counts as new"
-        );
-        assert!((recency_factor(now, now - 30 * day, 0.0) - 1.0).abs() < 1e-6);
     }
 
     #[test]

@@ -23,6 +23,7 @@ use tantivy::{
 };
 
 use super::hidden::Hidden;
+use super::recency::Recency;
 
 /// Matches counted one by one before the rest are estimated.
 pub const COUNTED: usize = 1000;
@@ -36,14 +37,15 @@ pub struct Total {
     pub estimated: bool,
 }
 
-/// The `k` best-scoring matches of `scored` that every one of `checks` also matches and readers
-/// may see at `now` (microseconds), best first, and how many such matches there are.
+/// The `k` best matches of `scored`, their scores blended with `recency`, that every one of
+/// `checks` also matches and readers may see at `recency.now`, best first, and how many such
+/// matches there are.
 pub fn visible_top(
     searcher: &Searcher,
     scored: &dyn Query,
     checks: &[Box<dyn Query>],
     hidden: &Hidden,
-    now: i64,
+    recency: &Recency,
     k: usize,
 ) -> tantivy::Result<(Vec<(Score, DocAddress)>, Total)> {
     let weight = scored.weight(EnableScoring::enabled_from_searcher(searcher))?;
@@ -53,17 +55,21 @@ pub fn visible_top(
         .map(|c| c.weight(unscored))
         .collect::<tantivy::Result<Vec<_>>>()?;
     hidden.keep_only(searcher.segment_readers());
+    recency.latest.keep_only(searcher.segment_readers());
     let mut turned_away = Vec::new();
     let mut best: Vec<(Score, DocAddress)> = Vec::new();
     for (ord, reader) in searcher.segment_readers().iter().enumerate() {
         let segment_ord = u32::try_from(ord).unwrap_or(u32::MAX);
+        let now = recency.now;
         let mut visible = Visible::new(reader, hidden.in_segment(reader, now)?, &check_weights)?;
+        let blend = recency.in_segment(reader)?;
         let mut heap = Best::new(k);
         weight.for_each_pruning(Score::MIN, reader, &mut |doc, score| {
-            if visible.admits(doc) {
-                heap.push(score, doc);
+            let blended = score * blend.factor(doc);
+            if blended > heap.threshold() && visible.admits(doc) {
+                heap.push(blended, doc);
             }
-            heap.threshold()
+            heap.threshold() / blend.most_from(doc)
         })?;
         best.extend(
             heap.into_docs()
@@ -248,11 +254,10 @@ impl Best {
         }
         if self.heap.len() < self.k {
             self.heap.push(Scored(score, doc));
-        } else if let Some(worst) = self.heap.peek()
+        } else if let Some(mut worst) = self.heap.peek_mut()
             && score > worst.0
         {
-            self.heap.pop();
-            self.heap.push(Scored(score, doc));
+            *worst = Scored(score, doc);
         }
     }
 
@@ -277,20 +282,26 @@ mod tests {
     use tantivy::query::{
         BooleanQuery, ConstScoreQuery, Occur, PhraseQuery, Query, QueryClone, RangeQuery, TermQuery,
     };
-    use tantivy::schema::{INDEXED, IndexRecordOption, STRING, Schema, TEXT};
+    use tantivy::schema::{FAST, INDEXED, IndexRecordOption, STRING, Schema, TEXT};
     use tantivy::{Index, IndexWriter, TantivyDocument, Term, doc};
 
     use super::{Best, estimate, visible_top};
+    use crate::search::document::PUBLISHED;
     use crate::search::hidden::Hidden;
+    use crate::search::recency::{self, Latest, Recency};
 
-    /// Against the plain way (the exclusion inside the query, every match scored), on an index
-    /// of several segments with deleted and hidden documents.
+    const DAY: i64 = 86_400_000_000;
+
+    /// Against the plain way (the exclusion inside the query, every match scored and blended
+    /// with recency), on an index of several segments with deleted and hidden documents, their
+    /// times newest first as the index keeps them, with a few out of order.
     #[test]
     fn finds_what_scoring_every_match_finds() -> tantivy::Result<()> {
         let mut schema = Schema::builder();
         let text = schema.add_text_field("text", TEXT);
         let key = schema.add_text_field("key", STRING);
         let visible_from = schema.add_i64_field("visible_from", INDEXED);
+        let published = schema.add_i64_field(PUBLISHED, FAST);
         let index = Index::create_in_ram(schema.build());
         let mut writer: IndexWriter<TantivyDocument> = index.writer(15_000_000)?;
         let words = ["harbour", "grain", "treaty", "vote", "storm"];
@@ -305,8 +316,13 @@ mod tests {
             }
             body.push_str(&"filler ".repeat(usize::try_from(n % 13).unwrap_or(0)));
             let hidden = if n % 11 == 0 { i64::MAX } else { n };
-            writer
-                .add_document(doc!(text => body, key => n.to_string(), visible_from => hidden))?;
+            let days_old = if n % 97 == 50 { 1 } else { n / 3 };
+            writer.add_document(doc!(
+                text => body,
+                key => n.to_string(),
+                visible_from => hidden,
+                published => (400 - days_old) * DAY,
+            ))?;
             if n % 200 == 199 {
                 writer.commit()?;
             }
@@ -322,6 +338,7 @@ mod tests {
             Bound::Unbounded,
         );
         let unseen = Hidden::new(visible_from);
+        let latest = Latest::new();
         for words in [
             &["harbour"][..],
             &["grain", "storm"],
@@ -337,20 +354,31 @@ mod tests {
                 })
                 .collect();
             let query = BooleanQuery::intersection(terms);
-            for k in [1, 10, 100] {
-                let (found, total) = visible_top(&searcher, &query, &[], &unseen, 1_000, k)?;
+            for (k, weight) in [(1, 0.3), (10, 0.3), (100, 0.3), (10, 0.0), (10, 1.0)] {
+                let now = 400 * DAY;
+                let recency = Recency {
+                    now,
+                    weight,
+                    latest: &latest,
+                };
+                let (found, total) = visible_top(&searcher, &query, &[], &unseen, &recency, k)?;
                 let plain = BooleanQuery::new(vec![
                     (Occur::Must, query.box_clone()),
                     (Occur::MustNot, hidden.box_clone()),
                 ]);
-                let (expected, expected_total) =
-                    searcher.search(&plain, &(TopDocs::with_limit(k).order_by_score(), Count))?;
+                let blended =
+                    TopDocs::with_limit(k).tweak_score(recency::tweak(now, weight, false));
+                let (expected, expected_total) = searcher.search(&plain, &(blended, Count))?;
                 assert_eq!(total.count, expected_total, "{words:?}");
                 assert!(!total.estimated);
                 let scores = |hits: &[(f32, tantivy::DocAddress)]| -> Vec<String> {
                     hits.iter().map(|(s, _)| format!("{s:.4}")).collect()
                 };
-                assert_eq!(scores(&found), scores(&expected), "{words:?} top {k}");
+                assert_eq!(
+                    scores(&found),
+                    scores(&expected),
+                    "{words:?} top {k}, weight {weight}"
+                );
             }
         }
         Ok(())
@@ -364,6 +392,7 @@ mod tests {
         let mut schema = Schema::builder();
         let text = schema.add_text_field("text", TEXT);
         let visible_from = schema.add_i64_field("visible_from", INDEXED);
+        schema.add_i64_field(PUBLISHED, FAST);
         let index = Index::create_in_ram(schema.build());
         let mut writer: IndexWriter<TantivyDocument> = index.writer(15_000_000)?;
         for n in 0..3000_i64 {
@@ -383,6 +412,12 @@ mod tests {
             Bound::Unbounded,
         );
         let unseen = Hidden::new(visible_from);
+        let latest = Latest::new();
+        let unblended = Recency {
+            now: 10_000,
+            weight: 0.0,
+            latest: &latest,
+        };
         let term = |w: &str| Term::from_field_text(text, w);
         let words: Vec<Box<dyn Query>> = ["grain", "deal"]
             .iter()
@@ -397,7 +432,7 @@ mod tests {
             &scored,
             &[phrase.box_clone()],
             &unseen,
-            10_000,
+            &unblended,
             10,
         )?;
         let plain = BooleanQuery::new(vec![
@@ -418,7 +453,7 @@ mod tests {
         assert!(!total.estimated);
         assert_eq!(found, expected);
 
-        let (_, total) = visible_top(&searcher, &scored, &[], &unseen, 10_000, 10)?;
+        let (_, total) = visible_top(&searcher, &scored, &[], &unseen, &unblended, 10)?;
         assert!(total.estimated, "1,800 matches are more than are counted");
         assert!((1700..=1900).contains(&total.count), "{total:?}");
         Ok(())
