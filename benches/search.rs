@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use broadsheet::articles::service as articles;
 use broadsheet::db::{self, Db, Timestamp};
 use broadsheet::search::SearchIndex;
-use broadsheet::search::service::{self, Audience, Filters, RelatedTo, Request, Sort};
+use broadsheet::search::service::{self, RelatedTo, Request};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 
 const TASKS: usize = 16;
@@ -48,17 +48,7 @@ async fn main() -> anyhow::Result<()> {
         move |q| {
             let index = index.clone();
             async move {
-                let request = Request {
-                    query: q,
-                    filters: Filters::default(),
-                    audience: Audience::Readers,
-                    sort: Sort::Relevance,
-                    offset: 0,
-                    limit: 10,
-                    recency: 0.3,
-                    now,
-                };
-                service::search(&index, request)
+                service::search(&index, Request::readers(q, now))
                     .await
                     .map(|r| r.total)
                     .unwrap_or(0)

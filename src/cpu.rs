@@ -3,6 +3,10 @@
 //! core at a time. A slow task then cannot stall the requests sharing its async thread (nor
 //! `/healthz`), and a burst of such requests waits its turn instead of starting a thread each.
 //! The image service has its own workers and queue (`media::images`), sized by its flags.
+//!
+//! Work known beforehand to be short stays where it is, as a page's render does: a reader's
+//! search with short posting lists (`search::service`) takes less time than the two thread
+//! wake-ups of handing it here and back.
 
 use std::sync::{Arc, LazyLock};
 

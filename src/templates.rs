@@ -153,21 +153,26 @@ const NEEDS_ESCAPE: [bool; 256] = {
 /// Escapes into one buffer and writes it once: every write goes through minijinja's output
 /// layers, and a URL list such as a `srcset`, with an `&` in each of its URLs, took dozens.
 fn write_escaped(out: &mut Output, text: &str) -> Result<(), minijinja::Error> {
-    let bytes = text.as_bytes();
-    let next = |from: usize| {
-        bytes[from..]
-            .iter()
-            .position(|&b| NEEDS_ESCAPE[usize::from(b)])
-            .map(|offset| from + offset)
-    };
-    let Some(mut at) = next(0) else {
+    if !text.bytes().any(|b| NEEDS_ESCAPE[usize::from(b)]) {
         return out.write_str(text).map_err(Into::into);
-    };
+    }
     let mut escaped = String::with_capacity(text.len() + text.len() / 8 + 8);
+    escape_html_into(text, &mut escaped);
+    out.write_str(&escaped).map_err(Into::into)
+}
+
+/// Appends `text` to `out` escaped as templates escape it, for HTML a handler builds itself
+/// (marked search passages): runs without a special byte are copied whole.
+pub fn escape_html_into(text: &str, out: &mut String) {
+    let bytes = text.as_bytes();
     let mut start = 0;
-    loop {
-        escaped.push_str(&text[start..at]);
-        escaped.push_str(match bytes[at] {
+    while let Some(offset) = bytes[start..]
+        .iter()
+        .position(|&b| NEEDS_ESCAPE[usize::from(b)])
+    {
+        let at = start + offset;
+        out.push_str(&text[start..at]);
+        out.push_str(match bytes[at] {
             b'&' => "&amp;",
             b'<' => "&lt;",
             b'>' => "&gt;",
@@ -175,13 +180,8 @@ fn write_escaped(out: &mut Output, text: &str) -> Result<(), minijinja::Error> {
             _ => "&#39;",
         });
         start = at + 1;
-        match next(start) {
-            Some(found) => at = found,
-            None => break,
-        }
     }
-    escaped.push_str(&text[start..]);
-    out.write_str(&escaped).map_err(Into::into)
+    out.push_str(&text[start..]);
 }
 
 fn is_template(name: &str) -> bool {

@@ -5,6 +5,8 @@
 //! stories too). The publication time is a filter rather than a reason to index later: an
 //! embargoed story appears in results the moment its time comes, with nothing to write then.
 
+use tantivy::schema::OwnedValue;
+use tantivy::schema::document::{DeserializeError, DocumentDeserialize, DocumentDeserializer};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
@@ -190,4 +192,43 @@ pub fn as_key(id: i64) -> u64 {
 /// The database id of an index key.
 pub fn from_key(key: u64) -> i64 {
     i64::try_from(key).unwrap_or(0)
+}
+
+/// A result's stored fields as the store holds them, each value moved out rather than copied
+/// into a [`TantivyDocument`] first: a results page reads ten bodies of several kilobytes.
+pub struct Stored(Vec<(Field, OwnedValue)>);
+
+impl DocumentDeserialize for Stored {
+    fn deserialize<'de, D: DocumentDeserializer<'de>>(
+        mut fields: D,
+    ) -> Result<Self, DeserializeError> {
+        let mut values = Vec::with_capacity(fields.size_hint());
+        while let Some(field) = fields.next_field::<OwnedValue>()? {
+            values.push(field);
+        }
+        Ok(Stored(values))
+    }
+}
+
+impl Stored {
+    /// The text of `field`, taken out; empty when the document has none.
+    pub fn take_text(&mut self, field: Field) -> String {
+        self.0
+            .iter_mut()
+            .find_map(|(f, value)| match value {
+                OwnedValue::Str(text) if *f == field => Some(std::mem::take(text)),
+                _ => None,
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn id(&self, field: Field) -> i64 {
+        self.0
+            .iter()
+            .find_map(|(f, value)| match value {
+                OwnedValue::U64(key) if *f == field => Some(from_key(*key)),
+                _ => None,
+            })
+            .unwrap_or(0)
+    }
 }

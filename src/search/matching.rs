@@ -41,6 +41,9 @@ pub struct Matcher<'a> {
     pub stemmed: TextAnalyzer,
     pub folded: TextAnalyzer,
     pub known: &'a dyn Fn(&Term) -> bool,
+    /// Set once a word is looked for with a typo: its query reads the postings of every
+    /// word one edit away, which no count of the query's own terms shows.
+    pub tolerates_typo: bool,
 }
 
 /// A token's text and position.
@@ -193,6 +196,7 @@ impl Matcher<'_> {
             && !(self.known)(&Term::from_field_text(f.text, &stem))
             && !(self.known)(&Term::from_field_text(f.exact, &written))
         {
+            self.tolerates_typo = true;
             let fuzzy = FuzzyTermQuery::new(Term::from_field_text(f.exact, &written), 1, true);
             let typo = Box::new(BoostQuery::new(Box::new(fuzzy), TYPO));
             return Some(Wanted::one(Box::new(BooleanQuery::union(vec![

@@ -15,11 +15,11 @@ use crate::articles::CardView;
 use crate::articles::service as articles;
 use crate::articles::service::Byline;
 use crate::cache::{Shows, Tag};
-use crate::comments::text::escape_into;
 use crate::db::Timestamp;
 use crate::error::{AppError, PageResult};
 use crate::site::layout::{self, Meta};
 use crate::state::AppState;
+use crate::templates::escape_html_into;
 use crate::web::Page;
 use crate::web::page_key::search_key;
 use crate::web::query::page_number;
@@ -297,13 +297,13 @@ fn marked_html(marked: &Marked) -> String {
         else {
             continue;
         };
-        escape_into(before, &mut html);
+        escape_html_into(before, &mut html);
         html.push_str("<mark>");
-        escape_into(word, &mut html);
+        escape_html_into(word, &mut html);
         html.push_str("</mark>");
         at = range.end;
     }
-    escape_into(text.get(at..).unwrap_or(""), &mut html);
+    escape_html_into(text.get(at..).unwrap_or(""), &mut html);
     if marked.cut_after {
         html.push('…');
     }

@@ -32,6 +32,9 @@ pub struct Highlighter {
 struct QueryWords {
     stems: Vec<String>,
     prefixes: Vec<String>,
+    /// The bytes a word that may match can start with: the prefixes' first letters in either
+    /// case, and every byte of a character outside ASCII (folding decides those).
+    first: [bool; 256],
     stemmed: TextAnalyzer,
     /// Words already checked, with their stem if it is one of the query's.
     checked: HashMap<String, Option<usize>>,
@@ -86,14 +89,21 @@ impl Highlighter {
                 }
             }
         }
-        let prefixes = stems
+        let prefixes: Vec<String> = stems
             .iter()
             .map(|s| s.chars().take(PREFIX_CHARS).collect())
             .collect();
+        let mut first = [false; 256];
+        first[0x80..].fill(true);
+        for b in prefixes.iter().filter_map(|p| p.bytes().next()) {
+            first[usize::from(b.to_ascii_lowercase())] = true;
+            first[usize::from(b.to_ascii_uppercase())] = true;
+        }
         Highlighter {
             words: QueryWords {
                 stems,
                 prefixes,
+                first,
                 stemmed,
                 checked: HashMap::new(),
             },
@@ -109,7 +119,8 @@ impl Highlighter {
         mut enough: impl FnMut(&[(Range<usize>, usize)]) -> bool,
     ) -> Vec<(Range<usize>, usize)> {
         let mut found = Vec::new();
-        for (start, word) in words(text) {
+        let first = self.words.first;
+        for (start, word) in words_starting_with(text, &first) {
             if !self.words.may_match(word) {
                 continue;
             }
@@ -215,44 +226,67 @@ impl Window {
     }
 }
 
-/// The runs of letters and digits of `text` with their byte offsets: the words the folding
-/// analyzer's tokenizer makes of it. ASCII is read byte by byte, the rest as characters.
-fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
+/// The runs of letters and digits of `text` (the words the folding analyzer's tokenizer makes of
+/// it) whose first byte `first` admits, with their byte offsets. The scan jumps from one
+/// admitted byte to the next and reads only the words found there: a query's words start with a
+/// few letters, and most of a body's words with others.
+fn words_starting_with<'t>(
+    text: &'t str,
+    first: &'t [bool; 256],
+) -> impl Iterator<Item = (usize, &'t str)> + 't {
     let bytes = text.as_bytes();
     let mut at = 0;
     std::iter::from_fn(move || {
-        let start = loop {
-            let b = *bytes.get(at)?;
-            let (letter, len) = if b.is_ascii() {
-                (b.is_ascii_alphanumeric(), 1)
-            } else {
-                char_at(text, at)
-            };
-            if letter {
-                break at;
+        loop {
+            let start = at
+                + bytes
+                    .get(at..)?
+                    .iter()
+                    .position(|&b| first[usize::from(b)])?;
+            if !text.is_char_boundary(start) {
+                at = start + 1;
+                continue;
             }
-            at += len;
-        };
-        while let Some(&b) = bytes.get(at) {
-            let (letter, len) = if b.is_ascii() {
-                (b.is_ascii_alphanumeric(), 1)
-            } else {
-                char_at(text, at)
-            };
+            let (letter, len) = letter_at(text, start);
             if !letter {
-                break;
+                at = start + len;
+                continue;
             }
-            at += len;
+            let end = word_end(text, start);
+            at = end;
+            let inside_a_word = text[..start]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphanumeric);
+            if !inside_a_word {
+                return Some((start, &text[start..end]));
+            }
         }
-        Some((start, &text[start..at]))
     })
 }
 
-/// Whether the character starting at byte `at` of `text` is a letter or digit, and its length.
-fn char_at(text: &str, at: usize) -> (bool, usize) {
-    text.get(at..)
-        .and_then(|rest| rest.chars().next())
-        .map_or((false, 1), |c| (c.is_alphanumeric(), c.len_utf8()))
+/// Where the word running from byte `at` of `text` ends.
+fn word_end(text: &str, mut at: usize) -> usize {
+    while at < text.len() {
+        let (letter, len) = letter_at(text, at);
+        if !letter {
+            break;
+        }
+        at += len;
+    }
+    at
+}
+
+/// Whether the character at byte `at` of `text` (a character boundary) is a letter or digit,
+/// and its length: ASCII is read as a byte, the rest as characters.
+fn letter_at(text: &str, at: usize) -> (bool, usize) {
+    match text.as_bytes().get(at) {
+        Some(b) if b.is_ascii() => (b.is_ascii_alphanumeric(), 1),
+        _ => text
+            .get(at..)
+            .and_then(|rest| rest.chars().next())
+            .map_or((false, 1), |c| (c.is_alphanumeric(), c.len_utf8())),
+    }
 }
 
 fn floor_boundary(text: &str, mut at: usize) -> usize {
@@ -288,6 +322,11 @@ mod tests {
         marks.iter().map(|r| text[r.clone()].to_string()).collect()
     }
 
+    /// Every word of a text.
+    fn words(text: &str) -> Vec<(usize, &str)> {
+        super::words_starting_with(text, &[true; 256]).collect()
+    }
+
     proptest::proptest! {
         /// On any text, the words are the tokenizer's: the runs the standard library's split on
         /// non-alphanumeric characters gives, at their own offsets.
@@ -297,26 +336,47 @@ mod tests {
                 .split(|c: char| !c.is_alphanumeric())
                 .filter(|w| !w.is_empty())
                 .collect();
-            let found: Vec<(usize, &str)> = super::words(&text).collect();
+            let found = words(&text);
             proptest::prop_assert_eq!(found.iter().map(|(_, w)| *w).collect::<Vec<_>>(), expected);
             for (at, word) in found {
                 proptest::prop_assert_eq!(&text[at..at + word.len()], word);
             }
+        }
+
+        /// Jumping to the admitted bytes finds exactly the words that start with one, whatever
+        /// letters and characters surround them.
+        #[test]
+        fn the_scan_finds_the_words_its_first_bytes_admit(
+            text in "[a-zA-Z0-9 ,.éüß’—Ω]{0,80}",
+            letters in "[a-zA-Z0-9]{0,4}",
+            wide in proptest::bool::ANY,
+        ) {
+            let mut first = [false; 256];
+            first[0x80..].fill(wide);
+            for b in letters.bytes() {
+                first[usize::from(b)] = true;
+            }
+            let expected: Vec<(usize, &str)> = words(&text)
+                .into_iter()
+                .filter(|(_, w)| first[usize::from(w.as_bytes()[0])])
+                .collect();
+            let found: Vec<(usize, &str)> = super::words_starting_with(&text, &first).collect();
+            proptest::prop_assert_eq!(found, expected);
         }
     }
 
     #[test]
     fn words_are_runs_of_letters_and_digits() {
         let text = "¡Zürich's 2026 grain—deal, «ok»!";
-        let found: Vec<(usize, &str)> = super::words(text).collect();
+        let found = words(text);
         let split: Vec<&str> = text
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
             .collect();
         assert_eq!(found.iter().map(|(_, w)| *w).collect::<Vec<_>>(), split);
         assert!(found.iter().all(|(at, w)| &text[*at..*at + w.len()] == *w));
-        assert_eq!(super::words("").count(), 0);
-        assert_eq!(super::words(" , ").count(), 0);
+        assert!(words("").is_empty());
+        assert!(words(" , ").is_empty());
     }
 
     #[test]

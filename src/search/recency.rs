@@ -98,6 +98,14 @@ impl Recency<'_> {
             weight: self.weight,
         })
     }
+
+    /// This blend as a [`tantivy::collector::TopDocs`] tweak, for the searches that score every
+    /// match anyway.
+    pub fn blend(
+        &self,
+    ) -> impl Fn(&SegmentReader) -> Box<dyn Fn(DocId, Score) -> Score> + Send + Sync + 'static {
+        tweak(self.now, self.weight, false)
+    }
 }
 
 pub struct SegmentRecency {

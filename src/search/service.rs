@@ -1,6 +1,7 @@
 //! Searching the index: readers' results and the desk's, related articles, snippets and
-//! spelling suggestions. Queries run on the CPU pool ([`crate::cpu`]): a search is short, but a
-//! burst of them must not stall the async threads.
+//! spelling suggestions. A reader's search sure to be short runs where it is asked; any other
+//! runs on the CPU pool ([`crate::cpu`]), so that a burst of long ones cannot stall the async
+//! threads.
 //!
 //! Ranking is BM25 over the weighted fields of [`super::matching`], multiplied for every match
 //! by the recency factor of [`super::recency`]. The bonuses of [`Matcher::bonuses`] (words as
@@ -11,10 +12,10 @@ use std::ops::Range;
 
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, EnableScoring, FuzzyTermQuery, Occur, Query, TermQuery};
-use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, Order, Score, Searcher, TantivyDocument, Term};
 
-use super::document::{self, Fields, from_key};
+use super::document::{self, Fields, Stored};
 use super::index::{Live, SearchIndex};
 use super::matching::{self, Matcher, tokens};
 use super::passages::Highlighter;
@@ -74,6 +75,23 @@ pub struct Request {
     pub now: Timestamp,
 }
 
+impl Request {
+    /// A reader's first ten results for `query` at `now`, without filters, with the default
+    /// weight of recency.
+    pub fn readers(query: String, now: Timestamp) -> Request {
+        Request {
+            query,
+            filters: Filters::default(),
+            audience: Audience::Readers,
+            sort: Sort::Relevance,
+            offset: 0,
+            limit: 10,
+            recency: f64::from(crate::site::settings::DEFAULT_SEARCH_RECENCY) / 100.0,
+            now,
+        }
+    }
+}
+
 /// Text with the ranges (byte offsets) that matched the query.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Marked {
@@ -113,7 +131,68 @@ fn not_ready() -> AppError {
 /// Runs `request`; an index still being built answers [`AppError::NotReady`].
 pub async fn search(index: &SearchIndex, request: Request) -> AppResult<Results> {
     let live = index.live().ok_or_else(not_ready)?;
+    if light(&live, &request)? {
+        return search_now(&live, &request);
+    }
     crate::cpu::run(move || search_now(&live, &request)).await?
+}
+
+/// The most postings a search run on the async thread may read, about a millisecond of a core
+/// when every one is scored.
+const LIGHT_POSTINGS: u64 = 100_000;
+/// The deepest result such a search may page to: a deeper one re-ranks more matches.
+const LIGHT_WINDOW: usize = 100;
+
+/// Whether `request` is sure to be short: a reader's search without filters, on its first
+/// pages, whose words' posting lists hold at most [`LIGHT_POSTINGS`] between them, with no
+/// typo to look for. Such a search runs on the async thread that received it, as a page's
+/// render does: handing it to the CPU pool and back cost two thread wake-ups, a fifth of the
+/// throughput (bench/search.sh). Anything longer still waits for a core's turn there.
+fn light(live: &Live, request: &Request) -> AppResult<bool> {
+    Ok(postings(live, request)?.is_some_and(|n| n <= LIGHT_POSTINGS))
+}
+
+/// How many postings the words of a reader's search without filters, on its first pages,
+/// read at most; `None` for any other search, and for one that looks for a typo (it reads the
+/// postings of every word one edit away, which no count of its own terms shows).
+fn postings(live: &Live, request: &Request) -> AppResult<Option<u64>> {
+    let filters = &request.filters;
+    let unfiltered = filters.section.is_none()
+        && filters.author.is_none()
+        && filters.tag.is_none()
+        && filters.from.is_none()
+        && filters.until.is_none();
+    if !matches!(request.audience, Audience::Readers)
+        || !unfiltered
+        || request.offset + request.limit > LIGHT_WINDOW
+    {
+        return Ok(None);
+    }
+    let searcher = live.reader.searcher();
+    let known = |term: &Term| searcher.doc_freq(term).is_ok_and(|n| n > 0);
+    let mut matcher = matcher(live, &known)?;
+    let Some(text) = matcher.text_query(&query::parse(&request.query)) else {
+        return Ok(Some(0));
+    };
+    if matcher.tolerates_typo {
+        return Ok(None);
+    }
+    let mut postings = 0u64;
+    text.whole().query_terms(&mut |term, _| {
+        let n = searcher.doc_freq(term).unwrap_or(u64::MAX);
+        postings = postings.saturating_add(n);
+    });
+    Ok(Some(postings))
+}
+
+fn matcher<'a>(live: &'a Live, known: &'a dyn Fn(&Term) -> bool) -> AppResult<Matcher<'a>> {
+    Ok(Matcher {
+        fields: &live.fields,
+        stemmed: live.analyzer(live.fields.headline)?,
+        folded: live.analyzer(live.fields.exact)?,
+        known,
+        tolerates_typo: false,
+    })
 }
 
 fn search_now(live: &Live, request: &Request) -> AppResult<Results> {
@@ -121,12 +200,7 @@ fn search_now(live: &Live, request: &Request) -> AppResult<Results> {
     let fields = live.fields;
     let parsed = query::parse(&request.query);
     let known = |term: &Term| searcher.doc_freq(term).is_ok_and(|n| n > 0);
-    let mut matcher = Matcher {
-        fields: &fields,
-        stemmed: live.analyzer(fields.headline)?,
-        folded: live.analyzer(fields.exact)?,
-        known: &known,
-    };
+    let mut matcher = matcher(live, &known)?;
     let Some(text) = matcher.text_query(&parsed) else {
         return Ok(Results::default());
     };
@@ -153,8 +227,7 @@ fn search_now(live: &Live, request: &Request) -> AppResult<Results> {
                 top::visible_top(&searcher, scored, checks, &live.hidden, &recency, k)?
             } else {
                 let query = restricted(text.whole(), restrictions);
-                let blend = recency::tweak(recency.now, recency.weight, false);
-                let best = TopDocs::with_limit(k).tweak_score(blend);
+                let best = TopDocs::with_limit(k).tweak_score(recency.blend());
                 let (hits, count) = searcher.search(&query, &(best, Count))?;
                 (
                     hits,
@@ -190,17 +263,14 @@ fn search_now(live: &Live, request: &Request) -> AppResult<Results> {
     let mut highlighter = Highlighter::new(&parsed, matcher.stemmed, matcher.folded);
     let mut hits = Vec::with_capacity(addresses.len());
     for address in addresses {
-        let doc: TantivyDocument = searcher.doc(address)?;
-        let body = stored_text(&doc, fields.body);
+        let mut doc: Stored = searcher.doc(address)?;
+        let body = doc.take_text(fields.body);
         let snippet = highlighter
             .passage(&body, SNIPPET_CHARS)
-            .unwrap_or_else(|| highlighter.whole(stored_text(&doc, fields.standfirst)));
+            .unwrap_or_else(|| highlighter.whole(doc.take_text(fields.standfirst)));
         hits.push(Hit {
-            id: doc
-                .get_first(fields.id)
-                .and_then(|v| v.as_u64())
-                .map_or(0, from_key),
-            headline: highlighter.whole(stored_text(&doc, fields.headline)),
+            id: doc.id(fields.id),
+            headline: highlighter.whole(doc.take_text(fields.headline)),
             snippet,
         });
     }
@@ -290,12 +360,6 @@ fn filters(fields: &Fields, f: &Filters) -> Vec<(Occur, Box<dyn Query>)> {
         ));
     }
     out
-}
-
-fn stored_text(doc: &TantivyDocument, field: Field) -> String {
-    doc.get_first(field)
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 /// The query with each word the index does not know replaced by the closest known word (at
@@ -441,13 +505,11 @@ fn related_now(
     let own = same_story_key(&article.headline);
     let mut ids = Vec::with_capacity(limit);
     for (_, address) in searcher.search(&query, &ranked)? {
-        let doc: TantivyDocument = searcher.doc(address)?;
-        if same_story_key(&stored_text(&doc, fields.headline)) == own {
+        let mut doc: Stored = searcher.doc(address)?;
+        if same_story_key(&doc.take_text(fields.headline)) == own {
             continue;
         }
-        if let Some(id) = doc.get_first(fields.id).and_then(|v| v.as_u64()) {
-            ids.push(from_key(id));
-        }
+        ids.push(doc.id(fields.id));
         if ids.len() == limit {
             break;
         }
@@ -467,7 +529,77 @@ fn same_story_key(headline: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{edit_distance, same_story_key};
+    use super::{Audience, Request, edit_distance, postings, same_story_key};
+    use crate::articles::service::IndexSource;
+    use crate::db::Timestamp;
+    use crate::search::analysis::Analysis;
+    use crate::search::index::{Live, Mark};
+
+    /// An index of 30 published stories about a harbour, the first 3 about a kestrel too.
+    fn harbour_index(dir: &std::path::Path) -> anyhow::Result<Live> {
+        let live = Live::create(dir, "index", Analysis::for_site_language("en"))?;
+        let sources: Vec<IndexSource> = (1..=30)
+            .map(|id| IndexSource {
+                id,
+                status: "published".into(),
+                published_at: Some(Timestamp::from_micros(id * 1_000_000)),
+                section_id: 1,
+                parent_section_id: None,
+                section_name: "News".into(),
+                tag_ids: Vec::new(),
+                tag_names: Vec::new(),
+                author_ids: Vec::new(),
+                author_names: Vec::new(),
+                created_by: None,
+                headline: if id <= 3 {
+                    "Kestrel seen over the harbour".into()
+                } else {
+                    "Harbour reopens".into()
+                },
+                standfirst: String::new(),
+                body: String::new(),
+            })
+            .collect();
+        let ids: Vec<i64> = sources.iter().map(|s| s.id).collect();
+        let docs = sources
+            .iter()
+            .map(|s| live.fields.document(s, ""))
+            .collect();
+        let mark = Mark {
+            seq: 1,
+            ..live.mark()
+        };
+        live.apply(&ids, docs, mark)?;
+        Ok(live)
+    }
+
+    fn readers(query: &str) -> Request {
+        Request::readers(query.into(), Timestamp::from_micros(100_000_000))
+    }
+
+    #[test]
+    fn only_a_readers_plain_search_is_counted_and_its_terms_add_up() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let live = harbour_index(dir.path())?;
+        assert_eq!(postings(&live, &readers("kestrel"))?, Some(3));
+        assert_eq!(postings(&live, &readers("kestrel harbour"))?, Some(33));
+        assert_eq!(postings(&live, &readers("\"kestrel seen\""))?, Some(3));
+        assert_eq!(postings(&live, &readers("harbour -kestrel"))?, Some(33));
+        assert_eq!(postings(&live, &readers("harbor"))?, None, "a typo");
+        let mut filtered = readers("kestrel");
+        filtered.filters.section = Some(1);
+        assert_eq!(postings(&live, &filtered)?, None);
+        let mut deep = readers("kestrel");
+        deep.offset = 100;
+        assert_eq!(postings(&live, &deep)?, None);
+        let mut desk = readers("kestrel");
+        desk.audience = Audience::Desk {
+            status: None,
+            owner: None,
+        };
+        assert_eq!(postings(&live, &desk)?, None);
+        Ok(())
+    }
 
     #[test]
     fn edits_count_swaps_as_one() {

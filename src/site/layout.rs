@@ -2,7 +2,7 @@
 //! function that renders a page inside it. The layout is kept until something every page shows
 //! changes, so a page render costs no settings or navigation query.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -30,6 +30,16 @@ pub struct Layout {
     /// page's filter) without a query of their own.
     #[serde(skip)]
     pub sections: Vec<articles::service::Section>,
+    #[serde(skip)]
+    value: OnceLock<Value>,
+}
+
+impl Layout {
+    /// The layout as a template value, converted once for all the pages rendered with it
+    /// rather than built and dropped again, settings, navigation and menus, for every render.
+    fn value(&self) -> Value {
+        self.value.get_or_init(|| Value::from(Serde(self))).clone()
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -125,6 +135,7 @@ pub async fn layout(state: &AppState) -> Result<Arc<Layout>, AppError> {
         footer_menu,
         asset_v: state.templates.asset_version().to_string(),
         sections,
+        value: OnceLock::new(),
     });
     if let Ok(mut guard) = state.render_cache.layout.write() {
         *guard = Some((generation, layout.clone()));
@@ -146,7 +157,7 @@ impl FromRequestParts<AppState> for TimeZone {
 
 #[derive(Serialize)]
 struct Context<'a, T: Serialize> {
-    layout: &'a Layout,
+    layout: Value,
     meta: &'a Meta,
     page: &'a T,
 }
@@ -202,7 +213,7 @@ pub async fn render_fresh<T: Serialize>(
     let mut meta = built.meta;
     finish_meta(&mut meta, &layout, &built.path);
     let context = Value::from(Serde(Context {
-        layout: &layout,
+        layout: layout.value(),
         meta: &meta,
         page: &built.page,
     }));
@@ -252,7 +263,7 @@ pub fn render_with(
     state.templates.render(
         template,
         &Context {
-            layout,
+            layout: layout.value(),
             meta: &meta,
             page,
         },

@@ -30,7 +30,7 @@ fn headlines(html: &str) -> Vec<String> {
                     _ => {}
                 }
             }
-            text.replace("&#x27;", "'").replace("&amp;", "&")
+            text.replace("&#39;", "'").replace("&amp;", "&")
         })
         .collect()
 }
