@@ -120,7 +120,7 @@ pub async fn search(
         } else {
             Sort::Relevance
         },
-        offset: (page - 1) * PER_PAGE,
+        offset: (page - 1).saturating_mul(PER_PAGE),
         limit: PER_PAGE,
         recency: f64::from(site.site.search_recency) / 100.0,
         now: state.clock.now(),

@@ -164,7 +164,7 @@ fn postings(live: &Live, request: &Request) -> AppResult<Option<u64>> {
         && filters.until.is_none();
     if !matches!(request.audience, Audience::Readers)
         || !unfiltered
-        || request.offset + request.limit > LIGHT_WINDOW
+        || request.offset.saturating_add(request.limit) > LIGHT_WINDOW
     {
         return Ok(None);
     }
@@ -206,7 +206,7 @@ fn search_now(live: &Live, request: &Request) -> AppResult<Results> {
     };
     let mut restrictions = audience(&fields, &request.audience, request.now);
     restrictions.extend(filters(&fields, &request.filters));
-    let window = request.offset + request.limit;
+    let window = request.offset.saturating_add(request.limit);
     if request.limit == 0 || window > MAX_RESULTS {
         return Err(AppError::not_found("there are no results that far down"));
     }

@@ -264,6 +264,8 @@ db_tests! {
         assert_eq!(found(app, "q=strike&page=2").await.len(), 2);
         assert_eq!(app.get("/search?q=strike&page=3").await.status, StatusCode::NOT_FOUND);
         assert_eq!(app.get("/search?q=strike&page=abc").await.status, StatusCode::BAD_REQUEST);
+        let last = format!("/search?q=strike&page={}", i64::MAX);
+        assert_eq!(app.get(&last).await.status, StatusCode::NOT_FOUND, "no overflow");
         assert_eq!(found(app, "q=strike&section=markets").await.len(), 4);
         assert_eq!(found(app, "q=strike&tag=retail").await.len(), 8);
         assert_eq!(found(app, "q=strike&author=ada-reporter&page=2").await.len(), 2);
