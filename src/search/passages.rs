@@ -177,11 +177,21 @@ impl Highlighter {
         {
             end = found[last].0.end + space;
         }
-        let marks = found
+        let mut marks: Vec<Range<usize>> = found
             .iter()
             .filter(|(r, _)| r.start >= start && r.end <= end)
             .map(|(r, _)| r.start - start..r.end - start)
             .collect();
+        // Reading stopped at the first passage with every word: the rest of the passage is
+        // read for the matches it shows too.
+        let read = found.last().map_or(end, |(r, _)| r.end);
+        if read < end {
+            let rest = self.matches(&text[read..end], |_| false);
+            marks.extend(
+                rest.into_iter()
+                    .map(|(r, _)| r.start + read - start..r.end + read - start),
+            );
+        }
         Some(Marked {
             text: text[start..end].to_string(),
             marks,
@@ -412,6 +422,19 @@ mod tests {
         );
         assert!(m.cut_before && m.cut_after);
         assert!(highlighter("absent").passage(&body, 120).is_none());
+    }
+
+    #[test]
+    fn every_match_the_passage_shows_is_marked() {
+        let mut h = highlighter("harvest");
+        let body = "Ministers say the harvest fails. The announcement follows months in which \
+                    the harvest fails, and harvests before it. Unrelated closing words.";
+        let m = h.passage(body, 120).expect("a passage");
+        assert_eq!(
+            marked(&m.text, &m.marks),
+            ["harvest", "harvest", "harvests"]
+        );
+        assert!(m.cut_after);
     }
 
     fn best_window(found: &[(Range<usize>, usize)], max_chars: usize) -> Option<(usize, usize)> {
